@@ -1,0 +1,55 @@
+"""Create the demo author and moderator accounts for a development site.
+
+Passwords are random and printed once; nothing in the project holds a
+default password. ``--reset`` prints new passwords for existing accounts.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from authors.models import Author
+from authors.roles import AUTHORS, MODERATORS, ensure_groups
+
+DEMO_ACCOUNTS = [
+    # (username, group, author profile it signs as)
+    ("skolr", AUTHORS, "skolr"),
+    ("moderator", MODERATORS, None),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo author (skolr) and moderator accounts with random passwords (development only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reset", action="store_true", help="Give existing demo accounts new passwords.")
+
+    @transaction.atomic
+    def handle(self, *args, reset: bool = False, **options):
+        if not settings.DEBUG:
+            raise CommandError("Demo accounts are for development only (DJANGO_DEBUG is off).")
+        ensure_groups()
+        User = get_user_model()
+        for username, group_name, author_slug in DEMO_ACCOUNTS:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"is_staff": True, "email": f"{username}@localhost"}
+            )
+            user.groups.add(Group.objects.get(name=group_name))
+            if author_slug:
+                Author.objects.filter(slug=author_slug, user__isnull=True).update(user=user)
+            if created or reset:
+                password = secrets.token_urlsafe(12)
+                user.set_password(password)
+                user.save()
+                self.stdout.write(
+                    self.style.SUCCESS(f"{group_name[:-1]} account: username {username!r}, password {password!r}")
+                )
+            else:
+                self.stdout.write(
+                    f"{group_name[:-1]} account {username!r} exists; its password is unchanged "
+                    "(make demo-accounts prints new passwords)."
+                )

@@ -1,0 +1,56 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from skolr_blog.images import validate_image
+
+
+class Author(models.Model):
+    """A person or organisation that signs posts.
+
+    The link to a user account is optional so that an author (Skolr itself,
+    or a guest writer) can exist and sign posts before anyone logs in as them.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="author",
+        help_text="The account that may edit this profile and its posts.",
+    )
+    name = models.CharField(max_length=100, help_text="Shown on posts, e.g. “Skolr”.")
+    slug = models.SlugField(max_length=100, unique=True, help_text="Used in the author page's address.")
+    bio = models.TextField(blank=True, help_text="A paragraph or two about the author, shown under each post.")
+    photo = models.ImageField(upload_to="authors/", blank=True, validators=[validate_image])
+    expertise = models.TextField(
+        "areas of expertise",
+        blank=True,
+        help_text="One area per line, e.g. “Data Analytics & Reporting”.",
+    )
+    website = models.URLField(blank=True)
+    linkedin = models.URLField("LinkedIn", blank=True)
+    x = models.URLField("X (Twitter)", blank=True)
+    github = models.URLField("GitHub", blank=True)
+    mastodon = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("authors:detail", kwargs={"slug": self.slug})
+
+    @property
+    def expertise_list(self) -> list[str]:
+        return [line.strip() for line in self.expertise.splitlines() if line.strip()]
+
+    LINK_LABELS = {"website": "Website", "linkedin": "LinkedIn", "x": "X", "github": "GitHub", "mastodon": "Mastodon"}
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        """(label, url) pairs for the links the author filled in, in display order."""
+        return [(label, getattr(self, name)) for name, label in self.LINK_LABELS.items() if getattr(self, name)]

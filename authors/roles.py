@@ -1,0 +1,59 @@
+"""The two groups the blog's people belong to, defined in code.
+
+Groups are (re)built after every ``migrate`` so a fresh database, the test
+database and production all have the same roles, and the README's promise
+of what each group may do is what the code says here.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+AUTHORS = "Authors"
+MODERATORS = "Moderators"
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    # Authors write posts and keep their own profile; the admin narrows
+    # "change" to their own posts and profile.
+    AUTHORS: [
+        "posts.add_post",
+        "posts.change_post",
+        "posts.delete_post",
+        "posts.view_post",
+        "taggit.add_tag",
+        "taggit.view_tag",
+        "authors.view_author",
+        "authors.change_author",
+    ],
+    # Moderators decide which comments are public; they do not edit posts.
+    MODERATORS: [
+        "django_comments.can_moderate",
+        "django_comments.view_comment",
+        "django_comments.change_comment",
+        "django_comments.view_commentflag",
+        "django_comments_xtd.view_xtdcomment",
+        "django_comments_xtd.change_xtdcomment",
+    ],
+}
+
+
+def _permissions(names: list[str]) -> list[Permission]:
+    found = []
+    for name in names:
+        app_label, codename = name.split(".")
+        found.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return found
+
+
+def ensure_groups() -> None:
+    """Create the groups and give them exactly the permissions listed above."""
+    for group_name, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        group.permissions.set(_permissions(names))
+
+
+def on_post_migrate(sender, using="default", **kwargs) -> None:
+    # post_migrate also fires for a partial migrate; only build the groups
+    # once every app they refer to has its permissions.
+    wanted = {name.split(".")[0] for names in ROLE_PERMISSIONS.values() for name in names}
+    present = set(Permission.objects.using(using).values_list("content_type__app_label", flat=True).distinct())
+    if wanted <= present:
+        ensure_groups()

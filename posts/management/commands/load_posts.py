@@ -1,0 +1,143 @@
+"""``manage.py load_posts content/``: create or update authors and posts
+from content files. Running it again with the same files changes nothing."""
+
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
+
+from authors.models import Author
+from posts.content import AuthorSource, ContentError, PostSource, file_digest, parse_author, parse_post
+from posts.models import Post, clean_body
+
+
+def _validate(obj, path: Path) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as error:
+        problems = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items())
+        raise ContentError(path, problems) from error
+
+
+def _same_file(stored: FieldFile, source: Path) -> bool:
+    if not stored or not stored.storage.exists(stored.name):
+        return False
+    with stored.storage.open(stored.name, "rb") as old, source.open("rb") as new:
+        return file_digest(old) == file_digest(new)
+
+
+def _assign(obj, values: dict) -> bool:
+    """Set changed attributes; report whether anything changed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def _attach_image(field: FieldFile, source: Path | None, saved_files: list[str]) -> bool:
+    """Point ``field`` at a copy of ``source`` unless it already holds the same bytes."""
+    if source is None:
+        if field:
+            field.name = ""
+            return True
+        return False
+    if _same_file(field, source):
+        return False
+    with source.open("rb") as handle:
+        field.save(source.name, File(handle), save=False)
+    saved_files.append(field.name)
+    return True
+
+
+class Command(BaseCommand):
+    help = "Create or update authors and posts from a content folder (authors/*.toml, posts/*.html)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("folder", type=Path, help="Folder with authors/ and posts/ subfolders.")
+
+    def handle(self, *args, folder: Path, **options):
+        if not folder.is_dir():
+            raise CommandError(f"{folder}: no such folder")
+        try:
+            authors = [parse_author(path) for path in sorted((folder / "authors").glob("*.toml"))]
+            posts = [parse_post(path) for path in sorted((folder / "posts").glob("*.html"))]
+            self._check_references(authors, posts)
+        except ContentError as error:
+            raise CommandError(str(error))
+        if not posts and not authors:
+            raise CommandError(f"{folder}: no authors/*.toml or posts/*.html files found")
+
+        saved_files: list[str] = []
+        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        try:
+            with transaction.atomic():
+                by_slug = {source.slug: self._load_author(source, saved_files, counts) for source in authors}
+                for source in posts:
+                    author = by_slug.get(source.author) or Author.objects.get(slug=source.author)
+                    self._load_post(source, author, saved_files, counts)
+        except Exception as error:
+            # The database rolled back; remove files copied for this load.
+            for name in saved_files:
+                default_storage.delete(name)
+            if isinstance(error, ContentError):
+                raise CommandError(str(error)) from error
+            raise
+        self.stdout.write(
+            f"Loaded {len(authors)} author(s) and {len(posts)} post(s): "
+            f"{counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged."
+        )
+
+    def _check_references(self, authors: list[AuthorSource], posts: list[PostSource]) -> None:
+        known = {source.slug for source in authors}
+        for source in posts:
+            if source.author not in known and not Author.objects.filter(slug=source.author).exists():
+                raise ContentError(source.path, f"author {source.author!r} has no authors/*.toml file or profile")
+
+    def _count(self, counts: dict, created: bool, changed: bool) -> None:
+        counts["created" if created else "updated" if changed else "unchanged"] += 1
+
+    def _load_author(self, source: AuthorSource, saved_files: list[str], counts: dict) -> Author:
+        author = Author.objects.filter(slug=source.slug).first()
+        created = author is None
+        author = author or Author(slug=source.slug)
+        changed = _assign(author, {"name": source.name, "bio": source.bio, "expertise": "\n".join(source.expertise)})
+        changed |= _assign(author, source.links)
+        changed |= _attach_image(author.photo, source.photo, saved_files)
+        if created or changed:
+            _validate(author, source.path)
+            author.save()
+        self._count(counts, created, changed)
+        return author
+
+    def _load_post(self, source: PostSource, author: Author, saved_files: list[str], counts: dict) -> None:
+        post = Post.objects.filter(slug=source.slug).first()
+        created = post is None
+        post = post or Post(slug=source.slug)
+        changed = _assign(
+            post,
+            {
+                "title": source.title,
+                "author_id": author.pk,
+                "excerpt": source.excerpt,
+                "body": clean_body(source.body),
+                "status": source.status,
+                "published_at": source.published_at,
+                "thumbnail_alt": source.thumbnail_alt,
+                "allow_comments": source.allow_comments,
+            },
+        )
+        changed |= _attach_image(post.thumbnail, source.thumbnail, saved_files)
+        if created or changed:
+            _validate(post, source.path)
+            post.save()
+        # Tags compare case-insensitively, as taggit stores them (TAGGIT_CASE_INSENSITIVE).
+        if created or {tag.name.casefold() for tag in post.tags.all()} != {tag.casefold() for tag in source.tags}:
+            post.tags.set(source.tags)
+            changed = True
+        self._count(counts, created, changed)

@@ -1,0 +1,189 @@
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Cast, Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django_prose_editor.fields import ProseEditorField, create_sanitizer
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from authors.models import Author
+from skolr_blog.images import validate_image
+
+from .comments import public_comments
+from .html import add_heading_anchors
+
+# What an author can put in a post body. The editor offers exactly this and
+# the sanitizer allows exactly this: nothing else survives a save.
+BODY_EXTENSIONS = {
+    "Bold": True,
+    "Italic": True,
+    "Strike": True,
+    "Underline": True,
+    "Subscript": True,
+    "Superscript": True,
+    "Code": True,
+    "CodeBlock": True,
+    "Heading": {"levels": [2, 3, 4]},
+    "BulletList": True,
+    "OrderedList": True,
+    "ListItem": True,
+    "Blockquote": True,
+    "HorizontalRule": True,
+    "HardBreak": True,
+    "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
+    "Table": True,
+    "TableRow": True,
+    "TableHeader": True,
+    "TableCell": True,
+    "Image": True,
+    "Figure": True,
+    "Caption": True,
+}
+sanitize_body_html = create_sanitizer(BODY_EXTENSIONS)
+
+
+def clean_body(html: str) -> str:
+    """Sanitize, then give headings stable anchors (ids the sanitizer drops)."""
+    return add_heading_anchors(sanitize_body_html(html or ""))
+
+
+class PostQuerySet(models.QuerySet):
+    def published(self):
+        """Posts readers may see: published, with a publish time already past.
+
+        A future ``published_at`` is a scheduled post; it appears by itself when
+        the time comes, with no job to flip a flag.
+        """
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def with_comment_count(self):
+        """Annotate ``comment_count`` (public comments) in the same query."""
+        counts = (
+            public_comments()
+            .filter(
+                content_type=ContentType.objects.get_for_model(Post),
+                object_pk=Cast(OuterRef("pk"), models.CharField(max_length=64)),
+            )
+            .order_by()
+            .values("content_type")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(comment_count=Coalesce(Subquery(counts), 0))
+
+    def for_cards(self):
+        """Everything a post card shows, in a fixed number of queries."""
+        return (
+            self.select_related("author")
+            .prefetch_related("tags")
+            .with_comment_count()
+            .defer("body", "author__bio", "author__expertise")
+        )
+
+
+class TaggedPost(TaggedItemBase):
+    """The typed through table between posts and tags.
+
+    A real foreign key (not taggit's generic one) lets the database join tags
+    to posts with an index, which the tag pages and related posts rely on.
+    """
+
+    content_object = models.ForeignKey("Post", on_delete=models.CASCADE, related_name="tagged_items")
+
+    class Meta:
+        # (tag, post) in that order: the index tag pages and related posts use.
+        constraints = [models.UniqueConstraint(fields=["tag", "content_object"], name="tagged_post_unique")]
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, help_text="The post's address; filled in from the title.")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="posts")
+    excerpt = models.TextField(
+        max_length=300, blank=True, help_text="One or two sentences for post lists, feeds and search results."
+    )
+    body = ProseEditorField(extensions=BODY_EXTENSIONS, sanitize=clean_body, blank=True)
+    thumbnail = models.ImageField(
+        upload_to="posts/%Y/",
+        blank=True,
+        validators=[validate_image],
+        width_field="thumbnail_width",
+        height_field="thumbnail_height",
+    )
+    # Stored so pages can give <img> its size without opening the file.
+    thumbnail_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    thumbnail_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    thumbnail_alt = models.CharField(
+        "thumbnail alt text",
+        max_length=200,
+        blank=True,
+        help_text="Describe the image for readers who cannot see it. Required with a thumbnail.",
+    )
+    tags = TaggableManager(through=TaggedPost, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        "publish date",
+        null=True,
+        blank=True,
+        help_text="When readers first see the post. A future date schedules it.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    allow_comments = models.BooleanField(default=True, help_text="Untick to close the comment form.")
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        indexes = [
+            # Matches published() plus its ordering, for lists and counts.
+            models.Index(fields=["status", "-published_at"], name="post_published_idx"),
+            models.Index(fields=["author", "status", "-published_at"], name="post_author_published_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["draft", "published"]), name="post_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="post_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(thumbnail="") | ~Q(thumbnail_alt=""),
+                name="post_thumbnail_has_alt",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        # Whatever path the body came by (admin, loader, shell), what is
+        # stored is sanitized: the public page renders it as trusted HTML.
+        self.body = clean_body(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("posts:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.status == self.Status.PUBLISHED and self.published_at is not None and not self.is_published
+
+    def can_be_previewed_by(self, user) -> bool:
+        """Staff who may edit this post see it before readers do."""
+        if not (user.is_active and user.is_staff and user.has_perm("posts.change_post")):
+            return False
+        return user.is_superuser or self.author.user_id == user.pk

@@ -1,0 +1,55 @@
+"""Image upload validation shared by author photos and post thumbnails.
+
+Django's ImageField only checks that Pillow can identify a file. A blog needs
+less than that allows: four web formats, a byte limit and a pixel limit (a
+small file can decode to gigabytes), so uploads are held to those here.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from PIL import Image
+
+ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "GIF": "GIF", "WEBP": "WebP"}
+
+
+def validate_image(upload) -> None:
+    """Refuse anything that is not a complete JPEG, PNG, GIF or WebP within limits."""
+    if upload.size > settings.IMAGE_MAX_BYTES:
+        raise ValidationError(
+            "This image is %(size)s; the limit is %(limit)s.",
+            params={
+                "size": filesizeformat(upload.size),
+                "limit": filesizeformat(settings.IMAGE_MAX_BYTES),
+            },
+            code="too_large",
+        )
+    position = upload.tell() if hasattr(upload, "tell") else 0
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            kind = image.format
+            width, height = image.size
+            if kind not in ALLOWED_FORMATS:
+                raise ValidationError(
+                    "Upload a JPEG, PNG, GIF or WebP image (this file is %(kind)s).",
+                    params={"kind": kind or "not an image"},
+                    code="bad_format",
+                )
+            if width * height > settings.IMAGE_MAX_PIXELS:
+                raise ValidationError(
+                    "This image is %(w)s×%(h)s pixels; the limit is %(limit)s megapixels.",
+                    params={"w": width, "h": height, "limit": settings.IMAGE_MAX_PIXELS // 1_000_000},
+                    code="too_many_pixels",
+                )
+            upload.seek(0)
+            with Image.open(upload) as full:
+                full.load()  # decodes every byte: a truncated file fails here
+    except ValidationError:
+        raise
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise ValidationError(
+            "This file is not a complete JPEG, PNG, GIF or WebP image.", code="invalid_image"
+        ) from error
+    finally:
+        upload.seek(position)

@@ -1,0 +1,201 @@
+"""Settings shared by every environment, read from the environment.
+
+Every variable is documented in ``.env.example``. The defaults describe the
+embedded set-up that needs nothing but Python: SQLite, local-memory cache and
+mail written to the console. Production overrides what must never default
+(see ``prod.py``).
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+# A local .env file is a convenience for development; real deployments set
+# variables in the process environment, which always wins.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.sites",
+    # django_comments_xtd must come before django_comments (its templates
+    # and admin override the base app's).
+    "django_comments_xtd",
+    "django_comments",
+    "django_prose_editor",
+    "taggit",
+    "authors",
+    "posts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "skolr_blog.urls"
+WSGI_APPLICATION = "skolr_blog.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "skolr_blog.context_processors.site",
+            ],
+        },
+    },
+]
+
+
+def _database(url: str) -> dict:
+    """Parse ``DATABASE_URL`` and tune SQLite for a web server.
+
+    WAL lets readers proceed while a comment is written; IMMEDIATE
+    transactions take the write lock up front so two writers queue on the busy
+    timeout instead of failing with "database is locked" mid-transaction.
+    """
+    config = environ.Env.db_url_config(url)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA busy_timeout=20000;PRAGMA foreign_keys=ON;"
+            ),
+        } | config.get("OPTIONS", {})
+    else:
+        config["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+DATABASES = {"default": _database(env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://skolr-blog")}
+
+# Django 6.1 mail configuration. Only MAILERS: mixing it with the legacy
+# EMAIL_* settings is an ImproperlyConfigured error.
+MAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}
+
+
+def _mailer() -> dict:
+    kind = env.str("DJANGO_MAIL", default="console")
+    if kind == "file":
+        folder = env.path("DJANGO_MAIL_FILE_PATH", default=BASE_DIR / "var" / "mail")
+        return {"BACKEND": MAIL_BACKENDS["file"], "OPTIONS": {"file_path": str(folder)}}
+    if kind == "smtp":
+        return {
+            "BACKEND": MAIL_BACKENDS["smtp"],
+            "OPTIONS": {
+                "host": env.str("DJANGO_SMTP_HOST", default="localhost"),
+                "port": env.int("DJANGO_SMTP_PORT", default=587),
+                "username": env.str("DJANGO_SMTP_USER", default=""),
+                "password": env.str("DJANGO_SMTP_PASSWORD", default=""),
+                "use_tls": env.bool("DJANGO_SMTP_TLS", default=True),
+                "timeout": 10,
+            },
+        }
+    if kind not in MAIL_BACKENDS:
+        raise environ.ImproperlyConfigured(f"DJANGO_MAIL must be one of {', '.join(MAIL_BACKENDS)}, not {kind!r}.")
+    return {"BACKEND": MAIL_BACKENDS[kind]}
+
+
+MAILERS = {"default": _mailer()}
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Skolr Blog <blog@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "var" / "static")
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "media/"
+MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+LOGIN_URL = "admin:login"
+SITE_ID = 1
+BLOG = {
+    "NAME": env.str("DJANGO_BLOG_NAME", default="Skolr Blog"),
+    "TAGLINE": "Notes on education technology and the software behind it",
+    "POSTS_PER_PAGE": 10,
+}
+
+# Uploads: refuse what a blog has no use for before it fills memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+IMAGE_MAX_BYTES = 5 * 1024 * 1024
+IMAGE_MAX_PIXELS = 40_000_000
+
+# Tags: "Django" and "django" are one tag.
+TAGGIT_CASE_INSENSITIVE = True
+
+# Comments (django-comments-xtd). A comment is stored the moment it is posted
+# and waits for a moderator; the emailed-confirmation flow is off because it
+# keeps the comment only inside the emailed link.
+COMMENTS_APP = "django_comments_xtd"
+COMMENTS_XTD_CONFIRM_EMAIL = False
+COMMENTS_XTD_MAX_THREAD_LEVEL = 2  # levels 0, 1, 2: three levels deep
+COMMENTS_XTD_LIST_ORDER = ("thread_id", "order")
+COMMENTS_XTD_FROM_EMAIL = DEFAULT_FROM_EMAIL
+COMMENTS_XTD_CONTACT_EMAIL = DEFAULT_FROM_EMAIL
+COMMENTS_XTD_SALT = env.str("DJANGO_COMMENTS_SALT", default="skolr-blog-comments").encode()
+COMMENTS_XTD_APP_MODEL_OPTIONS = {
+    "default": {
+        "who_can_post": "all",
+        "allow_flagging": False,
+        "allow_feedback": False,
+        "show_feedback": False,
+    }
+}
+COMMENT_MAX_LENGTH = 3000
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+}

@@ -1,0 +1,15 @@
+"""Tests: fast on purpose (MD5 hashing, in-memory mail), but the same
+database engine as configured, so the suite runs on SQLite and PostgreSQL."""
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, env
+
+DEBUG = False
+SECRET_KEY = "test-only-key"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+MEDIA_ROOT = env.path("DJANGO_TEST_MEDIA_ROOT", default=BASE_DIR / "var" / "test-media")
+# Mail is sent in the request thread so tests can read mail.outbox at once.
+COMMENTS_XTD_THREADED_EMAILS = False
