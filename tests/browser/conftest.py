@@ -1,0 +1,81 @@
+"""Browser tests: Playwright drives Debian's Chromium against ``live_server``.
+
+Every test in this folder is marked ``browser`` and gets a transactional
+database (the live server answers from another thread, so a test's data must
+be committed for it to see it). Without /usr/bin/chromium these tests are
+skipped locally, but fail on CI (``CI`` set), where a silent skip would hide
+a broken set-up. See /work/shared/NOTES.md, "Browser tests".
+"""
+
+import os
+from io import StringIO
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.sites.models import Site
+from django.core.management import call_command
+
+from posts.models import Post
+
+# Playwright's sync API runs an event loop in the test thread; Django would
+# otherwise refuse database queries made from that thread.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+MISSING_CHROMIUM = "Chromium not installed: apt-get install chromium"
+SEED_POST_SLUG = "django-vs-flask-vs-fastapi"
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives a real browser against live_server (tests/browser)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.django_db(transaction=True))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _require_chromium():
+    """Skip (locally) or fail (on CI) before any browser or database work."""
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{MISSING_CHROMIUM} (CI is set, so browser tests must run, not skip)", pytrace=False)
+    pytest.skip(MISSING_CHROMIUM)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's launch options plus the system Chromium (no `playwright install`)."""
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def live_site(live_server, settings):
+    """The ``Site`` points at the live server, as links built from it must."""
+    host = urlsplit(live_server.url).netloc
+    Site.objects.update_or_create(pk=settings.SITE_ID, defaults={"domain": host, "name": "Skolr Blog (tests)"})
+    Site.objects.clear_cache()
+    yield live_server
+    Site.objects.clear_cache()
+
+
+@pytest.fixture
+def seed_post(live_site, settings, tmp_path) -> Post:
+    """Load the content folder into the live server's database; media goes to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("load_posts", str(settings.BASE_DIR / "content"), stdout=StringIO())
+    return Post.objects.select_related("author").get(slug=SEED_POST_SLUG)
