@@ -52,7 +52,7 @@ def _require_chromium():
     """Skip (locally) or fail (on CI) before any browser or database work."""
     if CHROMIUM.exists():
         return
-    if os.environ.get("CI"):
+    if os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}:
         pytest.fail(f"{MISSING_CHROMIUM} (CI is set, so browser tests must run, not skip)", pytrace=False)
     pytest.skip(MISSING_CHROMIUM)
 
