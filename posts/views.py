@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView
 from django_comments import get_form
@@ -75,3 +75,17 @@ class PostDetailView(DetailView):
             add_never_cache_headers(response)
             response["X-Robots-Tag"] = "noindex, nofollow"
         return response
+
+
+def reply(request, cid: int):
+    """The reply form for one comment, for readers without JavaScript.
+
+    Replaces django-comments-xtd's view, which shows any comment by id,
+    including ones still waiting for a moderator.
+    """
+    comment = get_object_or_404(public_comments().filter(content_type=ContentType.objects.get_for_model(Post)), pk=cid)
+    post = get_object_or_404(Post.objects.published(), pk=comment.object_pk, allow_comments=True)
+    if comment.level >= settings.COMMENTS_XTD_MAX_THREAD_LEVEL:
+        raise Http404("Replies to this comment are not possible.")
+    form = get_form()(post, comment=comment)
+    return render(request, "django_comments_xtd/reply.html", {"comment": comment, "post": post, "form": form})

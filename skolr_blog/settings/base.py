@@ -42,7 +42,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -178,6 +177,7 @@ TAGGIT_CASE_INSENSITIVE = True
 # keeps the comment only inside the emailed link.
 COMMENTS_APP = "django_comments_xtd"
 COMMENTS_XTD_CONFIRM_EMAIL = False
+COMMENTS_XTD_FORM_CLASS = "posts.forms.CommentForm"
 COMMENTS_XTD_MAX_THREAD_LEVEL = 2  # levels 0, 1, 2: three levels deep
 COMMENTS_XTD_LIST_ORDER = ("thread_id", "order")
 COMMENTS_XTD_FROM_EMAIL = DEFAULT_FROM_EMAIL

@@ -4,8 +4,6 @@ A missing secret key or host list stops the process with one line naming the
 variable, instead of starting a site that is insecure or answers 400 to all.
 """
 
-from django.core.exceptions import ImproperlyConfigured
-
 from .base import *  # noqa: F403
 from .base import env
 
@@ -13,7 +11,8 @@ from .base import env
 def _required(name: str) -> str:
     value = env.str(name, default="")
     if not value.strip():
-        raise ImproperlyConfigured(f"Set the {name} environment variable (see .env.example).")
+        # SystemExit, not an exception: the operator sees one line, not a traceback.
+        raise SystemExit(f"skolr_blog: set the {name} environment variable (see .env.example).")
     return value
 
 
@@ -21,6 +20,8 @@ DEBUG = False
 SECRET_KEY = _required("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = [host.strip() for host in _required("DJANGO_ALLOWED_HOSTS").split(",") if host.strip()]
 
+# whitenoise serves hashed, compressed static files from the app server.
+MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -1,0 +1,173 @@
+"""The comment section: stored at once, held for a moderator, then shown."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django_comments import get_form
+from django_comments_xtd.models import XtdComment
+
+from authors.roles import AUTHORS, MODERATORS
+from tests.factories import make_comment, make_post, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def comment_data(post, **fields):
+    """What the comment form on the post page submits."""
+    data = get_form()(post).initial.copy() | {"reply_to": 0}
+    data |= {"name": "Asha", "email": "asha@example.com", "url": "", "comment": "Which one for a school ERP?"}
+    return data | fields
+
+
+def test_reader_comment_is_stored_at_once_and_awaits_moderation(client, seed):
+    response = client.post("/comments/post/", comment_data(seed), follow=True)
+
+    assert response.status_code == 200
+    assert "Your comment is awaiting moderation" in response.content.decode()
+    comment = XtdComment.objects.get()
+    assert (comment.user_name, comment.user_email, comment.comment) == (
+        "Asha",
+        "asha@example.com",
+        "Which one for a school ERP?",
+    )
+    assert comment.is_public is False
+    page = client.get(seed.get_absolute_url()).content.decode()
+    assert "Which one for a school ERP?" not in page
+    assert "0 comments" in page
+
+
+def test_moderator_approves_from_the_admin_and_comment_appears(client, seed):
+    client.post("/comments/post/", comment_data(seed))
+    comment = XtdComment.objects.get()
+    client.force_login(make_user("mod", groups=[MODERATORS]))
+
+    queue = client.get("/admin/django_comments_xtd/xtdcomment/")
+    assert queue.status_code == 200 and "Asha" in queue.content.decode()
+    response = client.post(
+        "/admin/django_comments_xtd/xtdcomment/",
+        {"action": "approve_comments", "_selected_action": [comment.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+
+    client.logout()
+    page = client.get(seed.get_absolute_url()).content.decode()
+    assert "Which one for a school ERP?" in page
+    assert f'id="c{comment.pk}"' in page
+    assert "1 comment<" in page
+    assert "1 comment</a>" in client.get("/").content.decode()
+
+
+def test_comments_are_refused_where_comments_are_off(client):
+    post = make_post(allow_comments=False)
+    make_comment(post, comment="An earlier comment stays visible.")
+
+    response = client.post("/comments/post/", comment_data(post))
+
+    assert response.status_code == 400
+    assert XtdComment.objects.count() == 1
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "Comments are closed." in page
+    assert 'class="comment-form"' not in page
+    assert "An earlier comment stays visible." in page
+
+
+def test_comments_on_unpublished_posts_are_refused(client):
+    post = make_post(status="draft")
+    response = client.post("/comments/post/", comment_data(post))
+    assert response.status_code == 400
+    assert not XtdComment.objects.exists()
+
+
+def test_rejected_comment_keeps_what_the_reader_typed(client, seed):
+    response = client.post("/comments/post/", comment_data(seed, email="not-an-email", name=""))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Please correct the fields marked below" in page
+    assert "Which one for a school ERP?" in page  # the text is kept
+    assert 'class="field-error"' in page
+    assert not XtdComment.objects.exists()
+
+
+def test_threaded_replies_render_nested_three_levels(client):
+    post = make_post()
+    root = make_comment(post, comment="Root comment")
+    reply = make_comment(post, parent=root, comment="First reply")
+    make_comment(post, parent=reply, comment="Reply to the reply")
+    make_comment(post, parent=root, comment="Hidden reply", is_public=False)
+
+    page = client.get(post.get_absolute_url()).content.decode()
+
+    assert page.index("Root comment") < page.index("First reply") < page.index("Reply to the reply")
+    assert "Hidden reply" not in page
+    assert "3 comments" in page
+    # Replies are offered down to the third level only.
+    assert f'href="/comments/reply/{root.pk}/"' in page
+    assert f'href="/comments/reply/{reply.pk}/"' in page
+    deepest = XtdComment.objects.get(comment="Reply to the reply")
+    assert f'href="/comments/reply/{deepest.pk}/"' not in page
+
+
+def test_reply_page_works_without_javascript(client):
+    post = make_post()
+    root = make_comment(post, comment="Root comment")
+    page = client.get(f"/comments/reply/{root.pk}/").content.decode()
+    assert "Reply to" in page and "Root comment" in page
+    assert f'name="reply_to" value="{root.pk}"' in page
+
+
+def test_comment_text_is_escaped(client):
+    post = make_post()
+    make_comment(post, comment="<script>alert('x')</script>", user_name="<b>Mallory</b>")
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "<script>alert" not in page and "<b>Mallory</b>" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_staff_who_can_moderate_publish_directly(client, seed):
+    moderator = make_user("mod", groups=[MODERATORS], email="mod@example.com")
+    client.force_login(moderator)
+    client.post("/comments/post/", comment_data(seed, name="Mod", email="mod@example.com"))
+    assert XtdComment.objects.get().is_public is True
+
+
+def test_authors_cannot_moderate_and_moderators_cannot_edit_posts(client, seed):
+    author = make_user("writer", groups=[AUTHORS])
+    client.force_login(author)
+    assert client.get("/admin/django_comments_xtd/xtdcomment/").status_code == 403
+
+    moderator = make_user("mod", groups=[MODERATORS])
+    client.force_login(moderator)
+    assert client.get(f"/admin/posts/post/{seed.pk}/change/").status_code == 403
+    assert not moderator.has_perm("posts.change_post")
+
+
+def test_groups_have_the_permissions_their_names_say():
+    author = make_user("writer", groups=[AUTHORS])
+    moderator = make_user("mod", groups=[MODERATORS])
+    assert author.has_perms(["posts.add_post", "posts.change_post", "authors.change_author"])
+    assert not author.has_perm("django_comments.can_moderate")
+    assert moderator.has_perms(["django_comments.can_moderate", "django_comments_xtd.change_xtdcomment"])
+    assert (
+        Permission.objects.filter(group__name=MODERATORS, codename__contains="post")
+        .exclude(content_type__app_label="django_comments")
+        .count()
+        == 0
+    )
+
+
+def test_reply_page_does_not_reveal_comments_awaiting_moderation(client):
+    post = make_post()
+    pending = make_comment(post, comment="Secret pending text", is_public=False)
+    response = client.get(f"/comments/reply/{pending.pk}/")
+    assert response.status_code == 404
+    assert "Secret pending text" not in response.content.decode()
+
+
+def test_reply_page_is_404_on_closed_posts_and_at_the_deepest_level(client):
+    closed = make_post(allow_comments=False)
+    assert client.get(f"/comments/reply/{make_comment(closed).pk}/").status_code == 404
+    post = make_post()
+    root = make_comment(post)
+    deepest = make_comment(post, parent=make_comment(post, parent=root))
+    assert client.get(f"/comments/reply/{deepest.pk}/").status_code == 404

@@ -1,0 +1,22 @@
+import io
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+SEED_SLUG = "django-vs-flask-vs-fastapi"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Every test writes uploads to its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def seed(db):
+    """The Skolr article, loaded from the repository's content files."""
+    call_command("load_posts", str(settings.BASE_DIR / "content"), stdout=io.StringIO())
+    from posts.models import Post
+
+    return Post.objects.get(slug=SEED_SLUG)

@@ -1,0 +1,82 @@
+"""Small builders for test data. Each returns a saved object; keyword
+arguments override the defaults."""
+
+import io
+import itertools
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django_comments_xtd.models import XtdComment
+from PIL import Image
+
+from authors.models import Author
+from posts.models import Post
+
+_sequence = itertools.count(1)
+
+
+def png_bytes(size=(40, 30), colour="#1f5f8b", fmt="PNG") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def image_upload(name="picture.png", **kwargs) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, png_bytes(**kwargs), content_type="image/png")
+
+
+def make_user(username=None, *, groups=(), staff=None, password="correct horse battery", **fields):
+    user = get_user_model().objects.create_user(
+        username=username or f"user{next(_sequence)}",
+        password=password,
+        is_staff=bool(groups) if staff is None else staff,
+        **fields,
+    )
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+def make_author(**fields) -> Author:
+    n = next(_sequence)
+    defaults = {"name": f"Author {n}", "slug": f"author-{n}", "bio": "Writes about schools."}
+    return Author.objects.create(**(defaults | fields))
+
+
+def make_post(*, tags=(), **fields) -> Post:
+    n = next(_sequence)
+    defaults = {
+        "title": f"Post number {n}",
+        "slug": f"post-{n}",
+        "excerpt": f"Excerpt of post {n}.",
+        "body": f"<p>Body of post {n}.</p>",
+        "status": Post.Status.PUBLISHED,
+        "published_at": timezone.now() - timedelta(days=1),
+    }
+    if "author" not in fields:
+        fields["author"] = make_author()
+    post = Post.objects.create(**(defaults | fields))
+    if tags:
+        post.tags.set(list(tags))
+    return post
+
+
+def make_comment(post: Post, *, parent: XtdComment | None = None, **fields) -> XtdComment:
+    n = next(_sequence)
+    defaults = {
+        "content_type": ContentType.objects.get_for_model(Post),
+        "object_pk": str(post.pk),
+        "site_id": 1,
+        "user_name": f"Reader {n}",
+        "user_email": f"reader{n}@example.com",
+        "comment": f"Comment number {n}.",
+        "submit_date": timezone.now(),
+        "is_public": True,
+    }
+    if parent is not None:
+        defaults["parent_id"] = parent.pk
+    return XtdComment.objects.create(**(defaults | fields))

@@ -1,0 +1,137 @@
+"""Who sees a post when: the publish matrix, staff preview, and 404s."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from authors.roles import AUTHORS
+from posts.models import Post
+from tests.factories import make_author, make_post, make_user
+
+pytestmark = pytest.mark.django_db
+
+PAST = timedelta(days=-2)
+FUTURE = timedelta(days=2)
+MATRIX = [
+    # (status, publish offset, visible to readers)
+    (Post.Status.PUBLISHED, PAST, True),
+    (Post.Status.PUBLISHED, FUTURE, False),
+    (Post.Status.DRAFT, PAST, False),
+    (Post.Status.DRAFT, FUTURE, False),
+]
+
+
+@pytest.mark.parametrize(("status", "offset", "visible"), MATRIX)
+def test_publish_matrix_on_every_public_page(client, status, offset, visible):
+    author = make_author(slug="writer")
+    # A published companion keeps the tag and author pages themselves alive.
+    make_post(author=author, tags=["Schools"], title="Companion post")
+    post = make_post(
+        author=author, status=status, published_at=timezone.now() + offset, tags=["Schools"], title="Matrix subject"
+    )
+
+    for url in [reverse("posts:list"), reverse("posts:tag", args=["schools"]), author.get_absolute_url()]:
+        page = client.get(url).content.decode()
+        assert ("Matrix subject" in page) is visible, url
+        assert "Companion post" in page
+
+    detail = client.get(post.get_absolute_url())
+    assert detail.status_code == (200 if visible else 404)
+
+
+def test_drafts_have_no_date_requirement_but_published_posts_do():
+    assert make_post(status=Post.Status.DRAFT, published_at=None).pk
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_post(status=Post.Status.PUBLISHED, published_at=None)
+
+
+def test_staff_preview_of_a_draft_has_banner_noindex_and_no_cache(client):
+    owner = make_user("writer", groups=[AUTHORS])
+    post = make_post(author=make_author(user=owner), status=Post.Status.DRAFT, title="Work in progress")
+    client.force_login(owner)
+
+    response = client.get(post.get_absolute_url())
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Work in progress" in page
+    assert "<strong>Preview.</strong>" in page and "This is a draft" in page
+    assert '<meta name="robots" content="noindex, nofollow">' in page
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert "no-cache" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    # No comment form on something readers cannot see.
+    assert 'class="comment-form"' not in page
+
+
+def test_scheduled_post_preview_says_when(client):
+    admin = make_user("boss", is_superuser=True, staff=True)
+    post = make_post(published_at=timezone.now() + FUTURE)
+    client.force_login(admin)
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "This post is scheduled for" in page
+
+
+def test_other_authors_and_readers_get_404_for_a_draft(client):
+    post = make_post(author=make_author(user=make_user("owner", groups=[AUTHORS])), status=Post.Status.DRAFT)
+    assert client.get(post.get_absolute_url()).status_code == 404
+    client.force_login(make_user("someone-else", groups=[AUTHORS]))
+    assert client.get(post.get_absolute_url()).status_code == 404
+
+
+def test_published_post_is_not_marked_noindex(client):
+    post = make_post()
+    response = client.get(post.get_absolute_url())
+    assert "X-Robots-Tag" not in response
+    assert "noindex" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/posts/no-such-post/",
+        "/tags/no-such-tag/",
+        "/authors/no-such-author/",
+        "/?page=abc",
+        "/?page=999",
+        "/?page=0",
+        "/?page=-1",
+        "/tags/schools/?page=abc",
+        "/tags/schools/?page=999",
+        "/posts/bad%00slug/",
+        "/posts/../../etc/passwd",
+        "/nothing-here/",
+    ],
+)
+def test_unknown_addresses_and_bad_pages_are_friendly_404s(client, url):
+    make_post(tags=["Schools"])
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_home_paginates_newest_first(client, settings):
+    author = make_author()
+    for day in range(12):
+        make_post(author=author, title=f"Day {day:02d}", published_at=timezone.now() - timedelta(days=day + 1))
+    first = client.get("/").content.decode()
+    second = client.get("/?page=2").content.decode()
+    assert first.index("Day 00") < first.index("Day 09")
+    assert "Day 10" not in first and "Day 10" in second and "Day 11" in second
+    assert 'rel="next"' in first and "Page 1 of 2" in first
+    assert 'rel="prev"' in second
+
+
+def test_empty_blog_says_so(client):
+    page = client.get("/").content.decode()
+    assert "No articles have been published yet." in page
+
+
+def test_tag_or_author_without_published_posts_is_404(client):
+    author = make_author(slug="quiet")
+    make_post(author=author, status=Post.Status.DRAFT, tags=["Unpublished"])
+    assert client.get("/authors/quiet/").status_code == 404
+    assert client.get("/tags/unpublished/").status_code == 404

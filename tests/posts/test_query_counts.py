@@ -1,0 +1,58 @@
+"""Pages cost a fixed number of queries, whatever the amount of content."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import make_author, make_comment, make_post
+
+pytestmark = pytest.mark.django_db
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def add_posts(n: int, author=None):
+    for i in range(n):
+        post = make_post(author=author or make_author(), tags=[f"Tag {i}", f"Shared {i % 3}", "Common"])
+        for _ in range(2):
+            make_comment(post)
+
+
+def test_home_query_count_does_not_grow_with_posts_tags_or_comments(client):
+    add_posts(1)
+    small = count_queries(client, "/")
+    add_posts(9)
+    large = count_queries(client, "/")
+    assert small == large
+    assert large <= 4
+
+
+def test_tag_and_author_pages_have_constant_query_counts(client):
+    author = make_author(slug="prolific")
+    add_posts(1, author)
+    small = (count_queries(client, "/tags/common/"), count_queries(client, "/authors/prolific/"))
+    add_posts(9, author)
+    large = (count_queries(client, "/tags/common/"), count_queries(client, "/authors/prolific/"))
+    assert small == large
+    assert max(large) <= 5
+
+
+def test_post_page_query_count_does_not_grow_with_comments_or_tags(client, django_assert_max_num_queries):
+    post = make_post(tags=["One"])
+    empty = count_queries(client, post.get_absolute_url())
+
+    post.tags.set([f"Tag {i}" for i in range(12)])
+    roots = [make_comment(post) for _ in range(20)]
+    for root in roots:
+        reply = make_comment(post, parent=root)
+        make_comment(post, parent=reply)
+    busy = count_queries(client, post.get_absolute_url())
+
+    assert empty == busy
+    with django_assert_max_num_queries(4):
+        client.get(post.get_absolute_url())
