@@ -1,4 +1,5 @@
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Cast, Coalesce
@@ -160,6 +161,16 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self):
+        # The database enforces these too; here they become field messages.
+        errors = {}
+        if self.thumbnail and not self.thumbnail_alt.strip():
+            errors["thumbnail_alt"] = "Describe the thumbnail for readers who cannot see it."
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            errors["published_at"] = "Give a publish date (a future date schedules the post)."
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         # Whatever path the body came by (admin, loader, shell), what is

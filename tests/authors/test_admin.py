@@ -1,0 +1,125 @@
+"""Editing in the admin: lists work, and authors stay within their own work."""
+
+import pytest
+
+from authors.roles import AUTHORS
+from posts.models import Post
+from tests.factories import image_upload, make_author, make_post, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def writer(client):
+    user = make_user("writer", groups=[AUTHORS])
+    author = make_author(user=user, name="Writer", slug="writer")
+    client.force_login(user)
+    return author
+
+
+def test_superuser_admin_lists_render(client, seed):
+    client.force_login(make_user("root", is_superuser=True, staff=True))
+    for url in [
+        "/admin/",
+        "/admin/posts/post/",
+        "/admin/posts/post/?status__exact=draft",
+        f"/admin/posts/post/{seed.pk}/change/",
+        "/admin/posts/post/add/",
+        "/admin/authors/author/",
+        f"/admin/authors/author/{seed.author.pk}/change/",
+        "/admin/taggit/tag/",
+        "/admin/django_comments_xtd/xtdcomment/",
+        "/admin/posts/post/?q=FastAPI",
+    ]:
+        assert client.get(url).status_code == 200, url
+    changelist = client.get("/admin/posts/post/").content.decode()
+    assert seed.title in changelist and "Published" in changelist
+
+
+def test_author_sees_and_changes_only_their_own_posts(client, writer):
+    own = make_post(author=writer, title="My own post")
+    other = make_post(title="Someone else's post")
+
+    listing = client.get("/admin/posts/post/").content.decode()
+    assert "My own post" in listing and "Someone else&#x27;s post" not in listing
+    assert client.get(f"/admin/posts/post/{own.pk}/change/").status_code == 200
+    # Another author's post does not exist as far as this author is concerned.
+    response = client.get(f"/admin/posts/post/{other.pk}/change/")
+    assert response.status_code == 302
+    forged = client.post(f"/admin/posts/post/{other.pk}/change/", {"title": "Hijacked"})
+    assert forged.status_code == 302
+    other.refresh_from_db()
+    assert other.title == "Someone else's post"
+    assert client.post(f"/admin/posts/post/{other.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert Post.objects.filter(pk=other.pk).exists()
+
+
+def test_new_post_is_signed_by_the_author_whatever_the_form_says(client, writer):
+    someone = make_author(slug="someone")
+    response = client.post(
+        "/admin/posts/post/add/",
+        {
+            "title": "Fresh draft",
+            "slug": "fresh-draft",
+            "author": someone.pk,
+            "excerpt": "",
+            "body": "<p>Hello</p>",
+            "thumbnail_alt": "",
+            "status": "draft",
+            "tags": "",
+            "allow_comments": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Post.objects.get(slug="fresh-draft").author == writer
+
+
+def test_thumbnail_without_alt_text_is_refused_with_a_message(client, writer):
+    response = client.post(
+        "/admin/posts/post/add/",
+        {
+            "title": "Pictured",
+            "slug": "pictured",
+            "body": "<p>Hello</p>",
+            "thumbnail": image_upload(),
+            "thumbnail_alt": "",
+            "status": "draft",
+            "tags": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "Describe the thumbnail for readers who cannot see it." in response.content.decode()
+    assert not Post.objects.filter(slug="pictured").exists()
+
+
+def test_publishing_without_a_date_is_refused_with_a_message(client, writer):
+    response = client.post(
+        "/admin/posts/post/add/",
+        {"title": "Now", "slug": "now", "body": "<p>x</p>", "status": "published", "tags": ""},
+    )
+    assert "Give a publish date" in response.content.decode()
+    assert not Post.objects.filter(slug="now").exists()
+
+
+def test_author_edits_only_their_own_profile(client, writer):
+    other = make_author(slug="other", bio="Original bio")
+    assert client.get(f"/admin/authors/author/{writer.pk}/change/").status_code == 200
+    assert client.get(f"/admin/authors/author/{other.pk}/change/").status_code == 302
+    client.post(f"/admin/authors/author/{other.pk}/change/", {"name": "Other", "bio": "Defaced"})
+    other.refresh_from_db()
+    assert other.bio == "Original bio"
+    listing = client.get("/admin/authors/author/").content.decode()
+    assert "Writer" in listing and "/admin/authors/author/%d/change/" % other.pk not in listing
+
+
+def test_author_photo_must_be_an_image(client, writer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        f"/admin/authors/author/{writer.pk}/change/",
+        {"name": "Writer", "photo": SimpleUploadedFile("photo.png", b"not an image at all", "image/png")},
+    )
+    assert response.status_code == 200
+    assert "Upload a valid image" in response.content.decode()
+    writer.refresh_from_db()
+    assert not writer.photo
