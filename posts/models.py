@@ -162,6 +162,15 @@ class Post(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs):
+        # Whatever path the body came by (admin, loader, shell), what is
+        # stored is sanitized: the public page renders it as trusted HTML.
+        self.body = clean_body(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("posts:detail", kwargs={"slug": self.slug})
+
     def clean(self):
         # The database enforces these too; here they become field messages.
         errors = {}
@@ -171,15 +180,6 @@ class Post(models.Model):
             errors["published_at"] = "Give a publish date (a future date schedules the post)."
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        # Whatever path the body came by (admin, loader, shell), what is
-        # stored is sanitized: the public page renders it as trusted HTML.
-        self.body = clean_body(self.body)
-        super().save(*args, **kwargs)
-
-    def get_absolute_url(self) -> str:
-        return reverse("posts:detail", kwargs={"slug": self.slug})
 
     @property
     def is_published(self) -> bool:

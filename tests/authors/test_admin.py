@@ -109,7 +109,7 @@ def test_author_edits_only_their_own_profile(client, writer):
     other.refresh_from_db()
     assert other.bio == "Original bio"
     listing = client.get("/admin/authors/author/").content.decode()
-    assert "Writer" in listing and "/admin/authors/author/%d/change/" % other.pk not in listing
+    assert "Writer" in listing and f"/admin/authors/author/{other.pk}/change/" not in listing
 
 
 def test_author_photo_must_be_an_image(client, writer):
