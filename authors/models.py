@@ -35,6 +35,22 @@ class Author(models.Model):
     github = models.URLField("GitHub", blank=True)
     mastodon = models.URLField(blank=True)
 
+    class CommentNotifications(models.TextChoices):
+        EACH = "each", "An email for each comment"
+        DAILY = "daily", "A daily digest"
+        OFF = "off", "No emails"
+
+    comment_notifications = models.CharField(
+        "emails about comments on my posts",
+        max_length=5,
+        choices=CommentNotifications,
+        default=CommentNotifications.EACH,
+        help_text="Sent to the email address of the linked account when a comment is published.",
+    )
+    # When the next daily digest is due (None: none pending) and what the last one covered up to.
+    digest_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    digest_covered_until = models.DateTimeField(null=True, blank=True, editable=False)
+
     class Meta:
         ordering = ["name"]
 

@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -137,6 +140,12 @@ class Post(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     allow_comments = models.BooleanField(default=True, help_text="Untick to close the comment form.")
+    comment_days = models.PositiveSmallIntegerField(
+        "comments open for (days)",
+        null=True,
+        blank=True,
+        help_text="Days after publication that readers may comment. Empty: the site default. 0: never close.",
+    )
 
     objects = PostQuerySet.as_manager()
 
@@ -190,6 +199,22 @@ class Post(models.Model):
         )
 
     @property
+    def comments_close_at(self):
+        """When the comment form closes by itself, or None if it never does."""
+        days = self.comment_days
+        if days is None:
+            days = settings.COMMENTS_POLICY["CLOSE_AFTER_DAYS"]
+        if not days or self.published_at is None:
+            return None
+        return self.published_at + timedelta(days=days)
+
+    @property
+    def comments_open(self) -> bool:
+        """Readers may comment: published, comments allowed, not yet closed."""
+        close_at = self.comments_close_at
+        return self.is_published and self.allow_comments and (close_at is None or timezone.now() < close_at)
+
+    @property
     def is_scheduled(self) -> bool:
         return self.status == self.Status.PUBLISHED and self.published_at is not None and not self.is_published
 
@@ -198,3 +223,8 @@ class Post(models.Model):
         if not (user.is_active and user.is_staff and user.has_perm("posts.change_post")):
             return False
         return user.is_superuser or self.author.user_id == user.pk
+
+
+from .comment_models import CommentReview, HoldReason, ReaderFlag, TrustedCommenter  # noqa: E402
+
+__all__ = ["CommentReview", "HoldReason", "Post", "PostQuerySet", "ReaderFlag", "TaggedPost", "TrustedCommenter"]

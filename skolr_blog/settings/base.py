@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django_comments",
     "django_prose_editor",
     "taggit",
+    "django_tasks_db",
     "authors",
     "posts",
 ]
@@ -192,6 +193,38 @@ COMMENTS_XTD_APP_MODEL_OPTIONS = {
     }
 }
 COMMENT_MAX_LENGTH = 3000
+
+# The comment policy (see posts/policy.py). WordPress-like: trusted and
+# previously approved commenters publish directly, everyone else waits.
+COMMENTS_POLICY = {
+    # Comments close this many days after publication (a post may override;
+    # None or 0: never).
+    "CLOSE_AFTER_DAYS": env.int("DJANGO_COMMENTS_CLOSE_AFTER_DAYS", default=365),
+    # Publish directly for commenters with an earlier approved comment.
+    "TRUST_PREVIOUSLY_APPROVED": True,
+    # More links than this holds a comment for review.
+    "MAX_LINKS": 2,
+    # A word (whole word, any case) or link/email domain from these lists marks a comment as spam.
+    "BLOCKED_WORDS": env.list("DJANGO_COMMENTS_BLOCKED_WORDS", default=["viagra", "casino", "crypto-giveaway"]),
+    "BLOCKED_DOMAINS": env.list("DJANGO_COMMENTS_BLOCKED_DOMAINS", default=[]),
+    # The same address or email posting again within this many seconds gets a 429.
+    "MIN_SECONDS_BETWEEN": 15,
+    # More than this many comments from one address in BURST_WINDOW seconds are held.
+    "BURST_LIMIT": 5,
+    "BURST_WINDOW": 600,
+    # Comments flagged by this many readers go back to the queue.
+    "FLAGS_TO_HIDE": 3,
+}
+# How many reverse proxies in front of the app append to X-Forwarded-For.
+# 0: trust only REMOTE_ADDR (a client can write any X-Forwarded-For).
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+
+# Background tasks (Django 6 tasks framework, stored in the database).
+# Every email is sent by a task after the transaction commits; `make run`
+# starts a worker (`manage.py db_worker`).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
+# Site address used in emailed links.
+SITE_SCHEME = env.str("DJANGO_SITE_SCHEME", default="http")
 
 LOGGING = {
     "version": 1,

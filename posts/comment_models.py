@@ -1,0 +1,107 @@
+"""What the blog records about comments beyond django-comments-xtd's model:
+the moderation decision and its reasons, trusted commenters, reader flags."""
+
+from django.conf import settings
+from django.db import models
+from django_comments_xtd.models import XtdComment
+
+
+class HoldReason(models.TextChoices):
+    """Why a comment was held or marked as spam, shown in the queue."""
+
+    FIRST_TIME = "first_time", "First-time commenter"
+    LINKS = "links", "Too many links"
+    BLOCKED_WORD = "blocked_word", "Blocked word"
+    BLOCKED_DOMAIN = "blocked_domain", "Blocked domain"
+    PREVIOUS_SPAM = "previous_spam", "Earlier comment marked as spam"
+    TOO_FAST = "too_fast", "Posting too fast"
+    FLAGGED = "flagged", "Flagged by readers"
+    HONEYPOT = "honeypot", "Honeypot filled in"
+
+
+class CommentReview(models.Model):
+    """The moderation state of one comment.
+
+    ``XtdComment.is_public`` stays the single thing public pages read; this
+    record says how it got that way, so spam is kept (and can be undone) and
+    the queue can say why each comment waits.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting moderation"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        SPAM = "spam", "Spam"
+
+    comment = models.OneToOneField(XtdComment, on_delete=models.CASCADE, primary_key=True, related_name="review")
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    # Reason codes wrapped in commas (",links,first_time,") so that "has
+    # reason X" is a plain, portable `contains` filter on any database.
+    reasons = models.CharField(max_length=200, blank=True, default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status"], name="comment_review_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "approved", "rejected", "spam"]),
+                name="comment_review_status_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()}: comment {self.comment_id}"
+
+    @staticmethod
+    def encode(reasons) -> str:
+        return f",{','.join(reasons)}," if reasons else ""
+
+    @property
+    def reason_codes(self) -> list[str]:
+        return [code for code in self.reasons.split(",") if code]
+
+    @property
+    def reason_labels(self) -> list[str]:
+        labels = dict(HoldReason.choices)
+        return [labels.get(code, code) for code in self.reason_codes]
+
+
+class TrustedCommenter(models.Model):
+    """A commenter whose comments publish without review ("trust this commenter")."""
+
+    email = models.EmailField(unique=True, help_text="Stored in lower case.")
+    trusted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class ReaderFlag(models.Model):
+    """A reader's report that a comment is inappropriate.
+
+    Readers need not log in, so a flag is keyed by a hash of who sent it
+    (account or network address), which stops one reader flagging twice.
+    """
+
+    comment = models.ForeignKey(XtdComment, on_delete=models.CASCADE, related_name="reader_flags")
+    reporter = models.CharField(max_length=64, help_text="Hash of the reporter's account or address.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["comment", "reporter"], name="reader_flag_once")]
+
+    def __str__(self) -> str:
+        return f"Flag on comment {self.comment_id}"
