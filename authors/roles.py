@@ -31,6 +31,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "django_comments.view_commentflag",
         "django_comments_xtd.view_xtdcomment",
         "django_comments_xtd.change_xtdcomment",
+        "posts.view_pendingcomment",
+        "posts.change_pendingcomment",
+        "posts.view_trustedcommenter",
+        "posts.add_trustedcommenter",
+        "posts.change_trustedcommenter",
+        "posts.delete_trustedcommenter",
+        "django_comments_xtd.view_blacklisteddomain",
+        "django_comments_xtd.add_blacklisteddomain",
+        "django_comments_xtd.change_blacklisteddomain",
+        "django_comments_xtd.delete_blacklisteddomain",
     ],
 }
 

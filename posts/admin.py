@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db.models import Count
+from django_comments_xtd.models import XtdComment
 from taggit.models import Tag
 
 from .models import Post
@@ -68,3 +69,8 @@ class TagAdmin(admin.ModelAdmin):
     @admin.display(description="Posts", ordering="post_count")
     def post_count(self, tag) -> int:
         return tag.post_count
+
+
+# django-comments-xtd registers its own comment admin; the blog's replaces it.
+admin.site.unregister(XtdComment)
+from . import comment_admin  # noqa: E402, F401

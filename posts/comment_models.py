@@ -105,3 +105,12 @@ class ReaderFlag(models.Model):
 
     def __str__(self) -> str:
         return f"Flag on comment {self.comment_id}"
+
+
+class PendingComment(XtdComment):
+    """The moderation queue: comments waiting for a moderator, as its own admin page."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "comment awaiting moderation"
+        verbose_name_plural = "moderation queue"

@@ -12,6 +12,16 @@ def public_comments():
     return XtdComment.objects.filter(is_public=True, is_removed=False, site_id=settings.SITE_ID)
 
 
+def comments_for(post, *, public_only: bool = True):
+    """A post's comments in thread order (public ones unless told otherwise)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    queryset = public_comments() if public_only else XtdComment.objects.filter(site_id=settings.SITE_ID)
+    return queryset.filter(content_type=ContentType.objects.get_for_model(post), object_pk=str(post.pk)).order_by(
+        *settings.COMMENTS_XTD_LIST_ORDER
+    )
+
+
 @dataclass
 class CommentNode:
     comment: XtdComment

@@ -6,8 +6,12 @@ from django_comments_xtd.forms import XtdCommentForm
 class CommentForm(XtdCommentForm):
     """django-comments-xtd's form with proper input types, labels and hints."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, signed_in: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if signed_in:
+            # The account supplies name and email; an account without an
+            # email can still comment (it just gets no follow-up emails).
+            self.fields["email"].required = False
         limit = settings.COMMENT_MAX_LENGTH
         self.fields["name"].widget = forms.TextInput(attrs={"autocomplete": "name", "maxlength": 50})
         self.fields["email"].widget = forms.EmailInput(attrs={"autocomplete": "email"})
@@ -16,3 +20,8 @@ class CommentForm(XtdCommentForm):
         self.fields["comment"].widget = forms.Textarea(attrs={"rows": 6, "maxlength": limit})
         self.fields["comment"].help_text = f"Plain text, up to {limit} characters."
         self.fields["followup"].label = "Email me when someone replies"
+
+    def clean_honeypot(self):
+        # A filled honeypot does not reject the form: the comment is kept as
+        # spam with the reason "honeypot", so a moderator can see and undo it.
+        return self.cleaned_data.get("honeypot", "")

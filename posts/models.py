@@ -225,6 +225,15 @@ class Post(models.Model):
         return user.is_superuser or self.author.user_id == user.pk
 
 
-from .comment_models import CommentReview, HoldReason, ReaderFlag, TrustedCommenter  # noqa: E402
+from .comment_models import CommentReview, HoldReason, PendingComment, ReaderFlag, TrustedCommenter  # noqa: E402
 
-__all__ = ["CommentReview", "HoldReason", "Post", "PostQuerySet", "ReaderFlag", "TaggedPost", "TrustedCommenter"]
+__all__ = [
+    "CommentReview",
+    "HoldReason",
+    "PendingComment",
+    "Post",
+    "PostQuerySet",
+    "ReaderFlag",
+    "TaggedPost",
+    "TrustedCommenter",
+]

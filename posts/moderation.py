@@ -1,22 +1,61 @@
-"""Who may comment on a post, and whose comments wait for a moderator."""
+"""Moderation decisions, in one place for the comment view, the reader
+flag and the admin actions. Side effects (emails) are explicit calls to
+``notifications`` and happen after commit."""
 
-from django_comments_xtd.moderation import XtdCommentModerator
+from django.db import transaction
+from django.utils import timezone
+from django_comments_xtd.models import XtdComment
+
+from . import notifications
+from .comment_models import CommentReview, HoldReason, ReaderFlag, TrustedCommenter
+from .policy import policy
 
 
-class PostCommentModerator(XtdCommentModerator):
-    """Refuse comments on posts readers cannot see or that are closed; hold
-    every comment for review unless its author may moderate comments."""
+@transaction.atomic
+def decide(comment: XtdComment, status: str, user=None) -> bool:
+    """Set a comment's moderation status; return whether it became public.
 
-    enable_field = "allow_comments"
+    ``is_public`` is written with ``update()``: saving the model would run
+    django-comments-xtd's signal that publishes or hides every reply in the
+    thread along with it, spam replies included.
+    """
+    review, _ = CommentReview.objects.select_for_update().get_or_create(comment=comment)
+    was_public = comment.is_public
+    review.status = status
+    review.decided_by = user if user is not None and user.is_authenticated else None
+    review.decided_at = timezone.now()
+    review.save()
+    comment.is_public = status == CommentReview.Status.APPROVED
+    XtdComment.objects.filter(pk=comment.pk).update(is_public=comment.is_public)
+    became_public = comment.is_public and not was_public
+    if became_public:
+        notifications.comment_published(comment)
+    return became_public
 
-    def allow(self, comment, content_object, request) -> bool:
-        # The comment form is only shown on published posts, but the target
-        # comes from the POST body: check it here, on the server.
-        if not content_object.is_published:
-            return False
-        return super().allow(comment, content_object, request)
 
-    def moderate(self, comment, content_object, request) -> bool:
-        user = comment.user  # TmpXtdComment answers None for a missing key
-        trusted = user is not None and user.is_authenticated and user.has_perm("django_comments.can_moderate")
-        return not trusted
+def trust(comment: XtdComment, user) -> TrustedCommenter:
+    """Trust the comment's author: their later comments publish directly."""
+    trusted, _ = TrustedCommenter.objects.get_or_create(
+        email=comment.user_email.strip().lower(), defaults={"trusted_by": user}
+    )
+    return trusted
+
+
+@transaction.atomic
+def flag(comment: XtdComment, reporter: str) -> bool:
+    """Record a reader's flag; return True if it sent the comment back to the queue."""
+    _, created = ReaderFlag.objects.get_or_create(comment=comment, reporter=reporter)
+    if not created or not comment.is_public:
+        return False
+    if ReaderFlag.objects.filter(comment=comment).count() < policy("FLAGS_TO_HIDE"):
+        return False
+    review, _ = CommentReview.objects.select_for_update().get_or_create(
+        comment=comment, defaults={"status": CommentReview.Status.APPROVED}
+    )
+    review.status = CommentReview.Status.PENDING
+    review.reasons = CommentReview.encode(dict.fromkeys([*review.reason_codes, HoldReason.FLAGGED]))
+    review.save()
+    XtdComment.objects.filter(pk=comment.pk).update(is_public=False)
+    comment.is_public = False
+    notifications.comment_held(comment)
+    return True

@@ -1,14 +1,16 @@
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
+from django.core import signing
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView
-from django_comments import get_form
 from taggit.models import Tag
 
-from .comments import comment_tree, public_comments
+from .comments import comment_tree, comments_for
+from .forms import CommentForm
 from .models import Post
+
+POSTED_SALT = "posts.comment-posted"
 
 
 class PublishedPostListView(ListView):
@@ -39,6 +41,33 @@ class TagPostListView(PublishedPostListView):
         return super().get_context_data(tag=self.tag, **kwargs)
 
 
+def posted_comment_token(comment) -> str:
+    """A signed reference to a just-posted comment, for the page that says what happened to it."""
+    return signing.dumps(comment.pk, salt=POSTED_SALT)
+
+
+def comment_section(request, post: Post, form: CommentForm | None = None) -> dict:
+    """Context for the comment section, shared by the post page and the
+    comment view that re-displays it with a rejected form."""
+    comments = list(comments_for(post))
+    context = {
+        "comment_tree": comment_tree(comments),
+        "comment_count": len(comments),
+        "max_thread_level": settings.COMMENTS_XTD_MAX_THREAD_LEVEL,
+        "comment_form": form or (CommentForm(post) if post.comments_open else None),
+        "posted_comment": None,
+        "flagged": request.GET.get("flagged", ""),
+    }
+    token = request.GET.get("comment")
+    if token:
+        try:
+            pk = signing.loads(token, salt=POSTED_SALT, max_age=3600)
+            context["posted_comment"] = comments_for(post, public_only=False).select_related("review").get(pk=pk)
+        except (signing.BadSignature, ValueError, TypeError, comments_for(post).model.DoesNotExist):
+            pass  # a stale or altered link: show the page without the notice
+    return context
+
+
 class PostDetailView(DetailView):
     template_name = "posts/post_detail.html"
     context_object_name = "post"
@@ -54,38 +83,14 @@ class PostDetailView(DetailView):
         return post
 
     def get_context_data(self, **kwargs):
-        post = self.object
-        comments = list(
-            public_comments()
-            .filter(content_type=ContentType.objects.get_for_model(Post), object_pk=str(post.pk))
-            .order_by(*settings.COMMENTS_XTD_LIST_ORDER)
-        )
-        return super().get_context_data(
-            is_preview=not post.is_published,
-            comment_tree=comment_tree(comments),
-            comment_count=len(comments),
-            max_thread_level=settings.COMMENTS_XTD_MAX_THREAD_LEVEL,
-            comment_form=get_form()(post) if post.allow_comments and post.is_published else None,
-            **kwargs,
-        )
+        context = super().get_context_data(is_preview=not self.object.is_published, **kwargs)
+        return context | comment_section(self.request, self.object)
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)
-        if context["is_preview"]:
+        if context["is_preview"] or context["posted_comment"]:
+            # Previews and "your comment is held" notices are for one person.
             add_never_cache_headers(response)
+        if context["is_preview"]:
             response["X-Robots-Tag"] = "noindex, nofollow"
         return response
-
-
-def reply(request, cid: int):
-    """The reply form for one comment, for readers without JavaScript.
-
-    Replaces django-comments-xtd's view, which shows any comment by id,
-    including ones still waiting for a moderator.
-    """
-    comment = get_object_or_404(public_comments().filter(content_type=ContentType.objects.get_for_model(Post)), pk=cid)
-    post = get_object_or_404(Post.objects.published(), pk=comment.object_pk, allow_comments=True)
-    if comment.level >= settings.COMMENTS_XTD_MAX_THREAD_LEVEL:
-        raise Http404("Replies to this comment are not possible.")
-    form = get_form()(post, comment=comment)
-    return render(request, "django_comments_xtd/reply.html", {"comment": comment, "post": post, "form": form})

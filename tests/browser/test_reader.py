@@ -104,7 +104,7 @@ def test_anonymous_comment_waits_for_a_moderator_then_appears_once_approved(
     # A reader comments; it is stored at once but not shown.
     page.goto(live_site.url + POST_PATH)
     post_comment(page, name="Ada Reader", email="ada@example.com", url="https://ada.example.com", text=text)
-    expect(page.locator(".notice")).to_contain_text("Your comment is awaiting moderation")
+    expect(page.locator(".comment-status")).to_contain_text("Your comment is held for review")
 
     comment = comments_on(seed_post).get()
     assert comment.is_public is False
@@ -171,7 +171,7 @@ def test_reader_replies_to_a_published_comment(page: Page, live_site, seed_post)
     expect(page.get_by_role("heading", level=1)).to_have_text("Reply to Grace")
     expect(page.locator("blockquote.comment-quote")).to_contain_text("FastAPI for APIs")
     post_comment(page, name="Linus", email="linus@example.com", text="Agreed, and Flask for tiny services.")
-    expect(page.locator(".notice")).to_contain_text("Your comment is awaiting moderation")
+    expect(page.locator(".comment-status")).to_contain_text("Your comment is held for review")
 
     reply = comments_on(seed_post).exclude(pk=parent.pk).get()
     assert reply.parent_id == parent.pk

@@ -56,3 +56,16 @@ def test_post_page_query_count_does_not_grow_with_comments_or_tags(client, djang
     assert empty == busy
     with django_assert_max_num_queries(4):
         client.get(post.get_absolute_url())
+
+
+def test_post_page_with_300_comments_costs_the_same_as_with_none(client):
+    post = make_post(tags=["One", "Two"])
+    empty = count_queries(client, post.get_absolute_url())
+    parents = []
+    for n in range(300):
+        parent = parents[n // 3] if n >= 100 and parents[n // 3].level < 2 else None
+        parents.append(make_comment(post, parent=parent))
+    busy = count_queries(client, post.get_absolute_url())
+    assert busy == empty
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "300 comments" in page

@@ -1,0 +1,199 @@
+"""The moderators' side of comments: one queue, reasons, bulk decisions."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import BigIntegerField, OuterRef, Subquery
+from django.db.models.functions import Cast
+from django.template.defaultfilters import truncatechars
+from django.urls import reverse
+from django.utils.html import format_html
+from django_comments_xtd.models import XtdComment
+
+from . import moderation
+from .comment_models import CommentReview, HoldReason, PendingComment, TrustedCommenter
+from .models import Post
+
+Status = CommentReview.Status
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Status.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(review__status=self.value()) if self.value() else queryset
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    title = "reason held"
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return HoldReason.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in HoldReason.values:
+            return queryset
+        return queryset.filter(review__reasons__contains=f",{self.value()},")
+
+
+class PostFilter(admin.SimpleListFilter):
+    title = "article"
+    parameter_name = "post"
+
+    def lookups(self, request, model_admin):
+        commented = model_admin.get_queryset(request).values("object_pk").distinct()
+        ids = [int(pk) for pk in commented.values_list("object_pk", flat=True) if str(pk).isdigit()]
+        return [
+            (str(pk), truncatechars(title, 60))
+            for pk, title in Post.objects.filter(pk__in=ids).values_list("pk", "title")
+        ]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(object_pk=self.value()) if self.value() else queryset
+
+
+class ModerationForm(forms.ModelForm):
+    """A comment's only editable property here is the moderator's decision."""
+
+    decision = forms.ChoiceField(choices=Status.choices)
+
+    class Meta:
+        model = XtdComment
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        review = getattr(self.instance, "review", None) if self.instance.pk else None
+        self.fields["decision"].initial = review.status if review else Status.PENDING
+
+
+@admin.register(XtdComment)
+class CommentAdmin(admin.ModelAdmin):
+    """All comments, with their moderation status and reasons."""
+
+    form = ModerationForm
+    list_display = ["excerpt", "commenter", "article", "ip_address", "submit_date", "status", "reasons"]
+    list_filter = [StatusFilter, ReasonFilter, PostFilter, "submit_date"]
+    search_fields = ["user_name", "user_email", "comment", "ip_address"]
+    ordering = ["-submit_date"]
+    date_hierarchy = "submit_date"
+    list_per_page = 50
+    actions = ["approve_comments", "reject_comments", "mark_spam", "trust_commenters"]
+    fields = ["decision", "comment_text", "commenter", "user_url", "article", "ip_address", "submit_date", "reasons"]
+    readonly_fields = ["comment_text", "commenter", "user_url", "article", "ip_address", "submit_date", "reasons"]
+
+    def get_queryset(self, request):
+        title = Post.objects.filter(pk=Cast(OuterRef("object_pk"), BigIntegerField())).values("title")[:1]
+        slug = Post.objects.filter(pk=Cast(OuterRef("object_pk"), BigIntegerField())).values("slug")[:1]
+        return (
+            super()
+            .get_queryset(request)
+            .filter(content_type__app_label="posts", content_type__model="post")
+            .select_related("review", "user", "content_type")
+            .annotate(post_title=Subquery(title), post_slug=Subquery(slug))
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Spam and rejected comments are kept: they teach the filter and a
+        # decision can be undone. Only a superuser may erase one.
+        return request.user.is_superuser
+
+    def has_moderate_permission(self, request) -> bool:
+        return request.user.has_perm("django_comments.can_moderate")
+
+    def save_model(self, request, obj, form, change):
+        # Never save the comment itself (see moderation.decide); record the decision.
+        moderation.decide(obj, form.cleaned_data["decision"], request.user)
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    @admin.display(description="comment")
+    def excerpt(self, comment) -> str:
+        return truncatechars(comment.comment, 80)
+
+    @admin.display(description="comment")
+    def comment_text(self, comment) -> str:
+        return format_html('<div style="white-space: pre-wrap; max-width: 60ch">{}</div>', comment.comment)
+
+    @admin.display(description="commenter", ordering="user_name")
+    def commenter(self, comment) -> str:
+        return format_html("{}<br><small>{}</small>", comment.user_name, comment.user_email)
+
+    @admin.display(description="article")
+    def article(self, comment) -> str:
+        if not comment.post_slug:
+            return "—"
+        url = reverse("posts:detail", args=[comment.post_slug])
+        return format_html('<a href="{}#c{}">{}</a>', url, comment.pk, truncatechars(comment.post_title, 50))
+
+    @admin.display(description="status")
+    def status(self, comment) -> str:
+        review = getattr(comment, "review", None)
+        return review.get_status_display() if review else ("Approved" if comment.is_public else "—")
+
+    @admin.display(description="why held")
+    def reasons(self, comment) -> str:
+        review = getattr(comment, "review", None)
+        return ", ".join(review.reason_labels) if review else ""
+
+    def _decide(self, request, queryset, status: str, verb: str):
+        for comment in queryset:
+            moderation.decide(comment, status, request.user)
+        count = len(queryset)
+        self.message_user(
+            request,
+            f"{count} comment{'s' if count != 1 else ''} {'was' if count == 1 else 'were'} {verb}.",
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Approve selected comments", permissions=["moderate"])
+    def approve_comments(self, request, queryset):
+        self._decide(request, queryset, Status.APPROVED, "successfully approved")
+
+    @admin.action(description="Reject selected comments", permissions=["moderate"])
+    def reject_comments(self, request, queryset):
+        self._decide(request, queryset, Status.REJECTED, "rejected")
+
+    @admin.action(description="Mark selected comments as spam", permissions=["moderate"])
+    def mark_spam(self, request, queryset):
+        self._decide(request, queryset, Status.SPAM, "marked as spam")
+
+    @admin.action(
+        description="Trust these commenters (publish their later comments directly)", permissions=["moderate"]
+    )
+    def trust_commenters(self, request, queryset):
+        emails = {moderation.trust(comment, request.user).email for comment in queryset if comment.user_email}
+        self.message_user(
+            request, f"Now trusted: {', '.join(sorted(emails)) or 'nobody (no email given)'}.", messages.SUCCESS
+        )
+
+
+@admin.register(PendingComment)
+class ModerationQueueAdmin(CommentAdmin):
+    """Pending comments only, newest first: the moderators' inbox."""
+
+    list_filter = [ReasonFilter, PostFilter]
+    date_hierarchy = None
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(review__status=Status.PENDING)
+
+
+@admin.register(TrustedCommenter)
+class TrustedCommenterAdmin(admin.ModelAdmin):
+    list_display = ["email", "trusted_by", "created_at"]
+    search_fields = ["email"]
+    readonly_fields = ["trusted_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.trusted_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,172 @@
+"""Posting, replying to and flagging comments.
+
+The blog posts comments through its own view rather than
+django-contrib-comments' ``post_comment``: the comment is stored at once
+(never only inside an emailed link), the policy in ``posts.policy`` decides
+its fate, and every refusal re-displays the article with the reader's text.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_comments_xtd.models import XtdComment
+
+from . import moderation, notifications
+from .comment_models import CommentReview
+from .comments import public_comments
+from .forms import CommentForm
+from .models import Post
+from .policy import claim_posting_slot, client_ip, is_duplicate, judge, policy
+from .views import comment_section, posted_comment_token
+
+KEPT_FIELDS = ("name", "email", "url", "comment", "followup", "reply_to")
+
+
+def _target_post(data) -> Post | None:
+    """The published post the form says it belongs to, if any."""
+    if data.get("content_type") != "posts.post":
+        return None
+    try:
+        return Post.objects.published().select_related("author").get(pk=int(data.get("object_pk", "")))
+    except (Post.DoesNotExist, ValueError):
+        return None
+
+
+def _render_article(request, post: Post, form: CommentForm | None, status: int, error: str = "", kept=None):
+    """The article page again, with a message and the reader's text."""
+    context = {"post": post, "object": post, "is_preview": False} | comment_section(request, post, form)
+    context |= {"comment_error": error, "kept_text": kept or ""}
+    response = render(request, "posts/post_detail.html", context, status=status)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _fresh_form(post: Post, data) -> CommentForm:
+    """An unbound form carrying what the reader typed, with a new signature."""
+    initial = {name: data.get(name) for name in KEPT_FIELDS if data.get(name) not in (None, "")}
+    initial["followup"] = bool(data.get("followup"))
+    return CommentForm(post, initial=initial)
+
+
+def _parent(post: Post, reply_to: int) -> XtdComment | None:
+    if not reply_to:
+        return None
+    return (
+        public_comments()
+        .filter(content_type=ContentType.objects.get_for_model(Post), object_pk=str(post.pk), pk=reply_to)
+        .first()
+    )
+
+
+@require_POST
+def post_comment(request):
+    data = request.POST.copy()
+    post = _target_post(data)
+    if post is None:
+        return render(request, "comments/refused.html", status=400)
+    if request.user.is_authenticated:
+        # Signed-in readers comment as themselves, whatever the form says.
+        data["name"] = request.user.get_full_name() or request.user.get_username()
+        data["email"] = request.user.email
+    if not post.comments_open:
+        return _render_article(request, post, None, 403, "Comments on this article are closed.", data.get("comment"))
+
+    form = CommentForm(post, data=data, signed_in=request.user.is_authenticated)
+    if form.security_errors():
+        return _render_article(
+            request,
+            post,
+            _fresh_form(post, data),
+            400,
+            "This form had expired or was altered. Your text is below: please post it again.",
+        )
+    if not form.is_valid():
+        return _render_article(request, post, form, 400)
+
+    cleaned = form.cleaned_data
+    parent = _parent(post, cleaned["reply_to"])
+    if cleaned["reply_to"] and (parent is None or parent.level >= settings.COMMENTS_XTD_MAX_THREAD_LEVEL):
+        return _render_article(
+            request, post, _fresh_form(post, data), 400, "The comment you replied to can no longer be answered."
+        )
+    email = cleaned["email"].strip().lower()
+    text = cleaned["comment"].strip()
+    if is_duplicate(post, email, text):
+        return _render_article(request, post, _fresh_form(post, data), 409, "You have already posted this comment.")
+    ip = client_ip(request)
+    if not claim_posting_slot(ip, email):
+        seconds = policy("MIN_SECONDS_BETWEEN")
+        response = _render_article(
+            request,
+            post,
+            _fresh_form(post, data),
+            429,
+            f"You are posting too quickly. Please wait {seconds} seconds and post again; your text is kept below.",
+        )
+        response["Retry-After"] = str(seconds)
+        return response
+
+    user = request.user if request.user.is_authenticated else None
+    verdict = judge(
+        user=user, name=cleaned["name"], email=email, url=cleaned["url"], text=text, ip=ip,
+        honeypot=cleaned.get("honeypot", ""),
+    )  # fmt: skip
+    with transaction.atomic():
+        comment = XtdComment(
+            content_type=ContentType.objects.get_for_model(Post),
+            object_pk=str(post.pk),
+            site_id=settings.SITE_ID,
+            user=user,
+            user_name=cleaned["name"][:50],
+            user_email=email,
+            user_url=cleaned["url"],
+            comment=text,
+            submit_date=timezone.now(),
+            ip_address=ip or None,
+            is_public=verdict.is_public,
+            followup=cleaned["followup"],
+            parent_id=parent.pk if parent else 0,
+        )
+        comment.save()
+        CommentReview.objects.create(
+            comment=comment, status=verdict.status, reasons=CommentReview.encode(verdict.reasons)
+        )
+        if verdict.is_public:
+            notifications.comment_published(comment)
+        elif verdict.status == CommentReview.Status.PENDING:
+            notifications.comment_held(comment)
+    return redirect(f"{post.get_absolute_url()}?comment={posted_comment_token(comment)}#comment-status")
+
+
+def reply(request, cid: int):
+    """The reply form for one comment, for readers without JavaScript.
+
+    Replaces django-comments-xtd's view, which shows any comment by id,
+    including ones still waiting for a moderator.
+    """
+    comment = get_object_or_404(public_comments().filter(content_type=ContentType.objects.get_for_model(Post)), pk=cid)
+    post = get_object_or_404(Post.objects.published(), pk=comment.object_pk)
+    if not post.comments_open or comment.level >= settings.COMMENTS_XTD_MAX_THREAD_LEVEL:
+        raise Http404("Replies to this comment are not possible.")
+    form = CommentForm(post, comment=comment, signed_in=request.user.is_authenticated)
+    return render(request, "django_comments_xtd/reply.html", {"comment": comment, "post": post, "form": form})
+
+
+def _reporter(request) -> str:
+    who = f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{client_ip(request)}"
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{who}".encode()).hexdigest()
+
+
+@require_POST
+def flag(request, cid: int):
+    """A reader reports a comment as inappropriate; enough reports hide it."""
+    comment = get_object_or_404(public_comments().filter(content_type=ContentType.objects.get_for_model(Post)), pk=cid)
+    post = get_object_or_404(Post.objects.published(), pk=comment.object_pk)
+    moderation.flag(comment, _reporter(request))
+    return redirect(f"{post.get_absolute_url()}?flagged={comment.pk}#c{comment.pk}")

@@ -1,0 +1,119 @@
+"""The comment policy: who publishes directly, what is held, what is spam,
+and who is asked to slow down. Settings live in ``COMMENTS_POLICY``."""
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from django_comments_xtd.models import BlackListedDomain, XtdComment
+
+from .comment_models import CommentReview, HoldReason, TrustedCommenter
+
+_LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
+
+
+def policy(name: str):
+    return settings.COMMENTS_POLICY[name]
+
+
+def client_ip(request) -> str:
+    """The reader's address, believing X-Forwarded-For only as far as the
+    configured number of trusted proxies (each appends what it saw)."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        chain = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(chain) >= proxies:
+            return chain[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{value}".encode()).hexdigest()[:40]
+
+
+def claim_posting_slot(ip: str, email: str) -> bool:
+    """False if this address or email posted within the last few seconds.
+
+    A cache ``add`` is atomic, so two simultaneous posts cannot both pass.
+    With Redis every app process sees the same slots.
+    """
+    seconds = policy("MIN_SECONDS_BETWEEN")
+    keys = [f"comments:slot:ip:{_digest(ip)}", f"comments:slot:email:{_digest(email.lower())}"]
+    return all([cache.add(key, 1, timeout=seconds) for key in keys])
+
+
+def is_duplicate(post, email: str, text: str) -> bool:
+    """The same person already posted exactly this text on this post."""
+    return (
+        XtdComment.objects.filter(object_pk=str(post.pk), user_email__iexact=email, comment=text.strip())
+        .filter(content_type__app_label="posts", content_type__model="post")
+        .exists()
+    )
+
+
+def _domains(text: str, email: str, url: str) -> set[str]:
+    hosts = {urlsplit(link if "://" in link else f"http://{link}").hostname or "" for link in _LINK.findall(text)}
+    if url:
+        hosts.add(urlsplit(url).hostname or "")
+    hosts.add(email.rpartition("@")[2])
+    return {host.lower().removeprefix("www.") for host in hosts if host}
+
+
+def _blocked(domain: str, blocked: set[str]) -> bool:
+    return any(domain == entry or domain.endswith(f".{entry}") for entry in blocked)
+
+
+@dataclass
+class Verdict:
+    status: str
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == CommentReview.Status.APPROVED
+
+
+def judge(*, user, name: str, email: str, url: str, text: str, ip: str, honeypot: str = "") -> Verdict:
+    """Decide what happens to a new comment, and why."""
+    email = email.lower()
+    spam = []
+    words = {word.lower() for word in policy("BLOCKED_WORDS")}
+    if words and any(re.search(rf"\b{re.escape(word)}\b", f"{name} {text}", re.IGNORECASE) for word in words):
+        spam.append(HoldReason.BLOCKED_WORD)
+    blocked_domains = {d.lower() for d in policy("BLOCKED_DOMAINS")} | set(
+        BlackListedDomain.objects.values_list("domain", flat=True)
+    )
+    if any(_blocked(domain, blocked_domains) for domain in _domains(text, email, url)):
+        spam.append(HoldReason.BLOCKED_DOMAIN)
+    if honeypot:
+        spam.append(HoldReason.HONEYPOT)
+    earlier = CommentReview.objects.filter(comment__user_email__iexact=email)
+    if earlier.filter(status=CommentReview.Status.SPAM).exists() or (
+        ip and CommentReview.objects.filter(status=CommentReview.Status.SPAM, comment__ip_address=ip).exists()
+    ):
+        spam.append(HoldReason.PREVIOUS_SPAM)
+    if spam:
+        return Verdict(CommentReview.Status.SPAM, spam)
+
+    if user is not None and user.is_authenticated and user.is_staff:
+        return Verdict(CommentReview.Status.APPROVED)
+
+    held = []
+    trusted = TrustedCommenter.objects.filter(email=email).exists() or (
+        policy("TRUST_PREVIOUSLY_APPROVED") and earlier.filter(status=CommentReview.Status.APPROVED).exists()
+    )
+    if not trusted:
+        held.append(HoldReason.FIRST_TIME)
+    if len(_LINK.findall(text)) > policy("MAX_LINKS"):
+        held.append(HoldReason.LINKS)
+    since = timezone.now() - timedelta(seconds=policy("BURST_WINDOW"))
+    if ip and XtdComment.objects.filter(ip_address=ip, submit_date__gte=since).count() >= policy("BURST_LIMIT"):
+        held.append(HoldReason.TOO_FAST)
+    if held:
+        return Verdict(CommentReview.Status.PENDING, held)
+    return Verdict(CommentReview.Status.APPROVED)

@@ -1,0 +1,290 @@
+"""Each rule of the comment policy, seen from the reader's side and the queue."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from django_comments import get_form
+from django_comments_xtd.models import BlackListedDomain, XtdComment
+
+from authors.roles import AUTHORS, MODERATORS
+from posts.models import CommentReview, TrustedCommenter
+from tests.factories import make_comment, make_post, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+
+
+@pytest.fixture
+def post():
+    return make_post(title="Policy article")
+
+
+def submit(client, post, ip="203.0.113.5", forwarded=None, **fields):
+    data = get_form()(post).initial.copy() | {"reply_to": 0}
+    data |= {"name": "Asha", "email": "asha@example.com", "url": "", "comment": "A thoughtful comment."}
+    meta = {"REMOTE_ADDR": ip} | ({"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {})
+    return client.post("/comments/post/", data | fields, **meta)
+
+
+def last_review() -> CommentReview:
+    return CommentReview.objects.select_related("comment").latest("comment__submit_date")
+
+
+def test_first_time_commenter_is_held(client, post):
+    assert submit(client, post).status_code == 302
+    review = last_review()
+    assert review.status == "pending" and review.reason_codes == ["first_time"]
+    assert review.comment.is_public is False
+
+
+def test_previously_approved_commenter_publishes_directly(client, post):
+    earlier = make_comment(post, user_email="asha@example.com", is_public=True)
+    CommentReview.objects.create(comment=earlier, status="approved")
+    response = submit(client, post, comment="Back again.")
+    review = last_review()
+    assert review.status == "approved" and review.comment.is_public
+    page = client.get(response["Location"]).content.decode()
+    assert "Your comment is published." in page and "Back again." in page
+
+
+def test_trusted_commenter_publishes_directly(client, post):
+    TrustedCommenter.objects.create(email="Asha@Example.com")
+    submit(client, post)
+    assert last_review().status == "approved"
+
+
+def test_staff_publish_directly(client, post):
+    client.force_login(make_user("editor", staff=True, email="editor@example.com"))
+    submit(client, post)
+    assert last_review().status == "approved"
+
+
+def test_too_many_links_are_held_even_for_trusted_commenters(client, post):
+    TrustedCommenter.objects.create(email="asha@example.com")
+    submit(client, post, comment="See https://a.example/ and https://b.example/ and www.c.example")
+    review = last_review()
+    assert review.status == "pending" and review.reason_codes == ["links"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"comment": "Cheap VIAGRA here"}, "blocked_word"),
+        ({"comment": "Visit https://shop.spam.example/x"}, "blocked_domain"),
+        ({"email": "bot@mail.spam.example"}, "blocked_domain"),
+        ({"url": "https://spam.example/"}, "blocked_domain"),
+        ({"honeypot": "I am a bot"}, "honeypot"),
+    ],
+)
+def test_spam_is_kept_marked_and_hidden(client, post, settings, fields, reason):
+    settings.COMMENTS_POLICY = settings.COMMENTS_POLICY | {"BLOCKED_DOMAINS": ["spam.example"]}
+    response = submit(client, post, **fields)
+    assert response.status_code == 302
+    review = last_review()
+    assert review.status == "spam" and reason in review.reason_codes
+    assert review.comment.is_public is False
+    # The sender is told it is held, not that it was judged spam.
+    assert "Your comment is held for review." in client.get(response["Location"]).content.decode()
+
+
+def test_domain_blocked_in_the_admin_marks_spam(client, post):
+    BlackListedDomain.objects.create(domain="junk.example")
+    submit(client, post, email="someone@junk.example")
+    assert last_review().status == "spam"
+
+
+def test_a_commenter_marked_as_spam_stays_spam(client, post):
+    earlier = make_comment(post, user_email="asha@example.com", is_public=False)
+    CommentReview.objects.create(comment=earlier, status="spam")
+    submit(client, post, ip="198.51.100.9")
+    assert last_review().reason_codes == ["previous_spam"]
+
+
+def test_posting_again_within_15_seconds_is_a_429_with_the_text_kept(client, post):
+    assert submit(client, post).status_code == 302
+    again = submit(client, post, email="other@example.com", comment="Second thought, quickly.")
+    assert again.status_code == 429
+    assert again["Retry-After"] == "15"
+    page = again.content.decode()
+    assert "You are posting too quickly" in page and "Second thought, quickly." in page
+    # The same email from another address is also asked to wait.
+    assert submit(client, post, ip="198.51.100.7", comment="From elsewhere").status_code == 429
+    assert XtdComment.objects.count() == 1
+
+
+def test_rate_limit_cannot_be_dodged_with_a_forged_forwarded_for(client, post):
+    submit(client, post)
+    forged = submit(client, post, email="b@example.com", comment="x", forwarded="192.0.2.1")
+    assert forged.status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_used(client, post, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    submit(client, post, ip="10.0.0.1", forwarded="spoofed, 192.0.2.10")
+    assert XtdComment.objects.get().ip_address == "192.0.2.10"
+    other = submit(client, post, ip="10.0.0.1", email="b@example.com", forwarded="192.0.2.11")
+    assert other.status_code == 302  # a different reader behind the same proxy
+
+
+def test_exact_duplicate_is_refused(client, post):
+    submit(client, post)
+    cache.clear()  # past the rate limit
+    response = submit(client, post, email="ASHA@example.com")
+    assert response.status_code == 409
+    assert "You have already posted this comment." in response.content.decode()
+    assert XtdComment.objects.count() == 1
+
+
+def test_posting_too_fast_over_ten_minutes_is_held(client, post, settings):
+    TrustedCommenter.objects.create(email="asha@example.com")
+    for n in range(settings.COMMENTS_POLICY["BURST_LIMIT"]):
+        make_comment(post, ip_address="203.0.113.5", comment=f"earlier {n}")
+    submit(client, post)
+    assert last_review().reason_codes == ["too_fast"]
+
+
+def test_comments_close_after_the_configured_days_and_posts_can_override(client, settings):
+    settings.COMMENTS_POLICY = settings.COMMENTS_POLICY | {"CLOSE_AFTER_DAYS": 30}
+    old = make_post(published_at=timezone.now() - timedelta(days=31))
+    make_comment(old, comment="From when it was open.")
+    page = client.get(old.get_absolute_url()).content.decode()
+    assert "Comments are closed." in page and "From when it was open." in page
+    assert submit(client, old).status_code == 403
+
+    old.comment_days = 0  # never close
+    old.save()
+    assert 'class="comment-form"' in client.get(old.get_absolute_url()).content.decode()
+    recent = make_post(published_at=timezone.now() - timedelta(days=3), comment_days=2)
+    assert "Comments are closed." in client.get(recent.get_absolute_url()).content.decode()
+
+
+def test_signed_in_reader_comments_under_their_account(client, post):
+    reader = make_user("reader", staff=False, email="reader@example.com", first_name="Ravi", last_name="K")
+    client.force_login(reader)
+    submit(client, post, name="Somebody Else", email="forged@example.com")
+    comment = XtdComment.objects.get()
+    assert (comment.user, comment.user_name, comment.user_email) == (reader, "Ravi K", "reader@example.com")
+
+
+def test_readers_flagging_a_comment_sends_it_back_to_the_queue(client, post, settings):
+    comment = make_comment(post, comment="Rude remark")
+    CommentReview.objects.create(comment=comment, status="approved")
+    for n in range(settings.COMMENTS_POLICY["FLAGS_TO_HIDE"] - 1):
+        response = client.post(f"/comments/flag/{comment.pk}/", REMOTE_ADDR=f"192.0.2.{n}")
+        assert response.status_code == 302
+    # The same reader flagging twice counts once.
+    client.post(f"/comments/flag/{comment.pk}/", REMOTE_ADDR="192.0.2.0")
+    assert "Rude remark" in client.get(post.get_absolute_url()).content.decode()
+
+    response = client.post(f"/comments/flag/{comment.pk}/", REMOTE_ADDR="192.0.2.99", follow=True)
+
+    assert "Rude remark" not in response.content.decode()
+    review = CommentReview.objects.get(comment=comment)
+    assert review.status == "pending" and "flagged" in review.reason_codes
+    assert XtdComment.objects.get(pk=comment.pk).is_public is False
+
+
+def test_flag_needs_post_and_a_public_comment(client, post):
+    pending = make_comment(post, is_public=False)
+    assert client.get(f"/comments/flag/{pending.pk}/").status_code == 405
+    assert client.post(f"/comments/flag/{pending.pk}/").status_code == 404
+
+
+class TestModerationQueue:
+    @pytest.fixture
+    def moderator(self, client):
+        user = make_user("mod", groups=[MODERATORS])
+        client.force_login(user)
+        return user
+
+    def held(self, post, **fields):
+        comment = make_comment(post, is_public=False, **fields)
+        CommentReview.objects.create(comment=comment, status="pending", reasons=",first_time,links,")
+        return comment
+
+    def test_queue_lists_pending_comments_newest_first_with_reasons_and_ip(self, client, post, moderator):
+        older = self.held(post, comment="Older pending", submit_date=timezone.now() - timedelta(hours=1))
+        self.held(post, comment="Newer pending", ip_address="192.0.2.44")
+        approved = make_comment(post, comment="Already approved")
+        CommentReview.objects.create(comment=approved, status="approved")
+
+        page = client.get("/admin/posts/pendingcomment/").content.decode()
+
+        assert page.index("Newer pending") < page.index("Older pending")
+        assert "Already approved" not in page
+        assert "First-time commenter, Too many links" in page
+        assert "192.0.2.44" in page and "Policy article" in page
+        filtered = client.get("/admin/posts/pendingcomment/?reason=links").content.decode()
+        assert "Newer pending" in filtered
+        assert "Older pending" not in client.get("/admin/posts/pendingcomment/?reason=flagged").content.decode()
+        assert "Older pending" in client.get(f"/admin/posts/pendingcomment/?post={post.pk}").content.decode()
+        assert older.pk
+
+    @pytest.mark.parametrize(
+        ("action", "status", "public"),
+        [("approve_comments", "approved", True), ("reject_comments", "rejected", False), ("mark_spam", "spam", False)],
+    )
+    def test_bulk_actions(self, client, post, moderator, action, status, public):
+        comments = [self.held(post, comment=f"Held {n}") for n in range(3)]
+        response = client.post(
+            "/admin/posts/pendingcomment/", {"action": action, "_selected_action": [c.pk for c in comments]}
+        )
+        assert response.status_code == 302
+        for comment in comments:
+            comment.refresh_from_db()
+            assert comment.is_public is public
+            assert comment.review.status == status and comment.review.decided_by == moderator
+        # Spam and rejected comments are kept, not deleted.
+        assert XtdComment.objects.count() == 3
+
+    def test_spam_can_be_undone(self, client, post, moderator):
+        comment = self.held(post, comment="Not spam after all")
+        client.post("/admin/posts/pendingcomment/", {"action": "mark_spam", "_selected_action": [comment.pk]})
+        client.post(
+            "/admin/django_comments_xtd/xtdcomment/", {"action": "approve_comments", "_selected_action": [comment.pk]}
+        )
+        assert "Not spam after all" in client.get(post.get_absolute_url()).content.decode()
+
+    def test_trust_this_commenter(self, client, post, moderator):
+        comment = self.held(post, user_email="Regular@Example.com")
+        client.post("/admin/posts/pendingcomment/", {"action": "trust_commenters", "_selected_action": [comment.pk]})
+        assert TrustedCommenter.objects.filter(email="regular@example.com").exists()
+        client.logout()
+        submit(client, post, email="regular@example.com", comment="Straight through")
+        assert last_review().status == "approved"
+
+    def test_approve_from_the_change_form(self, client, post, moderator):
+        comment = self.held(post, comment="Decided on its own page")
+        url = f"/admin/django_comments_xtd/xtdcomment/{comment.pk}/change/"
+        page = client.get(url).content.decode()
+        assert "Decided on its own page" in page and "First-time commenter" in page
+        assert client.post(url, {"decision": "approved"}).status_code == 302
+        assert XtdComment.objects.get(pk=comment.pk).is_public is True
+
+    def test_approving_a_parent_does_not_publish_its_held_replies(self, client, post, moderator):
+        parent = self.held(post, comment="Parent")
+        reply = self.held(post, parent=parent, comment="Spammy reply")
+        client.post("/admin/posts/pendingcomment/", {"action": "approve_comments", "_selected_action": [parent.pk]})
+        page = client.get(post.get_absolute_url()).content.decode()
+        assert "Parent" in page and "Spammy reply" not in page
+        assert XtdComment.objects.get(pk=reply.pk).is_public is False
+
+
+def test_who_may_moderate(client, post):
+    comment = make_comment(post, is_public=False)
+    CommentReview.objects.create(comment=comment, status="pending")
+    approve = {"action": "approve_comments", "_selected_action": [comment.pk]}
+
+    # A reader is sent to log in; an author is forbidden; neither changes anything.
+    reader = client.post("/admin/posts/pendingcomment/", approve)
+    assert reader.status_code == 302 and "/admin/login/" in reader["Location"]
+    client.force_login(make_user("writer", groups=[AUTHORS]))
+    assert client.post("/admin/posts/pendingcomment/", approve).status_code == 403
+    assert client.get(f"/admin/django_comments_xtd/xtdcomment/{comment.pk}/change/").status_code == 403
+    assert XtdComment.objects.get(pk=comment.pk).is_public is False
