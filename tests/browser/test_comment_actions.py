@@ -1,0 +1,84 @@
+"""Replying in place, flagging and the policy's messages, in a real browser."""
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django_comments_xtd.models import XtdComment
+from playwright.sync_api import Page, expect
+
+from posts.models import CommentReview, Post
+
+POST_PATH = "/posts/django-vs-flask-vs-fastapi/"
+
+
+def add_public_comment(post: Post, text: str) -> XtdComment:
+    comment = XtdComment.objects.create(
+        content_type=ContentType.objects.get_for_model(Post),
+        object_pk=str(post.pk),
+        site_id=1,
+        user_name="Grace",
+        user_email="grace@example.com",
+        comment=text,
+        is_public=True,
+    )
+    CommentReview.objects.create(comment=comment, status="approved")
+    return comment
+
+
+def test_reply_form_opens_under_the_comment_and_posts_a_threaded_reply(page: Page, live_site, seed_post):
+    parent = add_public_comment(seed_post, "Django first, then FastAPI?")
+    page.goto(live_site.url + POST_PATH)
+
+    page.locator(f"#c{parent.pk}").get_by_role("link", name="Reply to Grace").click()
+
+    form = page.locator(f"#c{parent.pk} form.comment-form")
+    expect(form).to_be_visible()
+    expect(page).to_have_url(live_site.url + POST_PATH)  # no page load: the form moved
+    form.locator("#id_name").fill("Ada")
+    form.locator("#id_email").fill("ada@example.com")
+    form.locator("#id_comment").fill("Yes, that order works well.")
+    form.get_by_role("button", name="Post comment").click()
+
+    expect(page.locator("#comment-status")).to_contain_text("Your comment is held for review.")
+    expect(page.locator("#comment-status")).to_contain_text("Yes, that order works well.")
+    reply = XtdComment.objects.get(comment="Yes, that order works well.")
+    assert (reply.parent_id, reply.level, reply.is_public) == (parent.pk, 1, False)
+
+
+def test_cancel_reply_puts_the_form_back(page: Page, live_site, seed_post):
+    parent = add_public_comment(seed_post, "A question")
+    page.goto(live_site.url + POST_PATH)
+    page.locator(f"#c{parent.pk}").get_by_role("link", name="Reply to Grace").click()
+    page.get_by_role("button", name="Cancel reply").click()
+    expect(page.locator(f"#c{parent.pk} form.comment-form")).to_have_count(0)
+    assert page.locator('input[name="reply_to"]').input_value() == "0"
+
+
+def test_rejected_comment_keeps_the_text_and_says_why(page: Page, live_site, seed_post):
+    page.goto(live_site.url + POST_PATH)
+    form = page.locator("form.comment-form")
+    form.locator("#id_name").fill("Ada")
+    form.locator("#id_email").fill("ada@example.com")
+    form.locator("#id_url").fill("not a url")
+    form.locator("#id_comment").fill("My carefully written comment.")
+    # Bypass the browser's own URL check to see the server's message.
+    form.evaluate("f => f.noValidate = true")
+    form.get_by_role("button", name="Post comment").click()
+
+    expect(page.locator(".field-error")).to_contain_text("Enter a valid URL.")
+    expect(page.locator("#id_comment")).to_have_value("My carefully written comment.")
+    assert not XtdComment.objects.exists()
+
+
+def test_reader_reports_a_comment(page: Page, live_site, seed_post):
+    comment = add_public_comment(seed_post, "Something rude")
+    page.goto(live_site.url + POST_PATH)
+    page.locator(f"#c{comment.pk}").get_by_role("button", name="Report comment by Grace").click()
+    expect(page.locator(f"#c{comment.pk}")).to_contain_text("Thank you: a moderator will look at this comment.")
+    assert comment.reader_flags.count() == 1
+
+
+@pytest.mark.parametrize("width", [320])
+def test_comment_form_fits_a_phone(page: Page, live_site, seed_post, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(live_site.url + POST_PATH + "#comments")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
