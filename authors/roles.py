@@ -8,20 +8,46 @@ of what each group may do is what the code says here.
 from django.contrib.auth.models import Group, Permission
 
 AUTHORS = "Authors"
+EDITORS = "Editors"
 MODERATORS = "Moderators"
+
+# What working on a post involves besides the post itself (admin inlines).
+_POST_PARTS = [
+    f"posts.{action}_{model}"
+    for model in ("postimage", "previewlink", "changenote")
+    for action in ("add", "change", "delete", "view")
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     # Authors write posts and keep their own profile; the admin narrows
-    # "change" to their own posts and profile.
+    # "change" to their own posts and profile. Publishing needs
+    # posts.publish_post, given to an author's account or through Editors;
+    # without it an author submits a post for review.
     AUTHORS: [
         "posts.add_post",
         "posts.change_post",
         "posts.delete_post",
         "posts.view_post",
+        *_POST_PARTS,
         "taggit.add_tag",
         "taggit.view_tag",
         "authors.view_author",
         "authors.change_author",
+    ],
+    # Editors review and publish everyone's posts and keep the tag list tidy.
+    EDITORS: [
+        "posts.add_post",
+        "posts.change_post",
+        "posts.delete_post",
+        "posts.view_post",
+        "posts.publish_post",
+        "posts.edit_all_posts",
+        *_POST_PARTS,
+        "taggit.add_tag",
+        "taggit.change_tag",
+        "taggit.delete_tag",
+        "taggit.view_tag",
+        "authors.view_author",
     ],
     # Moderators decide which comments are public; they do not edit posts.
     MODERATORS: [

@@ -9,6 +9,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField, create_sanitizer
+from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
@@ -104,6 +105,7 @@ class TaggedPost(TaggedItemBase):
 class Post(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        REVIEW = "review", "Submitted for review"
         PUBLISHED = "published", "Published"
 
     title = models.CharField(max_length=200)
@@ -147,17 +149,30 @@ class Post(models.Model):
         help_text="Days after publication that readers may comment. Empty: the site default. 0: never close.",
     )
 
+    content_updated_at = models.DateTimeField(
+        "content updated",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Last meaningful change to a published post's title, excerpt or body.",
+    )
+
     objects = PostQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-published_at", "-pk"]
+        permissions = [
+            ("publish_post", "Can publish posts"),
+            ("edit_all_posts", "Can edit every author's posts"),
+        ]
         indexes = [
             # Matches published() plus its ordering, for lists and counts.
             models.Index(fields=["status", "-published_at"], name="post_published_idx"),
             models.Index(fields=["author", "status", "-published_at"], name="post_author_published_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=["draft", "published"]), name="post_status_valid"),
+            models.CheckConstraint(condition=Q(status__in=["draft", "review", "published"]), name="post_status_valid"),
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(published_at__isnull=False),
                 name="post_published_has_date",
@@ -222,18 +237,23 @@ class Post(models.Model):
         """Staff who may edit this post see it before readers do."""
         if not (user.is_active and user.is_staff and user.has_perm("posts.change_post")):
             return False
-        return user.is_superuser or self.author.user_id == user.pk
+        return user.has_perm("posts.edit_all_posts") or self.author.user_id == user.pk
 
 
+from .authoring_models import ChangeNote, PostImage, PreviewLink, SlugRedirect  # noqa: E402
 from .comment_models import CommentReview, HoldReason, PendingComment, ReaderFlag, TrustedCommenter  # noqa: E402
 
 __all__ = [
+    "ChangeNote",
     "CommentReview",
     "HoldReason",
     "PendingComment",
     "Post",
+    "PostImage",
     "PostQuerySet",
+    "PreviewLink",
     "ReaderFlag",
+    "SlugRedirect",
     "TaggedPost",
     "TrustedCommenter",
 ]

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "taggit",
     "django_tasks_db",
+    "simple_history",
+    "sorl.thumbnail",
     "authors",
     "posts",
 ]
@@ -48,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -1,0 +1,102 @@
+"""What authors work with around a post: inline images, secret preview
+links, old addresses that must keep working, and public change notes."""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from skolr_blog.images import validate_image
+
+
+class PostImage(models.Model):
+    """An image uploaded for use inside a post's body.
+
+    The editor inserts images by address; uploading them here (validated,
+    metadata stripped) gives authors that address without leaving the admin.
+    """
+
+    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(
+        upload_to="posts/inline/%Y/", validators=[validate_image], width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(null=True, editable=False)
+    height = models.PositiveIntegerField(null=True, editable=False)
+    alt = models.CharField("alt text", max_length=200, help_text="Describe the image for readers who cannot see it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.alt
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _default_expiry():
+    return timezone.now() + timedelta(days=7)
+
+
+class PreviewLinkQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class PreviewLink(models.Model):
+    """A secret address showing a draft to someone without an account."""
+
+    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="preview_links")
+    token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, editable=False, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_default_expiry, help_text="The link stops working after this.")
+    revoked_at = models.DateTimeField(null=True, blank=True, help_text="Set to stop the link working now.")
+
+    objects = PreviewLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Preview of {self.post_id} until {self.expires_at:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("posts:preview", kwargs={"token": self.token})
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class SlugRedirect(models.Model):
+    """An address a published post used to have; it redirects permanently."""
+
+    old_slug = models.SlugField(max_length=200, unique=True)
+    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="old_slugs")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.old_slug
+
+
+class ChangeNote(models.Model):
+    """A short public note about a revision, listed at the bottom of the post."""
+
+    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="change_notes")
+    note = models.CharField(max_length=200, help_text="E.g. “Updated the FastAPI benchmark figure”.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.note
