@@ -74,7 +74,7 @@ def _broken_copy(tmp_path, replace: tuple[str, str] | None = None, extra: tuple[
     ("replace", "extra", "message"),
     [
         (("title = ", "titel = "), None, "unknown field(s): titel"),
-        (('status = "published"', 'status = "live"'), None, "status must be one of draft, published"),
+        (('status = "published"', 'status = "live"'), None, "status must be one of draft, review, published"),
         (('author = "skolr"', 'author = "nobody"'), None, "author 'nobody' has no authors/*.toml file"),
         (("published_at = 2026-03-19T09:00:00Z", 'published_at = "yesterday"'), None, "published_at"),
         (("../images/django-vs-flask-vs-fastapi.png", "../images/missing.png"), None, "does not exist"),
