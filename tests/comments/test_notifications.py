@@ -1,0 +1,397 @@
+"""Emails about comments: moderators hear about held comments, authors and
+followers about published ones, followers leave with one click, and a mail
+outage delays emails without losing comments."""
+
+import email.policy
+import io
+import logging
+import re
+import signal
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from django.core import signing
+from django.core.management import call_command
+from django.db import transaction
+from django.tasks import TaskResultStatus, task_backends
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django_comments_xtd.models import XtdComment
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
+
+from authors.models import Author
+from authors.roles import MODERATORS
+from posts import notifications
+from posts.models import CommentReview
+from tests.factories import make_author, make_comment, make_post, make_user
+
+# The mail pages mounted at mail/ (see tests/comments/mail_urlconf.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.comments.mail_urlconf")]
+
+EACH, DAILY, OFF = Author.CommentNotifications
+LOCMEM = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+FAILING = {"default": {"BACKEND": "tests.comments.failing_mail.FailingBackend"}}
+
+
+def author_with_account(preference=EACH, email="writer@example.com") -> Author:
+    return make_author(user=make_user(email=email), comment_notifications=preference)
+
+
+@pytest.fixture
+def published(django_capture_on_commit_callbacks):
+    """Call comment_published as the comment views do: inside their
+    transaction, with the emails' tasks enqueued once it commits."""
+
+    def publish(comment):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            notifications.comment_published(comment)
+
+    return publish
+
+
+@pytest.fixture
+def held(django_capture_on_commit_callbacks):
+    def hold(comment):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            notifications.comment_held(comment)
+
+    return hold
+
+
+@pytest.fixture
+def db_tasks(settings):
+    """Tasks stored in the database and run by `db_worker`, as in dev and production.
+
+    Changing settings.TASKS sends setting_changed, on which django.tasks drops
+    its cached backends; the check below proves the new backend is in use.
+    """
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
+    assert isinstance(task_backends["default"], DatabaseBackend)
+
+
+def run_worker() -> None:
+    """Run every task that is due, then stop, as `manage.py db_worker --batch` does.
+
+    The worker installs its own signal handlers and log levels; they are put
+    back so the rest of the test run is unaffected.
+    """
+    signals = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
+    handlers = {sig: signal.getsignal(sig) for sig in signals}
+    loggers = {name: logging.getLogger(name).level for name in ("django.tasks", "django_tasks_db")}
+    try:
+        call_command(
+            "db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", verbosity=0, stdout=io.StringIO()
+        )
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        for name, level in loggers.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def make_due(results) -> None:
+    results.update(run_after=timezone.now() - timedelta(seconds=1))
+
+
+def links(text: str) -> list[str]:
+    return re.findall(r"https?://\S+", text)
+
+
+def html_of(message) -> str:
+    [(content, mimetype)] = message.alternatives
+    assert mimetype == "text/html"
+    return content
+
+
+# --- Moderators ----------------------------------------------------------------
+
+
+def test_held_comment_alerts_each_moderator_with_a_working_admin_link(client, mailoutbox, held):
+    moderator = make_user(groups=[MODERATORS], email="mod@example.com")
+    make_user(groups=[MODERATORS], email="MOD@example.com")  # the same address twice: one email
+    make_user(groups=[MODERATORS], email="")
+    make_user(groups=[MODERATORS], email="former@example.com", is_active=False)
+    make_user(email="reader@example.com")
+    post = make_post(title="Choosing a school ERP")
+    comment = make_comment(
+        post,
+        user_name="Asha",
+        user_email="asha@example.com",
+        ip_address="203.0.113.7",
+        comment="Which one handles timetables? See http://a.example and http://b.example",
+        is_public=False,
+    )
+    CommentReview.objects.create(comment=comment, status="pending", reasons=",first_time,links,")
+
+    held(comment)
+
+    assert [message.to for message in mailoutbox] == [["mod@example.com"]]
+    message = mailoutbox[0]
+    assert message.subject == "Comment to moderate on “Choosing a school ERP”"
+    for text in (message.body, html_of(message)):
+        assert "Choosing a school ERP" in text
+        assert "Asha" in text and "asha@example.com" in text and "203.0.113.7" in text
+        assert "Which one handles timetables?" in text
+        assert "First-time commenter, Too many links" in text
+    admin_link = f"http://example.com/admin/django_comments_xtd/xtdcomment/{comment.pk}/change/"
+    assert admin_link in links(message.body)
+    assert admin_link in html_of(message)
+
+    client.force_login(moderator)
+    response = client.get(urlsplit(admin_link).path)
+    assert response.status_code == 200
+    assert "Which one handles timetables?" in response.content.decode()
+
+
+def test_no_alert_once_a_moderator_has_decided(mailoutbox):
+    make_user(groups=[MODERATORS], email="mod@example.com")
+    comment = make_comment(make_post(), is_public=True)
+    CommentReview.objects.create(comment=comment, status="approved")
+
+    notifications.deliver.call("held", comment.pk, "mod@example.com")
+
+    assert mailoutbox == []
+
+
+# --- The post's author -----------------------------------------------------------
+
+
+def test_author_gets_an_email_for_each_comment(mailoutbox, published):
+    author = author_with_account(EACH)
+    post = make_post(author=author, title="Attendance apps compared")
+    comment = make_comment(post, user_name="Asha", comment="We use the second one.")
+
+    published(comment)
+
+    assert [message.to for message in mailoutbox] == [["writer@example.com"]]
+    message = mailoutbox[0]
+    assert message.subject == "New comment on “Attendance apps compared”"
+    assert "Asha" in message.body and "We use the second one." in message.body
+    comment_link = f"http://example.com{post.get_absolute_url()}#c{comment.pk}"
+    assert comment_link in links(message.body)
+    assert comment_link in html_of(message)
+    assert message.extra_headers["Auto-Submitted"] == "auto-generated"
+
+
+@pytest.mark.parametrize("same", ["account", "email"])
+def test_author_is_not_told_about_their_own_comment(mailoutbox, published, same):
+    author = author_with_account(EACH)
+    post = make_post(author=author)
+    if same == "account":
+        comment = make_comment(post, user=author.user, user_email="another@example.com")
+    else:
+        comment = make_comment(post, user_email="Writer@Example.com")
+
+    published(comment)
+
+    assert mailoutbox == []
+
+
+def test_author_who_chose_no_emails_gets_none(mailoutbox, published):
+    post = make_post(author=author_with_account(OFF))
+    published(make_comment(post))
+    assert mailoutbox == []
+
+
+def test_author_without_an_account_email_gets_none(mailoutbox, published):
+    published(make_comment(make_post(author=make_author())))
+    published(make_comment(make_post(author=author_with_account(EACH, email=""))))
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_daily_digest_is_scheduled_once_and_lists_the_days_comments(db_tasks, mailoutbox):
+    author = author_with_account(DAILY)
+    post = make_post(author=author, title="Timetables without tears")
+    other_post = make_post(author=author, title="Report cards")
+    earlier = timezone.now() - timedelta(minutes=5)
+    first = make_comment(post, user_name="Asha", comment="First thoughts.", submit_date=earlier)
+    second = make_comment(other_post, user_name="Ben", comment="Second thoughts.", submit_date=earlier)
+    make_comment(post, user=author.user, comment="The author's own reply.", submit_date=earlier)
+
+    for comment in (first, second):
+        with transaction.atomic():
+            notifications.comment_published(comment)
+    run_worker()
+
+    author.refresh_from_db()
+    digests = DBTaskResult.objects.filter(task_path="posts.notifications.send_digest")
+    assert digests.count() == 1
+    digest = digests.get()
+    assert digest.status == TaskResultStatus.READY
+    assert digest.run_after == author.digest_due_at
+    due = author.digest_due_at.astimezone(UTC)
+    assert (due.hour, due.minute) == (8, 0) and timezone.now() < due <= timezone.now() + timedelta(days=1)
+    assert mailoutbox == []
+
+    make_due(digests)
+    run_worker()
+
+    assert [message.to for message in mailoutbox] == [["writer@example.com"]]
+    message = mailoutbox[0]
+    assert message.subject == "Daily digest: 2 new comments on your posts"
+    for text in (message.body, html_of(message)):
+        assert "Timetables without tears" in text and "Report cards" in text
+        assert "First thoughts." in text and "Second thoughts." in text
+        assert "The author's own reply." not in text
+    assert f"http://example.com{post.get_absolute_url()}#c{first.pk}" in links(message.body)
+    author.refresh_from_db()
+    assert author.digest_due_at is None
+    assert author.digest_covered_until > earlier
+
+
+def test_digest_with_nothing_new_sends_nothing(mailoutbox):
+    author = author_with_account(DAILY)
+    make_comment(make_post(author=author), submit_date=timezone.now() - timedelta(days=3))
+    due = datetime(2026, 1, 2, 8, tzinfo=UTC)
+    Author.objects.filter(pk=author.pk).update(digest_due_at=due)
+
+    notifications.send_digest.call(author.pk, due.isoformat())
+
+    assert mailoutbox == []
+    author.refresh_from_db()
+    assert author.digest_due_at is None and author.digest_covered_until is not None
+
+
+# --- Readers following the post --------------------------------------------------
+
+
+def test_followers_are_told_and_can_stop_with_one_click(client, mailoutbox, published):
+    post = make_post(title="Parent portals", author=make_author())
+    make_comment(post, user_email="fola@example.com", followup=True)
+    make_comment(post, user_email="FOLA@example.com", followup=True)  # the same reader: one email
+    make_comment(post, user_email="quiet@example.com", followup=False)
+    make_comment(post, user_email="waiting@example.com", followup=True, is_public=False)
+    make_comment(make_post(), user_email="elsewhere@example.com", followup=True)
+    make_comment(post, user_email="asha@example.com", followup=True)
+    new = make_comment(post, user_name="Asha", user_email="Asha@Example.com", followup=True, comment="Ours works.")
+
+    published(new)
+
+    assert [message.to for message in mailoutbox] == [["fola@example.com"]]
+    message = mailoutbox[0]
+    assert message.subject == "New comment on “Parent portals”"
+    assert "Ours works." in message.body
+    assert f"http://example.com{post.get_absolute_url()}#c{new.pk}" in links(message.body)
+    [unsubscribe_link] = [link for link in links(message.body) if "/mail/unsubscribe/" in link]
+    assert unsubscribe_link in html_of(message)
+
+    response = client.get(urlsplit(unsubscribe_link).path)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "You will no longer get emails about new comments on “Parent portals”." in page
+    assert not XtdComment.objects.filter(user_email__iexact="fola@example.com", followup=True).exists()
+    assert XtdComment.objects.filter(user_email="elsewhere@example.com", followup=True).exists()
+
+    mailoutbox.clear()
+    published(make_comment(post, user_email="late@example.com", comment="Later news."))
+
+    assert [message.to for message in mailoutbox] == [["asha@example.com"]]
+
+
+def test_follower_email_offers_one_click_unsubscribe_to_mail_clients(mailoutbox, published):
+    post = make_post(author=make_author())
+    make_comment(post, user_email="fola@example.com", followup=True)
+    published(make_comment(post))
+
+    [message] = mailoutbox
+    header = message.extra_headers["List-Unsubscribe"]
+    assert re.fullmatch(r"<https://example\.com/mail/unsubscribe/[^/]+/>", header)
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # As the SMTP mailer writes it: the URL on one line, not split into
+    # RFC 2047 encoded words that mail clients would not decode.
+    raw = message.message(policy=email.policy.SMTP).as_bytes()
+    assert f"\r\nList-Unsubscribe: {header}\r\n".encode() in raw
+    assert b"\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in raw
+
+    # A mail client posts without a CSRF token (RFC 8058).
+    mail_client = Client(enforce_csrf_checks=True)
+    response = mail_client.post(urlsplit(header[1:-1]).path, {"List-Unsubscribe": "One-Click"})
+
+    assert response.status_code == 200
+    assert not XtdComment.objects.filter(user_email="fola@example.com", followup=True).exists()
+
+
+def tampered(token: str) -> str:
+    return token[:-1] + ("A" if token[-1] != "A" else "B")
+
+
+def other_payload(token: str) -> str:
+    """Someone else's address with this token's signature."""
+    _, post_id = notifications.read_unsubscribe_token(token)
+    forged = notifications.unsubscribe_token("victim@example.com", post_id)
+    return forged.split(":")[0] + ":" + token.split(":", 1)[1]
+
+
+def wrong_salt(token: str) -> str:
+    email, post_id = notifications.read_unsubscribe_token(token)
+    return signing.dumps({"email": email, "post": post_id})
+
+
+@pytest.mark.parametrize("spoil", [tampered, other_payload, wrong_salt, lambda token: "not-a-token"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_invalid_unsubscribe_link_is_not_found_and_changes_nothing(client, spoil, method):
+    post = make_post()
+    make_comment(post, user_email="fola@example.com", followup=True)
+    make_comment(post, user_email="victim@example.com", followup=True)
+    token = spoil(notifications.unsubscribe_token("fola@example.com", post.pk))
+
+    response = getattr(client, method)(reverse("mail:unsubscribe", args=[token]))
+
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+    assert XtdComment.objects.filter(followup=True).count() == 2
+
+
+# --- Mail outage -------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mail_outage_keeps_comments_and_retries_later(db_tasks, settings, mailoutbox):
+    make_user(groups=[MODERATORS], email="mod@example.com")
+    post = make_post(author=author_with_account(EACH))
+    public = make_comment(post, comment="Published during the outage.")
+    waiting = make_comment(post, comment="Held during the outage.", is_public=False)
+    CommentReview.objects.create(comment=waiting, status="pending", reasons=",first_time,")
+    settings.MAILERS = FAILING
+
+    with transaction.atomic():
+        notifications.comment_published(public)
+        notifications.comment_held(waiting)
+    run_worker()
+
+    assert set(XtdComment.objects.values_list("comment", flat=True)) == {
+        "Published during the outage.",
+        "Held during the outage.",
+    }
+    assert mailoutbox == []
+    deliveries = DBTaskResult.objects.filter(task_path="posts.notifications.deliver")
+    failed = deliveries.filter(status=TaskResultStatus.FAILED)
+    assert {result.exception_class_path for result in failed} == {"smtplib.SMTPServerDisconnected"}
+    retries = deliveries.filter(status=TaskResultStatus.READY)
+    assert retries.count() == failed.count() == 2
+    assert all(result.run_after > timezone.now() for result in retries)
+    assert all(result.args_kwargs["kwargs"] == {"attempt": 2} for result in retries)
+
+    settings.MAILERS = LOCMEM
+    make_due(retries)
+    run_worker()
+
+    assert sorted(message.to[0] for message in mailoutbox) == ["mod@example.com", "writer@example.com"]
+    assert not deliveries.filter(status=TaskResultStatus.READY).exists()
+
+
+def test_gives_up_after_the_last_attempt(db_tasks, settings, caplog):
+    post = make_post(author=author_with_account(EACH))
+    comment = make_comment(post)
+    settings.MAILERS = FAILING
+
+    with pytest.raises(OSError), caplog.at_level(logging.ERROR, logger="posts.notifications"):
+        notifications.deliver.call("author", comment.pk, "writer@example.com", attempt=notifications.MAX_ATTEMPTS)
+
+    assert not DBTaskResult.objects.exists()
+    assert "Giving up on deliver" in caplog.text
