@@ -7,8 +7,14 @@ MANAGE := $(BIN)/python manage.py
 
 .PHONY: run test install setup demo-accounts lint format check clean
 
-run: setup ## Set up from nothing and serve the blog on http://127.0.0.1:$(PORT)/
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+# The task worker (it sends the emails) runs next to the server. Both run in
+# the background and the shell waits: a trapped signal (Ctrl-C, or the TERM
+# make passes on) interrupts `wait`, and on exit the shell stops both.
+run: setup ## Set up from nothing and serve the blog on http://127.0.0.1:$(PORT)/ with the task worker
+	@trap 'kill $$worker $$server 2>/dev/null; wait' EXIT; trap 'exit 130' INT TERM; \
+	$(MANAGE) db_worker --queue-name '*' & worker=$$!; \
+	$(MANAGE) runserver 127.0.0.1:$(PORT) & server=$$!; \
+	wait $$server
 
 test: install ## Run the test suite (SQLite by default; DATABASE_URL selects another database)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
