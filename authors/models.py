@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from skolr_blog.images import validate_image
+from skolr_blog.images import strip_metadata, validate_image
 
 
 class Author(models.Model):
@@ -56,6 +56,10 @@ class Author(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        strip_metadata(self.photo)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("authors:detail", kwargs={"slug": self.slug})

@@ -1,57 +1,165 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.utils import timezone
+from django.utils.html import format_html
 from django_comments_xtd.models import XtdComment
+from simple_history.admin import SimpleHistoryAdmin
 from taggit.models import Tag
 
-from .models import Post
+from .admin_forms import PostAdminForm, PreviewLinkForm
+from .models import ChangeNote, Post, PostImage, PreviewLink
+
+
+class StateFilter(admin.SimpleListFilter):
+    """Draft, in review, scheduled or published: what an editor asks first."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("draft", "Draft"),
+            ("review", "Submitted for review"),
+            ("scheduled", "Scheduled"),
+            ("published", "Published"),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        return {
+            "draft": queryset.filter(status=Post.Status.DRAFT),
+            "review": queryset.filter(status=Post.Status.REVIEW),
+            "scheduled": queryset.filter(status=Post.Status.PUBLISHED, published_at__gt=now),
+            "published": queryset.filter(status=Post.Status.PUBLISHED, published_at__lte=now),
+        }.get(self.value(), queryset)
+
+
+class PostImageInline(admin.TabularInline):
+    model = PostImage
+    extra = 0
+    fields = ["image", "alt", "address"]
+    readonly_fields = ["address"]
+    verbose_name_plural = "images for the body (upload, then paste the address into the editor's image button)"
+
+    @admin.display(description="address to insert")
+    def address(self, image: PostImage) -> str:
+        return format_html("<code>{}</code>", image.image.url) if image.pk else "—"
+
+
+class ChangeNoteInline(admin.TabularInline):
+    model = ChangeNote
+    extra = 0
+    fields = ["note", "created_at"]
+    verbose_name_plural = "public change notes (listed at the bottom of the post)"
+
+
+class PreviewLinkInline(admin.TabularInline):
+    model = PreviewLink
+    form = PreviewLinkForm
+    extra = 0
+    fields = ["link", "expires_at", "state", "revoke"]
+    readonly_fields = ["link", "state"]
+    verbose_name_plural = "secret preview links (anyone with the link can read the draft until it expires)"
+
+    @admin.display(description="link")
+    def link(self, preview: PreviewLink) -> str:
+        if not preview.pk:
+            return "Save to create the link"
+        return format_html('<a href="{0}" target="_blank" rel="noopener">{0}</a>', preview.get_absolute_url())
+
+    @admin.display(description="state")
+    def state(self, preview: PreviewLink) -> str:
+        if not preview.pk:
+            return "—"
+        if preview.revoked_at:
+            return "Revoked"
+        return "Active" if preview.is_usable else "Expired"
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
-    list_display = ["title", "author", "status_label", "published_at", "updated_at", "allow_comments"]
-    list_filter = ["status", "author", "allow_comments", "tags"]
+class PostAdmin(SimpleHistoryAdmin):
+    form = PostAdminForm
+    list_display = ["title", "author", "state", "published_at", "updated_at", "comments_enabled"]
+    list_filter = [StateFilter, "author", "allow_comments", "tags"]
     list_select_related = ["author"]
     search_fields = ["title", "excerpt", "body", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "published_at"
     autocomplete_fields = ["author"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "content_updated_at", "preview"]
+    inlines = [PostImageInline, ChangeNoteInline, PreviewLinkInline]
+    history_list_display = ["status"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "author", "excerpt", "body"]}),
+        (None, {"fields": ["title", "slug", "author", "excerpt", "body", "preview"]}),
         ("Thumbnail", {"fields": ["thumbnail", "thumbnail_alt"]}),
-        ("Publishing", {"fields": ["status", "published_at", "tags", "allow_comments"]}),
-        ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+        ("Publishing", {"fields": ["status", "published_at", "tags", "new_tags", "allow_comments", "comment_days"]}),
+        ("History", {"fields": ["created_at", "updated_at", "content_updated_at"], "classes": ["collapse"]}),
     ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+
+        class RequestForm(form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, user=request.user, **inner)
+
+        return RequestForm
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("author").prefetch_related("tags")
-        if request.user.is_superuser:
+        if request.user.has_perm("posts.edit_all_posts"):
             return queryset
         # Authors see and change only their own posts.
         return queryset.filter(author__user=request.user)
 
     def get_readonly_fields(self, request, obj=None):
-        if request.user.is_superuser:
+        if request.user.has_perm("posts.edit_all_posts"):
             return self.readonly_fields
         # An author signs only their own posts.
         return [*self.readonly_fields, "author"]
 
     def has_add_permission(self, request) -> bool:
-        author_profile = request.user.is_superuser or hasattr(request.user, "author")
-        return author_profile and super().has_add_permission(request)
+        can_sign = request.user.has_perm("posts.edit_all_posts") or hasattr(request.user, "author")
+        return can_sign and super().has_add_permission(request)
 
     def save_model(self, request, obj, form, change):
-        if not change and not request.user.is_superuser:
+        if not change and not request.user.has_perm("posts.edit_all_posts"):
             obj.author = request.user.author
+        if obj.status == Post.Status.PUBLISHED and obj.published_at is None:
+            obj.published_at = timezone.now()
         super().save_model(request, obj, form, change)
 
-    @admin.display(description="Status", ordering="status")
-    def status_label(self, post: Post) -> str:
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.save_tags(form.instance)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if isinstance(instance, PreviewLink) and instance.created_by_id is None:
+                instance.created_by = request.user
+            instance.save()
+        for instance in formset.deleted_objects:
+            instance.delete()
+
+    @admin.display(description="State", ordering="status")
+    def state(self, post: Post) -> str:
         if post.is_published:
             return "Published"
         if post.is_scheduled:
             return "Scheduled"
-        return "Draft"
+        return post.get_status_display()
+
+    @admin.display(description="Comments", boolean=True, ordering="allow_comments")
+    def comments_enabled(self, post: Post) -> bool:
+        return post.allow_comments
+
+    @admin.display(description="Preview")
+    def preview(self, post: Post) -> str:
+        if not post.pk:
+            return "Save the post to preview it."
+        label = "View the published post" if post.is_published else "Preview as readers will see it"
+        return format_html('<a href="{}" target="_blank" rel="noopener">{} ↗</a>', post.get_absolute_url(), label)
 
 
 admin.site.unregister(Tag)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from skolr_blog.images import validate_image
+from skolr_blog.images import strip_metadata, validate_image
 
 
 class PostImage(models.Model):
@@ -32,6 +32,10 @@ class PostImage(models.Model):
 
     def __str__(self) -> str:
         return self.alt
+
+    def save(self, *args, **kwargs):
+        strip_metadata(self.image)
+        super().save(*args, **kwargs)
 
 
 def _new_token() -> str:

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
@@ -14,10 +14,10 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from authors.models import Author
-from skolr_blog.images import validate_image
+from skolr_blog.images import strip_metadata, validate_image
 
 from .comments import public_comments
-from .html import add_heading_anchors
+from .html import add_heading_anchors, highlight_code
 
 # What an author can put in a post body. The editor offers exactly this and
 # the sanitizer allows exactly this: nothing else survives a save.
@@ -29,7 +29,7 @@ BODY_EXTENSIONS = {
     "Subscript": True,
     "Superscript": True,
     "Code": True,
-    "CodeBlock": True,
+    "CodeBlock": {"languageClassPrefix": "language-"},
     "Heading": {"levels": [2, 3, 4]},
     "BulletList": True,
     "OrderedList": True,
@@ -50,8 +50,9 @@ sanitize_body_html = create_sanitizer(BODY_EXTENSIONS)
 
 
 def clean_body(html: str) -> str:
-    """Sanitize, then give headings stable anchors (ids the sanitizer drops)."""
-    return add_heading_anchors(sanitize_body_html(html or ""))
+    """Sanitize, then add what the sanitizer would drop: heading anchors and
+    code highlighting (both derived from the sanitized text, both idempotent)."""
+    return highlight_code(add_heading_anchors(sanitize_body_html(html or "")))
 
 
 class PostQuerySet(models.QuerySet):
@@ -157,6 +158,9 @@ class Post(models.Model):
         help_text="Last meaningful change to a published post's title, excerpt or body.",
     )
 
+    # Changes to these, once the post is live, show as "Updated on …".
+    TRACKED = ("title", "excerpt", "body")
+
     objects = PostQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
@@ -190,7 +194,22 @@ class Post(models.Model):
         # Whatever path the body came by (admin, loader, shell), what is
         # stored is sanitized: the public page renders it as trusted HTML.
         self.body = clean_body(self.body)
-        super().save(*args, **kwargs)
+        strip_metadata(self.thumbnail)
+        before = Post.objects.filter(pk=self.pk).values(*self.TRACKED, "slug", "status", "published_at").first()
+        was_live = bool(
+            before
+            and before["status"] == self.Status.PUBLISHED
+            and before["published_at"]
+            and before["published_at"] <= timezone.now()
+        )
+        if was_live and any(before[name] != getattr(self, name) for name in self.TRACKED):
+            self.content_updated_at = timezone.now()
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            # Readers' links and search engines keep working after a rename.
+            if was_live and before["slug"] != self.slug:
+                SlugRedirect.objects.update_or_create(old_slug=before["slug"], defaults={"post": self})
+            SlugRedirect.objects.filter(old_slug=self.slug).delete()
 
     def get_absolute_url(self) -> str:
         return reverse("posts:detail", kwargs={"slug": self.slug})

@@ -5,10 +5,13 @@ less than that allows: four web formats, a byte limit and a pixel limit (a
 small file can decode to gigabytes), so uploads are held to those here.
 """
 
+import io
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
-from PIL import Image
+from PIL import Image, ImageOps
 
 ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "GIF": "GIF", "WEBP": "WebP"}
 
@@ -53,3 +56,37 @@ def validate_image(upload) -> None:
         ) from error
     finally:
         upload.seek(position)
+
+
+def strip_metadata(field_file) -> None:
+    """Re-encode a freshly uploaded image without its EXIF/GPS metadata.
+
+    The orientation the camera recorded is applied to the pixels first, so the
+    picture still stands the right way up once the tag is gone. Only files not
+    yet stored are touched: re-saving a post does not re-encode its images.
+    """
+    if not field_file or getattr(field_file, "_committed", True):
+        return
+    upload = field_file.file
+    upload.seek(0)
+    with Image.open(upload) as image:
+        kind = image.format
+        frames = getattr(image, "n_frames", 1)
+        params: dict = {}
+        if image.info.get("icc_profile"):
+            params["icc_profile"] = image.info["icc_profile"]
+        if frames > 1 and kind in ("GIF", "WEBP"):
+            # Animations keep their frames; they carry no camera metadata to orient.
+            params |= {"save_all": True, "loop": image.info.get("loop", 0), "duration": image.info.get("duration")}
+            cleaned = image
+        else:
+            cleaned = ImageOps.exif_transpose(image)
+        if kind == "JPEG":
+            params |= {"quality": 90, "optimize": True}
+            if cleaned.mode not in ("RGB", "L", "CMYK"):
+                cleaned = cleaned.convert("RGB")
+        elif kind == "WEBP":
+            params |= {"quality": 90}
+        buffer = io.BytesIO()
+        cleaned.save(buffer, kind, **{key: value for key, value in params.items() if value is not None})
+    field_file.file = ContentFile(buffer.getvalue(), name=field_file.name)

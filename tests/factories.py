@@ -80,3 +80,23 @@ def make_comment(post: Post, *, parent: XtdComment | None = None, **fields) -> X
     if parent is not None:
         defaults["parent_id"] = parent.pk
     return XtdComment.objects.create(**(defaults | fields))
+
+
+INLINE_PREFIXES = ("images", "change_notes", "preview_links")
+
+
+def admin_post_form(**fields) -> dict:
+    """The fields the admin's post form submits, with empty inline formsets."""
+    data = {
+        "title": "Fresh draft",
+        "slug": "fresh-draft",
+        "excerpt": "",
+        "body": "<p>Hello</p>",
+        "thumbnail_alt": "",
+        "status": "draft",
+        "allow_comments": "on",
+        "new_tags": "",
+    }
+    for prefix in INLINE_PREFIXES:
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    return data | fields

@@ -165,7 +165,11 @@ BLOG = {
     "NAME": env.str("DJANGO_BLOG_NAME", default="Skolr Blog"),
     "TAGLINE": "Notes on education technology and the software behind it",
     "POSTS_PER_PAGE": 10,
+    # Serve AVIF/WebP renditions with srcset (sorl-thumbnail).
+    "RESPONSIVE_IMAGES": True,
 }
+THUMBNAIL_PRESERVE_FORMAT = False
+THUMBNAIL_UPSCALE = False
 
 # Uploads: refuse what a blog has no use for before it fills memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -13,6 +13,9 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 MEDIA_ROOT = env.path("DJANGO_TEST_MEDIA_ROOT", default=BASE_DIR / "var" / "test-media")
 # Mail is sent in the request thread so tests can read mail.outbox at once.
 COMMENTS_XTD_THREADED_EMAILS = False
+# Original images instead of renditions, so most tests encode nothing; the
+# rendition tests switch this on.
+BLOG = BLOG | {"RESPONSIVE_IMAGES": False}  # noqa: F405
 # Tasks run as soon as they are enqueued (after commit); tests of the
 # worker and of retries switch to the database backend.
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "mail"]}}

@@ -1,10 +1,11 @@
 """Editing in the admin: lists work, and authors stay within their own work."""
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from authors.roles import AUTHORS
 from posts.models import Post
-from tests.factories import image_upload, make_author, make_post, make_user
+from tests.factories import admin_post_form, image_upload, make_author, make_post, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -56,36 +57,14 @@ def test_author_sees_and_changes_only_their_own_posts(client, writer):
 
 def test_new_post_is_signed_by_the_author_whatever_the_form_says(client, writer):
     someone = make_author(slug="someone")
-    response = client.post(
-        "/admin/posts/post/add/",
-        {
-            "title": "Fresh draft",
-            "slug": "fresh-draft",
-            "author": someone.pk,
-            "excerpt": "",
-            "body": "<p>Hello</p>",
-            "thumbnail_alt": "",
-            "status": "draft",
-            "tags": "",
-            "allow_comments": "on",
-        },
-    )
+    response = client.post("/admin/posts/post/add/", admin_post_form(author=someone.pk))
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Post.objects.get(slug="fresh-draft").author == writer
 
 
 def test_thumbnail_without_alt_text_is_refused_with_a_message(client, writer):
     response = client.post(
-        "/admin/posts/post/add/",
-        {
-            "title": "Pictured",
-            "slug": "pictured",
-            "body": "<p>Hello</p>",
-            "thumbnail": image_upload(),
-            "thumbnail_alt": "",
-            "status": "draft",
-            "tags": "",
-        },
+        "/admin/posts/post/add/", admin_post_form(title="Pictured", slug="pictured", thumbnail=image_upload())
     )
     assert response.status_code == 200
     assert "Describe the thumbnail for readers who cannot see it." in response.content.decode()
@@ -93,11 +72,9 @@ def test_thumbnail_without_alt_text_is_refused_with_a_message(client, writer):
 
 
 def test_publishing_without_a_date_is_refused_with_a_message(client, writer):
-    response = client.post(
-        "/admin/posts/post/add/",
-        {"title": "Now", "slug": "now", "body": "<p>x</p>", "status": "published", "tags": ""},
-    )
-    assert "Give a publish date" in response.content.decode()
+    writer.user.user_permissions.add(Permission.objects.get(codename="publish_post"))
+    response = client.post("/admin/posts/post/add/", admin_post_form(title="Now", slug="now", status="published"))
+    assert "Write an excerpt before publishing" in response.content.decode()
     assert not Post.objects.filter(slug="now").exists()
 
 

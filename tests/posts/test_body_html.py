@@ -3,6 +3,7 @@
 import pytest
 
 from posts.html import add_heading_anchors
+from posts.models import Post
 from tests.factories import make_post
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,8 @@ def test_allowed_markup_survives():
     )
     stored = make_post(body=body).body
     for needle in ["<strong>b</strong>", "<em>i</em>", 'href="https://skolr.example/"', "<ul><li>one</li></ul>",
-                   "<blockquote>", "<pre><code>", "<hr>", "<td>cell</td>", '<h2 id="intro">Intro</h2>']:  # fmt: skip
+                   "<blockquote>", '<pre class="code"><code', "<hr>", "<td>cell</td>",
+                   '<h2 id="intro">Intro</h2>']:  # fmt: skip
         assert needle in stored
 
 
@@ -52,3 +54,19 @@ def test_heading_anchors_are_stable_and_unique():
         '<h2 id="qa-live">Q&amp;A — <em>live</em></h2><h4 id="section"></h4>'
     )
     assert add_heading_anchors(anchored) == anchored
+
+
+def test_code_blocks_are_highlighted_at_save_time(client):
+    post = make_post(body='<pre><code class="language-python">def f(x):\n    return x &lt; 2</code></pre>')
+    assert '<pre class="code"><code class="language-python"><span class="k">def</span>' in post.body
+    assert '<span class="o">&lt;</span>' in post.body
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert '<span class="nf">f</span>' in page
+    post.save()  # saving again changes nothing
+    assert Post.objects.get(pk=post.pk).body == post.body
+
+
+def test_code_cannot_smuggle_markup():
+    post = make_post(body='<pre><code class="language-html">&lt;script&gt;alert(1)&lt;/script&gt;</code></pre>')
+    assert "<script" not in post.body
+    assert "&lt;" in post.body

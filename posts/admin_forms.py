@@ -1,0 +1,126 @@
+"""The post form in the admin: publishing rules and tag autocomplete."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from taggit.models import Tag
+from taggit.utils import parse_tags
+
+from .authoring_models import PreviewLink
+from .models import Post
+
+# Search engines show about this much of a title and a description.
+TITLE_LIMIT = 90
+EXCERPT_LIMIT = 160
+
+
+class PostAdminForm(forms.ModelForm):
+    tags = forms.ModelMultipleChoiceField(queryset=Tag.objects.all(), required=False)
+    new_tags = forms.CharField(
+        required=False,
+        help_text="Tags that do not exist yet, separated by commas. “Django” and “django” are the same tag.",
+    )
+
+    class Meta:
+        model = Post
+        fields = [
+            "title", "slug", "author", "excerpt", "body", "thumbnail", "thumbnail_alt",
+            "status", "published_at", "allow_comments", "comment_days",
+        ]  # fmt: skip
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        tags = self.fields["tags"]
+        tags.widget = AutocompleteSelectMultiple(Post._meta.get_field("tags"), admin.site)
+        tags.widget.choices = tags.choices
+        if self.instance.pk:
+            self.initial["tags"] = list(self.instance.tags.all())
+        if user is not None and not user.has_perm("posts.publish_post") and "status" in self.fields:
+            allowed = {Post.Status.DRAFT, Post.Status.REVIEW}
+            if self.instance.status == Post.Status.PUBLISHED:
+                allowed.add(Post.Status.PUBLISHED)  # may keep editing a live post
+            self.fields["status"].choices = [c for c in Post.Status.choices if c[0] in allowed]
+            self.fields["status"].help_text = "Submit for review when it is ready; an editor publishes it."
+
+    def clean(self):
+        cleaned = super().clean()
+        status = cleaned.get("status")
+        was_published = self.instance.pk and Post.objects.filter(pk=self.instance.pk, status="published").exists()
+        if (
+            status == Post.Status.PUBLISHED
+            and not was_published
+            and self.user is not None
+            and not self.user.has_perm("posts.publish_post")
+        ):
+            self.add_error(
+                "status", "You may submit this post for review; an editor with publishing rights publishes it."
+            )
+        if status == Post.Status.PUBLISHED:
+            self._check_ready_to_publish(cleaned)
+        return cleaned
+
+    def _check_ready_to_publish(self, cleaned) -> None:
+        """A post goes live only complete; drafts may be saved in any state."""
+        title = cleaned.get("title") or ""
+        if len(title) > TITLE_LIMIT:
+            self.add_error(
+                "title",
+                f"Keep the title to {TITLE_LIMIT} characters so search results show it whole (it has {len(title)}).",
+            )
+        excerpt = (cleaned.get("excerpt") or "").strip()
+        if not excerpt:
+            self.add_error("excerpt", "Write an excerpt before publishing: lists, feeds and search results show it.")
+        elif len(excerpt) > EXCERPT_LIMIT:
+            self.add_error(
+                "excerpt",
+                f"Keep the excerpt to {EXCERPT_LIMIT} characters for search snippets (it has {len(excerpt)}).",
+            )
+        if not cleaned.get("thumbnail"):
+            self.add_error("thumbnail", "Add a thumbnail before publishing.")
+        if not (cleaned.get("thumbnail_alt") or "").strip():
+            self.add_error("thumbnail_alt", "Describe the thumbnail (alt text) before publishing.")
+        if not cleaned.get("tags") and not parse_tags(cleaned.get("new_tags") or ""):
+            self.add_error("new_tags", "Give the post at least one tag before publishing.")
+        author = cleaned.get("author") or (self.instance.author if self.instance.author_id else None)
+        if author is not None:
+            if not author.bio.strip():
+                self.add_error(None, f"The author {author} has no bio yet: add one to their profile before publishing.")
+            if not author.photo:
+                self.add_error(
+                    None, f"The author {author} has no photo yet: add one to their profile before publishing."
+                )
+        if cleaned.get("published_at") is None:
+            cleaned["published_at"] = timezone.now()  # publishing now
+
+    def save_tags(self, post: Post) -> None:
+        """Set the chosen tags plus any new ones.
+
+        Two authors creating the same new tag at the same moment race on the
+        tag's unique name: the loser retries once and finds the winner's tag.
+        """
+        names = [tag.name for tag in self.cleaned_data.get("tags") or []]
+        names += parse_tags(self.cleaned_data.get("new_tags") or "")
+        for attempt in range(2):
+            try:
+                with transaction.atomic():
+                    post.tags.set(names)
+                return
+            except IntegrityError:
+                if attempt:
+                    raise
+
+
+class PreviewLinkForm(forms.ModelForm):
+    revoke = forms.BooleanField(required=False, help_text="Stop this link working now.")
+
+    class Meta:
+        model = PreviewLink
+        fields = ["expires_at"]
+
+    def save(self, commit=True):
+        if self.cleaned_data.get("revoke") and self.instance.revoked_at is None:
+            self.instance.revoked_at = timezone.now()
+        return super().save(commit)

@@ -1,0 +1,145 @@
+"""Uploads are validated and cleaned; pages serve modern renditions."""
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from authors.roles import AUTHORS
+from posts.models import Post
+from tests.factories import admin_post_form, make_author, make_post, make_user, png_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(name: str, content: bytes, content_type="image/png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def jpeg_with_gps_and_rotation() -> bytes:
+    image = Image.new("RGB", (60, 30), "#336699")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to display
+    exif[0x010F] = "CameraMaker"
+    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0)}  # GPS IFD
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def files_under(root) -> list[Path]:
+    root = Path(root)
+    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+
+
+@pytest.fixture
+def writer(client):
+    user = make_user("writer", groups=[AUTHORS])
+    author = make_author(user=user, slug="writer")
+    client.force_login(user)
+    return author
+
+
+def tiff_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(buffer, "TIFF")
+    return buffer.getvalue()
+
+
+def bmp_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(buffer, "BMP")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("notes.png", b"just some text, not an image", "Upload a valid image"),
+        ("page.png", b"<html><script>alert(1)</script></html>", "Upload a valid image"),
+        ("drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "Upload a valid image"),
+        ("scan.tiff", tiff_bytes(), "Upload a JPEG, PNG, GIF or WebP image (this file is TIFF)"),
+        ("old.bmp", bmp_bytes(), "Upload a JPEG, PNG, GIF or WebP image (this file is BMP)"),
+        ("empty.png", b"", "The submitted file is empty."),
+        ("cut.png", png_bytes(size=(300, 300))[:200], "either not an image or a corrupted image"),
+    ],
+)
+def test_bad_thumbnail_uploads_are_refused_and_nothing_is_stored(client, writer, settings, name, content, message):
+    response = client.post(
+        "/admin/posts/post/add/",
+        admin_post_form(thumbnail=upload(name, content), thumbnail_alt="A picture"),
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Post.objects.exists()
+    assert files_under(settings.MEDIA_ROOT) == []
+
+
+def test_oversized_and_pixel_bomb_uploads_are_refused(client, writer, settings):
+    settings.IMAGE_MAX_BYTES = 1000
+    big = client.post(
+        "/admin/posts/post/add/",
+        admin_post_form(
+            thumbnail=upload("big.png", png_bytes(size=(400, 400), colour="#123456") + b"\0" * 2000), thumbnail_alt="x"
+        ),
+    )
+    assert "the limit is 1000" in big.content.decode()
+    settings.IMAGE_MAX_BYTES = 5_000_000
+    settings.IMAGE_MAX_PIXELS = 10_000
+    bomb = client.post(
+        "/admin/posts/post/add/",
+        admin_post_form(thumbnail=upload("bomb.png", png_bytes(size=(200, 200))), thumbnail_alt="x"),
+    )
+    assert "200×200 pixels" in bomb.content.decode()
+    assert not Post.objects.exists() and files_under(settings.MEDIA_ROOT) == []
+
+
+def test_exif_and_gps_are_stripped_and_orientation_applied(client, writer):
+    response = client.post(
+        "/admin/posts/post/add/",
+        admin_post_form(thumbnail=upload("photo.jpg", jpeg_with_gps_and_rotation(), "image/jpeg"), thumbnail_alt="x"),
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    post = Post.objects.get()
+    with Image.open(post.thumbnail.path) as stored:
+        assert stored.size == (30, 60)  # rotated into place
+        assert not stored.getexif()
+    assert (post.thumbnail_width, post.thumbnail_height) == (30, 60)
+
+
+def test_article_serves_avif_and_webp_renditions_with_srcset(client, seed, settings):
+    settings.BLOG = settings.BLOG | {"RESPONSIVE_IMAGES": True}
+    page = client.get(seed.get_absolute_url()).content.decode()
+    figure = re.search(r'<figure class="post-thumbnail">(.*?)</figure>', page, re.S).group(1)
+    avif = re.search(r'<source type="image/avif" srcset="([^"]+)" sizes="([^"]+)">', figure)
+    webp = re.search(r'<source type="image/webp" srcset="([^"]+)"', figure)
+    assert avif and webp
+    widths = re.findall(r" (\d+)w", avif.group(1))
+    assert widths == ["480", "800", "1200", "1600"]
+    first = avif.group(1).split(" ")[0]
+    with Image.open(Path(settings.MEDIA_ROOT) / first.removeprefix("/media/")) as rendition:
+        assert rendition.format == "AVIF" and rendition.width == 480
+    assert 'width="1600" height="900"' in figure and 'fetchpriority="high"' in figure
+    assert 'alt="Three cards labelled Django, Flask and FastAPI' in figure
+    # Cards below the first load lazily.
+    make_post(author=seed.author, thumbnail=seed.thumbnail.name, thumbnail_alt="Another picture")
+    home = client.get("/").content.decode()
+    assert home.count('loading="lazy"') >= 1 and 'loading="eager"' in home
+
+
+def test_inline_image_upload_gives_an_address_for_the_editor(client, writer, settings):
+    data = admin_post_form(
+        **{
+            "images-TOTAL_FORMS": "1",
+            "images-0-image": upload("diagram.png", png_bytes(size=(120, 80))),
+            "images-0-alt": "A diagram",
+        }
+    )
+    assert client.post("/admin/posts/post/add/", data).status_code == 302
+    post = Post.objects.get()
+    image = post.images.get()
+    page = client.get(f"/admin/posts/post/{post.pk}/change/").content.decode()
+    assert f"<code>{image.image.url}</code>" in page
