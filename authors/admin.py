@@ -15,6 +15,7 @@ class AuthorAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slug", "user", "photo"]}),
         ("Profile", {"fields": ["bio", "expertise"]}),
         ("Links", {"fields": ["website", "linkedin", "x", "github", "mastodon"]}),
+        ("Notifications", {"fields": ["comment_notifications"]}),
     ]
 
     def get_queryset(self, request):

@@ -1,11 +1,16 @@
+from functools import partial
+
 from django.contrib import admin
 from django.db.models import Count
+from django.http import Http404
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 from django_comments_xtd.models import XtdComment
 from simple_history.admin import SimpleHistoryAdmin
 from taggit.models import Tag
 
+from . import revisions
 from .admin_forms import PostAdminForm, PreviewLinkForm
 from .models import ChangeNote, Post, PostImage, PreviewLink
 
@@ -95,6 +100,26 @@ class PostAdmin(SimpleHistoryAdmin):
         ("Publishing", {"fields": ["status", "published_at", "tags", "new_tags", "allow_comments", "comment_days"]}),
         ("History", {"fields": ["created_at", "updated_at", "content_updated_at"], "classes": ["collapse"]}),
     ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        # simple-history shows the history of any id, even one outside this
+        # user's queryset (it serves deleted posts' history too): refuse that.
+        if self.get_object(request, object_id) is None:
+            raise Http404("No post with that id.")
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if self.get_object(request, object_id) is None:
+            raise Http404("No post with that id.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_urls(self):
+        compare = path(
+            "<path:object_id>/history/compare/",
+            self.admin_site.admin_view(partial(revisions.compare_view, self)),
+            name="posts_post_compare",
+        )
+        return [compare, *super().get_urls()]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

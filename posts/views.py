@@ -1,14 +1,14 @@
 from django.conf import settings
 from django.core import signing
-from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from .comments import comment_tree, comments_for
 from .forms import CommentForm
-from .models import Post
+from .models import Post, PreviewLink, SlugRedirect
 
 POSTED_SALT = "posts.comment-posted"
 
@@ -72,10 +72,20 @@ class PostDetailView(DetailView):
     template_name = "posts/post_detail.html"
     context_object_name = "post"
 
+    queryset = Post.objects.select_related("author").prefetch_related("tags", "change_notes")
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # A published post that was renamed keeps its old address.
+            moved = SlugRedirect.objects.filter(old_slug=kwargs["slug"]).select_related("post").first()
+            if moved and moved.post.is_published:
+                return HttpResponsePermanentRedirect(moved.post.get_absolute_url())
+            raise
+
     def get_object(self, queryset=None):
-        post = get_object_or_404(
-            Post.objects.select_related("author").prefetch_related("tags"), slug=self.kwargs["slug"]
-        )
+        post = get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])
         # A draft or scheduled post is a plain 404 for anyone who may not
         # edit it: its existence is not revealed.
         if not post.is_published and not post.can_be_previewed_by(self.request.user):
@@ -94,3 +104,19 @@ class PostDetailView(DetailView):
         if context["is_preview"]:
             response["X-Robots-Tag"] = "noindex, nofollow"
         return response
+
+
+class SharedPreviewView(PostDetailView):
+    """A draft shown through a secret link, until the link expires or is revoked."""
+
+    def get(self, request, *args, **kwargs):
+        self.link = get_object_or_404(PreviewLink.objects.usable().select_related("post"), token=self.kwargs["token"])
+        if self.link.post.is_published:
+            return redirect(self.link.post.get_absolute_url())
+        return super(PostDetailView, self).get(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        return self.get_queryset().get(pk=self.link.post_id)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(shared_preview=self.link, **kwargs)

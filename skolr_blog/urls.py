@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("posts.urls")),
     path("authors/", include("authors.urls")),
     path("comments/", include(comment_patterns)),
+    path("mail/", include("posts.mail_urls")),
     path("admin/", admin.site.urls),
 ]
 

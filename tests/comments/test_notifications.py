@@ -28,8 +28,7 @@ from posts import notifications
 from posts.models import CommentReview
 from tests.factories import make_author, make_comment, make_post, make_user
 
-# The mail pages mounted at mail/ (see tests/comments/mail_urlconf.py).
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.comments.mail_urlconf")]
+pytestmark = pytest.mark.django_db
 
 EACH, DAILY, OFF = Author.CommentNotifications
 LOCMEM = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
