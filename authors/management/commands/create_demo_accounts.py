@@ -8,22 +8,23 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from authors.models import Author
-from authors.roles import AUTHORS, MODERATORS, ensure_groups
+from authors.roles import AUTHORS, EDITORS, MODERATORS, ensure_groups
 
 DEMO_ACCOUNTS = [
     # (username, group, author profile it signs as)
     ("skolr", AUTHORS, "skolr"),
+    ("editor", EDITORS, None),
     ("moderator", MODERATORS, None),
 ]
 
 
 class Command(BaseCommand):
-    help = "Create the demo author (skolr) and moderator accounts with random passwords (development only)."
+    help = "Create the demo author (skolr), editor and moderator accounts with random passwords (development only)."
 
     def add_arguments(self, parser):
         parser.add_argument("--reset", action="store_true", help="Give existing demo accounts new passwords.")
@@ -41,6 +42,10 @@ class Command(BaseCommand):
             user.groups.add(Group.objects.get(name=group_name))
             if author_slug:
                 Author.objects.filter(slug=author_slug, user__isnull=True).update(user=user)
+                # Skolr publishes its own articles without waiting for an editor.
+                user.user_permissions.add(
+                    Permission.objects.get(content_type__app_label="posts", codename="publish_post")
+                )
             if created or reset:
                 password = secrets.token_urlsafe(12)
                 user.set_password(password)

@@ -1,0 +1,48 @@
+"""The development set-up command's demo accounts."""
+
+import io
+import re
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command("create_demo_accounts", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_accounts_get_random_passwords_printed_once(seed, settings):
+    settings.DEBUG = True
+    first = run()
+    passwords = dict(re.findall(r"username '(\w+)', password '([^']+)'", first))
+    assert set(passwords) == {"skolr", "editor", "moderator"}
+    assert len(set(passwords.values())) == 3
+    for username, password in passwords.items():
+        assert authenticate(username=username, password=password) is not None
+
+    second = run()
+    assert "password '" not in second and "unchanged" in second
+
+    skolr = get_user_model().objects.get(username="skolr")
+    assert skolr.author == seed.author
+    assert skolr.has_perm("posts.publish_post") and skolr.is_staff
+    assert get_user_model().objects.get(username="moderator").has_perm("django_comments.can_moderate")
+    assert get_user_model().objects.get(username="editor").has_perm("posts.edit_all_posts")
+
+
+def test_reset_prints_new_passwords(settings, db):
+    settings.DEBUG = True
+    run()
+    again = run("--reset")
+    assert len(re.findall(r"password '", again)) == 3
+
+
+def test_refused_outside_development(settings, db):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="development only"):
+        run()
