@@ -3,3 +3,7 @@ from django.apps import AppConfig
 
 class PostsConfig(AppConfig):
     name = "posts"
+
+    def ready(self):
+        # Keeps the full-text index in step with posts and tags.
+        from . import search_signals  # noqa: F401

@@ -261,6 +261,7 @@ class Post(models.Model):
 
 from .authoring_models import ChangeNote, PostImage, PreviewLink, SlugRedirect  # noqa: E402
 from .comment_models import CommentReview, HoldReason, PendingComment, ReaderFlag, TrustedCommenter  # noqa: E402
+from .search_models import SearchDocument  # noqa: E402
 
 __all__ = [
     "ChangeNote",
@@ -272,6 +273,7 @@ __all__ = [
     "PostQuerySet",
     "PreviewLink",
     "ReaderFlag",
+    "SearchDocument",
     "SlugRedirect",
     "TaggedPost",
     "TrustedCommenter",

@@ -1,0 +1,164 @@
+"""Full-text search: ranking, the publish rule, hostile input and an index
+that follows every change. Runs on whichever database the suite uses
+(FTS5 on SQLite, text search on PostgreSQL)."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from taggit.models import Tag
+
+from posts.models import Post, SearchDocument
+from posts.search import mark_matches, plain_text, search_posts, search_terms
+from tests.factories import make_post
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = [
+    '"',
+    '"unbalanced',
+    "django)",
+    "(((",
+    "NEAR(a b)",
+    "title:django",
+    "django AND",
+    "OR",
+    "NOT django",
+    "-django",
+    "django*",
+    "^django",
+    "a' OR '1'='1",
+    "'; DROP TABLE posts_post; --",
+    "\x00django",
+    "<script>alert(1)</script>",
+    "{}[]|&!:",
+    "django " * 500,
+    "x" * 5000,
+    "émigré naïve Straße",
+    "🙂",
+    "   ",
+    "",
+]
+
+
+def titles(query, **kwargs):
+    return [post.title for post in search_posts(query, **kwargs)]
+
+
+def test_title_match_ranks_above_body_match():
+    make_post(title="Notes on schools", body="<p>A long paragraph that mentions timetables once.</p>")
+    make_post(title="Timetables made simple", body="<p>About planning the school week.</p>")
+    make_post(title="Unrelated", body="<p>Nothing to see.</p>")
+
+    assert titles("timetables") == ["Timetables made simple", "Notes on schools"]
+
+
+def test_tag_and_excerpt_matches_count_and_rank_between_title_and_body():
+    make_post(title="Body", body="<p>We compare gradebooks here.</p>")
+    make_post(title="Tagged", tags=["Gradebooks"])
+    make_post(title="Excerpt", excerpt="Gradebooks, briefly.")
+    make_post(title="Gradebooks", body="<p>Title match.</p>")
+
+    assert titles("gradebooks") == ["Gradebooks", "Tagged", "Excerpt", "Body"]
+
+
+def test_every_word_must_match_and_stemming_finds_other_forms():
+    make_post(title="Frameworks compared", body="<p>Python web frameworks.</p>")
+    make_post(title="Frameworks in Ruby", body="<p>Rails.</p>")
+
+    assert titles("python framework") == ["Frameworks compared"]
+    assert set(titles("frameworks")) == {"Frameworks compared", "Frameworks in Ruby"}
+
+
+@pytest.mark.parametrize(
+    ("status", "offset"),
+    [
+        (Post.Status.DRAFT, timedelta(days=-1)),
+        (Post.Status.DRAFT, timedelta(days=1)),
+        (Post.Status.REVIEW, timedelta(days=-1)),
+        (Post.Status.PUBLISHED, timedelta(days=1)),
+    ],
+)
+def test_drafts_posts_in_review_and_scheduled_posts_never_appear(status, offset):
+    make_post(title="Visible lanterns")
+    make_post(title="Hidden lanterns", status=status, published_at=timezone.now() + offset)
+
+    assert titles("lanterns") == ["Visible lanterns"]
+
+
+def test_a_scheduled_post_appears_once_its_time_comes():
+    post = make_post(title="Scheduled lanterns", published_at=timezone.now() + timedelta(hours=1))
+    assert titles("lanterns") == []
+    Post.objects.filter(pk=post.pk).update(published_at=timezone.now() - timedelta(minutes=1))
+    assert titles("lanterns") == ["Scheduled lanterns"]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_never_raise(query):
+    make_post(title="Django tips", tags=["Django"])
+    list(search_posts(query))  # evaluates the SQL
+
+
+def test_query_is_reduced_to_words():
+    assert search_terms('"Django" AND (Flask) OR fast*') == ["Django", "AND", "Flask", "OR", "fast"]
+    assert len(search_terms("word " * 100)) == 8
+    assert search_terms("<>\"'()") == []
+
+
+def test_index_follows_edits_tags_renames_and_deletes():
+    post = make_post(title="Original heading", body="<p>Alpha paragraph.</p><p>Omega paragraph.</p>")
+    assert titles("original") == ["Original heading"]
+
+    post.title = "Renamed heading"
+    post.save()
+    assert titles("original") == []
+    assert titles("renamed") == ["Renamed heading"]
+
+    # Tags added after the post was saved, removed, renamed and deleted.
+    post.tags.add("Timetabling")
+    assert titles("timetabling") == ["Renamed heading"]
+    post.tags.remove("Timetabling")
+    assert titles("timetabling") == []
+    post.tags.set(["Attendance"])
+    tag = Tag.objects.get(name="Attendance")
+    tag.name = "Registers"
+    tag.save()
+    assert titles("attendance") == []
+    assert titles("registers") == ["Renamed heading"]
+    tag.delete()
+    assert titles("registers") == []
+    assert titles("renamed") == ["Renamed heading"]
+
+    post.delete()
+    assert not SearchDocument.objects.filter(pk=post.pk).exists()
+
+
+def test_words_of_neighbouring_blocks_stay_apart():
+    assert plain_text("<h2>Intro</h2><p>First&nbsp;line&amp;more</p><p>Second</p>") == "Intro First line&more Second"
+    make_post(title="Blocks", body="<p>alpha</p><p>omega</p>")
+    assert titles("omega") == ["Blocks"]
+
+
+def test_highlights_mark_matches_and_escape_everything_else():
+    make_post(title="Grades & reports <b>", body="<p>How we write <strong>reports</strong> for parents.</p>")
+    [post] = search_posts("reports")
+
+    assert mark_matches(post.search_title) == "Grades &amp; <mark>reports</mark> &lt;b&gt;"
+    assert "<mark>reports</mark>" in mark_matches(post.search_snippet)
+    assert "<strong>" not in mark_matches(post.search_snippet)
+
+
+def test_searching_the_seed_article(seed):
+    for query in ["FastAPI", "batteries included", "microservices", "backend development", "Pydantic"]:
+        assert titles(query) == [seed.title], query
+
+
+def test_rebuild_command_restores_rows_lost_to_bulk_updates():
+    post = make_post(title="Before")
+    Post.objects.filter(pk=post.pk).update(title="After bulk update")
+    assert titles("bulk") == []
+
+    call_command("rebuild_search_index", stdout=__import__("io").StringIO())
+
+    assert titles("bulk") == ["After bulk update"]
