@@ -178,7 +178,7 @@ class Post(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["draft", "review", "published"]), name="post_status_valid"),
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(published_at__isnull=False),
+                condition=Q(status__in=["draft", "review"]) | Q(published_at__isnull=False),
                 name="post_published_has_date",
             ),
             models.CheckConstraint(

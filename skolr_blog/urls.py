@@ -4,6 +4,7 @@ from django.contrib.contenttypes import views as contenttype_views
 from django.urls import include, path
 
 from posts import comment_views
+from skolr_blog import views as site_views
 
 admin.site.site_header = "Skolr Blog administration"
 admin.site.site_title = "Skolr Blog admin"
@@ -27,6 +28,9 @@ urlpatterns = [
     path("comments/", include(comment_patterns)),
     path("mail/", include("posts.mail_urls")),
     path("admin/", admin.site.urls),
+    path(".well-known/security.txt", site_views.security_txt, name="security-txt"),
+    # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
+    path("favicon.ico", site_views.favicon),
 ]
 
 if settings.DEBUG:

@@ -9,6 +9,7 @@ mail written to the console. Production overrides what must never default
 from pathlib import Path
 
 import environ
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -39,12 +40,15 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "simple_history",
     "sorl.thumbnail",
+    "axes",
     "authors",
     "posts",
 ]
 
 MIDDLEWARE = [
+    "skolr_blog.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -52,6 +56,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "skolr_blog.urls"
@@ -67,6 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
                 "skolr_blog.context_processors.site",
             ],
         },
@@ -137,6 +144,21 @@ MAILERS = {"default": _mailer()}
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Skolr Blog <blog@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out login before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Brute-force protection: 5 failures lock the account, and separately the
+# address, for an hour. The login form's message never says which of
+# username and password was wrong.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_CLIENT_IP_CALLABLE = "posts.policy.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -160,6 +182,34 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+
+# Content Security Policy (Django 6's built-in middleware). No inline
+# scripts anywhere: the public pages load only their own files, and the admin
+# gets a per-request nonce for the few tags it renders inline. Public pages
+# never use the nonce, so cached pages carry none. Inline style attributes
+# are allowed (the admin and its widgets use them); scripts are not.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+# Where /.well-known/security.txt tells researchers to report problems.
+SECURITY_CONTACT = env.str("DJANGO_SECURITY_CONTACT", default="mailto:security@localhost")
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 SITE_ID = 1
 BLOG = {
     "NAME": env.str("DJANGO_BLOG_NAME", default="Skolr Blog"),
@@ -171,7 +221,10 @@ BLOG = {
 THUMBNAIL_PRESERVE_FORMAT = False
 THUMBNAIL_UPSCALE = False
 
-# Uploads: refuse what a blog has no use for before it fills memory.
+# Uploads: refuse what a blog has no use for before it fills memory. A
+# request body over MAX_REQUEST_BYTES is refused before it is read (413);
+# nginx's client_max_body_size must say the same (deploy/nginx.conf).
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 IMAGE_MAX_BYTES = 5 * 1024 * 1024

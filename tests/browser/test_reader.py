@@ -153,7 +153,9 @@ def test_anonymous_comment_waits_for_a_moderator_then_appears_once_approved(
     expect(shown.locator(".comment-body")).to_have_text(text)
 
 
-def test_reader_replies_to_a_published_comment(page: Page, live_site, seed_post):
+def test_reader_replies_to_a_published_comment_without_javascript(browser, live_site, seed_post):
+    """With JavaScript off, "Reply" opens a page with its own form."""
+    page = browser.new_context(java_script_enabled=False).new_page()
     parent = XtdComment.objects.create(
         content_object=seed_post,
         site_id=1,

@@ -1,0 +1,291 @@
+"""Authoring in the admin: roles, publishing rules, previews, scheduling,
+revisions, slugs and tags."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.db import IntegrityError
+from django.utils import timezone
+from taggit.models import Tag
+
+from authors.roles import AUTHORS, EDITORS
+from posts.models import ChangeNote, Post, PreviewLink
+from tests.factories import admin_post_form, image_upload, make_author, make_post, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def complete(**fields) -> dict:
+    """A post form that satisfies every publishing rule."""
+    return admin_post_form(
+        excerpt="A short summary for search results.",
+        thumbnail=image_upload(),
+        thumbnail_alt="A blue rectangle",
+        new_tags="Schools, Data",
+        **fields,
+    )
+
+
+@pytest.fixture
+def writer(client):
+    user = make_user("writer", groups=[AUTHORS])
+    author = make_author(user=user, slug="writer", photo=image_upload("me.png"))
+    client.force_login(user)
+    return author
+
+
+def grant_publish(author):
+    author.user.user_permissions.add(Permission.objects.get(codename="publish_post"))
+
+
+class TestRoles:
+    def test_author_without_publish_right_can_only_submit_for_review(self, client, writer):
+        page = client.get("/admin/posts/post/add/").content.decode()
+        assert 'value="review"' in page and 'value="published"' not in page
+        forged = client.post("/admin/posts/post/add/", complete(status="published"))
+        assert forged.status_code == 200
+        assert "Select a valid choice" in forged.content.decode()
+        assert not Post.objects.exists()
+
+        assert client.post("/admin/posts/post/add/", complete(status="review")).status_code == 302
+        post = Post.objects.get()
+        assert post.status == "review" and post.author == writer
+        assert client.get(post.get_absolute_url()).status_code == 200  # the author previews it
+
+    def test_editor_sees_every_post_and_publishes(self, client):
+        author = make_author(photo=image_upload("a.png"))
+        post = make_post(author=author, status="review", published_at=None, title="Waiting for an editor")
+        client.force_login(make_user("editor", groups=[EDITORS]))
+        assert "Waiting for an editor" in client.get("/admin/posts/post/?state=review").content.decode()
+        response = client.post(
+            f"/admin/posts/post/{post.pk}/change/",
+            complete(title=post.title, slug=post.slug, author=author.pk, status="published"),
+        )
+        assert response.status_code == 302, response.content.decode()[:3000]
+        post.refresh_from_db()
+        assert post.is_published and post.published_at is not None
+        assert client.get(post.get_absolute_url()).status_code == 200
+
+    def test_author_cannot_reach_another_authors_post_by_any_route(self, client, writer):
+        other = make_post(title="Not yours")
+        for url in [
+            f"/admin/posts/post/{other.pk}/change/",
+            f"/admin/posts/post/{other.pk}/delete/",
+            f"/admin/posts/post/{other.pk}/history/",
+            f"/admin/posts/post/{other.pk}/history/compare/",
+        ]:
+            assert client.get(url).status_code in (302, 404), url
+        client.post(f"/admin/posts/post/{other.pk}/change/", complete(title="Hijacked", slug=other.slug))
+        client.post(f"/admin/posts/post/{other.pk}/delete/", {"post": "yes"})
+        client.post("/admin/posts/post/", {"action": "delete_selected", "_selected_action": [other.pk], "post": "yes"})
+        other.refresh_from_db()
+        assert other.title == "Not yours"
+
+    def test_author_cannot_sign_a_post_as_someone_else(self, client, writer):
+        grant_publish(writer)
+        post = make_post(author=writer, status="draft", published_at=None)
+        someone = make_author(slug="someone-else")
+        client.post(
+            f"/admin/posts/post/{post.pk}/change/",
+            admin_post_form(title=post.title, slug=post.slug, author=someone.pk),
+        )
+        post.refresh_from_db()
+        assert post.author == writer
+
+
+class TestPublishingRules:
+    def test_drafts_save_incomplete(self, client, writer):
+        assert client.post("/admin/posts/post/add/", admin_post_form()).status_code == 302
+
+    def test_publishing_an_incomplete_post_lists_every_missing_item(self, client):
+        bare = make_author(bio="", slug="bare")
+        client.force_login(make_user("editor", groups=[EDITORS]))
+        response = client.post(
+            "/admin/posts/post/add/",
+            admin_post_form(author=bare.pk, status="published", title="T" * 95, excerpt=""),
+        )
+        page = response.content.decode()
+        for message in [
+            "Keep the title to 90 characters",
+            "Write an excerpt before publishing",
+            "Add a thumbnail before publishing",
+            "Describe the thumbnail (alt text) before publishing",
+            "Give the post at least one tag before publishing",
+            "has no bio yet",
+            "has no photo yet",
+        ]:
+            assert message in page, message
+        assert not Post.objects.exists()
+
+    def test_excerpt_length_fits_search_snippets(self, client, writer):
+        grant_publish(writer)
+        data = complete(status="published") | {"excerpt": "x" * 161}
+        response = client.post("/admin/posts/post/add/", data)
+        assert "Keep the excerpt to 160 characters" in response.content.decode()
+
+
+def test_scheduled_post_appears_by_itself(client, writer, monkeypatch):
+    grant_publish(writer)
+    when = timezone.now() + timedelta(hours=2)
+    response = client.post(
+        "/admin/posts/post/add/",
+        complete(
+            status="published", published_at_0=when.strftime("%Y-%m-%d"), published_at_1=when.strftime("%H:%M:%S")
+        ),
+    )
+    assert response.status_code == 302
+    post = Post.objects.get()
+    assert "Scheduled" in client.get("/admin/posts/post/?state=scheduled").content.decode()
+    client.logout()
+    assert client.get(post.get_absolute_url()).status_code == 404
+    assert post.title not in client.get("/").content.decode()
+
+    later = timezone.now() + timedelta(hours=3)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    assert client.get(post.get_absolute_url()).status_code == 200
+    assert post.title in client.get("/").content.decode()
+
+
+class TestSharedPreview:
+    def test_link_shows_the_draft_with_a_banner_until_revoked(self, client, writer):
+        post = make_post(author=writer, status="draft", published_at=None, title="Secret draft")
+        link = PreviewLink.objects.create(post=post)
+        client.logout()
+        response = client.get(link.get_absolute_url())
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "Secret draft" in page and "private preview" in page
+        assert response["X-Robots-Tag"] == "noindex, nofollow" and "no-cache" in response["Cache-Control"]
+        assert client.get(post.get_absolute_url()).status_code == 404  # the real address stays closed
+
+        link.revoked_at = timezone.now()
+        link.save()
+        assert client.get(link.get_absolute_url()).status_code == 404
+
+    def test_expired_and_unknown_links_are_404(self, client, writer):
+        post = make_post(author=writer, status="draft", published_at=None)
+        expired = PreviewLink.objects.create(post=post, expires_at=timezone.now() - timedelta(minutes=1))
+        assert client.get(expired.get_absolute_url()).status_code == 404
+        assert client.get("/preview/not-a-real-token/").status_code == 404
+
+    def test_author_creates_and_revokes_a_link_in_the_admin(self, client, writer):
+        post = make_post(author=writer, status="draft", published_at=None)
+        data = admin_post_form(
+            title=post.title,
+            slug=post.slug,
+            **{
+                "preview_links-TOTAL_FORMS": "1",
+                "preview_links-0-expires_at_0": "2099-01-01",
+                "preview_links-0-expires_at_1": "00:00:00",
+            },
+        )
+        assert client.post(f"/admin/posts/post/{post.pk}/change/", data).status_code == 302
+        link = PreviewLink.objects.get()
+        assert link.created_by == writer.user
+        assert link.get_absolute_url() in client.get(f"/admin/posts/post/{post.pk}/change/").content.decode()
+        revoke = admin_post_form(
+            title=post.title,
+            slug=post.slug,
+            **{
+                "preview_links-TOTAL_FORMS": "1",
+                "preview_links-INITIAL_FORMS": "1",
+                "preview_links-0-id": str(link.pk),
+                "preview_links-0-post": str(post.pk),
+                "preview_links-0-expires_at_0": "2099-01-01",
+                "preview_links-0-expires_at_1": "00:00:00",
+                "preview_links-0-revoke": "on",
+            },
+        )
+        assert client.post(f"/admin/posts/post/{post.pk}/change/", revoke).status_code == 302
+        client.logout()
+        assert client.get(link.get_absolute_url()).status_code == 404
+
+
+def test_renaming_a_published_post_keeps_the_old_address(client):
+    post = make_post(slug="old-name")
+    post.slug = "new-name"
+    post.save()
+    response = client.get("/posts/old-name/")
+    assert response.status_code == 301 and response["Location"] == "/posts/new-name/"
+    assert client.get("/posts/new-name/").status_code == 200
+    # Renaming a draft leaves nothing behind.
+    draft = make_post(slug="draft-one", status="draft")
+    draft.slug = "draft-two"
+    draft.save()
+    assert client.get("/posts/draft-one/").status_code == 404
+
+
+def test_updated_on_and_change_notes(client):
+    post = make_post(title="Benchmarks")
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "Updated on" not in page
+    post.save()  # no change to what readers see
+    assert Post.objects.get(pk=post.pk).content_updated_at is None
+
+    post.body = "<p>New figures.</p>"
+    post.save()
+    ChangeNote.objects.create(post=post, note="Updated the FastAPI benchmark figure")
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "Updated on" in page
+    assert "Updated the FastAPI benchmark figure" in page
+
+
+def test_revisions_are_kept_compared_and_restored(client, writer):
+    grant_publish(writer)
+    post = make_post(author=writer, status="draft", published_at=None, title="First title", slug="revised")
+    for title in ["Second title", "Third title"]:
+        client.post(f"/admin/posts/post/{post.pk}/change/", admin_post_form(title=title, slug="revised"))
+    history = list(post.history.order_by("history_date"))
+    assert [h.title for h in history] == ["First title", "Second title", "Third title"]
+    assert history[-1].history_user == writer.user
+
+    compare = client.get(
+        f"/admin/posts/post/{post.pk}/history/compare/?a={history[0].history_id}&b={history[2].history_id}"
+    )
+    assert compare.status_code == 200
+    diff = compare.content.decode()
+    assert "<h2>Title</h2>" in diff
+    assert '<span class="diff_sub">First&nbsp;title</span>' in diff
+    assert '<span class="diff_add">Third&nbsp;title</span>' in diff
+
+    restore_url = f"/admin/posts/post/{post.pk}/history/{history[0].history_id}/"
+    assert "First title" in client.get(restore_url).content.decode()
+    assert client.post(restore_url, admin_post_form(title="First title", slug="revised")).status_code == 302
+    post.refresh_from_db()
+    assert post.title == "First title"
+
+
+def test_tags_are_case_insensitive_and_survive_a_creation_race(writer, monkeypatch):
+    from posts.admin_forms import PostAdminForm
+
+    make_post(tags=["Django"])
+    post = make_post(author=writer)
+    form = PostAdminForm(instance=post)
+    form.cleaned_data = {"tags": [], "new_tags": "django, Brand New"}
+
+    original_set = type(post.tags).set
+    calls = []
+
+    def racing_set(manager, tags, *args, **kwargs):
+        if not calls:
+            calls.append(1)
+            Tag.objects.create(name="Brand New", slug="brand-new")  # another author won the race
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return original_set(manager, tags, *args, **kwargs)
+
+    monkeypatch.setattr(type(post.tags), "set", racing_set)
+    form.save_tags(post)
+
+    assert sorted(tag.name for tag in post.tags.all()) == ["Brand New", "Django"]
+    assert Tag.objects.filter(name__iexact="django").count() == 1
+    assert Tag.objects.filter(name="Brand New").count() == 1
+
+
+def test_tag_autocomplete_answers_in_the_admin(client, writer):
+    Tag.objects.create(name="FastAPI", slug="fastapi")
+    response = client.get(
+        "/admin/autocomplete/", {"term": "fast", "app_label": "posts", "model_name": "post", "field_name": "tags"}
+    )
+    assert response.status_code == 200
+    assert [item["text"] for item in response.json()["results"]] == ["FastAPI"]
