@@ -14,7 +14,7 @@ command = [
     ".venv/bin/pip-audit", "-r", "requirements.lock", "--no-deps", "--disable-pip",
     "--progress-spinner", "off", "--format", "json",
 ]  # fmt: skip
-result = subprocess.run(command, capture_output=True, text=True, check=False)
+result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 (fixed argv)
 try:
     report = json.loads(result.stdout)
 except json.JSONDecodeError:
@@ -29,9 +29,8 @@ for dependency in vulnerable:
         fixes = ", ".join(vuln.get("fix_versions") or []) or "no fix yet"
         print(f"VULNERABLE {dependency['name']} {dependency['version']}: {vuln['id']} (fixed in: {fixes})")
 audited = len(dependencies) - len(skipped)
-print(
-    f"pip-audit: {len(dependencies)} locked packages, {audited} audited, {len(skipped)} skipped, {len(vulnerable)} vulnerable."
-)
+counts = f"{audited} audited, {len(skipped)} skipped, {len(vulnerable)} vulnerable"
+print(f"pip-audit: {len(dependencies)} locked packages, {counts}.")
 if skipped and not audited:
     print("WARNING: the advisory database could not be reached from this machine; nothing was audited.")
 sys.exit(1 if vulnerable else 0)
