@@ -184,3 +184,34 @@ def test_reply_page_is_404_on_closed_posts_and_at_the_deepest_level(client):
     root = make_comment(post)
     deepest = make_comment(post, parent=make_comment(post, parent=root))
     assert client.get(f"/comments/reply/{deepest.pk}/").status_code == 404
+
+
+def test_anonymous_article_page_carries_no_per_reader_token(client, seed):
+    response = client.get(seed.get_absolute_url())
+    page = response.content.decode()
+    assert "csrfmiddlewaretoken" not in page
+    assert "csrftoken" not in response.cookies
+
+
+def test_anonymous_comment_needs_no_csrf_token(seed):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/comments/post/", comment_data(seed))
+    assert response.status_code == 302
+    assert XtdComment.objects.count() == 1
+
+
+def test_signed_in_reader_is_protected_by_csrf(seed):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(make_user("reader", staff=False, email="reader@example.com"))
+    forged = strict.post("/comments/post/", comment_data(seed))
+    assert forged.status_code == 403
+    assert not XtdComment.objects.exists()
+    page = strict.get(seed.get_absolute_url()).content.decode()
+    token = page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    response = strict.post("/comments/post/", comment_data(seed) | {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert XtdComment.objects.get().user.username == "reader"
