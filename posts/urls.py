@@ -1,11 +1,19 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from . import views
+from . import archive_views, discovery_views, views
+
+register_converter(archive_views.YearConverter, "year")
+register_converter(archive_views.MonthConverter, "month")
 
 app_name = "posts"
 urlpatterns = [
     path("", views.PostListView.as_view(), name="list"),
     path("posts/<slug:slug>/", views.PostDetailView.as_view(), name="detail"),
+    path("tags/", discovery_views.TagIndexView.as_view(), name="tags"),
     path("tags/<slug:slug>/", views.TagPostListView.as_view(), name="tag"),
+    path("archive/", archive_views.ArchiveIndexView.as_view(), name="archive"),
+    path("archive/<year:year>/", archive_views.YearArchiveView.as_view(), name="archive_year"),
+    path("archive/<year:year>/<month:month>/", archive_views.MonthArchiveView.as_view(), name="archive_month"),
+    path("search/", discovery_views.SearchView.as_view(), name="search"),
     path("preview/<str:token>/", views.SharedPreviewView.as_view(), name="preview"),
 ]

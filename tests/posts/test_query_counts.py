@@ -54,7 +54,9 @@ def test_post_page_query_count_does_not_grow_with_comments_or_tags(client, djang
     busy = count_queries(client, post.get_absolute_url())
 
     assert empty == busy
-    with django_assert_max_num_queries(4):
+    # 4 for the post and its comments, 2 for "Read next": posts sharing a tag,
+    # then the newest posts to fill up when fewer than three share one.
+    with django_assert_max_num_queries(6):
         client.get(post.get_absolute_url())
 
 

@@ -1,0 +1,69 @@
+"""Date archives: every year and month with posts, and the posts of each.
+
+Addresses are ``/archive/2026/`` and ``/archive/2026/03/``; the converters
+accept only four-digit years and two-digit months, so anything else is a 404
+before a view runs. A month or year without posts is a real page that says
+so (and points at the nearest months that have some), marked ``noindex``.
+"""
+
+from datetime import date
+
+from django.views.generic import TemplateView
+
+from .discovery import archive_months, archive_years, month_bounds, neighbouring_months, year_bounds
+from .views import PublishedPostListView
+
+
+class YearConverter:
+    regex = "[12][0-9]{3}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value) -> str:
+        return f"{int(value):04d}"
+
+
+class MonthConverter:
+    regex = "0[1-9]|1[0-2]"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value) -> str:
+        return f"{int(value):02d}"
+
+
+class ArchiveIndexView(TemplateView):
+    """Every month with published posts, grouped by year."""
+
+    template_name = "posts/archive_index.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(years=archive_years(), **kwargs)
+
+
+class YearArchiveView(PublishedPostListView):
+    template_name = "posts/archive_year.html"
+
+    def get_queryset(self):
+        start, end = year_bounds(self.kwargs["year"])
+        return super().get_queryset().filter(published_at__gte=start, published_at__lt=end)
+
+    def get_context_data(self, **kwargs):
+        year = self.kwargs["year"]
+        return super().get_context_data(year=year, months=archive_months(year), **kwargs)
+
+
+class MonthArchiveView(PublishedPostListView):
+    template_name = "posts/archive_month.html"
+
+    def get_queryset(self):
+        self.bounds = month_bounds(self.kwargs["year"], self.kwargs["month"])
+        start, end = self.bounds
+        return super().get_queryset().filter(published_at__gte=start, published_at__lt=end)
+
+    def get_context_data(self, **kwargs):
+        older, newer = neighbouring_months(*self.bounds)
+        month = date(self.kwargs["year"], self.kwargs["month"], 1)
+        return super().get_context_data(month=month, older_month=older, newer_month=newer, **kwargs)

@@ -1,0 +1,115 @@
+"""How readers find more posts: related posts, tags in use and the archive
+calendar. Each starts from ``Post.objects.published()`` and costs one query
+(related posts: two when too few posts share a tag)."""
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from taggit.models import Tag
+
+from .models import Post
+
+# What a small related-post card shows; the body is not loaded.
+TEASER_FIELDS = ("title", "slug", "excerpt", "published_at", "thumbnail", "thumbnail_width", "thumbnail_height")
+
+
+def related_posts(post: Post, limit: int = 3) -> list[Post]:
+    """Published posts sharing the most tags with ``post``, newest first among
+    equals; topped up with the newest posts when fewer than ``limit`` share one.
+
+    The shared-tag query filters the tag table by tag first, which is the
+    order of its (tag, post) unique index, then counts matches per post
+    (``shared_tags``). ``post.tags.all()`` is read from the prefetch cache.
+    """
+    tag_ids = [tag.pk for tag in post.tags.all()]
+    candidates = Post.objects.published().exclude(pk=post.pk).only(*TEASER_FIELDS)
+    related: list[Post] = []
+    if tag_ids:
+        related = list(
+            candidates.filter(tagged_items__tag__in=tag_ids)
+            .annotate(shared_tags=Count("tagged_items"))
+            .order_by("-shared_tags", "-published_at", "-pk")[:limit]
+        )
+    if len(related) < limit:
+        newest = candidates.exclude(pk__in=[p.pk for p in related]).order_by("-published_at", "-pk")
+        related += list(newest[: limit - len(related)])
+    return related
+
+
+def tags_in_use() -> QuerySet:
+    """Tags with at least one published post, annotated with ``post_count``."""
+    return (
+        Tag.objects.filter(posts_taggedpost_items__content_object__in=Post.objects.published())
+        .annotate(post_count=Count("posts_taggedpost_items"))
+        .order_by("name")
+    )
+
+
+def popular_tags(limit: int = 12) -> list[Tag]:
+    return list(tags_in_use().order_by("-post_count", "name")[:limit])
+
+
+def with_weights(tags, steps: int = 5) -> list[Tag]:
+    """Give each tag a ``weight`` from 1 to ``steps`` (log scale) for a cloud."""
+    tags = list(tags)
+    most = max((tag.post_count for tag in tags), default=1)
+    for tag in tags:
+        share = math.log(tag.post_count) / math.log(most) if most > 1 else 0
+        tag.weight = 1 + round(share * (steps - 1))
+    return tags
+
+
+@dataclass(frozen=True)
+class ArchiveMonth:
+    month: date
+    count: int
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    """The start of a month and of the next, in the site's time zone."""
+    start = timezone.make_aware(datetime(year, month, 1))
+    end = timezone.make_aware(datetime(year + month // 12, month % 12 + 1, 1))
+    return start, end
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    return timezone.make_aware(datetime(year, 1, 1)), timezone.make_aware(datetime(year + 1, 1, 1))
+
+
+def archive_months(year: int | None = None) -> list[ArchiveMonth]:
+    """Months with published posts and how many, newest first."""
+    posts = Post.objects.published()
+    if year is not None:
+        start, end = year_bounds(year)
+        posts = posts.filter(published_at__gte=start, published_at__lt=end)
+    rows = (
+        posts.annotate(month=TruncMonth("published_at")).values("month").annotate(count=Count("pk")).order_by("-month")
+    )
+    return [
+        ArchiveMonth(row["month"].date() if isinstance(row["month"], datetime) else row["month"], row["count"])
+        for row in rows
+    ]
+
+
+def archive_years() -> list[tuple[int, list[ArchiveMonth]]]:
+    """``archive_months()`` grouped by year, newest first."""
+    years: dict[int, list[ArchiveMonth]] = {}
+    for entry in archive_months():
+        years.setdefault(entry.month.year, []).append(entry)
+    return list(years.items())
+
+
+def neighbouring_months(start: datetime, end: datetime) -> tuple[date | None, date | None]:
+    """The nearest months before ``start`` and from ``end`` on that have posts."""
+    published = Post.objects.published()
+    older = published.filter(published_at__lt=start).order_by("-published_at").values_list("published_at", flat=True)
+    newer = published.filter(published_at__gte=end).order_by("published_at").values_list("published_at", flat=True)
+
+    def month_of(moment):
+        return timezone.localtime(moment).date().replace(day=1) if moment else None
+
+    return month_of(older.first()), month_of(newer.first())

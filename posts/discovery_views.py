@@ -1,0 +1,39 @@
+"""Pages for finding posts that are not a list of one thing: all tags and
+search results."""
+
+from django.views.generic import TemplateView
+
+from .discovery import popular_tags, tags_in_use, with_weights
+from .search import MAX_QUERY_LENGTH, search_posts
+from .views import PublishedPostListView
+
+
+class TagIndexView(TemplateView):
+    """Every tag with published posts, sized by how many (a tag cloud)."""
+
+    template_name = "posts/tag_index.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tags=with_weights(tags_in_use()), **kwargs)
+
+
+class SearchView(PublishedPostListView):
+    """Search results, best match first. Never indexed by search engines:
+    the page is ``noindex`` (header and meta) and is not in the sitemap."""
+
+    template_name = "posts/search.html"
+
+    def get_queryset(self):
+        self.query = self.request.GET.get("q", "")[:MAX_QUERY_LENGTH].strip()
+        return search_posts(self.query, super().get_queryset())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(query=self.query, **kwargs)
+        if not context["posts"]:
+            context["suggested_tags"] = popular_tags()
+        return context
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        response["X-Robots-Tag"] = "noindex"
+        return response

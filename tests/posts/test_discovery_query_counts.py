@@ -1,0 +1,68 @@
+"""Discovery pages cost a fixed number of queries, however many posts,
+tags and comments there are."""
+
+from datetime import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.factories import make_author, make_comment, make_post
+
+pytestmark = pytest.mark.django_db
+
+URLS = {
+    "tag": "/tags/common/",
+    "author": "/authors/prolific/",
+    "tag index": "/tags/",
+    "archive index": "/archive/",
+    "archive year": "/archive/2024/",
+    "archive month": "/archive/2024/05/",
+    "search": "/search/?q=common",
+    "search, no match": "/search/?q=zzzz",
+}
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def add_posts(author, n: int, start: int = 0):
+    for i in range(start, start + n):
+        published = timezone.make_aware(datetime(2024, 5 if i % 2 else 6, 1 + i % 28, 12))
+        post = make_post(
+            author=author,
+            title=f"Common story {i}",
+            published_at=published,
+            tags=[f"Tag {i}", f"Shared {i % 3}", "Common"],
+        )
+        make_comment(post)
+
+
+def measure(client) -> dict[str, int]:
+    return {name: count_queries(client, url) for name, url in URLS.items()}
+
+
+def test_discovery_pages_do_not_grow_with_content(client):
+    author = make_author(slug="prolific")
+    add_posts(author, 2)
+    small = measure(client)
+    add_posts(author, 18, start=2)
+    large = measure(client)
+
+    assert small == large
+    # Exact, so that a new query on a page is a decision, not an accident.
+    assert large == {
+        "tag": 5,  # the tag, "any posts?" (404 if not), count, page of posts, their tags
+        "author": 5,  # the same for the author
+        "tag index": 1,  # tags with counts
+        "archive index": 1,  # months with counts
+        "archive year": 4,  # count, page, tags, months of the year
+        "archive month": 5,  # count, page, tags, nearest older and newer month
+        "search": 3,  # count, page (with highlights), tags
+        "search, no match": 2,  # count, suggested tags
+    }
