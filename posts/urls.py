@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import archive_views, discovery_views, views
+from . import archive_views, discovery_views, feeds, views
 
 register_converter(archive_views.YearConverter, "year")
 register_converter(archive_views.MonthConverter, "month")
@@ -11,6 +11,10 @@ urlpatterns = [
     path("posts/<slug:slug>/", views.PostDetailView.as_view(), name="detail"),
     path("tags/", discovery_views.TagIndexView.as_view(), name="tags"),
     path("tags/<slug:slug>/", views.TagPostListView.as_view(), name="tag"),
+    path("tags/<slug:slug>/feed/", feeds.TagFeed(), name="tag_feed"),
+    path("tags/<slug:slug>/feed/atom/", feeds.AtomTagFeed(), name="tag_feed_atom"),
+    path("feed/", feeds.PostFeed(), name="feed"),
+    path("feed/atom/", feeds.AtomPostFeed(), name="feed_atom"),
     path("archive/", archive_views.ArchiveIndexView.as_view(), name="archive"),
     path("archive/<year:year>/", archive_views.YearArchiveView.as_view(), name="archive_year"),
     path("archive/<year:year>/<month:month>/", archive_views.MonthArchiveView.as_view(), name="archive_month"),

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sites",
+    "django.contrib.sitemaps",
     # django_comments_xtd must come before django_comments (its templates
     # and admin override the base app's).
     "django_comments_xtd",
@@ -217,6 +218,16 @@ BLOG = {
     "POSTS_PER_PAGE": 10,
     # Serve AVIF/WebP renditions with srcset (sorl-thumbnail).
     "RESPONSIVE_IMAGES": True,
+    # Feeds carry each post's full body (True) or only its excerpt (False).
+    "FEED_FULL_CONTENT": env.bool("DJANGO_BLOG_FEED_FULL_CONTENT", default=True),
+    "FEED_ITEMS": 20,
+    # Structured data and link previews: who publishes the blog, its logo
+    # (static, 512×512), the share image of pages without a thumbnail
+    # (static, 1200×630), and which author slugs are organisations, not people.
+    "PUBLISHER": "Skolr",
+    "LOGO": "img/logo.png",
+    "SHARE_IMAGE": "img/og-default.png",
+    "ORGANIZATION_AUTHORS": env.list("DJANGO_BLOG_ORGANIZATION_AUTHORS", default=["skolr"]),
 }
 THUMBNAIL_PRESERVE_FORMAT = False
 THUMBNAIL_UPSCALE = False

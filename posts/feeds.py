@@ -1,0 +1,212 @@
+"""RSS 2.0 and Atom feeds: the whole blog, each tag and each author.
+
+Items are the newest published posts (``Post.objects.published()``), with
+the author, the tags as categories and the thumbnail as an enclosure (plus
+``media:content``). ``BLOG["FEED_FULL_CONTENT"]`` adds each post's full body
+(``content:encoded`` in RSS, ``<content>`` in Atom) next to the excerpt;
+off, feeds carry the excerpt only.
+
+Links are absolute from the request's host, like the rest of the site (see
+``posts.seo``), so each request gets its own copy of the feed object.
+"""
+
+import copy
+import mimetypes
+import re
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.text import Truncator
+from taggit.models import Tag
+
+from authors.models import Author
+
+from .models import Post
+from .search import plain_text
+
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+_ROOT_RELATIVE = re.compile(r'(\s(?:src|href)=")/(?!/)')
+
+
+class RssWithContent(Rss201rev2Feed):
+    def rss_attributes(self):
+        return super().rss_attributes() | {
+            "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+            "xmlns:media": MEDIA_NS,
+        }
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("content_html"):
+            handler.addQuickElement("content:encoded", item["content_html"])
+        if item.get("media"):
+            handler.addQuickElement("media:content", "", item["media"])
+
+
+class AtomWithContent(Atom1Feed):
+    def root_attributes(self):
+        return super().root_attributes() | {"xmlns:media": MEDIA_NS}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("content_html"):
+            handler.addQuickElement("content", item["content_html"], {"type": "html"})
+        if item.get("media"):
+            handler.addQuickElement("media:content", "", item["media"])
+
+
+class PostFeed(Feed):
+    """The whole blog, newest first (RSS)."""
+
+    feed_type = RssWithContent
+
+    def __call__(self, request, *args, **kwargs):
+        feed = copy.copy(self)  # one instance serves every request: keep the request off it
+        feed.request = request
+        return Feed.__call__(feed, request, *args, **kwargs)
+
+    def absolute(self, url: str) -> str:
+        return self.request.build_absolute_uri(url)
+
+    # The channel
+
+    def get_object(self, request, *args, **kwargs):
+        return None
+
+    def title(self, obj) -> str:
+        return settings.BLOG["NAME"]
+
+    def description(self, obj) -> str:
+        return settings.BLOG["TAGLINE"]
+
+    def subtitle(self, obj) -> str:
+        return self.description(obj)
+
+    def link(self, obj) -> str:
+        return self.absolute(reverse("posts:list"))
+
+    def feed_url(self, obj) -> str:
+        return self.absolute(self.request.path)
+
+    def feed_copyright(self, obj) -> str:
+        return f"© {settings.BLOG['PUBLISHER']}"
+
+    def posts(self, obj):
+        return Post.objects.published()
+
+    def items(self, obj):
+        return self.posts(obj).select_related("author").prefetch_related("tags")[: settings.BLOG["FEED_ITEMS"]]
+
+    # Each post
+
+    def item_title(self, post: Post) -> str:
+        return post.title
+
+    def item_description(self, post: Post) -> str:
+        return post.excerpt or Truncator(plain_text(post.body)).words(60)
+
+    def item_link(self, post: Post) -> str:
+        return self.absolute(post.get_absolute_url())
+
+    def item_pubdate(self, post: Post):
+        return post.published_at
+
+    def item_updateddate(self, post: Post):
+        return post.content_updated_at or post.published_at
+
+    def item_author_name(self, post: Post) -> str:
+        return post.author.name
+
+    def item_author_link(self, post: Post) -> str:
+        return self.absolute(post.author.get_absolute_url())
+
+    def item_categories(self, post: Post) -> list[str]:
+        return [tag.name for tag in post.tags.all()]
+
+    def item_enclosures(self, post: Post) -> list[Enclosure]:
+        if not post.thumbnail:
+            return []
+        try:
+            length = str(post.thumbnail.size)
+        except OSError:  # file missing from storage: still describe it
+            length = "0"
+        return [Enclosure(self.absolute(post.thumbnail.url), length, self._mime_type(post))]
+
+    def item_extra_kwargs(self, post: Post) -> dict:
+        extra = {}
+        if settings.BLOG["FEED_FULL_CONTENT"]:
+            origin = self.absolute("/").rstrip("/")
+            extra["content_html"] = _ROOT_RELATIVE.sub(rf"\1{origin}/", post.body)
+        if post.thumbnail:
+            extra["media"] = {
+                "url": self.absolute(post.thumbnail.url),
+                "medium": "image",
+                "type": self._mime_type(post),
+                "width": str(post.thumbnail_width or ""),
+                "height": str(post.thumbnail_height or ""),
+            }
+        return extra
+
+    @staticmethod
+    def _mime_type(post: Post) -> str:
+        return mimetypes.guess_type(post.thumbnail.name)[0] or "application/octet-stream"
+
+
+class AtomPostFeed(PostFeed):
+    feed_type = AtomWithContent
+
+
+class TagFeed(PostFeed):
+    """A tag's posts; a tag without published posts has no feed (404)."""
+
+    def get_object(self, request, slug):
+        tag = get_object_or_404(Tag, slug=slug)
+        if not Post.objects.published().filter(tags=tag).exists():
+            raise Http404("No published posts have this tag.")
+        return tag
+
+    def title(self, tag) -> str:
+        return f"{settings.BLOG['NAME']}: {tag.name}"
+
+    def description(self, tag) -> str:
+        return f"Articles tagged “{tag.name}” on the {settings.BLOG['NAME']}."
+
+    def link(self, tag) -> str:
+        return self.absolute(reverse("posts:tag", args=[tag.slug]))
+
+    def posts(self, tag):
+        return Post.objects.published().filter(tags=tag)
+
+
+class AtomTagFeed(TagFeed):
+    feed_type = AtomWithContent
+
+
+class AuthorFeed(PostFeed):
+    """An author's posts; an author without published posts has no feed (404)."""
+
+    def get_object(self, request, slug):
+        author = get_object_or_404(Author, slug=slug)
+        if not Post.objects.published().filter(author=author).exists():
+            raise Http404("This author has no published posts.")
+        return author
+
+    def title(self, author) -> str:
+        return f"{settings.BLOG['NAME']}: {author.name}"
+
+    def description(self, author) -> str:
+        return f"Articles by {author.name} on the {settings.BLOG['NAME']}."
+
+    def link(self, author) -> str:
+        return self.absolute(author.get_absolute_url())
+
+    def posts(self, author):
+        return Post.objects.published().filter(author=author)
+
+
+class AtomAuthorFeed(AuthorFeed):
+    feed_type = AtomWithContent

@@ -1,0 +1,183 @@
+"""RSS and Atom feeds for the blog, each tag and each author: valid XML,
+the expected items, never a draft, a post in review or a scheduled post."""
+
+from datetime import timedelta
+from xml.etree import ElementTree
+
+import pytest
+from django.utils import timezone
+
+from posts.models import Post
+from tests.factories import image_upload, make_author, make_post
+
+pytestmark = pytest.mark.django_db
+
+NS = {
+    "atom": "http://www.w3.org/2005/Atom",
+    "content": "http://purl.org/rss/1.0/modules/content/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "media": "http://search.yahoo.com/mrss/",
+}
+SEED_TAGS = {"Django", "Flask", "FastAPI", "Python web framework", "REST API", "backend development"}
+
+
+def get_xml(client, url, content_type):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    assert response["Content-Type"].startswith(content_type)
+    return ElementTree.fromstring(response.content)
+
+
+def rss(client, url):
+    root = get_xml(client, url, "application/rss+xml")
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    return root.find("channel")
+
+
+def atom(client, url):
+    root = get_xml(client, url, "application/atom+xml")
+    assert root.tag == f"{{{NS['atom']}}}feed"
+    return root
+
+
+def rss_titles(channel):
+    return [item.findtext("title") for item in channel.findall("item")]
+
+
+def atom_titles(feed):
+    return [entry.findtext("atom:title", namespaces=NS) for entry in feed.findall("atom:entry", NS)]
+
+
+@pytest.fixture
+def matrix():
+    """A published post and every kind of post that must stay out of feeds."""
+    author = make_author(slug="writer", name="Writer")
+    make_post(author=author, title="Published", tags=["Schools"])
+    make_post(author=author, title="Draft", tags=["Schools"], status=Post.Status.DRAFT)
+    make_post(author=author, title="In review", tags=["Schools"], status=Post.Status.REVIEW)
+    make_post(author=author, title="Scheduled", tags=["Schools"], published_at=timezone.now() + timedelta(hours=1))
+    return author
+
+
+FEEDS = [
+    ("/feed/", "rss"),
+    ("/feed/atom/", "atom"),
+    ("/tags/schools/feed/", "rss"),
+    ("/tags/schools/feed/atom/", "atom"),
+    ("/authors/writer/feed/", "rss"),
+    ("/authors/writer/feed/atom/", "atom"),
+]
+
+
+@pytest.mark.parametrize(("url", "kind"), FEEDS)
+def test_every_feed_parses_and_lists_published_posts_only(client, matrix, url, kind):
+    titles = rss_titles(rss(client, url)) if kind == "rss" else atom_titles(atom(client, url))
+    assert titles == ["Published"]
+
+
+def test_tag_and_author_feeds_hold_only_their_posts(client, matrix):
+    make_post(title="Other tag, other author", tags=["Cooking"])
+    assert rss_titles(rss(client, "/tags/schools/feed/")) == ["Published"]
+    assert rss_titles(rss(client, "/authors/writer/feed/")) == ["Published"]
+    assert set(rss_titles(rss(client, "/feed/"))) == {"Published", "Other tag, other author"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/tags/nope/feed/", "/tags/secret/feed/atom/", "/authors/nobody/feed/", "/authors/drafter/feed/atom/"],
+)
+def test_feeds_of_unknown_or_unpublished_tags_and_authors_are_404(client, url):
+    make_post(author=make_author(slug="drafter"), tags=["Secret"], status=Post.Status.DRAFT)
+    assert client.get(url).status_code == 404
+
+
+def test_rss_items_carry_author_categories_enclosure_and_full_content(client, seed):
+    channel = rss(client, "/feed/")
+
+    assert channel.findtext("title") == "Skolr Blog"
+    assert channel.findtext("link") == "http://testserver/"
+    assert channel.find("atom:link", NS).get("href") == "http://testserver/feed/"
+    [item] = channel.findall("item")
+    url = f"http://testserver{seed.get_absolute_url()}"
+    assert item.findtext("title") == seed.title
+    assert item.findtext("link") == url
+    assert item.findtext("guid") == url
+    assert item.findtext("pubDate") == "Thu, 19 Mar 2026 09:00:00 +0000"
+    assert item.findtext("description") == seed.excerpt
+    assert item.findtext("dc:creator", namespaces=NS) == "Skolr"
+    assert {category.text for category in item.findall("category")} == SEED_TAGS
+    enclosure = item.find("enclosure")
+    assert enclosure.get("url").startswith("http://testserver/media/posts/")
+    assert enclosure.get("type") == "image/png" and int(enclosure.get("length")) > 0
+    media = item.find("media:content", NS)
+    assert media.get("url") == enclosure.get("url") and (media.get("width"), media.get("height")) == ("1600", "900")
+    content = item.findtext("content:encoded", namespaces=NS)
+    assert '<h2 id="performance-comparison">Performance Comparison</h2>' in content
+
+
+def test_atom_entries_carry_author_categories_enclosure_and_full_content(client, seed):
+    feed = atom(client, "/feed/atom/")
+
+    assert feed.find("atom:link[@rel='self']", NS).get("href") == "http://testserver/feed/atom/"
+    [entry] = feed.findall("atom:entry", NS)
+    assert entry.findtext("atom:published", namespaces=NS) == "2026-03-19T09:00:00+00:00"
+    assert entry.findtext("atom:author/atom:name", namespaces=NS) == "Skolr"
+    assert entry.findtext("atom:author/atom:uri", namespaces=NS) == "http://testserver/authors/skolr/"
+    assert {c.get("term") for c in entry.findall("atom:category", NS)} == SEED_TAGS
+    assert entry.find("atom:link[@rel='enclosure']", NS).get("type") == "image/png"
+    assert entry.findtext("atom:summary", namespaces=NS) == seed.excerpt
+    content = entry.find("atom:content", NS)
+    assert content.get("type") == "html" and "Our Recommendation" in content.text
+
+
+def test_excerpt_only_when_full_content_is_off(client, settings, seed):
+    settings.BLOG = settings.BLOG | {"FEED_FULL_CONTENT": False}
+    item = rss(client, "/feed/").find("item")
+    entry = atom(client, "/feed/atom/").find("atom:entry", NS)
+
+    assert item.find("content:encoded", NS) is None
+    assert entry.find("atom:content", NS) is None
+    assert item.findtext("description") == seed.excerpt
+
+
+def test_full_content_links_and_images_are_absolute(client):
+    make_post(
+        body='<p><a href="/tags/x/">x</a> <a href="https://example.org/">y</a> <img src="/media/a.png" alt="a"></p>'
+    )
+    content = rss(client, "/feed/").find("item").findtext("content:encoded", namespaces=NS)
+    assert 'href="http://testserver/tags/x/"' in content
+    assert 'href="https://example.org/"' in content
+    assert 'src="http://testserver/media/a.png"' in content
+
+
+def test_feed_without_thumbnail_has_no_enclosure_and_a_missing_file_does_not_break_it(client):
+    make_post(title="Plain")
+    post = make_post(title="Pictured", thumbnail=image_upload(), thumbnail_alt="A picture")
+    post.thumbnail.storage.delete(post.thumbnail.name)
+
+    items = {item.findtext("title"): item for item in rss(client, "/feed/").findall("item")}
+
+    assert items["Plain"].find("enclosure") is None
+    assert items["Pictured"].find("enclosure").get("length") == "0"
+
+
+def test_feeds_hold_the_newest_twenty(client):
+    author = make_author()
+    for n in range(25):
+        make_post(author=author, title=f"Post {n:02d}", published_at=timezone.now() - timedelta(days=n + 1))
+    titles = rss_titles(rss(client, "/feed/"))
+    assert len(titles) == 20 and titles[0] == "Post 00" and titles[-1] == "Post 19"
+
+
+def test_pages_announce_their_feeds(client, seed):
+    home = client.get("/").content.decode()
+    assert '<link rel="alternate" type="application/rss+xml" title="Skolr Blog (RSS)" href="/feed/">' in home
+    assert '<link rel="alternate" type="application/atom+xml" title="Skolr Blog (Atom)" href="/feed/atom/">' in home
+
+    tag = client.get("/tags/django/").content.decode()
+    assert 'type="application/rss+xml" title="Skolr Blog: Django (RSS)" href="/tags/django/feed/"' in tag
+    assert 'type="application/atom+xml" title="Skolr Blog: Django (Atom)" href="/tags/django/feed/atom/"' in tag
+
+    author = client.get("/authors/skolr/").content.decode()
+    assert 'title="Skolr Blog: Skolr (RSS)" href="/authors/skolr/feed/"' in author
+    assert 'title="Skolr Blog: Skolr (Atom)" href="/authors/skolr/feed/atom/"' in author
