@@ -6,4 +6,4 @@ class PostsConfig(AppConfig):
 
     def ready(self):
         # Keeps the full-text index in step with posts and tags.
-        from . import search_signals  # noqa: F401
+        from . import cache_signals, search_signals  # noqa: F401

@@ -6,6 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_comments_xtd.models import XtdComment
 
+from skolr_blog.page_cache import content_changed
+
 from . import notifications
 from .comment_models import CommentReview, HoldReason, ReaderFlag, TrustedCommenter
 from .policy import policy
@@ -28,6 +30,8 @@ def decide(comment: XtdComment, status: str, user=None) -> bool:
     comment.is_public = status == CommentReview.Status.APPROVED
     XtdComment.objects.filter(pk=comment.pk).update(is_public=comment.is_public)
     became_public = comment.is_public and not was_public
+    if comment.is_public != was_public:
+        content_changed()
     if became_public:
         notifications.comment_published(comment)
     return became_public
@@ -57,5 +61,6 @@ def flag(comment: XtdComment, reporter: str) -> bool:
     review.save()
     XtdComment.objects.filter(pk=comment.pk).update(is_public=False)
     comment.is_public = False
+    content_changed()
     notifications.comment_held(comment)
     return True

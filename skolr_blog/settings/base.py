@@ -48,7 +48,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "skolr_blog.middleware.RequestSizeLimitMiddleware",
+    # A database outage answers 503 + Retry-After (its process_exception).
+    "skolr_blog.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "skolr_blog.page_cache.AnonymousPageCacheMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -107,7 +110,32 @@ def _database(url: str) -> dict:
 DATABASES = {"default": _database(env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://skolr-blog")}
+
+
+def _cache(url: str) -> dict:
+    """Parse ``CACHE_URL``; Redis gets a backend that survives a Redis outage.
+
+    Django's RedisCache raises on every call while Redis is down, which would
+    turn each page and comment post into an error. ``ResilientRedisCache``
+    (skolr_blog/cache.py) treats an unreachable Redis as an empty cache
+    instead, and short socket timeouts keep a hung Redis from hanging workers.
+    """
+    config = environ.Env.cache_url_config(url)
+    if config["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        config["BACKEND"] = "skolr_blog.cache.ResilientRedisCache"
+        config["OPTIONS"] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5} | config.get("OPTIONS", {})
+    return config
+
+
+CACHES = {"default": _cache(env.str("CACHE_URL", default="locmemcache://skolr-blog"))}
+# Pages for anonymous readers (skolr_blog/page_cache.py): kept SECONDS in
+# the cache above (a content change retires them at once), FRONT_SECONDS in
+# nginx's micro-cache. Paths under EXCLUDE_PREFIXES are never cached.
+PAGE_CACHE = {
+    "SECONDS": 600,
+    "FRONT_SECONDS": 1,
+    "EXCLUDE_PREFIXES": ("/admin/", "/comments/", "/mail/", "/preview/"),
+}
 
 # Django 6.1 mail configuration. Only MAILERS: mixing it with the legacy
 # EMAIL_* settings is an ImproperlyConfigured error.

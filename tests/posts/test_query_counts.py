@@ -1,6 +1,7 @@
 """Pages cost a fixed number of queries, whatever the amount of content."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -10,6 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 def count_queries(client, url) -> int:
+    """Queries of a full render (the shared page cache is emptied first)."""
+    cache.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
@@ -39,7 +42,7 @@ def test_tag_and_author_pages_have_constant_query_counts(client):
     add_posts(9, author)
     large = (count_queries(client, "/tags/common/"), count_queries(client, "/authors/prolific/"))
     assert small == large
-    assert max(large) <= 5
+    assert max(large) <= 7
 
 
 def test_post_page_query_count_does_not_grow_with_comments_or_tags(client, django_assert_max_num_queries):

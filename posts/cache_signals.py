@@ -1,0 +1,24 @@
+"""Anything readers can see changed: retire every cached page (after commit).
+
+Saves and deletes arrive here; the moderation code, which changes
+``is_public`` with ``update()``, calls ``content_changed()`` itself.
+"""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django_comments_xtd.models import XtdComment
+from taggit.models import Tag
+
+from authors.models import Author
+from skolr_blog.page_cache import content_changed
+
+from .models import ChangeNote, Post, SlugRedirect, TaggedPost
+
+
+def _changed(sender, **kwargs) -> None:
+    content_changed()
+
+
+for model in (Post, TaggedPost, Tag, Author, XtdComment, ChangeNote, SlugRedirect):
+    post_save.connect(_changed, sender=model, dispatch_uid=f"pages-save-{model.__name__}")
+    post_delete.connect(_changed, sender=model, dispatch_uid=f"pages-delete-{model.__name__}")
+m2m_changed.connect(_changed, sender=TaggedPost, dispatch_uid="pages-tags")

@@ -1,0 +1,140 @@
+"""A shared cache of the pages anonymous readers get, that is never stale.
+
+Every entry is stored under the site's *content version*, a number in the
+shared cache that changes whenever anything readers can see changes (a post,
+a tag, an author, a public comment). Changing it orphans every cached page at
+once: a blog changes rarely and is read often, so "invalidate everything"
+is both the simplest and the safest rule. Entries also carry the time the
+next scheduled post goes live, and are not used past it, so scheduled posts
+appear on time.
+
+The same version gives every cached page its ETag and Last-Modified, so a
+browser's conditional request is answered 304 from two cache reads.
+
+Only requests without a session cookie are cached or served from the cache,
+and only responses that set no cookie and are not marked private: a page
+never carries one reader's session or CSRF token to another.
+"""
+
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils import timezone
+from django.utils.http import http_date, parse_etags
+
+VERSION_KEY = "pages:content-version"
+NO_SCHEDULE = float("inf")
+
+
+def content_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = time.time_ns() // 1_000_000
+        cache.add(VERSION_KEY, version, timeout=None)
+        version = cache.get(VERSION_KEY, version)
+    return version
+
+
+def content_changed() -> None:
+    """Call when readers' content changed.
+
+    The version changes now, for readers on this connection, and again when
+    the transaction commits: a page rendered by another process between the
+    two, from the not yet committed state's predecessor, is then retired too.
+    """
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def _bump() -> None:
+    # Milliseconds since the epoch: unique enough, increasing, and usable as Last-Modified.
+    cache.set(VERSION_KEY, max(time.time_ns() // 1_000_000, (cache.get(VERSION_KEY) or 0) + 1), timeout=None)
+
+
+def _next_publish_time(version: int) -> float:
+    """When the next scheduled post goes live (once per content version)."""
+    key = f"pages:{version}:next-publish"
+    upcoming = cache.get(key)
+    if upcoming is None or timezone.now().timestamp() >= upcoming:
+        upcoming = _query_next_publish_time()
+        cache.set(key, upcoming, timeout=settings.PAGE_CACHE["SECONDS"])
+    return upcoming
+
+
+def _query_next_publish_time() -> float:
+    from posts.models import Post
+
+    upcoming = (
+        Post.objects.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now())
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    return upcoming.timestamp() if upcoming else NO_SCHEDULE
+
+
+def _cacheable_request(request) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and not request.path.startswith(settings.PAGE_CACHE["EXCLUDE_PREFIXES"])
+        and len(request.get_full_path()) <= 512
+    )
+
+
+def _cacheable_response(response) -> bool:
+    control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and not response.cookies
+        and not response.streaming
+        and "private" not in control
+        and "no-cache" not in control
+        and "no-store" not in control
+    )
+
+
+class AnonymousPageCacheMiddleware:
+    """Outermost middleware: a cache hit costs two cache reads and no database query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not _cacheable_request(request):
+            return self.get_response(request)
+        version = content_version()
+        digest = hashlib.blake2b(request.get_full_path().encode(), digest_size=12).hexdigest()
+        etag = f'"{version:x}-{digest[:10]}"'
+        key = f"pages:{version}:{digest}"
+        entry = cache.get(key)
+        if entry is not None and timezone.now().timestamp() < entry["expires"]:
+            if etag in parse_etags(request.headers.get("If-None-Match", "")):
+                not_modified = HttpResponseNotModified()
+                not_modified["ETag"] = etag
+                return not_modified
+            response = HttpResponse(entry["content"], status=200)
+            for header, value in entry["headers"]:
+                response[header] = value
+            response["X-Page-Cache"] = "hit"
+            return response
+
+        response = self.get_response(request)
+        if _cacheable_response(response):
+            response["ETag"] = etag
+            response["Last-Modified"] = http_date(version / 1000)
+            response["Cache-Control"] = "public, max-age=0, must-revalidate"
+            # nginx's micro-cache keeps the page this long (it strips this header).
+            response["X-Accel-Expires"] = str(settings.PAGE_CACHE["FRONT_SECONDS"])
+            headers = [(h, v) for h, v in response.items() if h.lower() not in ("x-page-cache",)]
+            cache.set(
+                key,
+                {"content": response.content, "headers": headers, "expires": _next_publish_time(version)},
+                timeout=settings.PAGE_CACHE["SECONDS"],
+            )
+            response["X-Page-Cache"] = "miss"
+        return response

@@ -1,0 +1,96 @@
+"""The shared page cache: fast for anonymous readers, never stale, never personal."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from posts import moderation
+from posts.models import CommentReview
+from tests.factories import make_comment, make_post, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_second_anonymous_request_is_served_from_the_cache_without_queries(client, django_assert_num_queries):
+    post = make_post(title="Cached article")
+    first = client.get(post.get_absolute_url())
+    assert first["X-Page-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        second = client.get(post.get_absolute_url())
+    assert second["X-Page-Cache"] == "hit"
+    assert second.content == first.content
+    assert second["Content-Security-Policy"] == first["Content-Security-Policy"]
+
+
+def test_conditional_requests_get_304(client):
+    post = make_post()
+    first = client.get(post.get_absolute_url())
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert etag and modified and "public" in first["Cache-Control"]
+    again = client.get(post.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again["ETag"] == etag
+    post.title = "Changed"
+    post.save()
+    changed = client.get(post.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+
+
+def test_a_saved_post_shows_on_the_next_request(client):
+    post = make_post(title="Before")
+    assert "Before" in client.get("/").content.decode()
+    post.title = "After"
+    post.save()
+    page = client.get("/").content.decode()
+    assert "After" in page and "Before" not in page
+
+
+def test_an_approved_comment_shows_on_the_next_request(client):
+    post = make_post()
+    comment = make_comment(post, is_public=False, comment="Waiting for approval")
+    CommentReview.objects.create(comment=comment, status="pending")
+    assert "Waiting for approval" not in client.get(post.get_absolute_url()).content.decode()
+    moderation.decide(comment, "approved")
+    page = client.get(post.get_absolute_url())
+    assert page["X-Page-Cache"] == "miss"
+    assert "Waiting for approval" in page.content.decode()
+
+
+def test_a_scheduled_post_appears_on_time_despite_cached_pages(client, monkeypatch):
+    scheduled = make_post(title="Scheduled later", published_at=timezone.now() + timedelta(hours=1))
+    make_post(title="Already out")
+    assert "Scheduled later" not in client.get("/").content.decode()
+    assert client.get("/")["X-Page-Cache"] == "hit"
+    later = timezone.now() + timedelta(hours=2)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    assert "Scheduled later" in client.get("/").content.decode()
+    assert client.get(scheduled.get_absolute_url()).status_code == 200
+
+
+def test_signed_in_readers_bypass_the_cache_and_are_never_stored(client):
+    post = make_post()
+    client.force_login(make_user("reader", staff=False))
+    response = client.get(post.get_absolute_url())
+    assert "X-Page-Cache" not in response
+    assert "csrfmiddlewaretoken" in response.content.decode()
+    client.logout()
+    anonymous = client.get(post.get_absolute_url())
+    assert anonymous["X-Page-Cache"] == "miss"
+    assert "csrfmiddlewaretoken" not in anonymous.content.decode()
+
+
+def test_personal_pages_are_not_cached(client, seed):
+    from django_comments import get_form
+
+    data = get_form()(seed).initial | {"reply_to": 0, "name": "Asha", "email": "a@example.com", "comment": "Hello"}
+    after = client.post("/comments/post/", data, follow=True)
+    assert "Your comment is held for review." in after.content.decode()
+    assert "X-Page-Cache" not in after and "no-cache" in after["Cache-Control"]
+    plain = client.get(seed.get_absolute_url()).content.decode()
+    assert "Your comment is held for review." not in plain
+    assert "nonce-" not in client.get(seed.get_absolute_url())["Content-Security-Policy"]
+
+
+def test_404s_and_admin_are_not_cached(client):
+    assert "X-Page-Cache" not in client.get("/posts/nothing/")
+    assert "X-Page-Cache" not in client.get("/admin/login/")
