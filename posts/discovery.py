@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from taggit.models import Tag
@@ -67,6 +67,7 @@ def with_weights(tags, steps: int = 5) -> list[Tag]:
 class ArchiveMonth:
     month: date
     count: int
+    latest: datetime  # the newest post's publish time (a sitemap's lastmod)
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
@@ -87,12 +88,12 @@ def archive_months(year: int | None = None) -> list[ArchiveMonth]:
         start, end = year_bounds(year)
         posts = posts.filter(published_at__gte=start, published_at__lt=end)
     rows = (
-        posts.annotate(month=TruncMonth("published_at")).values("month").annotate(count=Count("pk")).order_by("-month")
+        posts.annotate(month=TruncMonth("published_at"))
+        .values("month")
+        .annotate(count=Count("pk"), latest=Max("published_at"))
+        .order_by("-month")
     )
-    return [
-        ArchiveMonth(row["month"].date() if isinstance(row["month"], datetime) else row["month"], row["count"])
-        for row in rows
-    ]
+    return [ArchiveMonth(timezone.localtime(row["month"]).date(), row["count"], row["latest"]) for row in rows]
 
 
 def archive_years() -> list[tuple[int, list[ArchiveMonth]]]:

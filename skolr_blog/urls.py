@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.contenttypes import views as contenttype_views
 from django.urls import include, path
 
-from posts import comment_views
+from posts import comment_views, sitemaps
 from skolr_blog import views as site_views
 
 admin.site.site_header = "Skolr Blog administration"
@@ -29,6 +29,8 @@ urlpatterns = [
     path("mail/", include("posts.mail_urls")),
     path("admin/", admin.site.urls),
     path(".well-known/security.txt", site_views.security_txt, name="security-txt"),
+    path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
+    path("robots.txt", sitemaps.robots_txt, name="robots"),
     # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
     path("favicon.ico", site_views.favicon),
 ]
