@@ -111,7 +111,6 @@ DATABASES = {"default": _database(env.str("DATABASE_URL", default=f"sqlite:///{B
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
-
 def _cache(url: str) -> dict:
     """Parse ``CACHE_URL``; Redis gets a backend that survives a Redis outage.
 
