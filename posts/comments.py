@@ -4,6 +4,7 @@ tree built from one ordered query."""
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import models
 from django_comments_xtd.models import XtdComment
 
 
@@ -26,21 +27,52 @@ def comments_for(post, *, public_only: bool = True):
 class CommentNode:
     comment: XtdComment
     children: list["CommentNode"] = field(default_factory=list)
+    continued: bool = False
 
 
-def comment_tree(comments: list[XtdComment]) -> list[CommentNode]:
+def comment_tree(comments: list[XtdComment], *, continues_page: bool = False) -> list[CommentNode]:
     """Nest comments under their parents, keeping the given order.
 
-    A reply whose parent is not public is left out with it: a thread is only
-    shown from a visible root. (django-comments-xtd's own builder needs a user
+    A reply whose parent is not public is left out with it. On a later page of
+    a long discussion, a reply whose parent is on an earlier page starts a
+    branch of its own (marked as a continuation). (django-comments-xtd's own builder needs a user
     object and costs a query per comment for flags; this needs neither.)
     """
     nodes = {comment.pk: CommentNode(comment) for comment in comments}
     roots = []
+    leading = continues_page  # replies before this page's first thread start continue the previous page's
     for comment in comments:
         node = nodes[comment.pk]
         if comment.parent_id == comment.pk:
+            leading = False
             roots.append(node)
         elif comment.parent_id in nodes:
             nodes[comment.parent_id].children.append(node)
+        elif leading:
+            node.continued = True
+            roots.append(node)
     return roots
+
+
+def comments_per_page() -> int:
+    return settings.BLOG["COMMENTS_PER_PAGE"]
+
+
+def comment_page_of(comment) -> int:
+    """Which page of its post's comment section shows this comment."""
+    before = (
+        public_comments()
+        .filter(content_type_id=comment.content_type_id, object_pk=comment.object_pk)
+        .filter(
+            models.Q(thread_id__lt=comment.thread_id) | models.Q(thread_id=comment.thread_id, order__lt=comment.order)
+        )
+        .count()
+    )
+    return before // comments_per_page() + 1
+
+
+def comment_link(post, comment) -> str:
+    """The path to a comment on its post's page, on the right comment page."""
+    page = comment_page_of(comment)
+    query = f"?cpage={page}" if page > 1 else ""
+    return f"{post.get_absolute_url()}{query}#c{comment.pk}"

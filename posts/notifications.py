@@ -40,7 +40,7 @@ from django_comments_xtd.models import XtdComment
 from authors.models import Author
 from authors.roles import MODERATORS
 
-from .comments import public_comments
+from .comments import comment_link, public_comments
 from .models import CommentReview, Post
 
 logger = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def absolute_url(path: str, *, scheme: str | None = None) -> str:
 
 
 def comment_url(post: Post, comment) -> str:
-    return absolute_url(f"{post.get_absolute_url()}#c{comment.pk}")
+    return absolute_url(comment_link(post, comment))
 
 
 def unsubscribe_token(email: str, post_id: int) -> str:

@@ -6,7 +6,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from .comments import comment_tree, comments_for
+from .comments import comment_link, comment_tree, comments_for, comments_per_page
 from .forms import CommentForm
 from .models import Post, PreviewLink, SlugRedirect
 
@@ -46,13 +46,33 @@ def posted_comment_token(comment) -> str:
     return signing.dumps(comment.pk, salt=POSTED_SALT)
 
 
+def _comment_page(request, total: int) -> int:
+    """The requested page of comments; a page that does not exist is a 404."""
+    raw = request.GET.get("cpage", "1")
+    pages = max(1, -(-total // comments_per_page()))
+    if not raw.isdigit() or not 1 <= int(raw) <= pages:
+        raise Http404("No such page of comments.")
+    return int(raw)
+
+
 def comment_section(request, post: Post, form: CommentForm | None = None) -> dict:
     """Context for the comment section, shared by the post page and the
-    comment view that re-displays it with a rejected form."""
-    comments = list(comments_for(post))
+    comment view that re-displays it with a rejected form.
+
+    Long discussions are paginated in thread order, so a page stays light
+    however many comments a post collects.
+    """
+    total = comments_for(post).count()
+    page = _comment_page(request, total)
+    size = comments_per_page()
+    comments = list(comments_for(post)[(page - 1) * size : page * size])
+    pages = max(1, -(-total // size))
     context = {
-        "comment_tree": comment_tree(comments),
-        "comment_count": len(comments),
+        "comment_tree": comment_tree(comments, continues_page=page > 1),
+        "comment_count": total,
+        "comment_page": page,
+        "comment_pages": pages,
+        "comment_page_query": f"?cpage={page}" if page > 1 else "",
         "max_thread_level": settings.COMMENTS_XTD_MAX_THREAD_LEVEL,
         "comment_form": form or (CommentForm(post) if post.comments_open else None),
         "posted_comment": None,
@@ -62,7 +82,10 @@ def comment_section(request, post: Post, form: CommentForm | None = None) -> dic
     if token:
         try:
             pk = signing.loads(token, salt=POSTED_SALT, max_age=3600)
-            context["posted_comment"] = comments_for(post, public_only=False).select_related("review").get(pk=pk)
+            posted = comments_for(post, public_only=False).select_related("review").get(pk=pk)
+            context["posted_comment"] = posted
+            if posted.is_public:
+                context["posted_comment_link"] = comment_link(post, posted)
         except (signing.BadSignature, ValueError, TypeError, comments_for(post).model.DoesNotExist):
             pass  # a stale or altered link: show the page without the notice
     return context

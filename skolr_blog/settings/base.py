@@ -243,6 +243,8 @@ BLOG = {
     "NAME": env.str("DJANGO_BLOG_NAME", default="Skolr Blog"),
     "TAGLINE": "Notes on education technology and the software behind it",
     "POSTS_PER_PAGE": 10,
+    # Comments per page of a post's discussion, in thread order.
+    "COMMENTS_PER_PAGE": 50,
     # Serve AVIF/WebP renditions with srcset (sorl-thumbnail).
     "RESPONSIVE_IMAGES": True,
     # Feeds carry each post's full body (True) or only its excerpt (False).

@@ -215,3 +215,59 @@ def test_signed_in_reader_is_protected_by_csrf(seed):
     response = strict.post("/comments/post/", comment_data(seed) | {"csrfmiddlewaretoken": token})
     assert response.status_code == 302
     assert XtdComment.objects.get().user.username == "reader"
+
+
+def test_long_discussions_are_paginated_and_stay_light(client, settings):
+    settings.BLOG = settings.BLOG | {"COMMENTS_PER_PAGE": 50}
+    post = make_post()
+    roots = [make_comment(post, comment=f"Root number {n:03d}") for n in range(60)]
+    make_comment(post, parent=roots[0], comment="Reply on the first page")
+    first = client.get(post.get_absolute_url()).content.decode()
+    assert "61 comments" in first
+    assert "Root number 000" in first and "Reply on the first page" in first
+    assert "Root number 049" not in first  # the reply took a place on page 1
+    assert "Comments page 1 of 2" in first and 'href="?cpage=2#comments"' in first
+    second = client.get(post.get_absolute_url() + "?cpage=2").content.decode()
+    assert "Root number 049" in second and "Root number 059" in second and "Root number 000" not in second
+    for bad in ["0", "3", "abc", "-1", "1.5"]:
+        assert client.get(post.get_absolute_url() + f"?cpage={bad}").status_code == 404
+
+
+def test_a_link_to_a_comment_finds_its_page(client, settings):
+    from posts.comments import comment_link
+
+    settings.BLOG = settings.BLOG | {"COMMENTS_PER_PAGE": 10}
+    post = make_post()
+    comments = [make_comment(post) for _ in range(25)]
+    assert comment_link(post, comments[0]) == f"{post.get_absolute_url()}#c{comments[0].pk}"
+    assert comment_link(post, comments[24]) == f"{post.get_absolute_url()}?cpage=3#c{comments[24].pk}"
+    page = client.get(post.get_absolute_url() + "?cpage=3").content.decode()
+    assert f'id="c{comments[24].pk}"' in page
+
+
+def test_a_reply_continuing_from_the_previous_page_is_marked(client, settings):
+    settings.BLOG = settings.BLOG | {"COMMENTS_PER_PAGE": 2}
+    post = make_post()
+    root = make_comment(post, comment="Opening")
+    first = make_comment(post, parent=root, comment="First reply")
+    make_comment(post, parent=first, comment="Deep reply")
+    page = client.get(post.get_absolute_url() + "?cpage=2").content.decode()
+    assert "Deep reply" in page and "Continuing a thread from the previous page" in page
+
+
+def test_two_thousand_comments_make_a_light_page(client, django_assert_max_num_queries):
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    post = make_post()
+    ct = ContentType.objects.get_for_model(post)
+    for n in range(2000):  # multi-table inheritance: no bulk_create
+        XtdComment(
+            content_type=ct, object_pk=str(post.pk), site_id=1, user_name=f"Reader {n}",
+            user_email=f"r{n}@example.com", comment=f"Comment {n} " + "words " * 20,
+            submit_date=timezone.now(), is_public=True,
+        ).save()  # fmt: skip
+    with django_assert_max_num_queries(8):
+        response = client.get(post.get_absolute_url())
+    assert "2000 comments" in response.content.decode()
+    assert len(response.content) < 100_000
