@@ -23,6 +23,9 @@ def decide(comment: XtdComment, status: str, user=None) -> bool:
     """
     review, _ = CommentReview.objects.select_for_update().get_or_create(comment=comment)
     was_public = comment.is_public
+    # A comment readers flagged back into the queue was public before: its
+    # author and followers have heard about it already.
+    announced = HoldReason.FLAGGED in review.reason_codes
     review.status = status
     review.decided_by = user if user is not None and user.is_authenticated else None
     review.decided_at = timezone.now()
@@ -32,7 +35,7 @@ def decide(comment: XtdComment, status: str, user=None) -> bool:
     became_public = comment.is_public and not was_public
     if comment.is_public != was_public:
         content_changed()
-    if became_public:
+    if became_public and not announced:
         notifications.comment_published(comment)
     return became_public
 

@@ -288,3 +288,26 @@ def test_who_may_moderate(client, post):
     assert client.post("/admin/posts/pendingcomment/", approve).status_code == 403
     assert client.get(f"/admin/django_comments_xtd/xtdcomment/{comment.pk}/change/").status_code == 403
     assert XtdComment.objects.get(pk=comment.pk).is_public is False
+
+
+def test_reapproving_a_flagged_comment_sends_no_second_notice(
+    post, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from posts import moderation
+
+    author_user = make_user("author", email="author@example.com")
+    post.author.user = author_user
+    post.author.save()
+    comment = make_comment(post, is_public=False, followup=False)
+    CommentReview.objects.create(comment=comment, status="pending", reasons=",first_time,")
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.decide(comment, "approved")
+    first = len(mailoutbox)
+    assert first >= 1
+    for n in range(settings.COMMENTS_POLICY["FLAGS_TO_HIDE"]):
+        with django_capture_on_commit_callbacks(execute=True):
+            moderation.flag(comment, f"reporter {n}")
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert moderation.decide(CommentReview.objects.get(comment=comment).comment, "approved") is True
+    assert [m for m in mailoutbox if "author@example.com" in m.to] == []
