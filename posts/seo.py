@@ -1,0 +1,168 @@
+"""What search engines and link previews read about a page: absolute
+addresses, the share image, and schema.org data as JSON-LD.
+
+Addresses are built from the request's host (which ``ALLOWED_HOSTS``
+restricts), like the canonical link, so a development server, a staging host
+and production each describe themselves. Feeds and the sitemap use the same
+helper.
+"""
+
+import json
+import mimetypes
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import to_locale
+
+# The social-card size recommended by Facebook, LinkedIn and X.
+SHARE_SIZE = (1200, 630)
+
+_JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def language_tag() -> str:
+    """The site language as a BCP 47 tag (``en-GB``)."""
+    return to_locale(settings.LANGUAGE_CODE).replace("_", "-")
+
+
+def absolute(request, url: str) -> str:
+    """``url`` made absolute with the request's scheme and host (unchanged
+    without a request, e.g. a template rendered outside a view)."""
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+@dataclass(frozen=True)
+class ShareImage:
+    url: str  # may be relative; pass through absolute()
+    width: int | None
+    height: int | None
+    alt: str
+    mime_type: str
+
+
+def share_image(post) -> ShareImage | None:
+    """The post's thumbnail as a 1200×630 rendition for link previews.
+
+    With renditions off (``BLOG["RESPONSIVE_IMAGES"] = False``, the test
+    settings) the original thumbnail is used as it is.
+    """
+    if not post.thumbnail:
+        return None
+    if settings.BLOG.get("RESPONSIVE_IMAGES", True):
+        from sorl.thumbnail import get_thumbnail
+
+        width, height = SHARE_SIZE
+        thumb = get_thumbnail(post.thumbnail, f"{width}x{height}", crop="center", format="JPEG", quality=85)
+        return ShareImage(thumb.url, thumb.width, thumb.height, post.thumbnail_alt, "image/jpeg")
+    mime_type = mimetypes.guess_type(post.thumbnail.name)[0] or "image/jpeg"
+    return ShareImage(post.thumbnail.url, post.thumbnail_width, post.thumbnail_height, post.thumbnail_alt, mime_type)
+
+
+def default_share_image() -> ShareImage:
+    width, height = SHARE_SIZE
+    return ShareImage(static(settings.BLOG["SHARE_IMAGE"]), width, height, settings.BLOG["NAME"], "image/png")
+
+
+def json_ld(data: dict) -> SafeString:
+    """A ``<script type="application/ld+json">`` element; <, > and & are
+    escaped inside the JSON so no value can close the element."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
+
+
+def publisher(request) -> dict:
+    return {
+        "@type": "Organization",
+        "name": settings.BLOG["PUBLISHER"],
+        "url": absolute(request, "/"),
+        "logo": {
+            "@type": "ImageObject",
+            "url": absolute(request, static(settings.BLOG["LOGO"])),
+            "width": 512,
+            "height": 512,
+        },
+    }
+
+
+def author_entity(author, request) -> dict:
+    """An author as a Person, or as an Organization when the blog says so
+    (``BLOG["ORGANIZATION_AUTHORS"]``: Skolr signs as the company)."""
+    kind = "Organization" if author.slug in settings.BLOG["ORGANIZATION_AUTHORS"] else "Person"
+    return {"@type": kind, "name": author.name, "url": absolute(request, author.get_absolute_url())}
+
+
+def blog_posting(post, request) -> dict:
+    url = absolute(request, post.get_absolute_url())
+    data = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "@id": f"{url}#article",
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "url": url,
+        "headline": post.title,
+        "description": post.excerpt,
+        "inLanguage": language_tag(),
+        "author": author_entity(post.author, request),
+        "publisher": publisher(request),
+        "keywords": [tag.name for tag in post.tags.all()],
+    }
+    if post.published_at:
+        data["datePublished"] = post.published_at.isoformat()
+        data["dateModified"] = (post.content_updated_at or post.published_at).isoformat()
+    image = share_image(post)
+    if image:
+        data["image"] = {
+            "@type": "ImageObject",
+            "url": absolute(request, image.url),
+            "width": image.width,
+            "height": image.height,
+        }
+    return data
+
+
+def profile_page(author, request) -> dict:
+    entity = author_entity(author, request) | {"description": " ".join(author.bio.split())}
+    if author.expertise_list:
+        entity["knowsAbout"] = author.expertise_list
+    if author.links:
+        entity["sameAs"] = [url for _, url in author.links]
+    if author.photo:
+        entity["image"] = absolute(request, author.photo.url)
+    return {
+        "@context": "https://schema.org",
+        "@type": "ProfilePage",
+        "url": absolute(request, author.get_absolute_url()),
+        "mainEntity": entity,
+    }
+
+
+def website(request) -> dict:
+    search = absolute(request, reverse("posts:search"))
+    return {
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "name": settings.BLOG["NAME"],
+        "description": settings.BLOG["TAGLINE"],
+        "url": absolute(request, "/"),
+        "publisher": publisher(request),
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": {"@type": "EntryPoint", "urlTemplate": f"{search}?q={{search_term_string}}"},
+            "query-input": "required name=search_term_string",
+        },
+    }
+
+
+def breadcrumb_list(crumbs: list[tuple[str, str]], request) -> dict:
+    return {
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": position, "name": name, "item": absolute(request, url)}
+            for position, (name, url) in enumerate(crumbs, start=1)
+        ],
+    }

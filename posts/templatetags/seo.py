@@ -1,0 +1,74 @@
+"""Template tags for the page head: canonical address, link-preview tags and
+JSON-LD. The data itself is built in ``posts.seo``."""
+
+from django import template
+from django.conf import settings
+
+from .. import seo
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, url: str) -> str:
+    return seo.absolute(context.get("request"), str(url))
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context) -> str:
+    """This page's address without its query string, except a page number
+    beyond the first (each page of a list is its own canonical page)."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    url = seo.absolute(request, request.path)
+    page = context.get("page_obj")
+    return f"{url}?page={page.number}" if page and page.number > 1 else url
+
+
+@register.inclusion_tag("includes/social_meta.html", takes_context=True)
+def social_meta(context, title: str = "", description: str = "", post=None, url: str = ""):
+    """OpenGraph and Twitter card tags. ``post`` makes it an article with the
+    post's share image; other pages get the blog's card."""
+    request = context.get("request")
+    blog = settings.BLOG
+    image = (seo.share_image(post) if post else None) or seo.default_share_image()
+    return {
+        "site_name": blog["NAME"],
+        "locale": seo.language_tag().replace("-", "_"),
+        "title": title or blog["NAME"],
+        "description": description or blog["TAGLINE"],
+        "url": url or canonical_url(context),
+        "type": "article" if post else "website",
+        "post": post,
+        "image": image,
+        "image_url": seo.absolute(request, image.url),
+        "author_url": seo.absolute(request, post.author.get_absolute_url()) if post else "",
+        "modified": (post.content_updated_at or post.published_at) if post else None,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def post_json_ld(context, post):
+    return seo.json_ld(seo.blog_posting(post, context["request"]))
+
+
+@register.simple_tag(takes_context=True)
+def author_json_ld(context, author):
+    return seo.json_ld(seo.profile_page(author, context["request"]))
+
+
+@register.simple_tag(takes_context=True)
+def website_json_ld(context):
+    return seo.json_ld(seo.website(context["request"]))
+
+
+@register.simple_tag(takes_context=True)
+def breadcrumbs(context, *names_and_urls):
+    """``{% breadcrumbs "Tags" tags_url tag.name "" as crumbs %}``: the trail
+    from the home page to this one, as (name, url) pairs; an empty url means
+    this page. Render it with ``includes/breadcrumbs.html``."""
+    request = context["request"]
+    pairs = list(zip(names_and_urls[::2], names_and_urls[1::2], strict=True))
+    crumbs = [(settings.BLOG["NAME"], "/")] + [(str(name), url or request.path) for name, url in pairs]
+    return {"trail": crumbs, "json_ld": seo.json_ld(seo.breadcrumb_list(crumbs, request))}
