@@ -87,9 +87,14 @@ def ensure_groups() -> None:
 
 
 def on_post_migrate(sender, using="default", **kwargs) -> None:
-    # post_migrate also fires for a partial migrate; only build the groups
-    # once every app they refer to has its permissions.
-    wanted = {name.split(".")[0] for names in ROLE_PERMISSIONS.values() for name in names}
-    present = set(Permission.objects.using(using).values_list("content_type__app_label", flat=True).distinct())
+    # post_migrate fires once per app, and an app's new permissions exist
+    # only after its own turn: build the groups once every permission they
+    # name exists (on a fresh database and when a release adds permissions).
+    wanted = {tuple(name.split(".")) for names in ROLE_PERMISSIONS.values() for name in names}
+    present = set(
+        Permission.objects.using(using)
+        .filter(codename__in={codename for _, codename in wanted})
+        .values_list("content_type__app_label", "codename")
+    )
     if wanted <= present:
         ensure_groups()
