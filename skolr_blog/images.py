@@ -27,6 +27,11 @@ def validate_image(upload) -> None:
             },
             code="too_large",
         )
+    # A stored file (FieldFile) that Django closed after reading its
+    # dimensions: saving the post again validates it again.
+    reopened = bool(getattr(upload, "closed", False) and hasattr(upload, "open"))
+    if reopened:
+        upload.open("rb")
     position = upload.tell() if hasattr(upload, "tell") else 0
     try:
         upload.seek(0)
@@ -56,6 +61,8 @@ def validate_image(upload) -> None:
         ) from error
     finally:
         upload.seek(position)
+        if reopened:
+            upload.close()
 
 
 def strip_metadata(field_file) -> None:

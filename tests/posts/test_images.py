@@ -143,3 +143,19 @@ def test_inline_image_upload_gives_an_address_for_the_editor(client, writer, set
     image = post.images.get()
     page = client.get(f"/admin/posts/post/{post.pk}/change/").content.decode()
     assert f"<code>{image.image.url}</code>" in page
+
+
+def test_a_post_with_a_thumbnail_saves_again_without_a_new_upload(client, writer):
+    """The stored thumbnail is validated on every save, though Django has
+    closed its file by then (reading its dimensions)."""
+    client.post(
+        "/admin/posts/post/add/",
+        admin_post_form(thumbnail=upload("cover.png", png_bytes(size=(60, 40))), thumbnail_alt="A cover"),
+    )
+    post = Post.objects.get()
+    response = client.post(
+        f"/admin/posts/post/{post.pk}/change/", admin_post_form(title="Renamed", thumbnail_alt="A cover")
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    post.refresh_from_db()
+    assert post.title == "Renamed" and post.thumbnail
