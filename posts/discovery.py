@@ -41,9 +41,11 @@ def related_posts(post: Post, limit: int = 3) -> list[Post]:
 
 
 def tags_in_use() -> QuerySet:
-    """Tags with at least one published post, annotated with ``post_count``."""
+    """Tags with at least one published post, annotated with ``post_count``.
+    (A tag whose name has no letters or digits has an empty slug, hence no page.)"""
     return (
-        Tag.objects.filter(posts_taggedpost_items__content_object__in=Post.objects.published())
+        Tag.objects.exclude(slug="")
+        .filter(posts_taggedpost_items__content_object__in=Post.objects.published())
         .annotate(post_count=Count("posts_taggedpost_items"))
         .order_by("name")
     )
