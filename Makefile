@@ -40,6 +40,17 @@ setup: install
 demo-accounts: install ## Print new passwords for the demo accounts
 	$(MANAGE) create_demo_accounts --reset
 
+# Backups of the database (copied safely while the site runs) and of
+# MEDIA_ROOT, with the settings of the environment (DATABASE_URL): see
+# README.md, "Operations". `make backup` writes var/backups/<UTC time>/, or BACKUP=<folder>.
+.PHONY: backup restore
+backup: install ## Back up the database and media into a new folder (BACKUP=<folder> to choose it)
+	$(MANAGE) backup_site "$(or $(BACKUP),var/backups/$(shell date -u +%Y%m%d-%H%M%S))"
+
+restore: install ## Replace the database and media with a backup: make restore BACKUP=<folder> (asks first)
+	@test -n "$(BACKUP)" || { echo "Usage: make restore BACKUP=var/backups/<folder>"; exit 2; }
+	$(MANAGE) restore_site "$(BACKUP)"
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
