@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from taggit.models import Tag
 
 from . import revisions
-from .admin_forms import PostAdminForm, PreviewLinkForm
+from .admin_forms import PostAdminForm, PreviewLinkForm, TagAdminForm
 from .models import ChangeNote, Post, PostImage, PreviewLink
 
 
@@ -192,6 +192,7 @@ admin.site.unregister(Tag)
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
+    form = TagAdminForm
     list_display = ["name", "slug", "post_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}

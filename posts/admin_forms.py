@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from taggit.models import Tag
@@ -10,6 +11,7 @@ from taggit.utils import parse_tags
 
 from .authoring_models import PreviewLink
 from .models import Post
+from .tagging import tag_name_problem
 
 # Search engines show about this much of a title and a description.
 TITLE_LIMIT = 90
@@ -44,6 +46,13 @@ class PostAdminForm(forms.ModelForm):
                 allowed.add(Post.Status.PUBLISHED)  # may keep editing a live post
             self.fields["status"].choices = [c for c in Post.Status.choices if c[0] in allowed]
             self.fields["status"].help_text = "Submit for review when it is ready; an editor publishes it."
+
+    def clean_new_tags(self):
+        value = self.cleaned_data.get("new_tags") or ""
+        problems = [problem for name in parse_tags(value) if (problem := tag_name_problem(name))]
+        if problems:
+            raise forms.ValidationError(problems)
+        return value
 
     def clean(self):
         cleaned = super().clean()
@@ -111,6 +120,20 @@ class PostAdminForm(forms.ModelForm):
             except IntegrityError:
                 if attempt:
                     raise
+
+
+class TagAdminForm(forms.ModelForm):
+    """Taggit's tag form, with a slug that fits the tag pages' addresses."""
+
+    class Meta:
+        model = Tag
+        fields = ["name", "slug"]
+        help_texts = {"slug": "The tag page's address: letters A–Z, digits, hyphens and underscores."}
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        validate_slug(slug)  # ASCII: taggit's own field would take any letter, which no URL here matches
+        return slug
 
 
 class PreviewLinkForm(forms.ModelForm):

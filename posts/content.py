@@ -19,6 +19,7 @@ from django.core.validators import URLValidator, validate_slug
 from skolr_blog.images import validate_image
 
 from .models import Post
+from .tagging import tag_name_problem
 
 
 class ContentError(Exception):
@@ -156,6 +157,9 @@ def parse_post(path: Path) -> PostSource:
     tags = _require(path, data, "tags", list, optional=True, default=[])
     if not all(isinstance(tag, str) and tag.strip() for tag in tags):
         raise ContentError(path, "field 'tags' must be a list of non-empty strings")
+    for tag in tags:
+        if problem := tag_name_problem(tag.strip()):
+            raise ContentError(path, problem)
     title = _require(path, data, "title", str).strip()
     if not title or len(title) > Post._meta.get_field("title").max_length:
         raise ContentError(path, "title must be 1 to 200 characters")

@@ -272,6 +272,9 @@ IMAGE_MAX_PIXELS = 40_000_000
 
 # Tags: "Django" and "django" are one tag.
 TAGGIT_CASE_INSENSITIVE = True
+# ASCII slugs ("Éducation" → "education"): tag pages are /tags/<slug:slug>/,
+# which matches ASCII only; see posts/tagging.py.
+TAGGIT_STRIP_UNICODE_WHEN_SLUGIFYING = True
 
 # Comments (django-comments-xtd). A comment is stored the moment it is posted
 # and waits for a moderator; the emailed-confirmation flow is off because it
