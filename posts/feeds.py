@@ -13,6 +13,7 @@ Links are absolute from the request's host, like the rest of the site (see
 import copy
 import mimetypes
 import re
+from html import escape
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -107,7 +108,10 @@ class PostFeed(Feed):
         return post.title
 
     def item_description(self, post: Post) -> str:
-        return post.excerpt or Truncator(plain_text(post.body)).words(60)
+        # Feed readers render an RSS description and an Atom summary
+        # (type="html") as HTML; the excerpt and the body's text are plain
+        # text, so they are escaped once more to arrive as the words written.
+        return escape(post.excerpt or Truncator(plain_text(post.body)).words(60), quote=False)
 
     def item_link(self, post: Post) -> str:
         return self.absolute(post.get_absolute_url())
