@@ -70,7 +70,7 @@ class PreviewLinkInline(admin.TabularInline):
     def link(self, preview: PreviewLink) -> str:
         if not preview.pk:
             return "Save to create the link"
-        return format_html('<a href="{0}" target="_blank" rel="noopener">{0}</a>', preview.get_absolute_url())
+        return format_html('<a href="{0}" target="_blank" rel="noopener">{0}</a>', preview.get_preview_url())
 
     @admin.display(description="state")
     def state(self, preview: PreviewLink) -> str:
@@ -194,6 +194,7 @@ admin.site.unregister(Tag)
 class TagAdmin(admin.ModelAdmin):
     form = TagAdminForm
     list_display = ["name", "slug", "post_count"]
+    ordering = ["name"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
