@@ -71,7 +71,10 @@ class PreviewLink(models.Model):
     def __str__(self) -> str:
         return f"Preview of {self.post_id} until {self.expires_at:%Y-%m-%d}"
 
-    def get_absolute_url(self) -> str:
+    def get_preview_url(self) -> str:
+        """The secret address. Deliberately not ``get_absolute_url()``: Django's
+        object redirects (the admin's "view on site", ``comments/cr/``) hand
+        that to anyone who guesses the id, which would give every link away."""
         from django.urls import reverse
 
         return reverse("posts:preview", kwargs={"token": self.token})

@@ -188,6 +188,21 @@ def reply(request, cid: int):
     return render(request, "django_comments_xtd/reply.html", {"comment": comment, "post": post, "form": form})
 
 
+def comment_target(request, content_type_id: int, object_id: str):
+    """Where django-comments' links lead (``comment.get_absolute_url()`` is
+    ``comments/cr/<type>/<id>/#c<pk>``): the published post, nothing else.
+
+    Replaces django.contrib.contenttypes' ``shortcut``, which redirected
+    anyone to the ``get_absolute_url()`` of any object of any model: counting
+    ids gave away draft and scheduled posts' addresses.
+    """
+    if content_type_id != ContentType.objects.get_for_model(Post).pk or not (
+        object_id.isascii() and object_id.isdigit() and len(object_id) <= 18
+    ):
+        raise Http404("No published post has this address.")
+    return redirect(get_object_or_404(Post.objects.published(), pk=int(object_id)))
+
+
 def _reporter(request) -> str:
     who = f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{client_ip(request)}"
     return hashlib.sha256(f"{settings.SECRET_KEY}:{who}".encode()).hexdigest()

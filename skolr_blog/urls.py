@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.contenttypes import views as contenttype_views
 from django.urls import include, path
 
 from posts import comment_views, sitemaps
@@ -19,7 +18,7 @@ comment_patterns = [
     path("post/", comment_views.post_comment, name="comments-post-comment"),
     path("reply/<int:cid>/", comment_views.reply, name="comments-xtd-reply"),
     path("flag/<int:cid>/", comment_views.flag, name="comments-flag"),
-    path("cr/<int:content_type_id>/<str:object_id>/", contenttype_views.shortcut, name="comments-url-redirect"),
+    path("cr/<int:content_type_id>/<str:object_id>/", comment_views.comment_target, name="comments-url-redirect"),
 ]
 
 urlpatterns = [

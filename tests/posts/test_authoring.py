@@ -152,7 +152,7 @@ class TestSharedPreview:
         post = make_post(author=writer, status="draft", published_at=None, title="Secret draft")
         link = PreviewLink.objects.create(post=post)
         client.logout()
-        response = client.get(link.get_absolute_url())
+        response = client.get(link.get_preview_url())
         assert response.status_code == 200
         page = response.content.decode()
         assert "Secret draft" in page and "private preview" in page
@@ -161,12 +161,12 @@ class TestSharedPreview:
 
         link.revoked_at = timezone.now()
         link.save()
-        assert client.get(link.get_absolute_url()).status_code == 404
+        assert client.get(link.get_preview_url()).status_code == 404
 
     def test_expired_and_unknown_links_are_404(self, client, writer):
         post = make_post(author=writer, status="draft", published_at=None)
         expired = PreviewLink.objects.create(post=post, expires_at=timezone.now() - timedelta(minutes=1))
-        assert client.get(expired.get_absolute_url()).status_code == 404
+        assert client.get(expired.get_preview_url()).status_code == 404
         assert client.get("/preview/not-a-real-token/").status_code == 404
 
     def test_author_creates_and_revokes_a_link_in_the_admin(self, client, writer):
@@ -183,7 +183,7 @@ class TestSharedPreview:
         assert client.post(f"/admin/posts/post/{post.pk}/change/", data).status_code == 302
         link = PreviewLink.objects.get()
         assert link.created_by == writer.user
-        assert link.get_absolute_url() in client.get(f"/admin/posts/post/{post.pk}/change/").content.decode()
+        assert link.get_preview_url() in client.get(f"/admin/posts/post/{post.pk}/change/").content.decode()
         revoke = admin_post_form(
             title=post.title,
             slug=post.slug,
@@ -199,7 +199,7 @@ class TestSharedPreview:
         )
         assert client.post(f"/admin/posts/post/{post.pk}/change/", revoke).status_code == 302
         client.logout()
-        assert client.get(link.get_absolute_url()).status_code == 404
+        assert client.get(link.get_preview_url()).status_code == 404
 
 
 def test_renaming_a_published_post_keeps_the_old_address(client):
