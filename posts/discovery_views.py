@@ -4,7 +4,8 @@ search results."""
 from django.views.generic import TemplateView
 
 from .discovery import popular_tags, tags_in_use, with_weights
-from .search import MAX_QUERY_LENGTH, search_posts
+from .models import Post
+from .search import MAX_QUERY_LENGTH, ranked_post_ids, search_results
 from .views import PublishedPostListView
 
 
@@ -19,17 +20,23 @@ class TagIndexView(TemplateView):
 
 class SearchView(PublishedPostListView):
     """Search results, best match first. Never indexed by search engines:
-    the page is ``noindex`` (header and meta) and is not in the sitemap."""
+    the page is ``noindex`` (header and meta) and is not in the sitemap.
+
+    Only post ids are ranked and paginated; the page's cards and highlights
+    are then loaded for those ids alone (see ``posts.search``).
+    """
 
     template_name = "posts/search.html"
 
     def get_queryset(self):
         self.query = self.request.GET.get("q", "")[:MAX_QUERY_LENGTH].strip()
-        return search_posts(self.query, super().get_queryset())
+        return ranked_post_ids(self.query)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(query=self.query, **kwargs)
-        if not context["posts"]:
+        posts = search_results(context["object_list"], self.query, Post.objects.for_cards())
+        context.update(posts=posts, object_list=posts)
+        if not posts:
             context["suggested_tags"] = popular_tags()
         return context
 

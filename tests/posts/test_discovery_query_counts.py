@@ -68,7 +68,7 @@ def test_discovery_pages_do_not_grow_with_content(client):
         "archive index": 1,  # months with counts
         "archive year": 4,  # count, page, tags, months of the year
         "archive month": 5,  # count, page, tags, nearest older and newer month
-        "search": 3,  # count, page (with highlights), tags
+        "search": 5,  # count, page of ids, their cards, their tags, their highlights
         "search, no match": 2,  # count, suggested tags
     }
     for name, count in large.items():

@@ -10,7 +10,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from posts.models import Post, SearchDocument
-from posts.search import mark_matches, plain_text, search_posts, search_terms
+from posts.search import mark_matches, plain_text, ranked_post_ids, search_posts, search_terms
 from tests.factories import make_post
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +162,23 @@ def test_rebuild_command_restores_rows_lost_to_bulk_updates():
     call_command("rebuild_search_index", stdout=__import__("io").StringIO())
 
     assert titles("bulk") == ["After bulk update"]
+
+
+def test_ranking_starts_from_the_index_not_from_the_posts_table():
+    """Joining posts_post let SQLite's planner walk every published post and
+    run the full-text query for each (seconds on a big blog). The ranked
+    query must read the index and check each match with EXISTS instead."""
+    sql = str(ranked_post_ids("django").query)
+    assert 'FROM "posts_search"' in sql
+    assert "JOIN" not in sql
+    assert "EXISTS" in sql
+
+
+def test_ranked_ids_count_and_slice_for_pagination():
+    for n in range(5):
+        make_post(title=f"Pager {n}", published_at=timezone.now() - timedelta(days=n + 1))
+    make_post(title="Pager draft", status=Post.Status.DRAFT)
+    ranked = ranked_post_ids("pager")
+    assert ranked.count() == 5
+    ids = list(ranked[1:3])
+    assert [post.title for post in Post.objects.filter(pk__in=ids).order_by("-published_at")] == ["Pager 1", "Pager 2"]
