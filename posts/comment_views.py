@@ -83,8 +83,20 @@ def _fresh_form(post: Post, data) -> CommentForm:
     return CommentForm(post, initial=initial)
 
 
+# The largest id a database integer column holds. A bigger number from a URL
+# or a form names no comment (SQLite raises OverflowError rather than
+# finding nothing, which was a 500).
+MAX_ID = 2**63 - 1
+
+
+def _public_comment_or_404(cid: int) -> XtdComment:
+    if not 0 < cid <= MAX_ID:
+        raise Http404("No comment has this number.")
+    return get_object_or_404(public_comments().filter(content_type=ContentType.objects.get_for_model(Post)), pk=cid)
+
+
 def _parent(post: Post, reply_to: int) -> XtdComment | None:
-    if not reply_to:
+    if not 0 < reply_to <= MAX_ID:
         return None
     return (
         public_comments()
@@ -180,7 +192,7 @@ def reply(request, cid: int):
     Replaces django-comments-xtd's view, which shows any comment by id,
     including ones still waiting for a moderator.
     """
-    comment = get_object_or_404(public_comments().filter(content_type=ContentType.objects.get_for_model(Post)), pk=cid)
+    comment = _public_comment_or_404(cid)
     post = get_object_or_404(Post.objects.published(), pk=comment.object_pk)
     if not post.comments_open or comment.level >= settings.COMMENTS_XTD_MAX_THREAD_LEVEL:
         raise Http404("Replies to this comment are not possible.")
@@ -212,7 +224,7 @@ def _reporter(request) -> str:
 @csrf_for_accounts
 def flag(request, cid: int):
     """A reader reports a comment as inappropriate; enough reports hide it."""
-    comment = get_object_or_404(public_comments().filter(content_type=ContentType.objects.get_for_model(Post)), pk=cid)
+    comment = _public_comment_or_404(cid)
     post = get_object_or_404(Post.objects.published(), pk=comment.object_pk)
     moderation.flag(comment, _reporter(request))
     return redirect(f"{post.get_absolute_url()}?flagged={comment.pk}#c{comment.pk}")
