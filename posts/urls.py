@@ -19,5 +19,7 @@ urlpatterns = [
     path("archive/<year:year>/", archive_views.YearArchiveView.as_view(), name="archive_year"),
     path("archive/<year:year>/<month:month>/", archive_views.MonthArchiveView.as_view(), name="archive_month"),
     path("search/", discovery_views.SearchView.as_view(), name="search"),
-    path("preview/<str:token>/", views.SharedPreviewView.as_view(), name="preview"),
+    # Tokens are secrets.token_urlsafe(): exactly the slug alphabet. (<str:> let a
+    # NUL byte reach PostgreSQL, which refuses it with an error: a 500.)
+    path("preview/<slug:token>/", views.SharedPreviewView.as_view(), name="preview"),
 ]
