@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test install setup demo-accounts lint format check clean
+SERVE_PORT ?= 8080
+APP_PORT ?= 8001
+
+.PHONY: run test install setup demo-accounts lint format check clean serve bench lighthouse tools
 
 # The task worker (it sends the emails) runs next to the server. Both run in
 # the background and the shell waits: a trapped signal (Ctrl-C, or the TERM
@@ -62,6 +65,21 @@ format: install
 check: install ## Django's checks and a missing-migrations check
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
+
+tools: ## nginx and wrk from Debian packages, where missing
+	@sh deploy/ensure-packages.sh nginx=nginx-light wrk=wrk
+
+# The production stack on 127.0.0.1 (deploy/stack.py): nginx on SERVE_PORT in
+# front of gunicorn on APP_PORT, and the task worker; Ctrl-C stops all three.
+serve: install ## Serve with production settings: nginx, gunicorn, the task worker (README: Production)
+	@sh deploy/ensure-packages.sh nginx=nginx-light
+	$(BIN)/python -m deploy.stack --port $(SERVE_PORT) --app-port $(APP_PORT)
+
+bench: install tools ## Benchmark: throughput (wrk), render times, HTML sizes, queries (docs/performance.md)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+lighthouse: install ## Lighthouse scores (mobile) of the article, home, tag and author pages
+	$(BIN)/python -m bench.lighthouse $(LIGHTHOUSE_ARGS)
 
 clean:
 	rm -rf $(VENV) var db.sqlite3*

@@ -77,6 +77,18 @@ def _query_next_publish_time() -> float:
     return upcoming.timestamp() if upcoming else NO_SCHEDULE
 
 
+def front_cache_expiry() -> str:
+    """``X-Accel-Expires`` for nginx's micro-cache (deploy/nginx.conf).
+
+    An absolute time ("@" and Unix seconds): nginx counts whole seconds, so a
+    relative "1" would keep an entry until the end of the next second, up to
+    two seconds after it was stored. "@now" keeps it to the end of the
+    current second: never longer than ``FRONT_SECONDS`` (0 turns it off).
+    """
+    seconds = settings.PAGE_CACHE["FRONT_SECONDS"]
+    return f"@{int(time.time()) + seconds - 1}" if seconds > 0 else "0"
+
+
 def _cacheable_request(request) -> bool:
     return (
         request.method in ("GET", "HEAD")
@@ -120,6 +132,7 @@ class AnonymousPageCacheMiddleware:
             response = HttpResponse(entry["content"], status=200)
             for header, value in entry["headers"]:
                 response[header] = value
+            response["X-Accel-Expires"] = front_cache_expiry()
             response["X-Page-Cache"] = "hit"
             return response
 
@@ -128,9 +141,9 @@ class AnonymousPageCacheMiddleware:
             response["ETag"] = etag
             response["Last-Modified"] = http_date(version / 1000)
             response["Cache-Control"] = "public, max-age=0, must-revalidate"
-            # nginx's micro-cache keeps the page this long (it strips this header).
-            response["X-Accel-Expires"] = str(settings.PAGE_CACHE["FRONT_SECONDS"])
             headers = [(h, v) for h, v in response.items() if h.lower() not in ("x-page-cache",)]
+            # nginx's micro-cache keeps the page this long (it strips this header).
+            response["X-Accel-Expires"] = front_cache_expiry()
             cache.set(
                 key,
                 {"content": response.content, "headers": headers, "expires": _next_publish_time(version)},

@@ -34,6 +34,9 @@ urlpatterns = [
     path("favicon.ico", site_views.favicon),
 ]
 
+if settings.BENCH_HELLO:
+    urlpatterns.append(path("__hello__/", site_views.hello))
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

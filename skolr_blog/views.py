@@ -26,3 +26,8 @@ def security_txt(request):
 def favicon(request):
     # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
     return HttpResponsePermanentRedirect(static("img/favicon.svg"))
+
+
+def hello(request):
+    """The benchmark's baseline (mounted only with DJANGO_BENCH_HELLO=1)."""
+    return HttpResponse(b"Hello, world", content_type="text/plain")

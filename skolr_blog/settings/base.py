@@ -133,8 +133,11 @@ CACHES = {"default": _cache(env.str("CACHE_URL", default="locmemcache://skolr-bl
 PAGE_CACHE = {
     "SECONDS": 600,
     "FRONT_SECONDS": 1,
-    "EXCLUDE_PREFIXES": ("/admin/", "/comments/", "/mail/", "/preview/"),
+    "EXCLUDE_PREFIXES": ("/admin/", "/comments/", "/mail/", "/preview/", "/__hello__/"),
 }
+# `make bench` only: mount /__hello__/, the cheapest response the app can give
+# through the whole middleware stack, to compare pages with (skolr_blog/urls.py).
+BENCH_HELLO = env.bool("DJANGO_BENCH_HELLO", default=False)
 
 # Django 6.1 mail configuration. Only MAILERS: mixing it with the legacy
 # EMAIL_* settings is an ImproperlyConfigured error.

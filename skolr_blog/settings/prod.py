@@ -33,6 +33,8 @@ SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
-SECURE_CSP = SECURE_CSP | {"upgrade-insecure-requests": True}  # noqa: F405
+# Secure by default. `make serve` turns these (and the HTTPS redirect) off for
+# its plain-HTTP run on 127.0.0.1 only (deploy/stack.py); a deployment never does.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
+if env.bool("DJANGO_CSP_UPGRADE_INSECURE_REQUESTS", default=True):
+    SECURE_CSP = SECURE_CSP | {"upgrade-insecure-requests": True}  # noqa: F405

@@ -1,0 +1,1 @@
+"""Deployment: gunicorn and nginx configuration, and the local production stack (stack.py)."""
