@@ -1,6 +1,12 @@
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django_comments_xtd.forms import XtdCommentForm
+from django_comments_xtd.models import XtdComment
+
+# django-contrib-comments' form allows a longer email (320) and URL (no limit)
+# than its model stores (254 and 200): on PostgreSQL a longer one was a 500.
+COLUMN_OF = {"name": "user_name", "email": "user_email", "url": "user_url"}
 
 
 class CommentForm(XtdCommentForm):
@@ -20,6 +26,13 @@ class CommentForm(XtdCommentForm):
         self.fields["comment"].widget = forms.Textarea(attrs={"rows": 6, "maxlength": limit})
         self.fields["comment"].help_text = f"Plain text, up to {limit} characters."
         self.fields["followup"].label = "Email me when someone replies"
+        for name, column in COLUMN_OF.items():
+            limit = XtdComment._meta.get_field(column).max_length
+            field = self.fields[name]
+            if field.max_length is None or field.max_length > limit:
+                field.max_length = limit
+                field.validators.append(MaxLengthValidator(limit))
+            field.widget.attrs["maxlength"] = limit
 
     def clean_honeypot(self):
         # A filled honeypot does not reject the form: the comment is kept as
