@@ -6,6 +6,7 @@ small file can decode to gigabytes), so uploads are held to those here.
 """
 
 import io
+import struct
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -87,7 +88,14 @@ def strip_metadata(field_file) -> None:
             params |= {"save_all": True, "loop": image.info.get("loop", 0), "duration": image.info.get("duration")}
             cleaned = image
         else:
-            cleaned = ImageOps.exif_transpose(image)
+            try:
+                cleaned = ImageOps.exif_transpose(image)
+            except (SyntaxError, ValueError, OSError, KeyError, TypeError, struct.error):
+                # An EXIF block Pillow cannot parse has no orientation to
+                # apply; it is dropped like any other (it raised, a 500).
+                cleaned = image.copy()
+        if kind in ("JPEG", "GIF"):
+            params["comment"] = b""  # Pillow keeps a JPEG COM / GIF comment unless told otherwise
         if kind == "JPEG":
             params |= {"quality": 90, "optimize": True}
             if cleaned.mode not in ("RGB", "L", "CMYK"):
