@@ -20,6 +20,7 @@ not indexed; the publish rule is applied when searching, through
 
 import html
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import connections
@@ -28,7 +29,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Post
+from .models import Post, TaggedPost
 from .search_models import SearchDocument
 
 # Highlighted words come back between these private-use characters; they are
@@ -189,15 +190,19 @@ def mark_matches(value: str) -> SafeString:
     return mark_safe(escape(value or "").replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S308
 
 
-def index_post(post: Post) -> None:
-    """Write (or rewrite) a post's row in the search index."""
-    SearchDocument(
+def _document(post: Post, tag_names: Iterable[str]) -> SearchDocument:
+    return SearchDocument(
         post_id=post.pk,
         title=clean_text(post.title),
         excerpt=clean_text(post.excerpt),
         body=plain_text(post.body),
-        tags=" ".join(sorted(post.tags.names())),
-    ).save(using=post._state.db)
+        tags=" ".join(sorted(tag_names)),
+    )
+
+
+def index_post(post: Post) -> None:
+    """Write (or rewrite) a post's row in the search index."""
+    _document(post, post.tags.names()).save(using=post._state.db)
 
 
 def index_posts(posts: Iterable[Post]) -> int:
@@ -208,7 +213,26 @@ def index_posts(posts: Iterable[Post]) -> int:
     return count
 
 
-def rebuild_index() -> int:
-    """Index every post from scratch; returns how many were indexed."""
+def rebuild_index(batch_size: int = 1000) -> int:
+    """Index every post from scratch; returns how many were indexed.
+
+    In batches: the tags of a batch in one query, its rows in one insert
+    (100,000 posts take seconds, not the minutes of one post at a time).
+    """
     SearchDocument.objects.all().delete()
-    return index_posts(Post.objects.only("title", "excerpt", "body").iterator())
+    count, batch = 0, []
+    for post in Post.objects.only("title", "excerpt", "body").order_by("pk").iterator(chunk_size=batch_size):
+        batch.append(post)
+        if len(batch) == batch_size:
+            count += _index_batch(batch)
+            batch = []
+    return count + _index_batch(batch)
+
+
+def _index_batch(posts: list[Post]) -> int:
+    tag_names = defaultdict(list)
+    tagged = TaggedPost.objects.filter(content_object__in=posts).values_list("content_object_id", "tag__name")
+    for post_id, name in tagged:
+        tag_names[post_id].append(name)
+    SearchDocument.objects.bulk_create([_document(post, tag_names[post.pk]) for post in posts])
+    return len(posts)
