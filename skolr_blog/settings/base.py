@@ -120,6 +120,11 @@ def _cache(url: str) -> dict:
     instead, and short socket timeouts keep a hung Redis from hanging workers.
     """
     config = environ.Env.cache_url_config(url)
+    # django-environ lower-cases every query option of a Redis URL, these too
+    # (e.g. ?key_prefix=), where Django only reads them in upper case.
+    for name in ("timeout", "key_prefix", "version", "key_function"):
+        if name in config:
+            config[name.upper()] = config.pop(name)
     if config["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
         config["BACKEND"] = "skolr_blog.cache.ResilientRedisCache"
         config["OPTIONS"] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5} | config.get("OPTIONS", {})

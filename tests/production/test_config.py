@@ -66,3 +66,12 @@ def test_the_redis_cache_makes_one_client_per_pool():
 
     cache = ResilientRedisCache("redis://127.0.0.1:6379/5", {})
     assert cache._cache.get_client() is cache._cache.get_client(write=True)
+
+
+def test_a_cache_url_can_give_a_key_prefix():
+    """Several sites (or test runs) can share one Redis database."""
+    from skolr_blog.settings.base import _cache
+
+    config = _cache("redis://127.0.0.1:6379/5?key_prefix=run-1&timeout=60")
+    assert config["KEY_PREFIX"] == "run-1" and config["TIMEOUT"] == 60
+    assert "key_prefix" not in config and "key_prefix" not in config["OPTIONS"]
