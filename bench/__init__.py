@@ -1,0 +1,1 @@
+"""The benchmark: `make bench` runs `python -m bench` (see __main__.py)."""

@@ -1,0 +1,230 @@
+"""The benchmark's data: deterministic, and fast to build with bulk inserts.
+
+Start: the Skolr article from content/ (``manage.py load_posts``). Then:
+
+- ``add_comment_variants``: copies of the article with 0, 20, 200 and 2,000
+  public comments (threads three levels deep); the article itself gets 20.
+- ``grow_posts(n)``: filler posts (published before the article, with a
+  thumbnail, three tags each from a pool that includes the article's, so
+  related posts and tag pages have real work) until the blog has n posts.
+
+Everything comes from ``random.Random(SEED)`` and fixed dates: two runs build
+the same rows. Bulk inserts send no signals, so the search index is rebuilt
+afterwards (``manage.py rebuild_search_index``) and PostgreSQL's statistics
+refreshed (``ANALYZE``), as a real import would.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.db import connection, transaction
+from django_comments.models import Comment
+from django_comments_xtd.models import XtdComment
+from taggit.models import Tag
+
+from authors.models import Author
+from posts.models import Post, TaggedPost
+
+SEED = 20_26
+ARTICLE_SLUG = "django-vs-flask-vs-fastapi"
+BATCH = 2_000
+WORDS = (  # noqa: SIM905 - a sentence is easier to read than 40 quoted words
+    "django python framework request response template query index cache page reader author comment thread "
+    "database migration model view form admin static deploy server worker queue search feed tag archive "
+    "student teacher course lesson school classroom learning assessment curriculum software platform"
+).split()
+TAG_NAMES = [f"Topic {n:02d}" for n in range(1, 41)]
+
+
+def article() -> Post:
+    return Post.objects.get(slug=ARTICLE_SLUG)
+
+
+def variant_slug(comments: int) -> str:
+    return f"{ARTICLE_SLUG}-{comments}-comments"
+
+
+def _sentence(rng: random.Random, words: int) -> str:
+    text = " ".join(rng.choice(WORDS) for _ in range(words))
+    return text[0].upper() + text[1:] + "."
+
+
+def _body(rng: random.Random) -> str:
+    paragraphs = [f"<p>{' '.join(_sentence(rng, rng.randint(8, 18)) for _ in range(4))}</p>" for _ in range(4)]
+    return f"{paragraphs[0]}<h2>{_sentence(rng, 4)}</h2>{''.join(paragraphs[1:])}"
+
+
+def _authors() -> list[Author]:
+    """The article's author and nine more, created once."""
+    existing = list(Author.objects.filter(slug__startswith="bench-author-").order_by("slug"))
+    if not existing:
+        Author.objects.bulk_create(
+            [Author(name=f"Bench Author {n}", slug=f"bench-author-{n}") for n in range(1, 10)], batch_size=BATCH
+        )
+        existing = list(Author.objects.filter(slug__startswith="bench-author-").order_by("slug"))
+    return [article().author, *existing]
+
+
+def _tags() -> list[Tag]:
+    """A pool of tags: the article's own and 40 more."""
+    have = set(Tag.objects.filter(name__in=TAG_NAMES).values_list("name", flat=True))
+    Tag.objects.bulk_create(
+        [Tag(name=name, slug=name.lower().replace(" ", "-")) for name in TAG_NAMES if name not in have]
+    )
+    return [*article().tags.order_by("pk"), *Tag.objects.filter(name__in=TAG_NAMES).order_by("pk")]
+
+
+@transaction.atomic
+def grow_posts(total: int) -> dict[str, float]:
+    """Add filler posts until there are ``total`` posts; return what was added, and the seconds it took.
+
+    Texts come from a pool of 256 generated once: making 100,000 of each would
+    cost more than inserting them.
+    """
+    have = Post.objects.count()
+    missing = total - have
+    if missing <= 0:
+        return {"posts": 0}
+    started = time.perf_counter()
+    source = article()
+    authors, tags = _authors(), _tags()
+    rng = random.Random(SEED + have)
+    titles = [_sentence(rng, 6)[:-1] for _ in range(256)]
+    excerpts = [_sentence(rng, 16) for _ in range(256)]
+    bodies = [_body(rng) for _ in range(256)]
+    start = Post.objects.filter(slug__startswith="bench-post-").count()
+    created = Post.objects.bulk_create(
+        (
+            Post(
+                title=f"{titles[n % 256]} ({n})",
+                slug=f"bench-post-{n}",
+                author=authors[n % len(authors)],
+                excerpt=excerpts[(n * 7) % 256],
+                body=bodies[(n * 13) % 256],
+                thumbnail=source.thumbnail.name,
+                thumbnail_width=source.thumbnail_width,
+                thumbnail_height=source.thumbnail_height,
+                thumbnail_alt="A filler picture",
+                status=Post.Status.PUBLISHED,
+                published_at=source.published_at - timedelta(hours=n),
+            )
+            for n in range(start + 1, start + missing + 1)
+        ),
+        batch_size=BATCH,
+    )
+    posts_done = time.perf_counter()
+    TaggedPost.objects.bulk_create(
+        (TaggedPost(tag=tag, content_object_id=post.pk) for post in created for tag in rng.sample(tags, 3)),
+        batch_size=BATCH * 3,
+    )
+    return {
+        "posts": len(created),
+        "posts_seconds": posts_done - started,
+        "tags_seconds": time.perf_counter() - posts_done,
+    }
+
+
+def _comments(post: Post, count: int, rng: random.Random) -> None:
+    """``count`` public comments on ``post``: roots, replies and replies to replies.
+
+    ``XtdComment`` extends django-contrib-comments' ``Comment`` through a
+    second table, which ``bulk_create`` cannot fill: the base rows go in with
+    it, the thread rows (as django-comments-xtd's ``save()`` would write
+    them) with one ``executemany``.
+    """
+    content_type = ContentType.objects.get_for_model(Post)
+    start = post.published_at + timedelta(hours=1)
+    created = Comment.objects.bulk_create(
+        [
+            Comment(
+                content_type=content_type,
+                object_pk=str(post.pk),
+                site_id=settings.SITE_ID,
+                user_name=f"Reader {n % 97}",
+                user_email=f"reader{n % 97}@example.com",
+                comment="\n\n".join(_sentence(rng, rng.randint(10, 30)) for _ in range(rng.randint(1, 3))),
+                submit_date=start + timedelta(minutes=n),
+                is_public=True,
+            )
+            for n in range(count)
+        ],
+        batch_size=BATCH,
+    )
+    # A third of the comments open threads; the rest reply one or two levels deep.
+    rows, roots, last_reply, order = [], [], {}, {}
+    for n, comment in enumerate(created):
+        if n % 3 == 0 or not roots:
+            row = {"comment_ptr_id": comment.pk, "thread_id": comment.pk, "parent_id": comment.pk, "level": 0}
+            roots.append(row)
+            order[comment.pk] = 1
+        else:
+            root = roots[-1 - rng.randrange(min(len(roots), 3))]
+            parent = root if n % 3 == 1 else last_reply.get(root["thread_id"], root)
+            row = {
+                "comment_ptr_id": comment.pk,
+                "thread_id": root["thread_id"],
+                "parent_id": parent["comment_ptr_id"],
+                "level": parent["level"] + 1,
+            }
+            if row["level"] == 1:
+                last_reply[root["thread_id"]] = row
+            order[root["thread_id"]] += 1
+        rows.append(row | {"order": order[row["thread_id"]], "followup": False, "nested_count": 0})
+    fields = XtdComment._meta.local_concrete_fields
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model, values as parameters
+        quote(XtdComment._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[row[field.attname] for field in fields] for row in rows])
+
+
+@transaction.atomic
+def add_comment_variants(counts: list[int], article_comments: int = 20) -> dict[int, Post]:
+    """The article with ``article_comments`` comments, and a copy for each count."""
+    source = article()
+    rng = random.Random(SEED)
+    if not XtdComment.objects.filter(object_pk=str(source.pk)).exists():
+        _comments(source, article_comments, rng)
+    variants = {}
+    for count in counts:
+        post = Post.objects.filter(slug=variant_slug(count)).first()
+        if post is None:
+            post = Post.objects.create(
+                title=f"{source.title} ({count} comments)",
+                slug=variant_slug(count),
+                author=source.author,
+                excerpt=source.excerpt,
+                body=source.body,
+                thumbnail=source.thumbnail.name,
+                thumbnail_alt=source.thumbnail_alt,
+                status=Post.Status.PUBLISHED,
+                published_at=source.published_at - timedelta(minutes=count + 1),
+                comment_days=0,
+            )
+            post.tags.set(list(source.tags.all()))
+            _comments(post, count, rng)
+        variants[count] = post
+    # Commenting stays open on the article (its comment form is part of the page).
+    Post.objects.filter(pk=source.pk).update(comment_days=0)
+    return variants
+
+
+def refresh_indexes() -> dict[str, float]:
+    """Search index and planner statistics, as after any bulk import."""
+    started = time.perf_counter()
+    call_command("rebuild_search_index", stdout=io.StringIO())
+    indexed = time.perf_counter()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return {"search_index_seconds": indexed - started, "analyze_seconds": time.perf_counter() - indexed}

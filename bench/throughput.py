@@ -1,0 +1,46 @@
+"""Throughput with wrk on the loopback interface, bounded in time."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+
+@dataclass
+class Run:
+    label: str
+    url: str
+    requests_per_second: float
+    latency: str
+    errors: str
+
+
+def wrk_binary() -> str | None:
+    return shutil.which("wrk")
+
+
+def run(label: str, url: str, *, threads: int = 2, connections: int = 32, seconds: int = 5) -> Run:
+    """One wrk run (``-t2 -c32 -d5s`` by default), anonymous: no cookies."""
+    result = subprocess.run(
+        [wrk_binary(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        check=False,
+    )
+    out = result.stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    latency = re.search(r"^\s+Latency\s+(\S+)", out, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+    problems = [line.strip() for line in out.splitlines() if "Non-2xx" in line or "Socket errors" in line]
+    if result.returncode:
+        problems.append(f"wrk exited with {result.returncode}: {result.stderr.strip()[:200]}")
+    return Run(
+        label=label,
+        url=url,
+        requests_per_second=float(rps.group(1)) if rps else 0.0,
+        latency=f"{latency.group(1) if latency else '?'} avg, {p99.group(1) if p99 else '?'} p99",
+        errors="; ".join(problems),
+    )
