@@ -1,15 +1,17 @@
 """A shared cache of the pages anonymous readers get, that is never stale.
 
-Every entry is stored under the site's *content version*, a number in the
-shared cache that changes whenever anything readers can see changes (a post,
-a tag, an author, a public comment). Changing it orphans every cached page at
+Every entry records the site's *content version* it was rendered under, a
+number in the shared cache that changes whenever anything readers can see
+changes (a post, a tag, an author, a public comment), and is served only
+while that is still the version. Changing it retires every cached page at
 once: a blog changes rarely and is read often, so "invalidate everything"
-is both the simplest and the safest rule. Entries also carry the time the
+is both the simplest and the safest rule. The version and the page's entry
+are read together, in one round trip to the cache. Entries also carry the time the
 next scheduled post goes live, and are not used past it, so scheduled posts
 appear on time.
 
 The same version gives every cached page its ETag and Last-Modified, so a
-browser's conditional request is answered 304 from two cache reads.
+browser's conditional request is answered 304 from that one cache read.
 
 Only requests without a session cookie are cached or served from the cache,
 and only responses that set no cookie and are not marked private: a page
@@ -111,7 +113,7 @@ def _cacheable_response(response) -> bool:
 
 
 class AnonymousPageCacheMiddleware:
-    """Outermost middleware: a cache hit costs two cache reads and no database query."""
+    """Outermost middleware: a cache hit costs one cache round trip and no database query."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -119,12 +121,13 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request):
         if not _cacheable_request(request):
             return self.get_response(request)
-        version = content_version()
         digest = hashlib.blake2b(request.get_full_path().encode(), digest_size=12).hexdigest()
+        key = f"pages:{digest}"
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY) or content_version()
         etag = f'"{version:x}-{digest[:10]}"'
-        key = f"pages:{version}:{digest}"
-        entry = cache.get(key)
-        if entry is not None and timezone.now().timestamp() < entry["expires"]:
+        entry = found.get(key)
+        if entry is not None and entry.get("version") == version and timezone.now().timestamp() < entry["expires"]:
             if etag in parse_etags(request.headers.get("If-None-Match", "")):
                 not_modified = HttpResponseNotModified()
                 not_modified["ETag"] = etag
@@ -146,7 +149,12 @@ class AnonymousPageCacheMiddleware:
             response["X-Accel-Expires"] = front_cache_expiry()
             cache.set(
                 key,
-                {"content": response.content, "headers": headers, "expires": _next_publish_time(version)},
+                {
+                    "version": version,
+                    "content": response.content,
+                    "headers": headers,
+                    "expires": _next_publish_time(version),
+                },
                 timeout=settings.PAGE_CACHE["SECONDS"],
             )
             response["X-Page-Cache"] = "miss"

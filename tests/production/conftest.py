@@ -28,13 +28,18 @@ REDIS_DB = 5
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "production: runs the production stack as real processes (tests/production)")
+    config.addinivalue_line("markers", "slow: starts real server, database or cache processes")
 
 
 def pytest_collection_modifyitems(config, items):
+    """Tests that use the ``production`` fixture start processes: ``slow`` too
+    (``-m "not slow"`` leaves them out while iterating, as tests/faults/)."""
     here = Path(__file__).resolve().parent
     for item in items:
         if here in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.production)
+            if "production" in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="module")
