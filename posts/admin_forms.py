@@ -130,6 +130,13 @@ class TagAdminForm(forms.ModelForm):
         fields = ["name", "slug"]
         help_texts = {"slug": "The tag page's address: letters A–Z, digits, hyphens and underscores."}
 
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        # The site treats "Django" and "django" as one tag (TAGGIT_CASE_INSENSITIVE).
+        if Tag.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"A tag named “{name}” exists already (tags ignore case).")
+        return name
+
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
         validate_slug(slug)  # ASCII: taggit's own field would take any letter, which no URL here matches

@@ -289,3 +289,11 @@ def test_tag_autocomplete_answers_in_the_admin(client, writer):
     )
     assert response.status_code == 200
     assert [item["text"] for item in response.json()["results"]] == ["FastAPI"]
+
+
+def test_tag_admin_refuses_a_tag_differing_only_in_case(client):
+    Tag.objects.create(name="Django", slug="django")
+    client.force_login(make_user("editor", groups=[EDITORS]))
+    response = client.post("/admin/taggit/tag/add/", {"name": "django", "slug": "django-2"})
+    assert "exists already (tags ignore case)" in response.content.decode()
+    assert Tag.objects.count() == 1
