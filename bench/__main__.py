@@ -131,7 +131,7 @@ def render_pages(sizes_done: int, counts: list[int], repeat: int) -> list:
     return results
 
 
-def throughput(env: dict, seconds: int, connections: int) -> tuple[list, dict]:
+def throughput(env: dict, seconds: int, connections: int, rounds_per_page: int) -> tuple[list, dict]:
     from bench import dataset, throughput
 
     tag = dataset.article().tags.order_by("slug").first()
@@ -162,27 +162,25 @@ def throughput(env: dict, seconds: int, connections: int) -> tuple[list, dict]:
         copy = VAR / "static" / "bench" / "article.html"
         copy.parent.mkdir(parents=True, exist_ok=True)
         copy.write_bytes(urllib.request.urlopen(f"{front}{pages[0][1]}", timeout=60).read())
-        baseline_static = throughput.run(
-            "nginx: static copy of the article",
-            f"{front}/static/bench/article.html",
-            seconds=seconds,
-            connections=connections,
-        )
-        baseline_hello = throughput.run(
-            "app: hello view", f"{app}/__hello__/", seconds=seconds, connections=connections
-        )
-        runs += [baseline_static, baseline_hello]
+        wrk = {"seconds": seconds, "connections": connections}
+        static_url, hello_url = f"{front}/static/bench/article.html", f"{app}/__hello__/"
         for label, path in pages:
-            via_nginx = throughput.run(
-                f"nginx → app: {label}", f"{front}{path}", seconds=seconds, connections=connections
-            )
-            direct = throughput.run(
-                f"app (page cache): {label}", f"{app}{path}", seconds=seconds, connections=connections
-            )
-            runs += [via_nginx, direct]
+            # Interleaved rounds, median of each: the machine's other work
+            # drifts over a minute more than the differences measured here.
+            rounds = [
+                [
+                    throughput.run("nginx: static copy of the article", static_url, **wrk),
+                    throughput.run(f"nginx → app: {label}", f"{front}{path}", **wrk),
+                    throughput.run("app: hello view", hello_url, **wrk),
+                    throughput.run(f"app (page cache): {label}", f"{app}{path}", **wrk),
+                ]
+                for _ in range(rounds_per_page if label == "article" else 1)
+            ]
+            static, via_nginx, hello, direct = (throughput.median([r[i] for r in rounds]) for i in range(4))
+            runs += [static, via_nginx, hello, direct]
             ratios[label] = (
-                via_nginx.requests_per_second / max(baseline_static.requests_per_second, 1),
-                direct.requests_per_second / max(baseline_hello.requests_per_second, 1),
+                via_nginx.requests_per_second / max(static.requests_per_second, 1),
+                direct.requests_per_second / max(hello.requests_per_second, 1),
             )
     return runs, ratios
 
@@ -194,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=15, help="renders per page for the median (default 15)")
     parser.add_argument("--seconds", type=int, default=5, help="duration of each wrk run (default 5)")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved wrk rounds for the article (default 3)")
     parser.add_argument("--no-wrk", action="store_true", help="skip the throughput part")
     args = parser.parse_args(argv)
     sizes = sorted(int(n) for n in args.sizes.split(","))
@@ -258,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"\n## Throughput at {sizes[-1]:,} posts: wrk -t2 -c{args.connections} -d{args.seconds}s\n", flush=True
             )
-            runs, ratios = throughput(env, args.seconds, args.connections)
+            runs, ratios = throughput(env, args.seconds, args.connections, args.rounds)
             report["throughput"] = [asdict(r) for r in runs]
             report["ratios"] = ratios
             print(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import shutil
+import statistics
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass
@@ -43,4 +44,15 @@ def run(label: str, url: str, *, threads: int = 2, connections: int = 32, second
         requests_per_second=float(rps.group(1)) if rps else 0.0,
         latency=f"{latency.group(1) if latency else '?'} avg, {p99.group(1) if p99 else '?'} p99",
         errors="; ".join(problems),
+    )
+
+
+def median(runs: list[Run]) -> Run:
+    """The run with the median requests per second (its latency and errors with it)."""
+    ordered = sorted(runs, key=lambda run: run.requests_per_second)
+    middle = ordered[len(ordered) // 2]
+    label = f"{middle.label} (median of {len(runs)})" if len(runs) > 1 else middle.label
+    errors = "; ".join(sorted({run.errors for run in runs if run.errors}))
+    return replace(
+        middle, label=label, requests_per_second=statistics.median(r.requests_per_second for r in runs), errors=errors
     )
