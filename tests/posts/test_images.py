@@ -159,3 +159,24 @@ def test_a_post_with_a_thumbnail_saves_again_without_a_new_upload(client, writer
     assert response.status_code == 302, response.content.decode()[:500]
     post.refresh_from_db()
     assert post.title == "Renamed" and post.thumbnail
+
+
+def test_body_images_get_renditions_size_and_lazy_loading(client, writer, settings):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    name = default_storage.save("posts/inline/2026/diagram.png", ContentFile(png_bytes(size=(900, 600))))
+    post = make_post(
+        author=writer,
+        body=(
+            f'<p>See:</p><img src="/media/{name}" alt="A &quot;diagram&quot;">'
+            '<img src="https://elsewhere.example/x.png" alt="x">'
+        ),
+    )
+    settings.BLOG = settings.BLOG | {"RESPONSIVE_IMAGES": True}
+    page = client.get(post.get_absolute_url()).content.decode()
+    body = page.split('<div class="prose">')[1].split("</div>")[0]
+    assert '<source type="image/avif" srcset="' in body and '<source type="image/webp" srcset="' in body
+    assert " 480w" in body and " 800w" in body and " 1200w" not in body  # never wider than the original
+    assert f'<img src="/media/{name}" alt="A &quot;diagram&quot;" width="900" height="600" loading="lazy"' in body
+    assert '<img src="https://elsewhere.example/x.png" alt="x">' in body  # not ours: left alone
