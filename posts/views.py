@@ -62,7 +62,9 @@ def comment_section(request, post: Post, form: CommentForm | None = None) -> dic
     Long discussions are paginated in thread order, so a page stays light
     however many comments a post collects.
     """
-    total = comments_for(post).count()
+    total = getattr(post, "comment_count", None)  # annotated by the post page's query
+    if total is None:
+        total = comments_for(post).count()
     page = _comment_page(request, total)
     size = comments_per_page()
     comments = list(comments_for(post)[(page - 1) * size : page * size])
@@ -95,7 +97,7 @@ class PostDetailView(DetailView):
     template_name = "posts/post_detail.html"
     context_object_name = "post"
 
-    queryset = Post.objects.select_related("author").prefetch_related("tags", "change_notes")
+    queryset = Post.objects.select_related("author").prefetch_related("tags", "change_notes").with_comment_count()
 
     def get(self, request, *args, **kwargs):
         try:
