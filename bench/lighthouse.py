@@ -85,9 +85,9 @@ def run(name: str, url: str) -> dict[str, int]:
     return scores
 
 
-def measure(base: str) -> list[tuple[str, str, dict]]:
+def measure(base: str, pages: list[tuple[str, str]]) -> list[tuple[str, str, dict]]:
     results = []
-    for name, path in PAGES:
+    for name, path in pages:
         print(f"Lighthouse: {name} ({base}{path}) …", flush=True)
         results.append((name, path, run(name, f"{base}{path}")))
     return results
@@ -96,14 +96,16 @@ def measure(base: str) -> list[tuple[str, str, dict]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.lighthouse", description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="measure this running site (e.g. http://127.0.0.1:8080) instead of starting one")
+    parser.add_argument("--path", action="append", default=[], help="measure this page too (repeatable)")
     args = parser.parse_args(argv)
+    pages = PAGES + [(path.strip("/").replace("/", "-") or "root", path) for path in args.path]
     if not Path(CHROME).exists():
         print(f"make lighthouse needs Chromium at {CHROME} (Debian: apt-get install chromium).", file=sys.stderr)
         return 1
     install()
 
     if args.url:
-        results = measure(args.url.rstrip("/"))
+        results = measure(args.url.rstrip("/"), pages)
     else:
         if stack.nginx_binary() is None:
             print("make lighthouse needs nginx (apt-get install nginx-light) or --url.", file=sys.stderr)
@@ -112,12 +114,14 @@ def main(argv: list[str] | None = None) -> int:
         var = stack.REPO / "var"
         database_url, _ = stack.default_database_url("skolr_blog", stack.REPO / "db.sqlite3")
         cache_url, _ = stack.default_cache_url(0, var / "cache")
+        static_root = Path(os.environ.get("DJANGO_STATIC_ROOT", var / "static")).resolve()
+        media_root = Path(os.environ.get("DJANGO_MEDIA_ROOT", var / "media")).resolve()
         env = stack.production_env(
             var_dir=var,
             database_url=database_url,
             cache_url=cache_url,
-            static_root=var / "static",
-            media_root=var / "media",
+            static_root=static_root,
+            media_root=media_root,
             DJANGO_LOG_LEVEL="WARNING",
         )
         stack.prepare(env, quiet=True)
@@ -125,14 +129,14 @@ def main(argv: list[str] | None = None) -> int:
         with stack.Stack(
             env=env,
             nginx_dir=VAR / "nginx",
-            static_root=var / "static",
-            media_root=var / "media",
+            static_root=static_root,
+            media_root=media_root,
             app_ports=[stack.free_port()],
             nginx_port=port,
             worker=False,
             log_dir=VAR / "logs",
         ):
-            results = measure(f"http://127.0.0.1:{port}")
+            results = measure(f"http://127.0.0.1:{port}", pages)
 
     print()
     print("| page | " + " | ".join(CATEGORIES) + " | below 100 because of |")
