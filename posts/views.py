@@ -97,7 +97,9 @@ class PostDetailView(DetailView):
     template_name = "posts/post_detail.html"
     context_object_name = "post"
 
-    queryset = Post.objects.select_related("author").prefetch_related("tags", "change_notes").with_comment_count()
+    def get_queryset(self):
+        # Built per request: the comment count's subquery looks up a content type.
+        return Post.objects.select_related("author").prefetch_related("tags", "change_notes").with_comment_count()
 
     def get(self, request, *args, **kwargs):
         try:
