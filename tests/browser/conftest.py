@@ -4,7 +4,7 @@ Every test in this folder is marked ``browser`` and gets a transactional
 database (the live server answers from another thread, so a test's data must
 be committed for it to see it). Without /usr/bin/chromium these tests are
 skipped locally, but fail on CI (``CI`` set), where a silent skip would hide
-a broken set-up. See /work/shared/NOTES.md, "Browser tests".
+a broken set-up. See the shared NOTES.md, "Browser tests".
 """
 
 import os
