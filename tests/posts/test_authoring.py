@@ -297,3 +297,27 @@ def test_tag_admin_refuses_a_tag_differing_only_in_case(client):
     response = client.post("/admin/taggit/tag/add/", {"name": "django", "slug": "django-2"})
     assert "exists already (tags ignore case)" in response.content.decode()
     assert Tag.objects.count() == 1
+
+
+def test_the_seed_article_can_be_saved_in_the_admin_as_published(client, seed):
+    """The shipped article meets the publishing rules it would be held to."""
+    from posts.admin_forms import EXCERPT_LIMIT, TITLE_LIMIT
+
+    assert len(seed.title) <= TITLE_LIMIT and len(seed.excerpt) <= EXCERPT_LIMIT
+    client.force_login(make_user("editor", groups=[EDITORS]))
+    page = client.get(f"/admin/posts/post/{seed.pk}/change/")
+    assert page.status_code == 200
+    data = admin_post_form(
+        title=seed.title,
+        slug=seed.slug,
+        author=seed.author.pk,
+        excerpt=seed.excerpt,
+        body=seed.body,
+        thumbnail_alt=seed.thumbnail_alt,
+        status="published",
+        published_at_0="2026-03-19",
+        published_at_1="09:00:00",
+        tags=[tag.pk for tag in seed.tags.all()],
+    )
+    response = client.post(f"/admin/posts/post/{seed.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
