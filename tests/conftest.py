@@ -30,3 +30,15 @@ def seed(db):
     from posts.models import Post
 
     return Post.objects.get(slug=SEED_SLUG)
+
+
+@pytest.fixture
+def writer(client):
+    """A signed-in member of Authors with an author profile of their own."""
+    from authors.roles import AUTHORS
+    from tests.factories import make_author, make_user
+
+    user = make_user("writer", groups=[AUTHORS])
+    author = make_author(user=user, slug="writer")
+    client.force_login(user)
+    return author

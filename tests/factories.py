@@ -100,3 +100,11 @@ def admin_post_form(**fields) -> dict:
     for prefix in INLINE_PREFIXES:
         data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
     return data | fields
+
+
+def files_under(root) -> list:
+    """Every file below ``root`` (none if it does not exist): what an upload left on disk."""
+    from pathlib import Path
+
+    root = Path(root)
+    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []

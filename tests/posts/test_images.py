@@ -8,9 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from authors.roles import AUTHORS
 from posts.models import Post
-from tests.factories import admin_post_form, make_author, make_post, make_user, png_bytes
+from tests.factories import admin_post_form, files_under, make_post, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -28,19 +27,6 @@ def jpeg_with_gps_and_rotation() -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", exif=exif)
     return buffer.getvalue()
-
-
-def files_under(root) -> list[Path]:
-    root = Path(root)
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
-
-
-@pytest.fixture
-def writer(client):
-    user = make_user("writer", groups=[AUTHORS])
-    author = make_author(user=user, slug="writer")
-    client.force_login(user)
-    return author
 
 
 def tiff_bytes() -> bytes:

@@ -26,9 +26,8 @@ from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from authors.roles import AUTHORS
 from posts.models import Post, PostImage
-from tests.factories import admin_post_form, make_author, make_user, png_bytes
+from tests.factories import admin_post_form, files_under, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -144,19 +143,6 @@ ACCEPTED_CLEAN = [
     (CLEAN, "exif.webp", encoded("WEBP", exif=b"Exif\0\0" + SCRIPT), "image/webp"),
     (CLEAN, "exif.png", encoded("PNG", exif=b"Exif\0\0" + SCRIPT), "image/png"),
 ]
-
-
-def files_under(root) -> list[Path]:
-    root = Path(root)
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
-
-
-@pytest.fixture
-def writer(client):
-    user = make_user("writer", groups=[AUTHORS])
-    author = make_author(user=user, slug="writer")
-    client.force_login(user)
-    return author
 
 
 def upload(name: str, content: bytes, kind: str) -> SimpleUploadedFile:
