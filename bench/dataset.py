@@ -121,7 +121,11 @@ def grow_posts(total: int) -> dict[str, float]:
     )
     posts_done = time.perf_counter()
     TaggedPost.objects.bulk_create(
-        (TaggedPost(tag=tag, content_object_id=post.pk) for post in created for tag in rng.sample(tags, 3)),
+        (
+            TaggedPost(tag=tag, content_object_id=post.pk, published_at=post.published_at)
+            for post in created
+            for tag in rng.sample(tags, 3)
+        ),
         batch_size=BATCH * 3,
     )
     return {

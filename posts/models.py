@@ -89,18 +89,47 @@ class PostQuerySet(models.QuerySet):
         )
 
 
+class TaggedPostQuerySet(models.QuerySet):
+    def published(self):
+        """Taggings of posts readers may see: ``Post.objects.published()``'s
+        rule read off the copied publish date, which is empty unless the post
+        is published (see ``TaggedPost.published_at``)."""
+        return self.filter(published_at__lte=timezone.now())
+
+    def copy_publish_dates(self) -> int:
+        """Copy each post's publish date again, for rows written in bulk."""
+        published = Post.objects.filter(pk=OuterRef("content_object"), status=Post.Status.PUBLISHED)
+        return self.update(published_at=Subquery(published.values("published_at")[:1]))
+
+
 class TaggedPost(TaggedItemBase):
     """The typed through table between posts and tags.
 
     A real foreign key (not taggit's generic one) lets the database join tags
-    to posts with an index, which the tag pages and related posts rely on.
+    to posts with an index. The post's publish date is copied here so that "a
+    tag's newest published posts" is one range of one index, (tag,
+    published_at, post), however many posts the blog has: tag pages and
+    related posts read it without visiting the posts they skip.
     """
 
     content_object = models.ForeignKey("Post", on_delete=models.CASCADE, related_name="tagged_items")
+    # The post's published_at while its status is "published", else empty.
+    # Written by Post.save() and TaggedPost.save(); bulk writes call
+    # TaggedPost.objects.copy_publish_dates(). Not a trigger: SQLite drops a
+    # table's triggers whenever a migration rebuilds the table.
+    published_at = models.DateTimeField(null=True, editable=False)
+
+    objects = TaggedPostQuerySet.as_manager()
 
     class Meta:
-        # (tag, post) in that order: the index tag pages and related posts use.
         constraints = [models.UniqueConstraint(fields=["tag", "content_object"], name="tagged_post_unique")]
+        indexes = [models.Index(fields=["tag", "published_at", "content_object"], name="tagged_post_published_idx")]
+
+    def save(self, *args, **kwargs):
+        # taggit adds tags with get_or_create(content_object=post): the post
+        # is in memory, so this costs no query.
+        self.published_at = self.content_object.publish_date_for_tags
+        super().save(*args, **kwargs)
 
 
 class Post(models.Model):
@@ -206,6 +235,7 @@ class Post(models.Model):
             self.content_updated_at = timezone.now()
         with transaction.atomic():
             super().save(*args, **kwargs)
+            self.tagged_items.update(published_at=self.publish_date_for_tags)
             # Readers' links and search engines keep working after a rename.
             if was_live and before["slug"] != self.slug:
                 SlugRedirect.objects.update_or_create(old_slug=before["slug"], defaults={"post": self})
@@ -231,6 +261,11 @@ class Post(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def publish_date_for_tags(self):
+        """What TaggedPost.published_at holds for this post."""
+        return self.published_at if self.status == self.Status.PUBLISHED else None
 
     @property
     def comments_close_at(self):
