@@ -1,9 +1,13 @@
 """``{% picture %}``: an image as AVIF and WebP renditions with srcset.
 
 Renditions are made by sorl-thumbnail on first use and remembered in its
-key-value store (cache first, then database), so later pages only look
-them up. ``BLOG["RESPONSIVE_IMAGES"] = False`` (the test settings) serves the
-original file instead, to keep tests from encoding images.
+key-value store (cache first, then database). Each process also remembers
+the addresses it has looked up, and the size of each body image it has
+opened: an uploaded file is never overwritten (the storage gives a new
+upload a new name), so what a name stands for never changes, and a page
+render then asks neither the cache nor the disk. ``BLOG["RESPONSIVE_IMAGES"]
+= False`` (the test settings) serves the original file instead, to keep
+tests from encoding images.
 """
 
 import html
@@ -22,11 +26,54 @@ register = template.Library()
 FORMATS = [("image/avif", "AVIF", 55), ("image/webp", "WEBP", 75)]
 
 
+# Bounded, so a process serving many images keeps a steady footprint.
+_REMEMBERED = 20_000
+_rendition_urls: dict[tuple, str] = {}
+_image_sizes: dict[str, tuple[int, int]] = {}
+
+
+def _remember(memo: dict, key, value) -> None:
+    if len(memo) >= _REMEMBERED:
+        memo.clear()
+    memo[key] = value
+
+
+def rendition_url(image, geometry: str, **options) -> str:
+    """The address of ``image`` resized to ``geometry`` (sorl-thumbnail's
+    syntax and options), made if missing."""
+    key = (image.name, geometry, *sorted(options.items()))
+    url = _rendition_urls.get(key)
+    if url is None:
+        rendition = get_thumbnail(image, geometry, **options)
+        url = rendition.url
+        if rendition.exists():  # sorl returns an unmade file when the source is unreadable
+            _remember(_rendition_urls, key, url)
+    return url
+
+
 def _srcset(image, widths: list[int], fmt: str, quality: int) -> str:
     return ", ".join(
-        f"{get_thumbnail(image, str(width), format=fmt, quality=quality, upscale=False).url} {width}w"
-        for width in widths
+        f"{rendition_url(image, str(width), format=fmt, quality=quality, upscale=False)} {width}w" for width in widths
     )
+
+
+@register.simple_tag
+def square_photo(image, size: int) -> str:
+    """``{% square_photo author.photo 192 %}``: the address of a square WebP crop."""
+    return rendition_url(image, f"{size}x{size}", crop="center", format="WEBP", quality=80)
+
+
+def stored_image_size(name: str) -> tuple[int, int] | None:
+    """Width and height of a stored image, or None if it cannot be read."""
+    size = _image_sizes.get(name)
+    if size is None:
+        try:
+            with default_storage.open(name) as handle, Image.open(handle) as image:
+                size = image.size
+        except (OSError, ValueError):
+            return None
+        _remember(_image_sizes, name, size)
+    return size
 
 
 @register.simple_tag
@@ -87,11 +134,10 @@ def responsive_images(body: str) -> str:
         if not src.startswith(settings.MEDIA_URL) or ".." in src:
             return match.group(0)
         name = src.removeprefix(settings.MEDIA_URL)
-        try:
-            with default_storage.open(name) as handle, Image.open(handle) as image:
-                width, height = image.size
-        except (OSError, ValueError):
+        size = stored_image_size(name)
+        if size is None:
             return match.group(0)
+        width, height = size
         stored = _Stored(name)
         return picture(stored, attrs.get("alt", ""), width, height, sizes="(min-width: 44rem) 42rem, 100vw")
 

@@ -1,0 +1,84 @@
+"""``{% comment_thread nodes %}``: a page of comments as nested lists.
+
+Written in Python rather than as a recursive template include: through the
+include, each comment cost about 0.2 ms of variable lookups, filters and URL
+reversing, most of an article page's render time (docs/performance.md);
+here it costs a few microseconds. The markup is the template's as it was.
+"""
+
+from django import template
+from django.conf import settings
+from django.template.backends.utils import csrf_input
+from django.template.defaultfilters import date
+from django.urls import reverse
+from django.utils.html import escape, linebreaks
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+_PK = 2_147_483_647  # stands for a comment's pk in a reversed URL
+
+
+def _url_for_pk(name: str):
+    """Reverse a one-pk URL once; fill in each comment's pk by formatting."""
+    return reverse(name, args=[_PK]).replace(str(_PK), "{}").format
+
+
+@register.simple_tag(takes_context=True)
+def comment_thread(context, nodes) -> str:
+    """Render ``comment_tree`` nodes (posts.comments.CommentNode) with the
+    comment section's context: post, comment_form, comment_page_query,
+    max_thread_level, flagged and the signed-in user."""
+    user = context.get("user")
+    signed_in = bool(user and user.is_authenticated)
+    csrf = csrf_input(context["request"]) if signed_in else ""
+    can_reply = bool(context.get("comment_form"))
+    max_level = context.get("max_thread_level", settings.COMMENTS_XTD_MAX_THREAD_LEVEL)
+    flagged = str(context.get("flagged") or "")
+    link = escape(context["post"].get_absolute_url() + context.get("comment_page_query", ""))
+    reply_url, flag_url = _url_for_pk("comments-xtd-reply"), _url_for_pk("comments-flag")
+    parts: list[str] = []
+
+    def render(level_nodes) -> None:
+        parts.append('<ol class="comment-list">')
+        for node in level_nodes:
+            comment = node.comment
+            pk = comment.pk
+            name = escape(comment.name)
+            parts.append(f'<li class="comment" id="c{pk}">')
+            if node.continued:
+                parts.append('<p class="comment-continued muted">Continuing a thread from the previous page</p>')
+            author = f'<a href="{escape(comment.url)}" rel="nofollow ugc noopener">{name}</a>' if comment.url else name
+            parts.append(
+                f'<article aria-label="Comment by {name}"><header class="comment-header">'
+                f'<strong class="comment-author">{author}</strong> '
+                f'<a class="comment-date" href="{link}#c{pk}" title="Link to this comment">'
+                f'<time datetime="{date(comment.submit_date, "c")}">'
+                f"{date(comment.submit_date, 'j M Y, H:i')}</time></a>"
+                f'</header><div class="comment-body">{linebreaks(comment.comment, autoescape=True)}</div>'
+                '<div class="comment-actions">'
+            )
+            if can_reply and comment.level < max_level:
+                parts.append(
+                    f'<a class="comment-reply" href="{reply_url(pk)}" data-reply-to="{pk}">'
+                    f'Reply<span class="visually-hidden"> to {name}</span></a> '
+                )
+            if flagged == str(pk):
+                parts.append(
+                    '<span class="comment-flagged" role="status">'
+                    "Thank you: a moderator will look at this comment.</span>"
+                )
+            else:
+                parts.append(
+                    f'<form class="comment-flag" method="post" action="{flag_url(pk)}">{csrf}'
+                    '<button type="submit" class="link-button">Report'
+                    f'<span class="visually-hidden"> comment by {name}</span></button></form>'
+                )
+            parts.append("</div></article>")
+            if node.children:
+                render(node.children)
+            parts.append("</li>")
+        parts.append("</ol>")
+
+    render(nodes)
+    return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
