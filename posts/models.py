@@ -8,6 +8,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django_comments.models import Comment
 from django_prose_editor.fields import ProseEditorField, create_sanitizer
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
@@ -67,7 +68,7 @@ class PostQuerySet(models.QuerySet):
     def with_comment_count(self):
         """Annotate ``comment_count`` (public comments) in the same query."""
         counts = (
-            public_comments()
+            public_comments(Comment)
             .filter(
                 content_type=ContentType.objects.get_for_model(Post),
                 object_pk=Cast(OuterRef("pk"), models.CharField(max_length=64)),
@@ -83,7 +84,9 @@ class PostQuerySet(models.QuerySet):
         """Everything a post card shows, in a fixed number of queries."""
         return (
             self.select_related("author")
-            .prefetch_related("tags")
+            # A list, not a manager: ``post.tags.all()`` builds a taggit
+            # manager and a queryset per call, ~0.1 ms a card.
+            .prefetch_related(models.Prefetch("tags", to_attr="card_tags"))
             .with_comment_count()
             .defer("body", "author__bio", "author__expertise")
         )
