@@ -106,17 +106,32 @@ def table(headers: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
+def oldest_page(posts) -> str:
+    """The query of a list's deepest page, its oldest posts: ``?before=`` the
+    post just above them, where a reader ends up by following "Older posts"
+    (empty when the list has a single page)."""
+    from django.conf import settings
+
+    from posts.pagination import Cursor
+
+    per_page = settings.BLOG["POSTS_PER_PAGE"]
+    above = list(posts.order_by("published_at", "pk").values_list("published_at", "pk")[per_page : per_page + 1])
+    return f"?before={Cursor(*above[0])}" if above else ""
+
+
 def render_pages(sizes_done: int, counts: list[int], repeat: int) -> list:
     from bench import dataset, render
+    from posts.models import Post
 
     tag = dataset.article().tags.order_by("slug").first()
+    published = Post.objects.published()
     pages = [("article, 20 comments", f"/posts/{dataset.ARTICLE_SLUG}/")]
     pages += [(f"article, {n:,} comments", f"/posts/{dataset.variant_slug(n)}/") for n in counts]
     pages += [
         ("home, first page", "/"),
-        ("home, deepest page", "/?page=last"),
+        ("home, deepest page", f"/{oldest_page(published)}"),
         (f"tag '{tag.slug}', first page", f"/tags/{tag.slug}/"),
-        (f"tag '{tag.slug}', deepest page", f"/tags/{tag.slug}/?page=last"),
+        (f"tag '{tag.slug}', deepest page", f"/tags/{tag.slug}/{oldest_page(published.filter(tags=tag))}"),
         ("tag 'topic-01', first page", "/tags/topic-01/"),
         ("author 'skolr', first page", "/authors/skolr/"),
         ("search 'django'", "/search/?q=django"),

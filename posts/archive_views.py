@@ -11,6 +11,7 @@ from datetime import date
 from django.views.generic import TemplateView
 
 from .discovery import archive_months, archive_years, month_bounds, neighbouring_months, year_bounds
+from .models import Post
 from .views import PublishedPostListView
 
 
@@ -52,7 +53,9 @@ class YearArchiveView(PublishedPostListView):
 
     def get_context_data(self, **kwargs):
         year = self.kwargs["year"]
-        return super().get_context_data(year=year, months=archive_months(year), **kwargs)
+        months = archive_months(year)
+        count = sum(entry.count for entry in months)  # "N articles published in …", without a query of its own
+        return super().get_context_data(year=year, months=months, post_count=count, **kwargs)
 
 
 class MonthArchiveView(PublishedPostListView):
@@ -66,4 +69,6 @@ class MonthArchiveView(PublishedPostListView):
     def get_context_data(self, **kwargs):
         older, newer = neighbouring_months(*self.bounds)
         month = date(self.kwargs["year"], self.kwargs["month"], 1)
-        return super().get_context_data(month=month, older_month=older, newer_month=newer, **kwargs)
+        start, end = self.bounds
+        count = Post.objects.published().filter(published_at__gte=start, published_at__lt=end).count()
+        return super().get_context_data(month=month, older_month=older, newer_month=newer, post_count=count, **kwargs)

@@ -1,12 +1,12 @@
 """Pages for finding posts that are not a list of one thing: all tags and
 search results."""
 
-from django.views.generic import TemplateView
+from django.conf import settings
+from django.views.generic import ListView, TemplateView
 
 from .discovery import popular_tags, tags_in_use, with_weights
 from .models import Post
 from .search import MAX_QUERY_LENGTH, ranked_post_ids, search_results
-from .views import PublishedPostListView
 
 
 class TagIndexView(TemplateView):
@@ -18,15 +18,19 @@ class TagIndexView(TemplateView):
         return super().get_context_data(tags=with_weights(tags_in_use()), **kwargs)
 
 
-class SearchView(PublishedPostListView):
+class SearchView(ListView):
     """Search results, best match first. Never indexed by search engines:
     the page is ``noindex`` (header and meta) and is not in the sitemap.
 
     Only post ids are ranked and paginated; the page's cards and highlights
-    are then loaded for those ids alone (see ``posts.search``).
+    are then loaded for those ids alone (see ``posts.search``). Unlike the
+    lists, results keep numbered pages: their order is a per-query rank, and
+    searchers rarely read past the first pages.
     """
 
     template_name = "posts/search.html"
+    paginate_by = settings.BLOG["POSTS_PER_PAGE"]
+    context_object_name = "posts"
 
     def get_queryset(self):
         self.query = self.request.GET.get("q", "")[:MAX_QUERY_LENGTH].strip()

@@ -3,24 +3,53 @@ from django.core import signing
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.cache import add_never_cache_headers
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, View
+from django.views.generic.base import ContextMixin, TemplateResponseMixin
 from taggit.models import Tag
 
+from . import seo
 from .comments import comment_link, comment_tree, comments_for, comments_per_page
 from .forms import CommentForm
-from .models import Post, PreviewLink, SlugRedirect
+from .models import Post, PreviewLink, SlugRedirect, TaggedPost
+from .pagination import FirstPage, keyset_page
 
 POSTED_SALT = "posts.comment-posted"
 
 
-class PublishedPostListView(ListView):
-    """Base for every public list of posts: published only, paginated, carded."""
+class PublishedPostListView(TemplateResponseMixin, ContextMixin, View):
+    """Base for every public list of posts: published only, carded, newest
+    first, in pages of ``paginate_by`` linked "← Newer posts / Older posts →".
+
+    Pages are found by keyset (``posts.pagination``), not by number: no
+    count and no offset, so the oldest page is as quick as the first.
+    ``allow_empty = False`` makes a list without any post a 404.
+    """
 
     paginate_by = settings.BLOG["POSTS_PER_PAGE"]
-    context_object_name = "posts"
+    allow_empty = True
 
     def get_queryset(self):
         return Post.objects.published().for_cards()
+
+    def get(self, request, *args, **kwargs):
+        if "page" in request.GET:
+            # Numbered pages (``?page=N``) were linked, and declared canonical,
+            # until keyset pages replaced them. What page N showed moved with
+            # every new post; the list itself is the honest place to send them.
+            return HttpResponsePermanentRedirect(request.path)
+        try:
+            self.page = keyset_page(self.get_queryset(), request.GET, self.paginate_by)
+        except FirstPage:
+            # Temporary: once more posts are published above it, that
+            # ``?after=`` address becomes a page of its own.
+            return redirect(request.path)
+        if not self.page.posts and (not self.page.is_first or not self.allow_empty):
+            raise Http404("No posts on this page.")
+        return self.render_to_response(self.get_context_data())
+
+    def get_context_data(self, **kwargs):
+        canonical = seo.absolute(self.request, self.request.path + self.page.query)
+        return super().get_context_data(posts=self.page.posts, page=self.page, canonical=canonical, **kwargs)
 
 
 class PostListView(PublishedPostListView):
@@ -38,7 +67,10 @@ class TagPostListView(PublishedPostListView):
         return super().get_queryset().filter(tags=self.tag)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(tag=self.tag, **kwargs)
+        # "N articles tagged …" on every page: one range of the taggings'
+        # (tag, published_at, post) index, without reading the posts.
+        count = TaggedPost.objects.published().filter(tag=self.tag).count()
+        return super().get_context_data(tag=self.tag, post_count=count, **kwargs)
 
 
 def posted_comment_token(comment) -> str:

@@ -27,6 +27,7 @@ from taggit.models import Tag
 
 from authors.roles import AUTHORS, EDITORS
 from posts.comment_models import PendingComment
+from posts.discovery_views import SearchView
 from posts.models import Post
 from posts.views import PublishedPostListView
 from tests.factories import admin_post_form, make_author, make_user
@@ -136,6 +137,7 @@ class Watch:
 def test_no_payload_runs_in_the_browser(browser: Browser, live_site, monkeypatch, settings, capsys):
     settings.BLOG = settings.BLOG | {"FEED_ITEMS": 10_000, "COMMENTS_PER_PAGE": 10_000}
     monkeypatch.setattr(PublishedPostListView, "paginate_by", 10_000)
+    monkeypatch.setattr(SearchView, "paginate_by", 10_000)
     for model in (Post, Tag, XtdComment, PendingComment):
         monkeypatch.setattr(admin.site._registry[model], "list_per_page", 10_000)
     tally = Tally()

@@ -1,6 +1,7 @@
 """Date archives: years and months of published posts, paginated, with
 empty months saying so."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -104,12 +105,16 @@ def test_months_are_paginated(client, settings):
         make_post(author=author, title=f"Day {day:02d}", published_at=at(2024, 6, day))
 
     first = page(client, "/archive/2024/06/")
-    second = page(client, "/archive/2024/06/?page=2")
+    older = re.search(r'href="([^"]+)" rel="next">Older posts', first)[1]
+    second = page(client, f"/archive/2024/06/{older}")
 
     assert "Day 12" in first and "Day 03" in first and "Day 02" not in first
     assert "Day 02" in second and "Day 01" in second
-    assert "<title>Articles from June 2024 — page 2 — Skolr Blog</title>" in second
-    page(client, "/archive/2024/06/?page=3", status=404)
+    assert '<p class="lede">12 articles.</p>' in first and '<p class="lede">12 articles.</p>' in second
+    assert "<title>Articles from June 2024, up to 2 June 2024 — Skolr Blog</title>" in second
+    assert 'rel="next"' not in second
+    # Before the oldest post of the month: past the end.
+    page(client, "/archive/2024/06/?before=2024-06-01T00:00:00.000000Z~1", status=404)
 
 
 @pytest.mark.parametrize(

@@ -74,3 +74,18 @@ def test_post_page_with_300_comments_costs_the_same_as_with_none(client):
     assert busy == empty
     page = client.get(post.get_absolute_url()).content.decode()
     assert "300 comments" in page
+
+
+def test_comments_by_signed_in_members_cost_no_query_each(client):
+    """A comment by an account shows the account's name: read with the comment, not one query each."""
+    from tests.factories import make_user
+
+    post = make_post(tags=["One"])
+    make_comment(post)
+    anonymous_only = count_queries(client, post.get_absolute_url())
+    for n in range(5):
+        member = make_user(f"member{n}", first_name="Member", last_name=f"Number {n}")
+        make_comment(post, user=member, user_name="")
+
+    assert count_queries(client, post.get_absolute_url()) == anonymous_only
+    assert "Member Number 4" in client.get(post.get_absolute_url()).content.decode()

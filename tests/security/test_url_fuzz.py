@@ -61,9 +61,27 @@ HOSTILE = [
     'NEAR(a b) "unbalanced * ^ -title:x',
     "a AND OR NOT",
 ]
+# List cursors (``<UTC time>Z~<id>``, posts.pagination): well formed, then each part out of range.
+CURSORS = [
+    "2026-03-19T08:30:00.000000Z~1",
+    "2026-02-30T08:30:00.000000Z~1",
+    "2026-13-01T00:00:00Z~1",
+    "0000-01-01T00:00:00Z~1",
+    "9999-12-31T23:59:59.999999Z~9223372036854775807",
+    "0001-01-01T00:00:00.000000Z~9223372036854775808",
+    "2026-03-19T08:30:00.000000Z~0",
+    "2026-03-19T08:30:00.000000Z~" + "9" * 40,
+    "2026-03-19T08:30:00.0000000Z~1",
+    "2026-03-19T08:30:00+00:00~1",
+    "2026-03-19T08:30:00.000000Z~1\x00",
+    "２０２６-03-19T08:30:00Z~1",
+    "2026-03-19T08:30:00Z~١",
+    "2026-03-19T08:30:00Z",
+    "~",
+]
 # Raw path segments, sent as they are (the server decodes them).
 RAW_SEGMENTS = ["%00", "%2e%2e%2f", "..%2f..%2f", "%c0%ae%c0%ae%2f", "%ff%fe", "%", "%zz", "..;", "a%2fb"]
-QUERY_PARAMETERS = ["page", "q", "comment", "flagged", "cpage"]
+QUERY_PARAMETERS = ["page", "before", "after", "q", "comment", "flagged", "cpage"]
 ALLOWED = {200, 301, 302, 400, 404}
 # Endpoints that only take POST answer other methods 405; they are fuzzed with POST.
 POST_ONLY = {"comments-post-comment", "comments-flag"}
@@ -161,9 +179,13 @@ def test_every_public_pattern_and_query_parameter(site, capsys):
             second = QUERY_PARAMETERS[(index + 1) % len(QUERY_PARAMETERS)]
             fuzzer.hit(pattern.name, f"{base}?{urlencode({first: value, second: HOSTILE[-index - 1]})}")
         fuzzer.hit(pattern.name, f"{base}?page=1&page=2&q=a&q=b&cpage=&comment=&flagged=")
+        fuzzer.hit(pattern.name, f"{base}?before=2026-01-01T00:00:00Z~1&after=2026-01-01T00:00:00Z~1")
+        fuzzer.hit(pattern.name, f"{base}?before=2026-01-01T00:00:00Z~1&before=2026-01-02T00:00:00Z~1")
     # Each parameter with each value on the views that read it.
     readers = {
         "page": ["/", "/tags/django/", f"/authors/{site['author']}/", f"/archive/{site['year']}/", "/search/?q=body"],
+        "before": ["/", "/tags/django/", f"/authors/{site['author']}/", f"/archive/{site['year']}/{site['month']}/"],
+        "after": ["/", "/tags/django/", f"/authors/{site['author']}/", f"/archive/{site['year']}/"],
         "q": ["/search/"],
         "comment": [f"/posts/{site['slug']}/"],
         "flagged": [f"/posts/{site['slug']}/"],
@@ -171,7 +193,7 @@ def test_every_public_pattern_and_query_parameter(site, capsys):
     }
     for parameter, urls in readers.items():
         for url in urls:
-            for value in HOSTILE:
+            for value in HOSTILE + (CURSORS if parameter in ("before", "after") else []):
                 joiner = "&" if "?" in url else "?"
                 fuzzer.hit(None, f"{url}{joiner}{urlencode({parameter: value})}")
 

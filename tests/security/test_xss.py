@@ -18,6 +18,7 @@ from taggit.models import Tag
 
 from authors.roles import AUTHORS, EDITORS, MODERATORS
 from posts.comment_models import PendingComment
+from posts.discovery_views import SearchView
 from posts.models import Post
 from posts.views import PublishedPostListView
 from tests.factories import admin_post_form, make_author, make_post, make_user
@@ -117,6 +118,7 @@ def everything_on_one_page(monkeypatch):
     """Lists and admin change lists show every row at once, so one request
     checks every payload."""
     monkeypatch.setattr(PublishedPostListView, "paginate_by", 10_000)
+    monkeypatch.setattr(SearchView, "paginate_by", 10_000)
     for model in (Post, Tag, XtdComment, PendingComment):
         monkeypatch.setattr(admin.site._registry[model], "list_per_page", 10_000)
 

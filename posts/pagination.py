@@ -1,0 +1,163 @@
+"""Keyset ("← Newer posts / Older posts →") pagination for the public lists.
+
+Every list of posts is ordered newest first by ``(published_at, pk)``. A page
+is the posts just older (or just newer) than one position in that order,
+read with ``WHERE (published_at, pk) < (t, n) ORDER BY … LIMIT per_page + 1``:
+no ``COUNT(*)`` and no ``OFFSET``, so the last page of 100,000 posts costs
+what the first does. The extra row only says whether more posts follow.
+
+The position travels in the query string as a cursor, the publish time in
+UTC (ISO 8601 with microseconds, ``Z``) and the post's id, joined by ``~``::
+
+    /?before=2026-03-19T08:30:00.000000Z~42   the posts older than that position
+    /?after=2026-03-19T08:30:00.000000Z~42    the posts newer than it
+
+A cursor is a position, not a post: it keeps working after that post is
+deleted, unpublished or retimed, and a post published meanwhile does not
+shift the pages the way ``?page=N`` did. The id breaks ties between posts
+published in the same microsecond, so none is skipped or shown twice.
+
+Each page has one address: the first page is the list's plain URL and every
+other page is ``?before=`` the position just above its newest post. A
+``?after=`` page says so in its canonical link, and one that reaches the
+newest post is the first page (the view redirects there).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db.models import Q, QuerySet
+from django.http import Http404, QueryDict
+
+# Only the characters str(Cursor) writes; the fraction may be shortened by hand.
+CURSOR_RE = re.compile(
+    r"(?P<moment>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?)Z"
+    r"~(?P<pk>[1-9][0-9]{0,18})"
+)
+MAX_PK = 2**63 - 1  # BigAutoField; anything larger is refused by PostgreSQL
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in the (published_at, pk) order of posts."""
+
+    published_at: datetime
+    pk: int
+
+    @classmethod
+    def of(cls, post) -> Cursor:
+        return cls(post.published_at, post.pk)
+
+    @classmethod
+    def parse(cls, value: str) -> Cursor:
+        """The cursor ``str()`` wrote; ``ValueError`` for anything else."""
+        match = CURSOR_RE.fullmatch(value)
+        if match is None or int(match["pk"]) > MAX_PK:
+            raise ValueError(f"Not a cursor: {value[:100]!r}")
+        moment = datetime.fromisoformat(match["moment"]).replace(tzinfo=UTC)  # ValueError for 2026-02-30
+        return cls(moment, int(match["pk"]))
+
+    def __str__(self) -> str:
+        moment = self.published_at.astimezone(UTC).replace(tzinfo=None)
+        return f"{moment.isoformat(timespec='microseconds')}Z~{self.pk}"
+
+    def older(self) -> Q:
+        """Posts after this position in the list, i.e. older.
+
+        The redundant ``published_at <= t`` lets the database start its
+        index scan at ``t``, where the OR alone would make it filter rows.
+        """
+        t = self.published_at
+        return Q(published_at__lte=t) & (Q(published_at__lt=t) | Q(pk__lt=self.pk))
+
+    def newer(self) -> Q:
+        t = self.published_at
+        return Q(published_at__gte=t) & (Q(published_at__gt=t) | Q(pk__gt=self.pk))
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list, newest post first.
+
+    ``position`` is where the page starts (``None`` on the first page);
+    ``newer`` and ``older`` are the cursors of the neighbouring pages' links,
+    ``None`` when there is nothing that way.
+    """
+
+    posts: list
+    position: Cursor | None
+    newer: Cursor | None
+    older: Cursor | None
+
+    @property
+    def is_first(self) -> bool:
+        return self.position is None
+
+    @property
+    def query(self) -> str:
+        """This page's query string, for its canonical address."""
+        return "" if self.position is None else f"?before={self.position}"
+
+    @property
+    def newer_query(self) -> str:
+        return f"?after={self.newer}" if self.newer else ""
+
+    @property
+    def older_query(self) -> str:
+        return f"?before={self.older}" if self.older else ""
+
+
+class FirstPage(Exception):
+    """The ``?after=`` page asked for holds the newest post: it is the first
+    page, whose address is the list's own (redirect there)."""
+
+
+def read_cursor(params: QueryDict) -> tuple[str, Cursor] | None:
+    """``("before" | "after", cursor)`` from the query string, ``None`` for
+    the first page; a 404 for a cursor that is malformed, repeated or given
+    both ways."""
+    given = [(name, values) for name in ("before", "after") if (values := params.getlist(name))]
+    if not given:
+        return None
+    if len(given) > 1 or len(given[0][1]) > 1:
+        raise Http404("A list page takes one cursor.")
+    name, (value,) = given[0]
+    try:
+        return name, Cursor.parse(value)
+    except ValueError:
+        raise Http404("Not a page of this list.") from None
+
+
+def keyset_page(queryset: QuerySet, params: QueryDict, per_page: int) -> Page:
+    """The page of ``queryset`` (newest first) that ``params`` asks for.
+
+    One query for the rows (plus the queryset's own prefetches), whatever
+    the page. A page beyond the oldest post is empty: the caller makes it a
+    404. A ``?after=`` page that reaches the newest post raises ``FirstPage``.
+    """
+    newest_first = queryset.order_by("-published_at", "-pk")
+    requested = read_cursor(params)
+    if requested is None:
+        rows = list(newest_first[: per_page + 1])
+        posts = rows[:per_page]
+        return Page(posts, None, None, Cursor.of(posts[-1]) if len(rows) > per_page else None)
+
+    direction, cursor = requested
+    if direction == "before":
+        rows = list(newest_first.filter(cursor.older())[: per_page + 1])
+        posts = rows[:per_page]
+        newer = Cursor.of(posts[0]) if posts else None
+        older = Cursor.of(posts[-1]) if len(rows) > per_page else None
+        return Page(posts, cursor, newer, older)
+
+    # After: the nearest newer posts, read oldest first, then turned round.
+    rows = list(queryset.order_by("published_at", "pk").filter(cursor.newer())[: per_page + 1])
+    if len(rows) <= per_page:
+        raise FirstPage
+    posts = rows[per_page - 1 :: -1]
+    # The cursor's own post, when it still exists, is older than these; a
+    # deleted one's position is assumed to have had posts below it.
+    return Page(posts, Cursor.of(rows[per_page]), Cursor.of(posts[0]), Cursor.of(posts[-1]))

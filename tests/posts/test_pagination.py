@@ -1,0 +1,330 @@
+"""Keyset pagination of the public lists: "← Newer posts / Older posts →"
+links carrying a cursor (``?before=`` / ``?after=``), no page numbers, no
+count and no offset (posts.pagination)."""
+
+import re
+from datetime import UTC, datetime, timedelta
+from html import unescape
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from posts.models import Post
+from posts.pagination import Cursor
+from posts.views import PublishedPostListView
+from tests.factories import make_author, make_post
+
+pytestmark = pytest.mark.django_db
+
+BASE = "http://testserver"
+# Mid-month, so that a week of posts either side stays in March 2025.
+NOON = datetime(2025, 3, 19, 12, tzinfo=UTC)
+CARD_TITLE = re.compile(r'<h2 class="card-title"><a href="[^"]*">([^<]*)</a></h2>')
+
+
+@pytest.fixture(autouse=True)
+def three_per_page(monkeypatch):
+    monkeypatch.setattr(PublishedPostListView, "paginate_by", 3)
+
+
+def get(client, url, status=200) -> str:
+    cache.clear()
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response.content.decode()
+
+
+def titles(html: str) -> list[str]:
+    return [unescape(title) for title in CARD_TITLE.findall(html)]
+
+
+def link(html: str, rel: str) -> str | None:
+    """The query of the "Older posts" (next) or "← Newer posts" (prev) link."""
+    found = re.search(rf'<a href="([^"]*)" rel="{rel}">', html)
+    return unescape(found[1]) if found else None
+
+
+def walk(client, path: str) -> list[list[str]]:
+    """Every page of a list, from its first page down the "Older posts" links."""
+    pages, url = [], path
+    while url:
+        html = get(client, url)
+        pages.append(titles(html))
+        older = link(html, "next")
+        url = path + older if older else None
+    return pages
+
+
+def canonical(html: str) -> str:
+    return unescape(re.search(r'<link rel="canonical" href="([^"]*)">', html)[1])
+
+
+def week(author=None, tags=(), **fields) -> list[Post]:
+    """Seven published posts, one a day, newest first: "Day 0" … "Day 6"."""
+    author = author or make_author(slug="weekly")
+    return [
+        make_post(title=f"Day {day}", author=author, tags=tags, published_at=NOON - timedelta(days=day), **fields)
+        for day in range(7)
+    ]
+
+
+def test_the_first_page_is_the_newest_posts_with_a_link_to_older_ones(client):
+    posts = week()
+    html = get(client, "/")
+
+    assert titles(html) == ["Day 0", "Day 1", "Day 2"]
+    assert link(html, "next") == f"?before=2025-03-17T12:00:00.000000Z~{posts[2].pk}"  # Day 2's position
+    assert link(html, "prev") is None
+    assert "Page " not in html and "page=" not in html
+    assert canonical(html) == f"{BASE}/"
+    assert '"@type":"WebSite"' in html and "cards-featured" in html
+
+
+def test_older_pages_follow_the_links_and_have_titles_and_addresses_of_their_own(client):
+    posts = week()
+    second_url = "/" + link(get(client, "/"), "next")
+    second = get(client, second_url)
+
+    assert titles(second) == ["Day 3", "Day 4", "Day 5"]
+    assert "<title>Skolr Blog — articles up to 16 March 2025</title>" in second
+    assert "(articles up to 16 March 2025)." in second  # the description
+    assert canonical(second) == f"{BASE}{second_url}"
+    assert f'<meta property="og:url" content="{BASE}{second_url}">' in unescape(second)
+    assert '"@type":"WebSite"' not in second and "cards-featured" not in second
+    assert 'name="robots"' not in second  # older pages are indexed, each under its own address
+    assert link(second, "prev") == f"?after={Cursor.of(posts[3])}"
+
+    last = get(client, "/" + link(second, "next"))
+    assert titles(last) == ["Day 6"]
+    assert link(last, "next") is None and link(last, "prev") == f"?after={Cursor.of(posts[6])}"
+
+
+def test_newer_links_walk_back_to_the_first_page(client):
+    posts = week()
+    last = get(client, f"/?before={Cursor.of(posts[5])}")
+
+    # Newer than Day 6: Day 5, 4 and 3, with newer posts still above them.
+    middle_url = "/" + link(last, "prev")
+    middle = get(client, middle_url)
+    assert titles(middle) == ["Day 3", "Day 4", "Day 5"]
+    # The same page as the one reached going down: one canonical address.
+    assert canonical(middle) == f"{BASE}/?before={Cursor.of(posts[2])}"
+    assert link(middle, "next") == f"?before={Cursor.of(posts[5])}"
+
+    # Newer than Day 3 is the newest posts: the first page, at its own address.
+    response = client.get("/" + link(middle, "prev"))
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_the_whole_list_is_shown_once_in_order(client):
+    posts = week()
+    assert walk(client, "/") == [["Day 0", "Day 1", "Day 2"], ["Day 3", "Day 4", "Day 5"], ["Day 6"]]
+    assert [post.title for post in posts] == [f"Day {day}" for day in range(7)]
+
+
+def test_posts_published_at_the_same_moment_are_neither_skipped_nor_repeated(client):
+    author = make_author(slug="burst")
+    same = [make_post(title=f"Burst {n}", author=author, published_at=NOON) for n in range(8)]
+    make_post(title="Earlier", author=author, published_at=NOON - timedelta(seconds=1))
+    make_post(title="Later", author=author, published_at=NOON + timedelta(microseconds=1))
+
+    pages = walk(client, "/")
+    shown = [title for page in pages for title in page]
+    # Ties go by id, newest (highest) first.
+    assert shown == ["Later", *[post.title for post in reversed(same)], "Earlier"]
+    assert [len(page) for page in pages] == [3, 3, 3, 1]
+
+    # And back up from the last page: the same pages, none lost at a tie.
+    html = get(client, "/" + link(get(client, f"/?before={Cursor.of(same[0])}"), "prev"))
+    assert titles(html) == ["Burst 2", "Burst 1", "Burst 0"]
+
+
+def test_drafts_and_scheduled_posts_never_appear_on_any_page(client):
+    author = make_author(slug="mixed")
+    for day in range(9):
+        status, when = Post.Status.PUBLISHED, NOON - timedelta(days=day)
+        if day % 3 == 1:
+            status = [Post.Status.DRAFT, Post.Status.REVIEW][day % 2]
+        make_post(title=f"{status} {day}", author=author, status=status, published_at=when, tags=["Mixed"])
+    make_post(title="Scheduled", author=author, published_at=datetime.now(UTC) + timedelta(days=1), tags=["Mixed"])
+
+    expected = [["published 0", "published 2", "published 3"], ["published 5", "published 6", "published 8"]]
+    for path in ["/", "/tags/mixed/", "/authors/mixed/", "/archive/2025/03/"]:
+        assert walk(client, path) == expected, path
+    # Up from the bottom, too.
+    assert titles(get(client, f"/?after={Cursor(NOON - timedelta(days=30), 1)}")) == expected[1]
+
+
+@pytest.mark.parametrize("kind", ["tag", "author", "year", "month"])
+def test_tag_author_and_archive_lists_paginate_the_same_way(client, kind):
+    author = make_author(slug="ada")
+    posts = week(author=author, tags=["Lanterns"])
+    make_post(title="Elsewhere", published_at=NOON - timedelta(hours=1))  # in no list but the home's and archives'
+    path = {"tag": "/tags/lanterns/", "author": "/authors/ada/", "year": "/archive/2025/", "month": "/archive/2025/03/"}
+    path = path[kind]
+    pages = walk(client, path)
+    if kind in ("year", "month"):
+        assert pages == [["Day 0", "Elsewhere", "Day 1"], ["Day 2", "Day 3", "Day 4"], ["Day 5", "Day 6"]]
+    else:
+        assert pages == [["Day 0", "Day 1", "Day 2"], ["Day 3", "Day 4", "Day 5"], ["Day 6"]]
+
+    second_url = path + link(get(client, path), "next")
+    second = get(client, second_url)
+    first_title = re.search(r"<title>(.*)</title>", get(client, path))[1]
+    assert re.search(r"<title>(.*)</title>", second)[1] != first_title
+    assert canonical(second) == f"{BASE}{second_url}"
+    # Counts are the whole list's, on every page.
+    counts = {
+        "tag": "7 articles tagged “Lanterns”",
+        "year": "8 articles published on the Skolr Blog in 2025 (up to 17 March 2025).",
+        "month": '<p class="lede">8 articles.</p>',
+        "author": "Articles by Author",
+    }
+    assert counts[kind] in unescape(second)
+    get(client, f"{path}?before={Cursor.of(posts[-1])}", status=404)  # past the end
+
+
+def test_a_cursor_keeps_working_after_its_post_is_deleted(client):
+    posts = week()
+    second_url = "/" + link(get(client, "/"), "next")  # before Day 2
+    posts[2].delete()
+    assert titles(get(client, second_url)) == ["Day 3", "Day 4", "Day 5"]
+    posts[3].delete()
+    assert titles(get(client, second_url)) == ["Day 4", "Day 5", "Day 6"]
+    assert titles(get(client, f"/?after={Cursor.of(posts[6])}")) == ["Day 1", "Day 4", "Day 5"]
+
+
+def test_a_page_past_the_oldest_post_is_404_and_an_empty_blog_is_not(client):
+    assert "No articles have been published yet." in get(client, "/")
+    get(client, "/?before=2025-03-19T12:00:00.000000Z~1", status=404)
+    posts = week()
+    get(client, f"/?before={Cursor.of(posts[-1])}", status=404)
+    get(client, "/?before=0001-01-01T00:00:00Z~1", status=404)
+    # Newer than anything: the newest posts are the first page.
+    assert client.get("/?after=9999-12-31T23:59:59.999999Z~1")["Location"] == "/"
+    # A cursor from the future is simply "everything older": the first page's posts.
+    assert titles(get(client, "/?before=9999-12-31T23:59:59.999999Z~1")) == ["Day 0", "Day 1", "Day 2"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "before=",
+        "before=abc",
+        "before=2025-03-19",
+        "before=2025-03-19T12:00:00Z",
+        "before=2025-03-19T12:00:00Z~",
+        "before=2025-03-19T12:00:00Z~0",
+        "before=2025-03-19T12:00:00Z~-1",
+        "before=2025-03-19T12:00:00Z~01",
+        "before=2025-03-19T12:00:00Z~1.5",
+        "before=2025-03-19T12:00:00Z~9223372036854775808",
+        "before=2025-03-19T12:00:00Z~" + "9" * 40,
+        "before=2025-02-29T12:00:00Z~1",
+        "before=2025-03-19T25:00:00Z~1",
+        "before=0000-01-01T00:00:00Z~1",
+        "before=2025-03-19T12:00:00.1234567Z~1",
+        "before=2025-03-19T12:00:00%2B00:00~1",
+        "before=2025-03-19 12:00:00Z~1",
+        "before=2025-03-19T12:00:00Z~1%00",
+        "before=%00",
+        "after=2025-03-19T12:00:00Z~%D9%A1",
+        "after=%EF%BC%92025-03-19T12:00:00Z~1",
+        "after=2025-03-19T12:00:00z~1",
+        "before=2025-03-19T12:00:00Z~1&after=2025-03-19T12:00:00Z~1",
+        "before=2025-03-19T12:00:00Z~1&before=2025-03-18T12:00:00Z~1",
+    ],
+)
+@pytest.mark.parametrize("path", ["/", "/tags/lanterns/", "/authors/weekly/", "/archive/2025/03/"])
+def test_a_malformed_cursor_is_a_friendly_404(client, path, query):
+    week(tags=["Lanterns"])
+    html = get(client, f"{path}?{query}", status=404)
+    assert "Page not found" in html
+
+
+@pytest.mark.parametrize(
+    ("url", "to"),
+    [
+        ("/?page=1", "/"),
+        ("/?page=2", "/"),
+        ("/?page=abc", "/"),
+        ("/?page=2&before=2025-03-17T12:00:00.000000Z~1", "/"),
+        ("/tags/lanterns/?page=3", "/tags/lanterns/"),
+        ("/authors/weekly/?page=2", "/authors/weekly/"),
+        ("/archive/2025/03/?page=2", "/archive/2025/03/"),
+    ],
+)
+def test_old_numbered_pages_move_permanently_to_the_first_page(client, url, to):
+    """``?page=N`` was linked (and canonical) before keyset pages; what page N
+    showed moved with every new post, so the list itself is where it leads."""
+    week(tags=["Lanterns"])
+    response = client.get(url)
+    assert response.status_code == 301 and response["Location"] == to
+
+
+def queries(client, url) -> int:
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+LISTS = ["/", "/tags/lanterns/", "/authors/weekly/", "/archive/2025/", "/archive/2025/03/"]
+
+
+def test_every_page_costs_the_same_queries_with_1_post_or_30(client):
+    author = make_author(slug="weekly")
+    make_post(author=author, tags=["Lanterns"], published_at=NOON)
+    ContentType.objects.get_for_model(Post)  # cached for the process after its first lookup
+    one = {path: queries(client, path) for path in LISTS}
+    posts = [
+        make_post(author=author, tags=["Lanterns", f"Tag {n}"], published_at=NOON - timedelta(hours=n + 1))
+        for n in range(29)
+    ]
+    first = {path: queries(client, path) for path in LISTS}
+    middle = {path: queries(client, f"{path}?before={Cursor.of(posts[10])}") for path in LISTS}
+    last = {path: queries(client, f"{path}?before={Cursor.of(posts[-2])}") for path in LISTS}
+    newer = {path: queries(client, f"{path}?after={Cursor.of(posts[-1])}") for path in LISTS}
+
+    assert one == first == middle == last == newer
+    # The page of posts (its last row only says whether more follow), their
+    # tags, and the page cache's look at the next scheduled post; a tag page
+    # adds the tag and its count, an author page the author, a year its
+    # months, a month its count and neighbours. No count on the home page.
+    assert first == {"/": 3, "/tags/lanterns/": 5, "/authors/weekly/": 4, "/archive/2025/": 4, "/archive/2025/03/": 6}
+
+
+def test_the_list_query_has_no_count_and_no_offset(client):
+    posts = week()
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        get(client, f"/?before={Cursor.of(posts[2])}")
+    sql = " ".join(query["sql"] for query in captured).upper()
+    assert "COUNT(*)" not in sql and "OFFSET" not in sql
+    assert "LIMIT 4" in sql  # three a page, and one to know whether older posts follow
+
+
+class TestCursor:
+    def test_it_reads_back_what_it_writes(self):
+        cursor = Cursor(datetime(2026, 3, 19, 8, 30, 0, 120, tzinfo=UTC), 42)
+        assert str(cursor) == "2026-03-19T08:30:00.000120Z~42"
+        assert Cursor.parse(str(cursor)) == cursor
+
+    def test_it_writes_utc_whatever_the_time_zone(self):
+        from zoneinfo import ZoneInfo
+
+        moment = datetime(2026, 7, 1, 9, 0, tzinfo=ZoneInfo("Europe/London"))
+        assert str(Cursor(moment, 7)) == "2026-07-01T08:00:00.000000Z~7"
+
+    def test_a_shortened_fraction_is_accepted(self):
+        assert Cursor.parse("2026-03-19T08:30:00Z~1") == Cursor(datetime(2026, 3, 19, 8, 30, tzinfo=UTC), 1)
+        assert Cursor.parse("2026-03-19T08:30:00.5Z~1").published_at.microsecond == 500_000
+
+    @pytest.mark.parametrize("value", ["", "~", "2026-03-19T08:30:00Z~١", "２026-03-19T08:30:00Z~1", "x" * 5000])
+    def test_anything_else_is_a_value_error(self, value):
+        with pytest.raises(ValueError):
+            Cursor.parse(value)
