@@ -224,11 +224,13 @@ def add_comment_variants(counts: list[int], article_comments: int = 20) -> dict[
 
 
 def refresh_indexes() -> dict[str, float]:
-    """Search index and planner statistics, as after any bulk import."""
+    """Search index, planner statistics and visibility map, as after any
+    bulk import once autovacuum has passed (VACUUM lets index-only scans,
+    such as a tag's post count, skip the table)."""
     started = time.perf_counter()
     call_command("rebuild_search_index", stdout=io.StringIO())
     indexed = time.perf_counter()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    return {"search_index_seconds": indexed - started, "analyze_seconds": time.perf_counter() - indexed}
+            cursor.execute("VACUUM ANALYZE")
+    return {"search_index_seconds": indexed - started, "vacuum_analyze_seconds": time.perf_counter() - indexed}

@@ -62,7 +62,7 @@ def _target_post(data) -> Post | None:
     if data.get("content_type") != "posts.post":
         return None
     try:
-        return Post.objects.published().select_related("author").get(pk=int(data.get("object_pk", "")))
+        return Post.objects.published().for_article().get(pk=int(data.get("object_pk", "")))
     except (Post.DoesNotExist, ValueError):
         return None
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -79,6 +79,20 @@ class PostQuerySet(models.QuerySet):
             .values("n")
         )
         return self.annotate(comment_count=Coalesce(Subquery(counts), 0))
+
+    def for_article(self):
+        """Everything the article page shows of the post itself. Whether it
+        has change notes comes with it: most have none, and those are then
+        not queried for."""
+        from .authoring_models import ChangeNote
+
+        notes = ChangeNote.objects.filter(post=OuterRef("pk"))
+        return (
+            self.select_related("author")
+            .prefetch_related("tags")
+            .with_comment_count()
+            .annotate(has_change_notes=Exists(notes))
+        )
 
     def for_cards(self):
         """Everything a post card shows, in a fixed number of queries."""

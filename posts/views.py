@@ -131,7 +131,7 @@ class PostDetailView(DetailView):
 
     def get_queryset(self):
         # Built per request: the comment count's subquery looks up a content type.
-        return Post.objects.select_related("author").prefetch_related("tags", "change_notes").with_comment_count()
+        return Post.objects.for_article()
 
     def get(self, request, *args, **kwargs):
         try:

@@ -11,6 +11,8 @@ never changes while a process runs.
 from functools import lru_cache
 
 from django import template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.defaultfilters import date
 from django.urls import get_script_prefix, reverse
 from django.utils.html import escape
@@ -26,6 +28,12 @@ CARD_IMAGE_SIZES = "(min-width: 72rem) 40rem, (min-width: 48rem) 60vw, 100vw"
 @lru_cache(maxsize=20_000)
 def _reverse(prefix: str, name: str, args: tuple) -> str:
     return escape(reverse(name, args=args))
+
+
+@receiver(setting_changed)
+def _forget(setting, **kwargs) -> None:
+    if setting == "ROOT_URLCONF":
+        _reverse.cache_clear()
 
 
 def _url(name: str, *args) -> str:
@@ -47,9 +55,9 @@ def tag_list(tags) -> SafeString:
 
 
 @register.simple_tag
-def post_meta(post, comment_count, show_updated=False, reading_minutes=None) -> SafeString:
+def post_meta(post, comment_count, show_updated=False, reading_minutes=None, url=None) -> SafeString:
     """``{% post_meta post comment_count %}``: author · date · (updated ·
-    reading time ·) comments."""
+    reading time ·) comments. ``url``: the post's, escaped, if known."""
     author = post.author
     parts = [
         '<p class="post-meta">',
@@ -75,7 +83,7 @@ def post_meta(post, comment_count, show_updated=False, reading_minutes=None) -> 
         parts.append(
             f' <span aria-hidden="true">·</span> <span class="post-reading-time">{int(reading_minutes)} min read</span>'
         )
-    comments = f"{escape(post.get_absolute_url())}#comments"
+    comments = f"{url or escape(post.get_absolute_url())}#comments"
     parts.append(
         f' <span aria-hidden="true">·</span> <a class="post-comments" href="{comments}">'
         f"{int(comment_count)} comment{_plural(comment_count)}</a></p>"
@@ -100,5 +108,5 @@ def post_card(post, first=False) -> SafeString:
     return mark_safe(  # noqa: S308 (every value is escaped; picture() builds with format_html)
         f'<article class="card">{image}<div class="card-body">'
         f'<h2 class="card-title"><a href="{url}">{escape(post.title)}</a></h2>'
-        f"{post_meta(post, post.comment_count)}{excerpt}{tag_list(post.card_tags)}</div></article>"
+        f"{post_meta(post, post.comment_count, url=url)}{excerpt}{tag_list(post.card_tags)}</div></article>"
     )

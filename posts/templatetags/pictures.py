@@ -16,6 +16,8 @@ import re
 from django import template
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from PIL import Image
@@ -30,6 +32,15 @@ FORMATS = [("image/avif", "AVIF", 55), ("image/webp", "WEBP", 75)]
 _REMEMBERED = 20_000
 _rendition_urls: dict[tuple, str] = {}
 _image_sizes: dict[str, tuple[int, int]] = {}
+_pictures: dict[tuple, str] = {}
+
+
+@receiver(setting_changed)
+def _forget(setting, **kwargs) -> None:
+    """Another storage or image setting (tests change them) makes another set of files."""
+    if setting in {"MEDIA_ROOT", "MEDIA_URL", "STORAGES", "BLOG"}:
+        for memo in (_rendition_urls, _image_sizes, _pictures):
+            memo.clear()
 
 
 def _remember(memo: dict, key, value) -> None:
@@ -38,10 +49,14 @@ def _remember(memo: dict, key, value) -> None:
     memo[key] = value
 
 
+def _key(name: str, geometry: str, options: dict) -> tuple:
+    return (name, geometry, *sorted(options.items()))
+
+
 def rendition_url(image, geometry: str, **options) -> str:
     """The address of ``image`` resized to ``geometry`` (sorl-thumbnail's
     syntax and options), made if missing."""
-    key = (image.name, geometry, *sorted(options.items()))
+    key = _key(image.name, geometry, options)
     url = _rendition_urls.get(key)
     if url is None:
         rendition = get_thumbnail(image, geometry, **options)
@@ -51,10 +66,11 @@ def rendition_url(image, geometry: str, **options) -> str:
     return url
 
 
-def _srcset(image, widths: list[int], fmt: str, quality: int) -> str:
-    return ", ".join(
-        f"{rendition_url(image, str(width), format=fmt, quality=quality, upscale=False)} {width}w" for width in widths
-    )
+def _srcset(image, widths: list[int], fmt: str, quality: int) -> tuple[str, bool]:
+    """A srcset, and whether every rendition in it exists."""
+    options = {"format": fmt, "quality": quality, "upscale": False}
+    srcset = ", ".join(f"{rendition_url(image, str(width), **options)} {width}w" for width in widths)
+    return srcset, all(_key(image.name, str(width), options) in _rendition_urls for width in widths)
 
 
 @register.simple_tag
@@ -78,10 +94,24 @@ def stored_image_size(name: str) -> tuple[int, int] | None:
 
 @register.simple_tag
 def picture(image, alt, width, height, sizes="100vw", widths="480,800,1200,1600", loading="lazy", css_class=""):
-    """Render <picture> for an ImageField value; width/height are the original's."""
+    """Render <picture> for an ImageField value; width/height are the original's.
+
+    The markup is remembered per process like the addresses it is made of
+    (see the module's docstring), once every rendition in it exists.
+    """
     if not image:
         return ""
-    width, height = int(width or 0), int(height or 0)
+    responsive = settings.BLOG.get("RESPONSIVE_IMAGES", True)
+    key = (image.name, alt, width, height, sizes, widths, loading, css_class, responsive)
+    markup = _pictures.get(key)
+    if markup is None:
+        markup, complete = _picture(image, alt, int(width or 0), int(height or 0), sizes, widths, loading, css_class)
+        if complete:
+            _remember(_pictures, key, markup)
+    return markup
+
+
+def _picture(image, alt, width, height, sizes, widths, loading, css_class) -> tuple[str, bool]:
     attrs = {
         "src": image.url,
         "alt": alt,
@@ -94,14 +124,13 @@ def picture(image, alt, width, height, sizes="100vw", widths="480,800,1200,1600"
     }
     img = format_html("<img {}>", format_html_join(" ", '{}="{}"', [(k, v) for k, v in attrs.items() if v is not None]))
     if not settings.BLOG.get("RESPONSIVE_IMAGES", True):
-        return img
+        return img, True
     candidates = sorted({w for w in (int(w) for w in widths.split(",")) if not width or w <= width} or {width})
+    srcsets = [(mime, *_srcset(image, candidates, fmt, quality)) for mime, fmt, quality in FORMATS]
     sources = format_html_join(
-        "",
-        '<source type="{}" srcset="{}" sizes="{}">',
-        [(mime, _srcset(image, candidates, fmt, quality), sizes) for mime, fmt, quality in FORMATS],
+        "", '<source type="{}" srcset="{}" sizes="{}">', [(mime, srcset, sizes) for mime, srcset, _ in srcsets]
     )
-    return format_html("<picture>{}{}</picture>", sources, img)
+    return format_html("<picture>{}{}</picture>", sources, img), all(complete for *_, complete in srcsets)
 
 
 _IMG = re.compile(r"<img\s([^>]*)>", re.IGNORECASE)

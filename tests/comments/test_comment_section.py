@@ -102,6 +102,21 @@ def test_rejected_comment_keeps_what_the_reader_typed(client, seed):
     assert not XtdComment.objects.exists()
 
 
+def test_a_rejected_comment_shows_the_whole_article_again(client, seed):
+    """The page a rejected comment returns to is the article as readers know it."""
+    from posts.models import ChangeNote
+
+    ChangeNote.objects.create(post=seed, note="Added the 2026 figures")
+    make_comment(seed, comment="An earlier comment")
+    response = client.post("/comments/post/", comment_data(seed, email="not-an-email"))
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Added the 2026 figures" in page
+    assert "An earlier comment" in page and "1 comment" in page
+    assert page.count('rel="tag"') == seed.tags.count()
+
+
 def test_threaded_replies_render_nested_three_levels(client):
     post = make_post()
     root = make_comment(post, comment="Root comment")
