@@ -6,12 +6,17 @@ changes (a post, a tag, an author, a public comment), and is served only
 while that is still the version. Changing it retires every cached page at
 once: a blog changes rarely and is read often, so "invalidate everything"
 is both the simplest and the safest rule. The version and the page's entry
-are read together, in one round trip to the cache. Entries also carry the time the
+are read in one or two round trips to the cache. Entries also carry the time the
 next scheduled post goes live, and are not used past it, so scheduled posts
 appear on time.
 
 The same version gives every cached page its ETag and Last-Modified, so a
 browser's conditional request is answered 304 from that one cache read.
+
+Each process also keeps the pages it served last (``LocalPages``): the
+version, a few bytes, is still read from the shared cache on every request,
+and a page kept under that same version is served without fetching its
+~40 KB again. A version change anywhere retires those copies too.
 
 Only requests without a session cookie are cached or served from the cache,
 and only responses that set no cookie and are not marked private: a page
@@ -19,7 +24,9 @@ never carries one reader's session or CSRF token to another.
 """
 
 import hashlib
+import threading
 import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -112,8 +119,46 @@ def _cacheable_response(response) -> bool:
     )
 
 
+class LocalPages:
+    """The pages this process served last, by cache key, at most ``size``.
+
+    Only ever used under the content version the shared cache gives for the
+    request, so a copy here is exactly the entry the shared cache holds.
+    """
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._entries: OrderedDict[str, tuple[float, dict]] = OrderedDict()
+        self._lock = threading.Lock()  # gunicorn's gthread workers share a process
+
+    def get(self, key: str, version: int, now: float) -> dict | None:
+        with self._lock:
+            until, entry = self._entries.get(key, (0.0, None))
+            if entry is None or entry["version"] != version or now >= min(until, entry["expires"]):
+                return None
+            self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: dict, now: float) -> None:
+        """Keep ``entry`` no longer than the shared cache does (a page's
+        comment form carries a timestamp that expires)."""
+        with self._lock:
+            self._entries[key] = (now + settings.PAGE_CACHE["SECONDS"], entry)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+local_pages = LocalPages()
+
+
 class AnonymousPageCacheMiddleware:
-    """Outermost middleware: a cache hit costs one cache round trip and no database query."""
+    """Outermost middleware: a cache hit costs one small cache read (two
+    when this process has not served the page yet) and no database query."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -123,11 +168,17 @@ class AnonymousPageCacheMiddleware:
             return self.get_response(request)
         digest = hashlib.blake2b(request.get_full_path().encode(), digest_size=12).hexdigest()
         key = f"pages:{digest}"
-        found = cache.get_many([VERSION_KEY, key])
-        version = found.get(VERSION_KEY) or content_version()
+        version = cache.get(VERSION_KEY) or content_version()
         etag = f'"{version:x}-{digest[:10]}"'
-        entry = found.get(key)
-        if entry is not None and entry.get("version") == version and timezone.now().timestamp() < entry["expires"]:
+        now = timezone.now().timestamp()
+        entry = local_pages.get(key, version, now)
+        if entry is None:
+            entry = cache.get(key)
+            if entry is not None and entry.get("version") == version and now < entry["expires"]:
+                local_pages.put(key, entry, now)
+            else:
+                entry = None
+        if entry is not None:
             if etag in parse_etags(request.headers.get("If-None-Match", "")):
                 not_modified = HttpResponseNotModified()
                 not_modified["ETag"] = etag
@@ -147,15 +198,13 @@ class AnonymousPageCacheMiddleware:
             headers = [(h, v) for h, v in response.items() if h.lower() not in ("x-page-cache",)]
             # nginx's micro-cache keeps the page this long (it strips this header).
             response["X-Accel-Expires"] = front_cache_expiry()
-            cache.set(
-                key,
-                {
-                    "version": version,
-                    "content": response.content,
-                    "headers": headers,
-                    "expires": _next_publish_time(version),
-                },
-                timeout=settings.PAGE_CACHE["SECONDS"],
-            )
+            entry = {
+                "version": version,
+                "content": response.content,
+                "headers": headers,
+                "expires": _next_publish_time(version),
+            }
+            cache.set(key, entry, timeout=settings.PAGE_CACHE["SECONDS"])
+            local_pages.put(key, entry, timezone.now().timestamp())
             response["X-Page-Cache"] = "miss"
         return response

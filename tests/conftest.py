@@ -18,9 +18,13 @@ def _empty_cache():
     """Rate-limit slots and cached pages do not leak from one test to the next."""
     from django.core.cache import cache
 
+    from skolr_blog.page_cache import local_pages
+
     cache.clear()
+    local_pages.clear()
     yield
     cache.clear()
+    local_pages.clear()
 
 
 @pytest.fixture

@@ -94,3 +94,27 @@ def test_personal_pages_are_not_cached(client, seed):
 def test_404s_and_admin_are_not_cached(client):
     assert "X-Page-Cache" not in client.get("/posts/nothing/")
     assert "X-Page-Cache" not in client.get("/admin/login/")
+
+
+def test_a_process_serves_its_own_copy_while_the_version_holds(client, settings):
+    """The page is fetched from the shared cache once per process and version;
+    the copy goes with the version, and after PAGE_CACHE["SECONDS"] like the shared entry."""
+    from django.core.cache import cache
+
+    from skolr_blog import page_cache
+
+    post = make_post(title="Kept in the process")
+    url = post.get_absolute_url()
+    client.get(url)
+    cache.delete_many([key for key in page_cache.local_pages._entries])  # the shared copy is gone
+    again = client.get(url)
+    assert again["X-Page-Cache"] == "hit" and "Kept in the process" in again.content.decode()
+
+    post.title = "Changed everywhere"
+    post.save()
+    changed = client.get(url)
+    assert changed["X-Page-Cache"] == "miss" and "Changed everywhere" in changed.content.decode()
+
+    settings.PAGE_CACHE = settings.PAGE_CACHE | {"SECONDS": 0}
+    client.get("/")  # stored with a lifetime of 0 seconds
+    assert client.get("/")["X-Page-Cache"] == "miss"
