@@ -47,8 +47,21 @@ def install() -> None:
     )
 
 
-def run(name: str, url: str) -> dict[str, int]:
+def run(name: str, url: str, attempts: int = 3) -> dict[str, int]:
+    """One page's scores. Lighthouse sometimes fails to record Chromium's
+    trace ("NO_NAVSTART ... Please run Lighthouse again"): it is run again,
+    up to ``attempts`` times, and each failure is shown."""
+    for attempt in range(1, attempts + 1):
+        scores = _run_once(name, url)
+        if scores or attempt == attempts:
+            return scores
+        print(f"(attempt {attempt} of {attempts} failed; running it again)", file=sys.stderr)
+    return {}
+
+
+def _run_once(name: str, url: str) -> dict[str, int]:
     report = VAR / f"{name}.json"
+    report.unlink(missing_ok=True)
     result = subprocess.run(
         [
             str(LIGHTHOUSE),
