@@ -33,7 +33,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
-from django.utils.http import http_date, parse_etags
+from django.utils.http import http_date, parse_etags, urlencode
 
 VERSION_KEY = "pages:content-version"
 NO_SCHEDULE = float("inf")
@@ -96,6 +96,24 @@ def front_cache_expiry() -> str:
     """
     seconds = settings.PAGE_CACHE["FRONT_SECONDS"]
     return f"@{int(time.time()) + seconds - 1}" if seconds > 0 else "0"
+
+
+# Query parameters that campaign links and ad networks add and no page reads:
+# a link shared with them is the same page, so it is the same cache entry.
+TRACKING_PARAMETERS = ("utm_", "fbclid", "gclid", "msclkid", "mc_cid", "mc_eid")
+
+
+def page_key_path(request) -> str:
+    """The path and query string that identify a page, without tracking parameters."""
+    if not request.GET:
+        return request.path
+    kept = [
+        (name, value)
+        for name, values in request.GET.lists()
+        if not name.startswith(TRACKING_PARAMETERS)
+        for value in values
+    ]
+    return f"{request.path}?{urlencode(kept)}" if kept else request.path
 
 
 def _cacheable_request(request) -> bool:
@@ -166,7 +184,7 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request):
         if not _cacheable_request(request):
             return self.get_response(request)
-        digest = hashlib.blake2b(request.get_full_path().encode(), digest_size=12).hexdigest()
+        digest = hashlib.blake2b(page_key_path(request).encode(), digest_size=12).hexdigest()
         key = f"pages:{digest}"
         version = cache.get(VERSION_KEY) or content_version()
         etag = f'"{version:x}-{digest[:10]}"'

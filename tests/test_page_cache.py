@@ -118,3 +118,17 @@ def test_a_process_serves_its_own_copy_while_the_version_holds(client, settings)
     settings.PAGE_CACHE = settings.PAGE_CACHE | {"SECONDS": 0}
     client.get("/")  # stored with a lifetime of 0 seconds
     assert client.get("/")["X-Page-Cache"] == "miss"
+
+
+def test_campaign_links_share_the_page_they_point_to(client):
+    """utm_* and ad-click parameters change nothing on the page, so not the cache entry either."""
+    post = make_post(title="Shared on social media")
+    url = post.get_absolute_url()
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    for query in ("?utm_source=newsletter&utm_medium=email", "?fbclid=abc123", "?gclid=x&utm_campaign=spring"):
+        response = client.get(url + query)
+        assert response["X-Page-Cache"] == "hit", query
+        assert "Shared on social media" in response.content.decode()
+    # Parameters a page does read still make pages of their own.
+    assert client.get(url + "?cpage=1&utm_source=x")["X-Page-Cache"] == "miss"
+    assert client.get(url + "?utm_source=y&cpage=1")["X-Page-Cache"] == "hit"
