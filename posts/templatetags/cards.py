@@ -13,10 +13,11 @@ from functools import lru_cache
 from django import template
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.template.defaultfilters import date
 from django.urls import get_script_prefix, reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from posts import dates
 
 from .pictures import picture
 
@@ -66,10 +67,11 @@ def post_meta(post, comment_count, show_updated=False, reading_minutes=None, url
     ]
     published = post.published_at
     if published:
-        month = _url("posts:archive_month", int(date(published, "Y")), int(date(published, "n")))
+        local = dates.local(published)
+        month = _url("posts:archive_month", local.year, local.month)
         parts.append(
-            f'<a class="post-date" href="{month}" title="More from {date(published, "F Y")}">'
-            f'<time datetime="{date(published, "c")}">{date(published, "j M Y")}</time></a>'
+            f'<a class="post-date" href="{month}" title="More from {dates.month(published)}">'
+            f'<time datetime="{dates.iso(published)}">{dates.day(published)}</time></a>'
         )
     else:
         parts.append("<span>Not yet published</span>")
@@ -77,7 +79,7 @@ def post_meta(post, comment_count, show_updated=False, reading_minutes=None, url
         updated = post.content_updated_at
         parts.append(
             ' <span aria-hidden="true">·</span> <span class="post-updated">Updated on '
-            f'<time datetime="{date(updated, "c")}">{date(updated, "j M Y")}</time></span>'
+            f'<time datetime="{dates.iso(updated)}">{dates.day(updated)}</time></span>'
         )
     if reading_minutes:
         parts.append(

@@ -10,10 +10,11 @@ here it costs a few microseconds. The markup is the template's as it was.
 from django import template
 from django.conf import settings
 from django.template.backends.utils import csrf_input
-from django.template.defaultfilters import date
 from django.urls import reverse
 from django.utils.html import escape, linebreaks
 from django.utils.safestring import mark_safe
+
+from posts import dates
 
 register = template.Library()
 
@@ -54,8 +55,8 @@ def comment_thread(context, nodes) -> str:
                 f'<article aria-label="Comment by {name}"><header class="comment-header">'
                 f'<strong class="comment-author">{author}</strong> '
                 f'<a class="comment-date" href="{link}#c{pk}" title="Link to this comment">'
-                f'<time datetime="{date(comment.submit_date, "c")}">'
-                f"{date(comment.submit_date, 'j M Y, H:i')}</time></a>"
+                f'<time datetime="{dates.iso(comment.submit_date)}">'
+                f"{dates.day_and_time(comment.submit_date)}</time></a>"
                 f'</header><div class="comment-body">{linebreaks(comment.comment, autoescape=True)}</div>'
                 '<div class="comment-actions">'
             )
