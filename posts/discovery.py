@@ -20,7 +20,7 @@ TEASER_FIELDS = ("title", "slug", "excerpt", "published_at", "thumbnail", "thumb
 
 # How far back related posts look: each of the post's tags contributes its
 # newest published posts, this many at most.
-RELATED_WINDOW = 20
+RELATED_WINDOW = 10
 
 
 def _newest_per_tag(post: Post, tag_ids: list[int]) -> RawSQL:
