@@ -26,6 +26,12 @@ urlpatterns = [
     path("authors/", include("authors.urls")),
     path("comments/", include(comment_patterns)),
     path("mail/", include("posts.mail_urls")),
+    # Before the admin's own: "View on site" only for objects the user may see.
+    path(
+        "admin/r/<int:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(site_views.view_on_site),
+        name="view-on-site",
+    ),
     path("admin/", admin.site.urls),
     path(".well-known/security.txt", site_views.security_txt, name="security-txt"),
     path("sitemap.xml", sitemaps.sitemap, name="sitemap"),

@@ -57,3 +57,29 @@ def test_staff_view_on_site_does_not_reveal_preview_tokens(client, draft_with_li
     response = client.get(f"/admin/r/{type_id(PreviewLink)}/{link.pk}/")
     assert response.status_code == 404
     assert link.token not in response.get("Location", "")
+
+
+def test_view_on_site_leads_staff_only_to_what_they_may_see_in_the_admin(client, draft_with_link):
+    """An author learns no other author's draft address by counting ids; their own and an editor's work."""
+    from authors.roles import EDITORS
+    from tests.factories import make_author
+
+    others_draft, _ = draft_with_link
+    writer = make_user("writer", groups=[AUTHORS])
+    own = make_post(author=make_author(user=writer, slug="writer"), status=Post.Status.DRAFT, published_at=None)
+    client.force_login(writer)
+
+    response = client.get(f"/admin/r/{type_id(Post)}/{others_draft.pk}/")
+    assert response.status_code == 404 and "secret-merger-plan" not in response.get("Location", "")
+    for path in [f"/admin/r/{type_id(Post)}/{'9' * 40}/", f"/admin/r/{type_id(Post)}/x/", "/admin/r/999999/1/"]:
+        assert client.get(path).status_code == 404, path
+    response = client.get(f"/admin/r/{type_id(Post)}/{own.pk}/")
+    assert response.status_code == 302 and response["Location"].endswith(own.get_absolute_url())
+
+    client.force_login(make_user("editor", groups=[EDITORS]))
+    response = client.get(f"/admin/r/{type_id(Post)}/{others_draft.pk}/")
+    assert response.status_code == 302 and response["Location"].endswith("/posts/secret-merger-plan/")
+
+    client.logout()
+    assert client.get(f"/admin/r/{type_id(Post)}/{own.pk}/").status_code == 302  # to the admin's login
+    assert "/admin/login/" in client.get(f"/admin/r/{type_id(Post)}/{own.pk}/")["Location"]
