@@ -42,6 +42,9 @@ class CommentReview(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # When the post's author and the thread's followers were told about the
+    # comment: once, however often a moderator hides and approves it again.
+    announced_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["status"], name="comment_review_status_idx")]

@@ -177,7 +177,10 @@ def post_comment(request):
         )
         comment.save()
         CommentReview.objects.create(
-            comment=comment, status=verdict.status, reasons=CommentReview.encode(verdict.reasons)
+            comment=comment,
+            status=verdict.status,
+            reasons=CommentReview.encode(verdict.reasons),
+            announced_at=comment.submit_date if verdict.is_public else None,
         )
         if verdict.is_public:
             notifications.comment_published(comment)

@@ -23,9 +23,10 @@ def decide(comment: XtdComment, status: str, user=None) -> bool:
     """
     review, _ = CommentReview.objects.select_for_update().get_or_create(comment=comment)
     was_public = comment.is_public
-    # A comment readers flagged back into the queue was public before: its
-    # author and followers have heard about it already.
-    announced = HoldReason.FLAGGED in review.reason_codes
+    # A comment that was public before (one readers flagged back into the
+    # queue, or one a moderator hid and now approves again) has been
+    # announced to the post's author and the followers already.
+    announced = review.announced_at is not None or HoldReason.FLAGGED in review.reason_codes
     review.status = status
     review.decided_by = user if user is not None and user.is_authenticated else None
     review.decided_at = timezone.now()
@@ -37,6 +38,8 @@ def decide(comment: XtdComment, status: str, user=None) -> bool:
         content_changed()
     if became_public and not announced:
         notifications.comment_published(comment)
+        review.announced_at = timezone.now()
+        review.save(update_fields=["announced_at"])
     return became_public
 
 

@@ -175,6 +175,23 @@ def test_author_gets_an_email_for_each_comment(mailoutbox, published):
     assert message.extra_headers["Auto-Submitted"] == "auto-generated"
 
 
+def test_a_comment_hidden_and_approved_again_is_announced_once(mailoutbox, django_capture_on_commit_callbacks):
+    from posts import moderation
+
+    author = author_with_account(EACH)
+    post = make_post(author=author)
+    comment = make_comment(post, is_public=False, comment="Held for a moderator")
+    CommentReview.objects.create(comment=comment, status=CommentReview.Status.PENDING)
+
+    for status in ["approved", "rejected", "approved", "spam", "approved"]:
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            moderation.decide(XtdComment.objects.get(pk=comment.pk), status)
+
+    assert [message.to for message in mailoutbox] == [["writer@example.com"]]
+    assert CommentReview.objects.get(pk=comment.pk).announced_at is not None
+    assert XtdComment.objects.get(pk=comment.pk).is_public
+
+
 @pytest.mark.parametrize("same", ["account", "email"])
 def test_author_is_not_told_about_their_own_comment(mailoutbox, published, same):
     author = author_with_account(EACH)
