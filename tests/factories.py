@@ -1,5 +1,5 @@
 """Small builders for test data. Each returns a saved object; keyword
-arguments override the defaults."""
+arguments override the defaults. Also ``count_queries``, what a page costs."""
 
 import io
 import itertools
@@ -8,7 +8,10 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_comments_xtd.models import XtdComment
 from PIL import Image
@@ -17,6 +20,15 @@ from authors.models import Author
 from posts.models import Post
 
 _sequence = itertools.count(1)
+
+
+def count_queries(client, url) -> int:
+    """Queries of a full render of ``url`` (the shared page cache is emptied first); it must be a 200."""
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
 
 
 def png_bytes(size=(40, 30), colour="#1f5f8b", fmt="PNG") -> bytes:

@@ -4,12 +4,9 @@ tags and comments there are."""
 from datetime import datetime
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.factories import make_author, make_comment, make_post
+from tests.factories import count_queries, make_author, make_comment, make_post
 
 pytestmark = pytest.mark.django_db
 
@@ -23,15 +20,6 @@ URLS = {
     "search": "/search/?q=common",
     "search, no match": "/search/?q=zzzz",
 }
-
-
-def count_queries(client, url) -> int:
-    """Queries of a full render (any shared page cache is emptied first)."""
-    cache.clear()
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(queries)
 
 
 def add_posts(author, n: int, start: int = 0):

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from posts.models import Post
 from posts.pagination import Cursor
 from posts.views import PublishedPostListView
-from tests.factories import make_author, make_post
+from tests.factories import count_queries, make_author, make_post
 
 pytestmark = pytest.mark.django_db
 
@@ -265,14 +265,6 @@ def test_old_numbered_pages_move_permanently_to_the_first_page(client, url, to):
     assert response.status_code == 301 and response["Location"] == to
 
 
-def queries(client, url) -> int:
-    cache.clear()
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(captured)
-
-
 LISTS = ["/", "/tags/lanterns/", "/authors/weekly/", "/archive/2025/", "/archive/2025/03/"]
 
 
@@ -280,15 +272,15 @@ def test_every_page_costs_the_same_queries_with_1_post_or_30(client):
     author = make_author(slug="weekly")
     make_post(author=author, tags=["Lanterns"], published_at=NOON)
     ContentType.objects.get_for_model(Post)  # cached for the process after its first lookup
-    one = {path: queries(client, path) for path in LISTS}
+    one = {path: count_queries(client, path) for path in LISTS}
     posts = [
         make_post(author=author, tags=["Lanterns", f"Tag {n}"], published_at=NOON - timedelta(hours=n + 1))
         for n in range(29)
     ]
-    first = {path: queries(client, path) for path in LISTS}
-    middle = {path: queries(client, f"{path}?before={Cursor.of(posts[10])}") for path in LISTS}
-    last = {path: queries(client, f"{path}?before={Cursor.of(posts[-2])}") for path in LISTS}
-    newer = {path: queries(client, f"{path}?after={Cursor.of(posts[-1])}") for path in LISTS}
+    first = {path: count_queries(client, path) for path in LISTS}
+    middle = {path: count_queries(client, f"{path}?before={Cursor.of(posts[10])}") for path in LISTS}
+    last = {path: count_queries(client, f"{path}?before={Cursor.of(posts[-2])}") for path in LISTS}
+    newer = {path: count_queries(client, f"{path}?after={Cursor.of(posts[-1])}") for path in LISTS}
 
     assert one == first == middle == last == newer
     # The page of posts (its last row only says whether more follow), their

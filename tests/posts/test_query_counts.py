@@ -1,22 +1,10 @@
 """Pages cost a fixed number of queries, whatever the amount of content."""
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from tests.factories import make_author, make_comment, make_post
+from tests.factories import count_queries, make_author, make_comment, make_post
 
 pytestmark = pytest.mark.django_db
-
-
-def count_queries(client, url) -> int:
-    """Queries of a full render (the shared page cache is emptied first)."""
-    cache.clear()
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
 
 
 def add_posts(n: int, author=None):
