@@ -57,6 +57,33 @@ def test_database_is_tuned_for_its_engine(db):
         assert connection.settings_dict["CONN_MAX_AGE"] > 0
 
 
+def test_postgresql_prepares_the_statements_a_connection_repeats(db):
+    """On PostgreSQL a page's queries become prepared statements after a few
+    runs, so the server stops planning them; DJANGO_DB_PREPARE=0 turns that
+    off (for a pooler that cannot keep them). SQLite has nothing to prepare."""
+    from django.db import connection
+
+    from posts.models import Post
+    from skolr_blog.settings.base import _database
+
+    if connection.vendor == "sqlite":
+        assert "server_side_binding" not in connection.settings_dict["OPTIONS"]
+        return
+    for _ in range(6):
+        list(Post.objects.published().filter(slug="no-such-post"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ['%"posts_post"%'])
+        assert cursor.fetchall(), "the repeated query was not prepared"
+
+    url = "postgres://postgres@127.0.0.1:5432/skolr"
+    assert _database(url)["OPTIONS"]["prepare_threshold"] == 5
+    os.environ["DJANGO_DB_PREPARE"] = "0"
+    try:
+        assert "server_side_binding" not in _database(url).get("OPTIONS", {})
+    finally:
+        del os.environ["DJANGO_DB_PREPARE"]
+
+
 def test_sqlite_file_database_uses_wal(tmp_path):
     """A file database (as make run uses) is switched to WAL on connect."""
     result = manage(
