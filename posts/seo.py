@@ -53,11 +53,11 @@ def share_image(post) -> ShareImage | None:
     if not post.thumbnail:
         return None
     if settings.BLOG.get("RESPONSIVE_IMAGES", True):
-        from sorl.thumbnail import get_thumbnail
+        from .templatetags.pictures import rendition  # remembered per process, like every rendition
 
         width, height = SHARE_SIZE
-        thumb = get_thumbnail(post.thumbnail, f"{width}x{height}", crop="center", format="JPEG", quality=85)
-        return ShareImage(thumb.url, thumb.width, thumb.height, post.thumbnail_alt, "image/jpeg")
+        url, width, height = rendition(post.thumbnail, f"{width}x{height}", crop="center", format="JPEG", quality=85)
+        return ShareImage(url, width, height, post.thumbnail_alt, "image/jpeg")
     mime_type = mimetypes.guess_type(post.thumbnail.name)[0] or "image/jpeg"
     return ShareImage(post.thumbnail.url, post.thumbnail_width, post.thumbnail_height, post.thumbnail_alt, mime_type)
 

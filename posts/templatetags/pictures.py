@@ -30,7 +30,7 @@ FORMATS = [("image/avif", "AVIF", 55), ("image/webp", "WEBP", 75)]
 
 # Bounded, so a process serving many images keeps a steady footprint.
 _REMEMBERED = 20_000
-_rendition_urls: dict[tuple, str] = {}
+_renditions: dict[tuple, tuple[str, int, int]] = {}
 _image_sizes: dict[str, tuple[int, int]] = {}
 _pictures: dict[tuple, str] = {}
 
@@ -39,7 +39,7 @@ _pictures: dict[tuple, str] = {}
 def _forget(setting, **kwargs) -> None:
     """Another storage or image setting (tests change them) makes another set of files."""
     if setting in {"MEDIA_ROOT", "MEDIA_URL", "STORAGES", "BLOG"}:
-        for memo in (_rendition_urls, _image_sizes, _pictures):
+        for memo in (_renditions, _image_sizes, _pictures):
             memo.clear()
 
 
@@ -53,24 +53,28 @@ def _key(name: str, geometry: str, options: dict) -> tuple:
     return (name, geometry, *sorted(options.items()))
 
 
-def rendition_url(image, geometry: str, **options) -> str:
-    """The address of ``image`` resized to ``geometry`` (sorl-thumbnail's
-    syntax and options), made if missing."""
+def rendition(image, geometry: str, **options) -> tuple[str, int, int]:
+    """The address, width and height of ``image`` resized to ``geometry``
+    (sorl-thumbnail's syntax and options), made if missing."""
     key = _key(image.name, geometry, options)
-    url = _rendition_urls.get(key)
-    if url is None:
-        rendition = get_thumbnail(image, geometry, **options)
-        url = rendition.url
-        if rendition.exists():  # sorl returns an unmade file when the source is unreadable
-            _remember(_rendition_urls, key, url)
-    return url
+    found = _renditions.get(key)
+    if found is None:
+        thumbnail = get_thumbnail(image, geometry, **options)
+        found = (thumbnail.url, thumbnail.width, thumbnail.height)
+        if thumbnail.exists():  # sorl returns an unmade file when the source is unreadable
+            _remember(_renditions, key, found)
+    return found
+
+
+def rendition_url(image, geometry: str, **options) -> str:
+    return rendition(image, geometry, **options)[0]
 
 
 def _srcset(image, widths: list[int], fmt: str, quality: int) -> tuple[str, bool]:
     """A srcset, and whether every rendition in it exists."""
     options = {"format": fmt, "quality": quality, "upscale": False}
     srcset = ", ".join(f"{rendition_url(image, str(width), **options)} {width}w" for width in widths)
-    return srcset, all(_key(image.name, str(width), options) in _rendition_urls for width in widths)
+    return srcset, all(_key(image.name, str(width), options) in _renditions for width in widths)
 
 
 @register.simple_tag
