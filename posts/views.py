@@ -99,7 +99,9 @@ def comment_section(request, post: Post, form: CommentForm | None = None) -> dic
         total = comments_for(post).count()
     page = _comment_page(request, total)
     size = comments_per_page()
-    comments = list(comments_for(post)[(page - 1) * size : page * size])
+    # The user, for a signed-in commenter's name; not the content type
+    # django-comments-xtd's manager also joins: the page knows its post.
+    comments = list(comments_for(post).select_related(None).select_related("user")[(page - 1) * size : page * size])
     pages = max(1, -(-total // size))
     context = {
         "comment_tree": comment_tree(comments, continues_page=page > 1),
