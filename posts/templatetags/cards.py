@@ -112,3 +112,37 @@ def post_card(post, first=False) -> SafeString:
         f'<h2 class="card-title"><a href="{url}">{escape(post.title)}</a></h2>'
         f"{post_meta(post, post.comment_count, url=url)}{excerpt}{tag_list(post.card_tags)}</div></article>"
     )
+
+
+RELATED_IMAGE_SIZES = "(min-width: 48rem) 14rem, 100vw"
+
+
+@register.simple_tag
+def related_cards(posts) -> SafeString:
+    """``{% related_cards related %}``: the "Read next" section under an
+    article (``posts.discovery.related_posts``); nothing when it is empty."""
+    if not posts:
+        return mark_safe("")
+    items = []
+    for post in posts:
+        url = escape(post.get_absolute_url())
+        image = ""
+        if post.thumbnail:
+            image = (
+                f'<a class="related-image" href="{url}" tabindex="-1" aria-hidden="true">'
+                f"{picture(post.thumbnail, '', post.thumbnail_width, post.thumbnail_height, sizes=RELATED_IMAGE_SIZES, widths='480,800')}"  # noqa: E501
+                "</a>"
+            )
+        published = post.published_at
+        shared = getattr(post, "shared_tags", 0)  # posts that only top the list up share none
+        shared_note = f" · {int(shared)} shared tag{_plural(shared)}" if shared else ""
+        items.append(
+            f'<li class="related-item">{image}'
+            f'<h3 class="related-title"><a href="{url}">{escape(post.title)}</a></h3>'
+            f'<p class="related-meta"><time datetime="{dates.iso(published)}">{dates.day(published)}</time>'
+            f"{shared_note}</p></li>"
+        )
+    return mark_safe(  # noqa: S308 (every value is escaped; picture() builds with format_html)
+        '<section class="related" aria-labelledby="related-title"><h2 id="related-title">Read next</h2>'
+        f'<ul class="related-list">{"".join(items)}</ul></section>'
+    )
