@@ -6,7 +6,7 @@ from django.views.generic import ListView, TemplateView
 
 from .discovery import popular_tags, tags_in_use, with_weights
 from .models import Post
-from .search import MAX_QUERY_LENGTH, ranked_post_ids, search_results
+from .search import MAX_QUERY_LENGTH, planned_for_each_query, ranked_post_ids, search_results
 
 
 class TagIndexView(TemplateView):
@@ -31,6 +31,11 @@ class SearchView(ListView):
     template_name = "posts/search.html"
     paginate_by = settings.BLOG["POSTS_PER_PAGE"]
     context_object_name = "posts"
+
+    def get(self, request, *args, **kwargs):
+        # The ranking and the page's cards are queried here, in get_context_data.
+        with planned_for_each_query():
+            return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         self.query = self.request.GET.get("q", "")[:MAX_QUERY_LENGTH].strip()

@@ -21,9 +21,10 @@ not indexed; the publish rule is applied when searching, through
 import html
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import BooleanField, Case, Exists, FloatField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
@@ -60,6 +61,26 @@ def clean_text(value: str) -> str:
 def search_terms(query: str) -> list[str]:
     """The words of a reader's query (at most ``MAX_TERMS``), nothing else."""
     return _WORD.findall((query or "")[:MAX_QUERY_LENGTH])[:MAX_TERMS]
+
+
+@contextmanager
+def planned_for_each_query(using: str = "default") -> Iterator[None]:
+    """Have PostgreSQL plan the search's statements for the words searched.
+
+    The site's connections prepare the statements they repeat
+    (``DJANGO_DB_PREPARE``), and PostgreSQL soon plans a prepared statement
+    once for any parameters. For a text search that generic plan cannot
+    see how common the words are: ``django`` over 100,000 posts took 400
+    ms instead of 290. Inside this block, plans are made per execution again.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not connection.settings_dict["OPTIONS"].get("prepare_threshold"):
+        yield
+        return
+    with transaction.atomic(using=using):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        yield
 
 
 def ranked_post_ids(query: str) -> QuerySet:

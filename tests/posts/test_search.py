@@ -182,3 +182,27 @@ def test_ranked_ids_count_and_slice_for_pagination():
     assert ranked.count() == 5
     ids = list(ranked[1:3])
     assert [post.title for post in Post.objects.filter(pk__in=ids).order_by("-published_at")] == ["Pager 1", "Pager 2"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_statements_are_planned_for_the_words_searched():
+    """Prepared statements get one generic plan; a text search needs a plan
+    for its own words. On PostgreSQL the search runs in a transaction that
+    asks for that, and the connection is back to normal after it; SQLite
+    prepares nothing and gets no transaction."""
+    from django.db import connection
+
+    from posts.search import planned_for_each_query
+
+    def plan_cache_mode():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW plan_cache_mode")
+            return cursor.fetchone()[0]
+
+    with planned_for_each_query():
+        in_transaction = connection.in_atomic_block
+        mode = plan_cache_mode() if connection.vendor == "postgresql" else None
+    if connection.vendor == "postgresql":
+        assert (in_transaction, mode, plan_cache_mode()) == (True, "force_custom_plan", "auto")
+    else:
+        assert not in_transaction
