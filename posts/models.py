@@ -83,12 +83,16 @@ class PostQuerySet(models.QuerySet):
     def for_article(self):
         """Everything the article page shows of the post itself. Whether it
         has change notes comes with it: most have none, and those are then
-        not queried for. (Its comment count comes with its page of comments:
-        ``posts.views.comment_section``.)"""
+        not queried for."""
         from .authoring_models import ChangeNote
 
         notes = ChangeNote.objects.filter(post=OuterRef("pk"))
-        return self.select_related("author").prefetch_related("tags").annotate(has_change_notes=Exists(notes))
+        return (
+            self.select_related("author")
+            .prefetch_related("tags")
+            .with_comment_count()
+            .annotate(has_change_notes=Exists(notes))
+        )
 
     def for_cards(self):
         """Everything a post card shows, in a fixed number of queries."""
