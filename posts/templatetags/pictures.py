@@ -53,16 +53,19 @@ def _key(name: str, geometry: str, options: dict) -> tuple:
     return (name, geometry, *sorted(options.items()))
 
 
-def rendition(image, geometry: str, **options) -> tuple[str, int, int]:
+def rendition(image, geometry: str, **options) -> tuple[str, int | None, int | None]:
     """The address, width and height of ``image`` resized to ``geometry``
-    (sorl-thumbnail's syntax and options), made if missing."""
+    (sorl-thumbnail's syntax and options), made if missing. When the source
+    cannot be read, sorl names a file it did not make: its size is unknown
+    and nothing is remembered, so a restored file is picked up."""
     key = _key(image.name, geometry, options)
     found = _renditions.get(key)
     if found is None:
         thumbnail = get_thumbnail(image, geometry, **options)
+        if not thumbnail.exists():
+            return thumbnail.url, None, None
         found = (thumbnail.url, thumbnail.width, thumbnail.height)
-        if thumbnail.exists():  # sorl returns an unmade file when the source is unreadable
-            _remember(_renditions, key, found)
+        _remember(_renditions, key, found)
     return found
 
 

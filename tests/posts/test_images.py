@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -166,3 +167,24 @@ def test_body_images_get_renditions_size_and_lazy_loading(client, writer, settin
     assert " 480w" in body and " 800w" in body and " 1200w" not in body  # never wider than the original
     assert f'<img src="/media/{name}" alt="A &quot;diagram&quot;" width="900" height="600" loading="lazy"' in body
     assert '<img src="https://elsewhere.example/x.png" alt="x">' in body  # not ours: left alone
+
+
+def test_a_picture_whose_file_is_gone_still_gives_the_article(client, seed, settings):
+    """A thumbnail lost from storage (a half-restored backup) costs the
+    renditions, not the page: the article, its link-preview image tags and
+    its JSON-LD still render, and the file comes back into use once restored."""
+    settings.BLOG = settings.BLOG | {"RESPONSIVE_IMAGES": True}
+    post = make_post(author=seed.author, thumbnail=seed.thumbnail.name, thumbnail_alt="Lost picture")
+    original = Path(settings.MEDIA_ROOT) / post.thumbnail.name
+    kept = original.read_bytes()
+    original.unlink()
+    try:
+        response = client.get(post.get_absolute_url())
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert '<meta property="og:image"' in page and '"@type":"BlogPosting"' in page
+    finally:
+        original.write_bytes(kept)
+    cache.clear()  # the page cache kept the page rendered without the file
+    restored = client.get(post.get_absolute_url()).content.decode()
+    assert re.search(r'<meta property="og:image:width" content="1200">', restored)
