@@ -12,6 +12,11 @@ UTC (ISO 8601 with microseconds, ``Z``) and the post's id, joined by ``~``::
     /?before=2026-03-19T08:30:00.000000Z~42   the posts older than that position
     /?after=2026-03-19T08:30:00.000000Z~42    the posts newer than it
 
+A list whose posts are picked by another table (a tag's posts, by its
+taggings) is paged on that table's own index when it carries the publish
+date: ``positions=`` in ``keyset_page``. The page's positions are read there,
+then only that page's posts, in the same one query.
+
 A cursor is a position, not a post: it keeps working after that post is
 deleted, unpublished or retimed, and a post published meanwhile does not
 shift the pages the way ``?page=N`` did. The id breaks ties between posts
@@ -64,18 +69,19 @@ class Cursor:
         moment = self.published_at.astimezone(UTC).replace(tzinfo=None)
         return f"{moment.isoformat(timespec='microseconds')}Z~{self.pk}"
 
-    def older(self) -> Q:
-        """Posts after this position in the list, i.e. older.
+    def older(self, post: str = "pk") -> Q:
+        """Rows after this position in the list, i.e. older; ``post`` names
+        the field that holds the post's id.
 
         The redundant ``published_at <= t`` lets the database start its
         index scan at ``t``, where the OR alone would make it filter rows.
         """
         t = self.published_at
-        return Q(published_at__lte=t) & (Q(published_at__lt=t) | Q(pk__lt=self.pk))
+        return Q(published_at__lte=t) & (Q(published_at__lt=t) | Q(**{f"{post}__lt": self.pk}))
 
-    def newer(self) -> Q:
+    def newer(self, post: str = "pk") -> Q:
         t = self.published_at
-        return Q(published_at__gte=t) & (Q(published_at__gt=t) | Q(pk__gt=self.pk))
+        return Q(published_at__gte=t) & (Q(published_at__gt=t) | Q(**{f"{post}__gt": self.pk}))
 
 
 @dataclass(frozen=True)
@@ -131,30 +137,47 @@ def read_cursor(params: QueryDict) -> tuple[str, Cursor] | None:
         raise Http404("Not a page of this list.") from None
 
 
-def keyset_page(queryset: QuerySet, params: QueryDict, per_page: int) -> Page:
+def keyset_page(queryset: QuerySet, params: QueryDict, per_page: int, positions: QuerySet | None = None) -> Page:
     """The page of ``queryset`` (newest first) that ``params`` asks for.
 
     One query for the rows (plus the queryset's own prefetches), whatever
     the page. A page beyond the oldest post is empty: the caller makes it a
     404. A ``?after=`` page that reaches the newest post raises ``FirstPage``.
+
+    ``positions``, when given, picks the list's posts instead of a filter on
+    ``queryset``: rows with ``published_at`` and ``content_object`` (the
+    post), newest first on an index of their own. A tag's taggings are: read
+    through the posts, a tag's page walks the newest posts of every tag and
+    probes each for the tag, ~1 ms at 100,000 posts, and a generic prepared
+    plan can make a rare tag's page walk them all.
     """
-    newest_first = queryset.order_by("-published_at", "-pk")
+
+    def window(where: Q, newest_first: bool) -> list:
+        order = ("-published_at", "-{}") if newest_first else ("published_at", "{}")
+        if positions is None:
+            rows = queryset.filter(where).order_by(*(field.format("pk") for field in order))
+            return list(rows[: per_page + 1])
+        picked = positions.filter(where).order_by(*(field.format("content_object") for field in order))
+        rows = queryset.filter(pk__in=picked.values("content_object")[: per_page + 1])
+        return list(rows.order_by(*(field.format("pk") for field in order)))
+
+    post = "pk" if positions is None else "content_object"
     requested = read_cursor(params)
     if requested is None:
-        rows = list(newest_first[: per_page + 1])
+        rows = window(Q(), newest_first=True)
         posts = rows[:per_page]
         return Page(posts, None, None, Cursor.of(posts[-1]) if len(rows) > per_page else None)
 
     direction, cursor = requested
     if direction == "before":
-        rows = list(newest_first.filter(cursor.older())[: per_page + 1])
+        rows = window(cursor.older(post), newest_first=True)
         posts = rows[:per_page]
         newer = Cursor.of(posts[0]) if posts else None
         older = Cursor.of(posts[-1]) if len(rows) > per_page else None
         return Page(posts, cursor, newer, older)
 
     # After: the nearest newer posts, read oldest first, then turned round.
-    rows = list(queryset.order_by("published_at", "pk").filter(cursor.newer())[: per_page + 1])
+    rows = window(cursor.newer(post), newest_first=False)
     if len(rows) <= per_page:
         raise FirstPage
     posts = rows[per_page - 1 :: -1]

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.core import signing
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.cache import add_never_cache_headers
@@ -31,14 +33,20 @@ class PublishedPostListView(TemplateResponseMixin, ContextMixin, View):
     def get_queryset(self):
         return Post.objects.published().for_cards()
 
+    def get_positions(self):
+        """Rows that pick and order the list's posts on an index of their
+        own (see ``keyset_page``); ``None``: the queryset's own filter."""
+        return None
+
     def get(self, request, *args, **kwargs):
         if "page" in request.GET:
             # Numbered pages (``?page=N``) were linked, and declared canonical,
             # until keyset pages replaced them. What page N showed moved with
             # every new post; the list itself is the honest place to send them.
             return HttpResponsePermanentRedirect(request.path)
+        queryset = self.get_queryset()  # first: it finds what the list is of
         try:
-            self.page = keyset_page(self.get_queryset(), request.GET, self.paginate_by)
+            self.page = keyset_page(queryset, request.GET, self.paginate_by, self.get_positions())
         except FirstPage:
             # Temporary: once more posts are published above it, that
             # ``?after=`` address becomes a page of its own.
@@ -63,14 +71,18 @@ class TagPostListView(PublishedPostListView):
     allow_empty = False
 
     def get_queryset(self):
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(tags=self.tag)
+        # "N articles tagged …", on every page, comes with the tag: one range
+        # of the taggings' (tag, published_at, post) index, no post read.
+        taggings = TaggedPost.objects.published().filter(tag=OuterRef("pk")).order_by().values("tag")
+        counted = Coalesce(Subquery(taggings.annotate(n=Count("*")).values("n")), 0)
+        self.tag = get_object_or_404(Tag.objects.annotate(post_count=counted), slug=self.kwargs["slug"])
+        return super().get_queryset()
+
+    def get_positions(self):
+        return TaggedPost.objects.published().filter(tag=self.tag)
 
     def get_context_data(self, **kwargs):
-        # "N articles tagged …" on every page: one range of the taggings'
-        # (tag, published_at, post) index, without reading the posts.
-        count = TaggedPost.objects.published().filter(tag=self.tag).count()
-        return super().get_context_data(tag=self.tag, post_count=count, **kwargs)
+        return super().get_context_data(tag=self.tag, post_count=self.tag.post_count, **kwargs)
 
 
 def posted_comment_token(comment) -> str:

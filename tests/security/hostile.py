@@ -22,7 +22,7 @@ from django_comments_xtd.models import XtdComment
 from authors.models import Author
 from posts import moderation
 from posts.comment_models import CommentReview
-from posts.models import Post
+from posts.models import Post, TaggedPost
 from tests.factories import admin_post_form
 
 PAYLOAD_FILE = Path(__file__).with_name("xss_payloads.txt")
@@ -424,4 +424,5 @@ def publish(posts) -> None:
         Post.objects.filter(pk=post.pk).update(
             status=Post.Status.PUBLISHED, published_at=now - timedelta(minutes=index)
         )
+    TaggedPost.objects.copy_publish_dates()  # what every bulk write of posts does (see TaggedPost)
     cache.clear()  # the shared page cache keys on a content version that update() does not bump
