@@ -71,7 +71,7 @@ def _comment_count(content_type_id: int, site_id: int) -> Coalesce:
         .filter(content_type_id=content_type_id, object_pk=Cast(OuterRef("pk"), models.CharField(max_length=64)))
         .order_by()
         .values("content_type")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # not "pk": the count reads the index alone (migration 0009)
         .values("n")
     )
     return Coalesce(Subquery(counts), 0)
