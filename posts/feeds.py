@@ -26,7 +26,7 @@ from taggit.models import Tag
 
 from authors.models import Author
 
-from .models import Post
+from .models import Post, TaggedPost
 from .search import plain_text
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
@@ -169,7 +169,7 @@ class TagFeed(PostFeed):
 
     def get_object(self, request, slug):
         tag = get_object_or_404(Tag, slug=slug)
-        if not Post.objects.published().filter(tags=tag).exists():
+        if not TaggedPost.objects.published().filter(tag=tag).exists():
             raise Http404("No published posts have this tag.")
         return tag
 
@@ -183,7 +183,8 @@ class TagFeed(PostFeed):
         return self.absolute(reverse("posts:tag", args=[tag.slug]))
 
     def posts(self, tag):
-        return Post.objects.published().filter(tags=tag)
+        newest = TaggedPost.objects.published().filter(tag=tag).newest_posts(settings.BLOG["FEED_ITEMS"])
+        return Post.objects.published().filter(pk__in=newest)
 
 
 class AtomTagFeed(TagFeed):

@@ -116,12 +116,26 @@ class PostQuerySet(models.QuerySet):
         )
 
 
+def published_taggings(through: str = "") -> Q:
+    """Taggings of posts readers may see: ``Post.objects.published()``'s
+    rule read off the copied publish date, which is empty unless the post is
+    published (see ``TaggedPost.published_at``). ``through``: the lookup
+    path from another model, e.g. ``"posts_taggedpost_items__"`` from tags."""
+    return Q(**{f"{through}published_at__lte": timezone.now()})
+
+
 class TaggedPostQuerySet(models.QuerySet):
     def published(self):
-        """Taggings of posts readers may see: ``Post.objects.published()``'s
-        rule read off the copied publish date, which is empty unless the post
-        is published (see ``TaggedPost.published_at``)."""
-        return self.filter(published_at__lte=timezone.now())
+        return self.filter(published_taggings())
+
+    def newest_posts(self, limit: int) -> models.QuerySet:
+        """The ids of the newest ``limit`` of these taggings' posts, for
+        ``Post.objects.filter(pk__in=...)``: one range of the (tag,
+        published_at, post) index. Found through the posts instead, a tag's
+        newest posts walk every tag's newest posts, probing each for the tag;
+        under a prepared statement's generic plan, a tag whose posts are all
+        old had its feed walk all 100,000 of them (~90 ms)."""
+        return self.order_by("-published_at", "-content_object").values("content_object")[:limit]
 
     def copy_publish_dates(self) -> int:
         """Copy each post's publish date again, for rows written in bulk."""

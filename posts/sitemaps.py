@@ -43,7 +43,8 @@ class PostSitemap(RequestSitemap):
 
 class TagSitemap(RequestSitemap):
     def items(self):
-        return tags_in_use().annotate(latest=Max("posts_taggedpost_items__content_object__published_at"))
+        # The newest published tagging's date: tags_in_use() filtered these taggings.
+        return tags_in_use().annotate(latest=Max("posts_taggedpost_items__published_at"))
 
     def location(self, tag) -> str:
         return reverse("posts:tag", args=[tag.slug])

@@ -5,6 +5,8 @@ from datetime import timedelta
 from xml.etree import ElementTree
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from posts.models import Post
@@ -161,12 +163,33 @@ def test_feed_without_thumbnail_has_no_enclosure_and_a_missing_file_does_not_bre
     assert items["Pictured"].find("enclosure").get("length") == "0"
 
 
-def test_feeds_hold_the_newest_twenty(client):
+@pytest.mark.parametrize("url", ["/feed/", "/tags/lanterns/feed/"])
+def test_feeds_hold_the_newest_twenty(client, url):
     author = make_author()
     for n in range(25):
-        make_post(author=author, title=f"Post {n:02d}", published_at=timezone.now() - timedelta(days=n + 1))
-    titles = rss_titles(rss(client, "/feed/"))
+        make_post(
+            author=author, title=f"Post {n:02d}", published_at=timezone.now() - timedelta(days=n + 1), tags=["Lanterns"]
+        )
+    titles = rss_titles(rss(client, url))
     assert len(titles) == 20 and titles[0] == "Post 00" and titles[-1] == "Post 19"
+
+
+def test_a_tag_feed_reads_its_posts_off_the_taggings_index(client):
+    """Newer posts with other tags neither crowd a tag's feed nor are read
+    for it: its twenty come from one range of the tag's taggings."""
+    author = make_author()
+    for n in range(3):
+        make_post(
+            author=author, title=f"Old {n}", tags=["Lanterns"], published_at=timezone.now() - timedelta(days=400 + n)
+        )
+    for n in range(25):
+        make_post(author=author, title=f"New {n}", tags=["Kites"], published_at=timezone.now() - timedelta(hours=n + 1))
+    with CaptureQueriesContext(connection) as captured:
+        assert rss_titles(rss(client, "/tags/lanterns/feed/")) == ["Old 0", "Old 1", "Old 2"]
+    [items] = [query["sql"] for query in captured if '"posts_post"."title"' in query["sql"]]
+    picked = items[items.index("IN (SELECT") :]
+    assert 'FROM "posts_taggedpost"' in picked and "LIMIT 20" in picked
+    assert 'JOIN "posts_taggedpost"' not in items
 
 
 def test_pages_announce_their_feeds(client, seed):
