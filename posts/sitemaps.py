@@ -1,17 +1,25 @@
 """sitemap.xml and robots.txt.
 
-The sitemap lists what readers can reach: published posts (lastmod: the last
+The sitemaps list what readers can reach: published posts (lastmod: the last
 meaningful change), tags and authors with published posts, the archive
 months and years, and the home, tag and archive index pages. Never drafts,
-previews or search results. Like every absolute address on the site it uses
+previews or search results. Like every absolute address on the site they use
 the request's host (see ``posts.seo``): each request gets its own sitemap
 objects carrying it.
+
+``/sitemap.xml`` is an index of sections (``/sitemap-posts.xml`` and so on),
+each in pages of at most ``RequestSitemap.limit`` addresses (``?p=2``…). One
+file for everything stopped working at scale: at 100,000 posts it held
+50,211 addresses (the protocol allows 50,000), weighed 4.5 MB, took 4.2 s,
+and the posts past the 50,000th were in no sitemap at all.
 """
 
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
-from django.db.models import Max
-from django.http import HttpResponse
+from django.db.models import Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
@@ -19,12 +27,26 @@ from django.views.decorators.http import require_GET
 from authors.models import Author
 
 from .discovery import archive_months, tags_in_use
-from .models import Post
+from .models import Post, TaggedPost
+
+
+def newest_publish_date():
+    return Post.objects.published().aggregate(latest=Max("published_at"))["latest"]
 
 
 class RequestSitemap(Sitemap):
+    # Addresses per page: ~0.4 s to render 5,000 here, and well under the
+    # protocol's 50,000 addresses and 50 MB.
+    limit = 5_000
+
     def __init__(self, request):
         self.request = request
+
+    def get_latest_lastmod(self):
+        """The section's newest lastmod, for the index, in one aggregate
+        query (Django's default asks every item). Every section but the
+        posts' changes with the newest post."""
+        return newest_publish_date()
 
     def get_domain(self, site=None) -> str:
         return self.request.get_host()
@@ -40,6 +62,10 @@ class PostSitemap(RequestSitemap):
     def lastmod(self, post):
         return post.content_updated_at or post.published_at
 
+    def get_latest_lastmod(self):
+        latest = Coalesce("content_updated_at", "published_at")
+        return Post.objects.published().aggregate(latest=Max(latest))["latest"]
+
 
 class TagSitemap(RequestSitemap):
     def items(self):
@@ -52,12 +78,19 @@ class TagSitemap(RequestSitemap):
     def lastmod(self, tag):
         return tag.latest
 
+    def get_latest_lastmod(self):
+        taggings = TaggedPost.objects.published().exclude(tag__slug="")
+        return taggings.aggregate(latest=Max("published_at"))["latest"]
+
 
 class AuthorSitemap(RequestSitemap):
     def items(self):
+        # Each author's newest published post, off the (author, status,
+        # published_at) index: grouping all their posts took 205 ms at 100,000.
+        newest = Post.objects.published().filter(author=OuterRef("pk")).order_by("-published_at")
         return (
-            Author.objects.filter(posts__in=Post.objects.published())
-            .annotate(latest=Max("posts__published_at"))
+            Author.objects.annotate(latest=Subquery(newest.values("published_at")[:1]))
+            .filter(latest__isnull=False)
             .only("slug", "name")
             .order_by("name")
         )
@@ -96,7 +129,7 @@ class PageSitemap(RequestSitemap):
 
     def lastmod(self, name):
         if not hasattr(self, "_latest"):
-            self._latest = Post.objects.published().aggregate(latest=Max("published_at"))["latest"]
+            self._latest = newest_publish_date()
         return self._latest
 
 
@@ -110,8 +143,30 @@ SITEMAPS = {
 
 
 @require_GET
-def sitemap(request):
-    return sitemap_views.sitemap(request, {name: cls(request) for name, cls in SITEMAPS.items()})
+@sitemap_views.x_robots_tag
+def sitemap_index(request):
+    """``/sitemap.xml``: every page of every section that has addresses."""
+    entries = []
+    for section, cls in SITEMAPS.items():
+        site = cls(request)
+        pages = site.paginator  # a new paginator, and count, at each access
+        if not pages.count:
+            continue
+        location = request.build_absolute_uri(reverse("sitemap_section", args=[section]))
+        latest = site.get_latest_lastmod()
+        entries += [
+            sitemap_views.SitemapIndexItem(location if page == 1 else f"{location}?p={page}", latest)
+            for page in pages.page_range
+        ]
+    return TemplateResponse(request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml")
+
+
+@require_GET
+def sitemap_section(request, section: str):
+    """``/sitemap-<section>.xml?p=N``; a page that does not exist is a 404."""
+    if section not in SITEMAPS:
+        raise Http404("No such sitemap.")
+    return sitemap_views.sitemap(request, {section: SITEMAPS[section](request)}, section=section)
 
 
 @require_GET

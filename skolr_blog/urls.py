@@ -34,7 +34,8 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path(".well-known/security.txt", site_views.security_txt, name="security-txt"),
-    path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
+    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap_section"),
     path("robots.txt", sitemaps.robots_txt, name="robots"),
     # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
     path("favicon.ico", site_views.favicon),

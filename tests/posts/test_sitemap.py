@@ -1,4 +1,5 @@
-"""sitemap.xml lists what readers can reach, with lastmod; robots.txt points at it."""
+"""sitemap.xml indexes sitemaps of what readers can reach, with lastmod, in
+pages a crawler accepts; robots.txt points at it."""
 
 from datetime import datetime, timedelta
 from xml.etree import ElementTree
@@ -6,6 +7,7 @@ from xml.etree import ElementTree
 import pytest
 from django.utils import timezone
 
+from posts import sitemaps
 from posts.models import Post
 from tests.factories import make_author, make_post
 
@@ -15,12 +17,31 @@ NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 BASE = "http://testserver"
 
 
-def sitemap(client) -> dict[str, str | None]:
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
+def xml(client, url: str) -> ElementTree.Element:
+    response = client.get(url)
+    assert response.status_code == 200, url
     assert response["Content-Type"].startswith("application/xml")
-    root = ElementTree.fromstring(response.content)
-    return {url.findtext("sm:loc", namespaces=NS): url.findtext("sm:lastmod", namespaces=NS) for url in root}
+    return ElementTree.fromstring(response.content)
+
+
+def index(client) -> dict[str, str | None]:
+    """The sitemap index: each sitemap's address and lastmod."""
+    root = xml(client, "/sitemap.xml")
+    assert root.tag == f"{{{NS['sm']}}}sitemapindex"
+    return {entry.findtext("sm:loc", namespaces=NS): entry.findtext("sm:lastmod", namespaces=NS) for entry in root}
+
+
+def sitemap(client) -> dict[str, str | None]:
+    """Every address of every sitemap the index lists, with its lastmod;
+    none listed twice."""
+    urls = {}
+    for location in index(client):
+        root = xml(client, location.removeprefix(BASE))
+        for url in root:
+            loc = url.findtext("sm:loc", namespaces=NS)
+            assert loc not in urls, loc
+            urls[loc] = url.findtext("sm:lastmod", namespaces=NS)
+    return urls
 
 
 def test_lists_published_posts_tags_authors_archives_and_index_pages(client):
@@ -78,3 +99,24 @@ def test_robots_txt_points_at_the_sitemap(client):
     assert "Disallow: /admin/\n" in text
     assert f"Sitemap: {BASE}/sitemap.xml\n" in text
     assert "Disallow: /search" not in text  # noindex must stay visible to crawlers
+
+
+def test_a_large_section_is_split_into_pages_the_index_lists(client, monkeypatch):
+    monkeypatch.setattr(sitemaps.RequestSitemap, "limit", 2)
+    start = timezone.now() - timedelta(days=30)
+    posts = [make_post(slug=f"post-{n}", published_at=start + timedelta(days=n)) for n in range(5)]
+
+    listed = index(client)
+    section = f"{BASE}/sitemap-posts.xml"
+    assert [url for url in listed if url.startswith(section)] == [section, f"{section}?p=2", f"{section}?p=3"]
+    # The index's lastmod of a section is its newest address's.
+    assert listed[f"{section}?p=3"].startswith(posts[-1].published_at.date().isoformat())
+    assert {f"{BASE}/posts/post-{n}/" for n in range(5)} <= set(sitemap(client))
+
+    for page in ["4", "0", "two", "99999999999999999999"]:
+        assert client.get(f"/sitemap-posts.xml?p={page}").status_code == 404, page
+    assert client.get("/sitemap-nothing.xml").status_code == 404
+
+
+def test_the_index_names_only_sections_with_addresses(client):
+    assert set(index(client)) == {f"{BASE}/sitemap-pages.xml"}

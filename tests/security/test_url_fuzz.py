@@ -81,7 +81,7 @@ CURSORS = [
 ]
 # Raw path segments, sent as they are (the server decodes them).
 RAW_SEGMENTS = ["%00", "%2e%2e%2f", "..%2f..%2f", "%c0%ae%c0%ae%2f", "%ff%fe", "%", "%zz", "..;", "a%2fb"]
-QUERY_PARAMETERS = ["page", "before", "after", "q", "comment", "flagged", "cpage"]
+QUERY_PARAMETERS = ["page", "before", "after", "q", "comment", "flagged", "cpage", "p"]
 ALLOWED = {200, 301, 302, 400, 404}
 # Endpoints that only take POST answer other methods 405; they are fuzzed with POST.
 POST_ONLY = {"comments-post-comment", "comments-flag"}
@@ -118,6 +118,7 @@ def site():
         "object_id": str(post.pk),
         "author": post.author.slug,
         "tag": "django",
+        "section": "posts",
         "unsubscribe": unsubscribe_token("reader@example.com", post.pk),
     }
 
@@ -190,6 +191,7 @@ def test_every_public_pattern_and_query_parameter(site, capsys):
         "comment": [f"/posts/{site['slug']}/"],
         "flagged": [f"/posts/{site['slug']}/"],
         "cpage": [f"/posts/{site['slug']}/"],
+        "p": ["/sitemap-posts.xml"],
     }
     for parameter, urls in readers.items():
         for url in urls:
