@@ -244,6 +244,9 @@ class Post(models.Model):
             # Matches published() plus its ordering, for lists and counts.
             models.Index(fields=["status", "-published_at"], name="post_published_idx"),
             models.Index(fields=["author", "status", "-published_at"], name="post_author_published_idx"),
+            # The model's ordering across every status: the admin's list of
+            # posts (74 ms at 100,000 posts without it, a sort of them all).
+            models.Index(fields=["-published_at", "-id"], name="post_ordering_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["draft", "review", "published"]), name="post_status_valid"),
