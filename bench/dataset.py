@@ -7,6 +7,9 @@ Start: the Skolr article from content/ (``manage.py load_posts``). Then:
 - ``grow_posts(n)``: filler posts (published before the article, with a
   thumbnail, three tags each from a pool that includes the article's, so
   related posts and tag pages have real work) until the blog has n posts.
+  One filler post in 10,000 (the 5,000th, 15,000th…) also gets the tag
+  "Rare find": a tag whose few posts lie far apart, where a query that
+  walks the newest posts looking for the tag's reads them all.
 
 Everything comes from ``random.Random(SEED)`` and fixed dates: two runs build
 the same rows. Bulk inserts send no signals, so the search index is rebuilt
@@ -41,6 +44,8 @@ WORDS = (  # noqa: SIM905 - a sentence is easier to read than 40 quoted words
     "student teacher course lesson school classroom learning assessment curriculum software platform"
 ).split()
 TAG_NAMES = [f"Topic {n:02d}" for n in range(1, 41)]
+RARE_TAG = "Rare find"
+RARE_EVERY = 10_000
 
 
 def article() -> Post:
@@ -127,6 +132,12 @@ def grow_posts(total: int) -> dict[str, float]:
             for tag in rng.sample(tags, 3)
         ),
         batch_size=BATCH * 3,
+    )
+    rare, _ = Tag.objects.get_or_create(name=RARE_TAG, defaults={"slug": "rare-find"})
+    TaggedPost.objects.bulk_create(
+        TaggedPost(tag=rare, content_object_id=post.pk, published_at=post.published_at)
+        for post in created
+        if int(post.slug.rsplit("-", 1)[1]) % RARE_EVERY == RARE_EVERY // 2
     )
     return {
         "posts": len(created),
