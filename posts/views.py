@@ -1,7 +1,5 @@
 from django.conf import settings
 from django.core import signing
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.cache import add_never_cache_headers
@@ -71,18 +69,19 @@ class TagPostListView(PublishedPostListView):
     allow_empty = False
 
     def get_queryset(self):
-        # "N articles tagged …", on every page, comes with the tag: one range
-        # of the taggings' (tag, published_at, post) index, no post read.
-        taggings = TaggedPost.objects.published().filter(tag=OuterRef("pk")).order_by().values("tag")
-        counted = Coalesce(Subquery(taggings.annotate(n=Count("*")).values("n")), 0)
-        self.tag = get_object_or_404(Tag.objects.annotate(post_count=counted), slug=self.kwargs["slug"])
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
         return super().get_queryset()
 
     def get_positions(self):
         return TaggedPost.objects.published().filter(tag=self.tag)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(tag=self.tag, post_count=self.tag.post_count, **kwargs)
+        # "N articles tagged …" on every page: one range of the taggings'
+        # (tag, published_at, post) index, without reading the posts. (As a
+        # subquery of the tag's own query it cost 0.24 ms more to compile
+        # than the round trip it saved.)
+        count = self.get_positions().count()
+        return super().get_context_data(tag=self.tag, post_count=count, **kwargs)
 
 
 def posted_comment_token(comment) -> str:
