@@ -18,6 +18,9 @@ version, a few bytes, is still read from the shared cache on every request,
 and a page kept under that same version is served without fetching its
 ~40 KB again. A version change anywhere retires those copies too.
 
+A page is kept per host and address (tracking parameters aside): it holds
+absolute links in the host it was asked for.
+
 Only requests without a session cookie are cached or served from the cache,
 and only responses that set no cookie and are not marked private: a page
 never carries one reader's session or CSRF token to another.
@@ -184,7 +187,10 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request):
         if not _cacheable_request(request):
             return self.get_response(request)
-        digest = hashlib.blake2b(page_key_path(request).encode(), digest_size=12).hexdigest()
+        # The host too: pages carry absolute addresses in the request's host
+        # (canonical link, share tags), and each allowed host gets its own.
+        page = f"{request.get_host()}{page_key_path(request)}"
+        digest = hashlib.blake2b(page.encode(), digest_size=12).hexdigest()
         key = f"pages:{digest}"
         version = cache.get(VERSION_KEY) or content_version()
         etag = f'"{version:x}-{digest[:10]}"'

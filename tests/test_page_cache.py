@@ -132,3 +132,24 @@ def test_campaign_links_share_the_page_they_point_to(client):
     # Parameters a page does read still make pages of their own.
     assert client.get(url + "?cpage=1&utm_source=x")["X-Page-Cache"] == "miss"
     assert client.get(url + "?utm_source=y&cpage=1")["X-Page-Cache"] == "hit"
+
+
+def test_each_host_has_its_own_copy_of_a_page(client):
+    """Pages carry absolute addresses in the request's host (canonical link,
+    share tags): a copy made for one allowed host is not served to another."""
+    post = make_post(title="Two hosts")
+    url = post.get_absolute_url()
+    first = client.get(url, HTTP_HOST="localhost")
+    assert first["X-Page-Cache"] == "miss"
+    assert f'<link rel="canonical" href="http://localhost{url}">' in first.content.decode()
+    other = client.get(url, HTTP_HOST="127.0.0.1:8080")
+    assert other["X-Page-Cache"] == "miss"
+    assert f'<link rel="canonical" href="http://127.0.0.1:8080{url}">' in other.content.decode()
+    assert client.get(url, HTTP_HOST="localhost")["X-Page-Cache"] == "hit"
+    assert client.get(url, HTTP_HOST="127.0.0.1:8080")["X-Page-Cache"] == "hit"
+
+
+def test_a_host_not_allowed_gets_400_even_for_a_cached_page(client):
+    post = make_post()
+    assert client.get(post.get_absolute_url())["X-Page-Cache"] == "miss"
+    assert client.get(post.get_absolute_url(), HTTP_HOST="evil.example").status_code == 400
