@@ -102,6 +102,15 @@ def test_nginx_serves_anonymous_pages_from_its_micro_cache(production, nginx_url
     assert again.text == first.text
 
 
+def test_addresses_through_nginx_keep_the_port_the_reader_used(production, nginx_url):
+    """nginx passes the Host header as sent (port included): absolute links
+    in pages and sitemaps point back where the reader came from."""
+    page = Reader().get(f"{nginx_url}/?host-check")  # (a query the canonical link leaves out)
+    assert f'<link rel="canonical" href="{nginx_url}/">' in page.text
+    sitemap = Reader().get(f"{nginx_url}/sitemap.xml")
+    assert f"<loc>{nginx_url}/sitemap-pages.xml</loc>" in sitemap.text
+
+
 def test_nginx_never_caches_a_request_with_a_session(production, nginx_url):
     author = log_in(production["a"], production["password"])
     url = f"{nginx_url}/?with-session"
