@@ -27,19 +27,20 @@ def decide(comment: XtdComment, status: str, user=None) -> bool:
     # queue, or one a moderator hid and now approves again) has been
     # announced to the post's author and the followers already.
     announced = review.announced_at is not None or HoldReason.FLAGGED in review.reason_codes
+    comment.is_public = status == CommentReview.Status.APPROVED
+    became_public = comment.is_public and not was_public
+    announce = became_public and not announced
     review.status = status
     review.decided_by = user if user is not None and user.is_authenticated else None
     review.decided_at = timezone.now()
+    if announce:
+        review.announced_at = review.decided_at
     review.save()
-    comment.is_public = status == CommentReview.Status.APPROVED
     XtdComment.objects.filter(pk=comment.pk).update(is_public=comment.is_public)
-    became_public = comment.is_public and not was_public
     if comment.is_public != was_public:
         content_changed()
-    if became_public and not announced:
+    if announce:
         notifications.comment_published(comment)
-        review.announced_at = timezone.now()
-        review.save(update_fields=["announced_at"])
     return became_public
 
 
