@@ -145,7 +145,11 @@ SITEMAPS = {
 @require_GET
 @sitemap_views.x_robots_tag
 def sitemap_index(request):
-    """``/sitemap.xml``: every page of every section that has addresses."""
+    """``/sitemap.xml``: every page of every section that has addresses.
+
+    Not Django's ``index`` view: it writes the sections' addresses in the
+    sites framework's domain, where every other address here is in the
+    request's host."""
     entries = []
     for section, cls in SITEMAPS.items():
         site = cls(request)
