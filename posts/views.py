@@ -8,7 +8,7 @@ from django.views.generic.base import ContextMixin, TemplateResponseMixin
 from taggit.models import Tag
 
 from . import seo
-from .comments import comment_link, comment_tree, comments_for, comments_per_page
+from .comments import comment_link, comment_page, comment_tree, comments_for, comments_per_page
 from .forms import CommentForm
 from .models import Post, PreviewLink, SlugRedirect, TaggedPost
 from .pagination import FirstPage, keyset_page
@@ -111,9 +111,7 @@ def comment_section(request, post: Post, form: CommentForm | None = None) -> dic
         total = comments_for(post).count()
     page = _comment_page(request, total)
     size = comments_per_page()
-    # The user, for a signed-in commenter's name; not the content type
-    # django-comments-xtd's manager also joins: the page knows its post.
-    comments = list(comments_for(post).select_related(None).select_related("user")[(page - 1) * size : page * size])
+    comments = comment_page(post, page, size)
     pages = max(1, -(-total // size))
     context = {
         "comment_tree": comment_tree(comments, continues_page=page > 1),

@@ -250,6 +250,35 @@ def test_long_discussions_are_paginated_and_stay_light(client, settings):
         assert client.get(post.get_absolute_url() + f"?cpage={bad}").status_code == 404, bad
 
 
+def test_pages_of_comments_follow_the_threads_among_other_posts_comments(client, settings):
+    """Each page shows the next comments of this post's threads, in thread
+    order, whatever the ids of the comments around them: replies written
+    long after their thread began, other posts' discussions in between,
+    hidden and removed comments left out."""
+    import re
+
+    settings.BLOG = settings.BLOG | {"COMMENTS_PER_PAGE": 4}
+    post, other = make_post(), make_post()
+    roots = []
+    for n in range(4):
+        make_comment(other, comment=f"Elsewhere {n}")
+        roots.append(make_comment(post, comment=f"Thread {n}"))
+    late = [make_comment(post, parent=roots[n], comment=f"Late reply to thread {n}") for n in (2, 0)]
+    make_comment(other, parent=XtdComment.objects.filter(object_pk=str(other.pk)).first(), comment="Elsewhere reply")
+    deep = make_comment(post, parent=late[1], comment="Reply to the late reply")
+    make_comment(post, comment="Held back", is_public=False)
+    make_comment(post, parent=roots[1], comment="Removed", is_removed=True)
+    expected = [roots[0], late[1], deep, roots[1], roots[2], late[0], roots[3]]
+
+    shown = []
+    for page in (1, 2):
+        html = client.get(post.get_absolute_url() + (f"?cpage={page}" if page > 1 else "")).content.decode()
+        assert f"Comments page {page} of 2" in html
+        shown.append([int(pk) for pk in re.findall(r'id="c(\d+)"', html)])
+    assert shown == [[c.pk for c in expected[:4]], [c.pk for c in expected[4:]]]
+    assert client.get(post.get_absolute_url() + "?cpage=3").status_code == 404
+
+
 def test_a_link_to_a_comment_finds_its_page(client, settings):
     from posts.comments import comment_link
 
