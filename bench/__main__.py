@@ -1,7 +1,8 @@
 """``make bench`` (``python -m bench``): the blog's benchmark, in one run.
 
 1. Builds the dataset (bench/dataset.py): the article with 20 comments, copies
-   with 0 / 20 / 200 / 2,000 comments, then 10, 10,000 and 100,000 posts.
+   with 0 / 20 / 200 / 2,000 comments, then 10, 10,000 and 100,000 posts
+   (three comments each), and a 2,000-comment discussion newer than them.
 2. At each size, renders the article and list pages in-process (page cache
    out of the way; bench/render.py): median ms, queries, HTML bytes.
 3. At the largest size, starts the production stack on 127.0.0.1 (nginx,
@@ -120,6 +121,8 @@ def oldest_page(posts) -> str:
 
 
 def render_pages(sizes_done: int, counts: list[int], repeat: int) -> list:
+    from django.conf import settings
+
     from bench import dataset, render
     from posts.models import Post
 
@@ -127,6 +130,11 @@ def render_pages(sizes_done: int, counts: list[int], repeat: int) -> list:
     published = Post.objects.published()
     pages = [("article, 20 comments", f"/posts/{dataset.ARTICLE_SLUG}/")]
     pages += [(f"article, {n:,} comments", f"/posts/{dataset.variant_slug(n)}/") for n in counts]
+    last = f"?cpage={-(-dataset.LATE_COMMENTS // settings.BLOG['COMMENTS_PER_PAGE'])}"
+    pages += [
+        (f"late discussion, {dataset.LATE_COMMENTS:,} comments, first page", f"/posts/{dataset.LATE_SLUG}/"),
+        (f"late discussion, {dataset.LATE_COMMENTS:,} comments, last page", f"/posts/{dataset.LATE_SLUG}/{last}"),
+    ]
     pages += [
         ("home, first page", "/"),
         ("home, deepest page", f"/{oldest_page(published)}"),
@@ -251,7 +259,10 @@ def main(argv: list[str] | None = None) -> int:
 
         report["render"] = {}
         for size in sizes:
-            build = dataset.grow_posts(size) | dataset.refresh_indexes()
+            build = dataset.grow_posts(size)
+            started = time.perf_counter()
+            dataset.late_discussion(dataset.LATE_COMMENTS)
+            build |= {"late_discussion_seconds": time.perf_counter() - started} | dataset.refresh_indexes()
             report.setdefault("build", {})[size] = build
             timings = ", ".join(f"{k.removesuffix('_seconds')} {v:.1f} s" for k, v in build.items() if k != "posts")
             print(f"\n## {size:,} posts (added {build['posts']:,}: {timings})\n", flush=True)

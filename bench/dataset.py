@@ -10,6 +10,12 @@ Start: the Skolr article from content/ (``manage.py load_posts``). Then:
   One filler post in 10,000 (the 5,000th, 15,000th…) also gets the tag
   "Rare find": a tag whose few posts lie far apart, where a query that
   walks the newest posts looking for the tag's reads them all.
+  Each filler post also gets ``FILLER_COMMENTS`` public comments, so the
+  comment tables are the size of a real blog's (300,000 at 100,000 posts).
+- ``late_discussion(n)``: a post whose n comments are the blog's newest,
+  written again after each growth. The article's copies were commented
+  first; a query that walks every comment in thread order finds theirs at
+  once and this one's last.
 
 Everything comes from ``random.Random(SEED)`` and fixed dates: two runs build
 the same rows. Bulk inserts send no signals, so the search index is rebuilt
@@ -46,6 +52,9 @@ WORDS = (  # noqa: SIM905 - a sentence is easier to read than 40 quoted words
 TAG_NAMES = [f"Topic {n:02d}" for n in range(1, 41)]
 RARE_TAG = "Rare find"
 RARE_EVERY = 10_000
+FILLER_COMMENTS = 3
+LATE_SLUG = "bench-late-discussion"
+LATE_COMMENTS = 2_000
 
 
 def article() -> Post:
@@ -139,11 +148,67 @@ def grow_posts(total: int) -> dict[str, float]:
         for post in created
         if int(post.slug.rsplit("-", 1)[1]) % RARE_EVERY == RARE_EVERY // 2
     )
+    tags_done = time.perf_counter()
+    _filler_comments(created)
     return {
         "posts": len(created),
         "posts_seconds": posts_done - started,
-        "tags_seconds": time.perf_counter() - posts_done,
+        "tags_seconds": tags_done - posts_done,
+        "comments_seconds": time.perf_counter() - tags_done,
     }
+
+
+def _filler_comments(posts: list[Post]) -> None:
+    """``FILLER_COMMENTS`` public comments on each of ``posts``, each opening
+    a thread: two ``INSERT … SELECT`` statements that PostgreSQL and SQLite
+    read alike (objects would take minutes at 300,000 comments)."""
+    content_type = ContentType.objects.get_for_model(Post)
+    quote = connection.ops.quote_name
+    comments, threads = quote(Comment._meta.db_table), quote(XtdComment._meta.db_table)
+    with connection.cursor() as cursor:
+        for first in range(0, len(posts), BATCH):
+            ids = [post.pk for post in posts[first : first + BATCH]]
+            marks = ", ".join(["%s"] * len(ids))
+            for n in range(FILLER_COMMENTS):
+                cursor.execute(
+                    f"INSERT INTO {comments} (object_pk, content_type_id, site_id, user_name, user_email, user_url, "  # noqa: S608 - names from the models
+                    "comment, submit_date, is_public, is_removed) "
+                    "SELECT CAST(id AS VARCHAR(64)), %s, %s, %s, %s, '', %s, published_at, %s, %s "
+                    f"FROM {quote(Post._meta.db_table)} WHERE id IN ({marks})",
+                    [content_type.pk, settings.SITE_ID, f"Reader {n}", f"reader{n}@example.com",
+                     f"Filler comment {n}: " + " ".join(WORDS[n * 5 : n * 5 + 12]), True, False, *ids],
+                )  # fmt: skip
+        cursor.execute(
+            f"INSERT INTO {threads} (comment_ptr_id, thread_id, parent_id, level, {quote('order')}, followup, "  # noqa: S608
+            f"nested_count) SELECT c.id, c.id, c.id, 0, 1, %s, 0 FROM {comments} c "
+            f"LEFT JOIN {threads} x ON x.comment_ptr_id = c.id WHERE x.comment_ptr_id IS NULL",
+            [False],
+        )
+
+
+def late_discussion(count: int) -> Post:
+    """A post with ``count`` comments written after every other comment:
+    created once, its comments replaced after each growth."""
+    source = article()
+    post, created = Post.objects.get_or_create(
+        slug=LATE_SLUG,
+        defaults={
+            "title": f"{source.title} (a late discussion)",
+            "author": source.author,
+            "excerpt": source.excerpt,
+            "body": source.body,
+            "thumbnail": source.thumbnail.name,
+            "thumbnail_alt": source.thumbnail_alt,
+            "status": Post.Status.PUBLISHED,
+            "published_at": source.published_at - timedelta(minutes=1),
+            "comment_days": 0,
+        },
+    )
+    if created:
+        post.tags.set(list(source.tags.all()))
+    Comment.objects.filter(content_type=ContentType.objects.get_for_model(Post), object_pk=str(post.pk)).delete()
+    _comments(post, count, random.Random(SEED + count))
+    return post
 
 
 def _comments(post: Post, count: int, rng: random.Random) -> None:
