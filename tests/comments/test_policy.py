@@ -1,5 +1,6 @@
 """Each rule of the comment policy, seen from the reader's side and the queue."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -225,6 +226,24 @@ class TestModerationQueue:
         assert "Older pending" not in client.get("/admin/posts/pendingcomment/?reason=flagged").content.decode()
         assert "Older pending" in client.get(f"/admin/posts/pendingcomment/?post={post.pk}").content.decode()
         assert older.pk
+
+    def test_article_filter_lists_the_newest_commented_articles_and_the_chosen_one(self, client, moderator):
+        """On a blog with many commented articles the filter lists the 20
+        with the newest comments, not all of them (which broke the page past
+        65,535), and always the one chosen."""
+        now = timezone.now()
+        posts = [make_post(title=f"Commented article {n:02d}") for n in range(25)]
+        for n, post in enumerate(posts):
+            make_comment(post, submit_date=now - timedelta(minutes=n))  # article 00 has the newest
+        make_comment(posts[3], submit_date=now + timedelta(minutes=1))  # a post listed once, however many comments
+
+        page = client.get("/admin/django_comments_xtd/xtdcomment/").content.decode()
+        listed = re.findall(r'\?post=(\d+)"', page)
+        assert listed == [str(posts[3].pk)] + [str(p.pk) for p in posts[:20] if p != posts[3]]
+
+        oldest = client.get(f"/admin/django_comments_xtd/xtdcomment/?post={posts[24].pk}").content.decode()
+        assert re.search(rf'<li class="selected">\s*<a href="\?post={posts[24].pk}"[^>]*>Commented article 24<', oldest)
+        assert client.get("/admin/django_comments_xtd/xtdcomment/?post=abc").status_code == 200
 
     @pytest.mark.parametrize(
         ("action", "status", "public"),
