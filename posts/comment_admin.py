@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import BigIntegerField, OuterRef, Subquery
 from django.db.models.functions import Cast
 from django.template.defaultfilters import truncatechars
@@ -56,13 +57,24 @@ class PostFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         newest = model_admin.get_queryset(request).order_by("-submit_date").values_list("object_pk", flat=True)
         ids = list(dict.fromkeys(int(pk) for pk in newest[: self.SCANNED] if pk.isdigit()))[: self.LISTED]
-        if self.value() and self.value().isdigit() and int(self.value()) not in ids:
-            ids.append(int(self.value()))
+        chosen = self.post_id()
+        if chosen is not None and chosen not in ids:
+            ids.append(chosen)
         titles = dict(Post.objects.filter(pk__in=ids).values_list("pk", "title"))
         return [(str(pk), truncatechars(titles[pk], 60)) for pk in ids if pk in titles]
 
+    def post_id(self) -> int | None:
+        """The chosen post's id; None for none, or for a value no post id
+        can be (the database would refuse it: a NUL byte, 20 digits)."""
+        value = self.value() or ""
+        return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
     def queryset(self, request, queryset):
-        return queryset.filter(object_pk=self.value()) if self.value() else queryset
+        if not self.value():
+            return queryset
+        if self.post_id() is None:
+            raise IncorrectLookupParameters(f"No article has the id {self.value()!r}.")
+        return queryset.filter(object_pk=str(self.post_id()))
 
 
 class ModerationForm(forms.ModelForm):

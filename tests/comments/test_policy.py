@@ -243,7 +243,9 @@ class TestModerationQueue:
 
         oldest = client.get(f"/admin/django_comments_xtd/xtdcomment/?post={posts[24].pk}").content.decode()
         assert re.search(rf'<li class="selected">\s*<a href="\?post={posts[24].pk}"[^>]*>Commented article 24<', oldest)
-        assert client.get("/admin/django_comments_xtd/xtdcomment/?post=abc").status_code == 200
+        for hostile in ["abc", "-1", "99999999999999999999", "%00", "%C2%B2"]:  # the last: a superscript two
+            response = client.get(f"/admin/django_comments_xtd/xtdcomment/?post={hostile}")
+            assert response.status_code == 302 and response["Location"].endswith("?e=1"), hostile
 
     @pytest.mark.parametrize(
         ("action", "status", "public"),
