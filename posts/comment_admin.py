@@ -41,6 +41,14 @@ class ReasonFilter(admin.SimpleListFilter):
         return queryset.filter(review__reasons__contains=f",{self.value()},")
 
 
+def post_id(value: str | None) -> int | None:
+    """A comment's ``object_pk`` or a filter value as a post id; None for
+    none, or for a value no post id can be (a NUL byte, 20 digits, a
+    superscript two: refused or misread by the database or by ``int``)."""
+    value = value or ""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
 class PostFilter(admin.SimpleListFilter):
     """The articles with the newest of these comments, and the chosen one.
 
@@ -56,25 +64,20 @@ class PostFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         newest = model_admin.get_queryset(request).order_by("-submit_date").values_list("object_pk", flat=True)
-        ids = list(dict.fromkeys(int(pk) for pk in newest[: self.SCANNED] if pk.isdigit()))[: self.LISTED]
-        chosen = self.post_id()
+        ids = [pk for pk in dict.fromkeys(map(post_id, newest[: self.SCANNED])) if pk is not None][: self.LISTED]
+        chosen = post_id(self.value())
         if chosen is not None and chosen not in ids:
             ids.append(chosen)
         titles = dict(Post.objects.filter(pk__in=ids).values_list("pk", "title"))
         return [(str(pk), truncatechars(titles[pk], 60)) for pk in ids if pk in titles]
 
-    def post_id(self) -> int | None:
-        """The chosen post's id; None for none, or for a value no post id
-        can be (the database would refuse it: a NUL byte, 20 digits)."""
-        value = self.value() or ""
-        return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
-
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        if self.post_id() is None:
+        chosen = post_id(self.value())
+        if chosen is None:
             raise IncorrectLookupParameters(f"No article has the id {self.value()!r}.")
-        return queryset.filter(object_pk=str(self.post_id()))
+        return queryset.filter(object_pk=str(chosen))
 
 
 class ModerationForm(forms.ModelForm):
