@@ -2,9 +2,10 @@
 answer readers get while the database is unreachable."""
 
 import logging
+import sqlite3
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse
 from django.template import loader
 
@@ -36,6 +37,42 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
+# PostgreSQL's SQLSTATE classes for "the server cannot answer now": 08
+# connection exception, 53 insufficient resources (too many connections, disk
+# full, out of memory), 57 operator intervention (shutdown, restart, statement
+# timeout), 58 system error (I/O). Everything else is about the query.
+POSTGRESQL_OUTAGE_CLASSES = frozenset({"08", "53", "57", "58"})
+# SQLite's primary result codes for the same: BUSY, LOCKED, NOMEM, IOERR,
+# FULL, CANTOPEN, PROTOCOL. "no such table" or "too many SQL variables" are
+# SQLITE_ERROR, a bug like any other.
+SQLITE_OUTAGE_CODES = frozenset({5, 6, 7, 10, 13, 14, 15})
+
+
+def database_is_out(error: OperationalError | InterfaceError) -> bool:
+    """Whether a database error means the database is unavailable, not that
+    the query is wrong.
+
+    Both kinds arrive as ``OperationalError``: PostgreSQL refusing a query
+    with too many parameters does, and so does every SQLite "no such table".
+    Those are bugs and must reach the error log with a traceback, as a 500;
+    only an outage deserves "back soon". The driver's own error (Django keeps
+    it as ``__cause__``) says which: its SQLSTATE or SQLite result code, else
+    whether the connection is gone (a failed connection attempt, or a server
+    that closed it mid-query).
+    """
+    if isinstance(error, InterfaceError):
+        return True  # Django's or psycopg's "connection already closed"
+    cause = error.__cause__
+    if isinstance(cause, sqlite3.Error):
+        return (getattr(cause, "sqlite_errorcode", 0) & 0xFF) in SQLITE_OUTAGE_CODES
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate:
+        return sqlstate[:2] in POSTGRESQL_OUTAGE_CLASSES
+    if getattr(cause, "pgconn", None) is not None:
+        return True  # psycopg sets it on the error of a failed connection attempt
+    return any(db.connection is None or db.connection.closed for db in connections.all(initialized_only=True))
+
+
 class DatabaseUnavailableMiddleware:
     """Answer 503 with ``Retry-After`` while the database is unreachable.
 
@@ -44,14 +81,16 @@ class DatabaseUnavailableMiddleware:
     comes first. That is an outage, not a bug: readers get a short "back
     soon" page instead of the generic error page, clients and crawlers get
     503 and ``Retry-After`` (a crawler keeps the page indexed), and the log a
-    one-line warning instead of an error with a traceback.
+    one-line warning instead of an error with a traceback. An
+    ``OperationalError`` that is the query's fault (``database_is_out``)
+    stays an error: a 500, logged with its traceback.
 
     ``templates/503.html`` is rendered without a request, so no context
     processor runs and nothing can touch the database. Django closes the
     broken connection at the end of the request; with ``CONN_HEALTH_CHECKS``
     (``settings/base.py``) the first request after the database returns gets
-    a fresh one. SQLite's "database is locked" is an ``OperationalError`` too
-    and is answered the same way: it is just as temporary.
+    a fresh one. SQLite's "database is locked" counts as an outage: it is
+    just as temporary.
     """
 
     RETRY_AFTER_SECONDS = 30
@@ -63,7 +102,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, OperationalError | InterfaceError):
+        if not isinstance(exception, OperationalError | InterfaceError) or not database_is_out(exception):
             return None
         logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exception)
         response = HttpResponse(loader.render_to_string("503.html"), status=503)

@@ -7,13 +7,17 @@ The process test stops and starts its own PostgreSQL cluster (never the
 shared one). The unit tests check the middleware on its own.
 """
 
+import socket
+import sqlite3
 import time
 
+import psycopg
 import pytest
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.template.loader import render_to_string
 from django.test import Client
 
+from posts.models import Post
 from posts.views import PostDetailView
 
 from . import harness
@@ -88,9 +92,61 @@ def test_postgresql_outage_answers_503_and_recovers(pg_cluster, servers):
 # --- The middleware on its own --------------------------------------------------------
 
 
+def driver_error(cause: Exception) -> OperationalError:
+    """Django's OperationalError for a driver's error, as Django's own
+    error wrapper raises it (the driver's error kept as ``__cause__``)."""
+    error = OperationalError(*cause.args)
+    error.__cause__ = cause
+    return error
+
+
+def sqlite_database_is_locked(tmp_path) -> OperationalError:
+    """A real "database is locked": another connection holds the write lock."""
+    path = tmp_path / "locked.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)
+    waiter = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        waiter.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as locked:
+        return driver_error(locked)
+    finally:
+        waiter.close()
+        holder.close()
+    raise AssertionError("the second writer got the lock")
+
+
+def sqlite_cannot_open(tmp_path) -> OperationalError:
+    try:
+        sqlite3.connect(f"file:{tmp_path}/missing/blog.sqlite3?mode=rw", uri=True)
+    except sqlite3.OperationalError as cannot_open:
+        return driver_error(cannot_open)
+    raise AssertionError("opened a database that does not exist")
+
+
+def postgresql_refused(tmp_path) -> OperationalError:
+    """A real failed connection attempt: nothing listens on the port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    try:
+        psycopg.connect(host="127.0.0.1", port=port, connect_timeout=2)
+    except psycopg.OperationalError as refused:
+        return driver_error(refused)
+    raise AssertionError(f"something accepted a connection on port {port}")
+
+
+def connection_closed(tmp_path) -> InterfaceError:
+    return InterfaceError("connection already closed")
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("error", [OperationalError("server closed the connection"), InterfaceError("closed")])
-def test_database_errors_become_a_503_page(seed, client, monkeypatch, error):
+@pytest.mark.parametrize(
+    "outage", [sqlite_database_is_locked, sqlite_cannot_open, postgresql_refused, connection_closed]
+)
+def test_an_unavailable_database_gets_the_503_page(seed, client, monkeypatch, tmp_path, caplog, outage):
+    error = outage(tmp_path)
+
     def unavailable(self, queryset=None):
         raise error
 
@@ -104,6 +160,42 @@ def test_database_errors_become_a_503_page(seed, client, monkeypatch, error):
     page = response.content.decode()
     assert "Back in a moment" in page
     assert str(error) not in page
+    assert [r.levelname for r in caplog.records if r.name == "skolr_blog.middleware"] == ["WARNING"]
+    # Django logs every 5xx response in a line; no traceback comes with it.
+    assert not [r for r in caplog.records if r.exc_info], caplog.text
+
+
+def too_many_parameters():
+    # PostgreSQL takes at most 65,535 bound parameters, SQLite (as Debian
+    # builds it) 250,000: both raise OperationalError.
+    return list(Post.objects.filter(pk__in=range(300_000)))
+
+
+def no_such_table():
+    # SQLite raises OperationalError, PostgreSQL ProgrammingError.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM no_such_table")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad_query", [too_many_parameters, no_such_table])
+def test_a_query_the_database_refuses_is_a_500_with_its_traceback(seed, monkeypatch, caplog, bad_query):
+    """An OperationalError that is the query's fault is a bug, not an outage:
+    no "back soon" page, no Retry-After, and an error in the log."""
+
+    def broken(self, queryset=None):
+        bad_query()
+
+    monkeypatch.setattr(PostDetailView, "get_object", broken)
+    response = Client(raise_request_exception=False).get(seed.get_absolute_url())
+
+    assert response.status_code == 500
+    assert "Retry-After" not in response
+    assert "Back in a moment" not in response.content.decode()
+    errors = [r for r in caplog.records if r.name == "django.request" and r.levelname == "ERROR"]
+    assert len(errors) == 1 and errors[0].exc_info, caplog.text
+    assert isinstance(errors[0].exc_info[1], DatabaseError)
+    assert "Database unavailable" not in caplog.text
 
 
 @pytest.mark.django_db
