@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import BigIntegerField, OuterRef, Subquery
 from django.db.models.functions import Cast
 from django.template.defaultfilters import truncatechars
@@ -104,7 +105,10 @@ class CommentAdmin(admin.ModelAdmin):
     list_filter = [StatusFilter, ReasonFilter, PostFilter, "submit_date"]
     search_fields = ["user_name", "user_email", "comment", "ip_address"]
     ordering = ["-submit_date"]
-    date_hierarchy = "submit_date"
+    # No date hierarchy and no "N total" beside a filtered count: each read
+    # every comment of the blog (~0.2 s apiece at 300,000 comments). The
+    # "submit date" filter narrows by date on the index instead.
+    show_full_result_count = False
     list_per_page = 50
     actions = ["approve_comments", "reject_comments", "mark_spam", "trust_commenters"]
     fields = ["decision", "comment_text", "commenter", "user_url", "article", "ip_address", "submit_date", "reasons"]
@@ -116,7 +120,7 @@ class CommentAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .filter(content_type__app_label="posts", content_type__model="post")
+            .filter(content_type=ContentType.objects.get_for_model(Post))  # an id: no join to count through
             .select_related("review", "user", "content_type")
             .annotate(post_title=Subquery(title), post_slug=Subquery(slug))
         )
@@ -205,7 +209,6 @@ class ModerationQueueAdmin(CommentAdmin):
     """Pending comments only, newest first: the moderators' inbox."""
 
     list_filter = [ReasonFilter, PostFilter]
-    date_hierarchy = None
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(review__status=Status.PENDING)
