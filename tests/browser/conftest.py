@@ -63,6 +63,17 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
 
 
+@pytest.fixture(scope="session")
+def browser(live_server, browser):
+    """pytest-playwright's Chromium, started after the live server so that it
+    is closed before it. Closing it ends the keep-alive connections the
+    server's request threads still wait on; each thread then closes its
+    database connection, which the shared in-memory SQLite database allows
+    only while the live server runs (otherwise: one "DatabaseWrapper objects
+    created in a thread" error per thread at the end of the run)."""
+    return browser
+
+
 @pytest.fixture
 def live_site(live_server, settings):
     """The ``Site`` points at the live server, as links built from it must."""
