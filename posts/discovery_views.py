@@ -4,6 +4,8 @@ search results."""
 from django.conf import settings
 from django.views.generic import ListView, TemplateView
 
+from skolr_blog.page_cache import content_cached
+
 from .discovery import popular_tags, tags_in_use, with_weights
 from .models import Post
 from .search import MAX_QUERY_LENGTH, planned_for_each_query, ranked_post_ids, search_results
@@ -46,7 +48,9 @@ class SearchView(ListView):
         posts = search_results(context["object_list"], self.query, Post.objects.for_cards())
         context.update(posts=posts, object_list=posts)
         if not posts:
-            context["suggested_tags"] = popular_tags()
+            # Every query without results is a page of its own for the page
+            # cache; the tags it suggests are the same for all of them.
+            context["suggested_tags"] = content_cached("popular-tags", popular_tags)
         return context
 
     def render_to_response(self, context, **kwargs):

@@ -7,6 +7,8 @@ from django.views.generic import DetailView, View
 from django.views.generic.base import ContextMixin, TemplateResponseMixin
 from taggit.models import Tag
 
+from skolr_blog.page_cache import content_cached
+
 from . import seo
 from .comments import comment_link, comment_page, comment_tree, comments_for, comments_per_page
 from .forms import CommentForm
@@ -77,10 +79,10 @@ class TagPostListView(PublishedPostListView):
 
     def get_context_data(self, **kwargs):
         # "N articles tagged …" on every page: one range of the taggings'
-        # (tag, published_at, post) index, without reading the posts. (As a
-        # subquery of the tag's own query it cost 0.24 ms more to compile
-        # than the round trip it saved.)
-        count = self.get_positions().count()
+        # (tag, published_at, post) index, without reading the posts, but as
+        # long as the tag is popular (0.7 ms for 33,000 posts). Counted once
+        # for all of the tag's pages until the blog changes.
+        count = content_cached(f"tag-count:{self.tag.pk}", self.get_positions().count)
         return super().get_context_data(tag=self.tag, post_count=count, **kwargs)
 
 

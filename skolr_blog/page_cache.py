@@ -27,9 +27,11 @@ never carries one reader's session or CSRF token to another.
 """
 
 import hashlib
+import math
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -75,6 +77,29 @@ def _next_publish_time(version: int) -> float:
         upcoming = _query_next_publish_time()
         cache.set(key, upcoming, timeout=settings.PAGE_CACHE["SECONDS"])
     return upcoming
+
+
+def content_cached[T](name: str, compute: Callable[[], T]) -> T:
+    """``compute()``, kept in the shared cache under the page cache's rule.
+
+    For an aggregate that reads many rows and that many different pages
+    show, so that the page cache alone does not spare it: the tags with the
+    most posts (on every search without results, each query a page of its
+    own: 46 ms at 100,000 posts) and a tag's post count (on each of its
+    pages). An entry is read only under the content version it was computed
+    for and not past the next scheduled publish time, like a cached page;
+    entries of older versions are never read again and expire.
+    """
+    version = content_version()
+    key = f"pages:{version}:data:{name}"
+    now = timezone.now().timestamp()
+    entry = cache.get(key)
+    if entry is not None and now < entry[1]:
+        return entry[0]
+    value = compute()
+    until = min(_next_publish_time(version), now + settings.PAGE_CACHE["SECONDS"])
+    cache.set(key, (value, until), timeout=max(1, math.ceil(until - now)))
+    return value
 
 
 def _query_next_publish_time() -> float:

@@ -1,12 +1,17 @@
 """The shared page cache: fast for anonymous readers, never stale, never personal."""
 
+import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from posts import moderation
 from posts.models import CommentReview
+from posts.views import PublishedPostListView
 from tests.factories import make_comment, make_post, make_user
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +158,53 @@ def test_a_host_not_allowed_gets_400_even_for_a_cached_page(client):
     post = make_post()
     assert client.get(post.get_absolute_url())["X-Page-Cache"] == "miss"
     assert client.get(post.get_absolute_url(), HTTP_HOST="evil.example").status_code == 400
+
+
+def _queries(client, url) -> tuple[str, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    assert response["X-Page-Cache"] == "miss", url
+    return response.content.decode(), [q["sql"] for q in captured if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+
+
+def test_tag_counts_and_suggested_tags_are_counted_once_and_never_stale(client, monkeypatch):
+    """A tag's post count shows on each of its pages, and the tags suggested
+    on every search without results are the same for all of them: each is
+    counted once (``content_cached``), yet always matches the blog."""
+    monkeypatch.setattr(PublishedPostListView, "paginate_by", 2)
+    now = timezone.now()
+    for n in range(4):
+        make_post(title=f"Lantern {n}", tags=["Lanterns"], published_at=now - timedelta(days=n + 1))
+    make_post(title="Kites", tags=["Kites"], published_at=now - timedelta(days=9))
+
+    first, _ = _queries(client, "/tags/lanterns/")
+    assert "4 articles tagged “Lanterns”" in unescape(first)
+    older = re.search(r'href="([^"]+)" rel="next"', first)[1]
+    second, queries = _queries(client, "/tags/lanterns/" + unescape(older))
+    assert "4 articles tagged “Lanterns”" in unescape(second)
+    assert len(queries) == 3, queries  # the tag, its page of posts, their tags: not counted again
+
+    plan = 1 if connection.vendor == "postgresql" else 0  # posts.search.planned_for_each_query
+    nothing, queries = _queries(client, "/search/?q=quantum")
+    assert len(queries) == 2 + plan, queries  # no match; the suggested tags
+    assert unescape(nothing).index("/tags/lanterns/") < unescape(nothing).index("/tags/kites/")
+    other, queries = _queries(client, "/search/?q=warp")
+    assert len(queries) == 1 + plan, queries  # no match; the same suggestions
+    assert "/tags/lanterns/" in other
+
+    # Changes show on the next request.
+    for n in range(5):
+        make_post(title=f"Kite {n}", tags=["Kites"], published_at=now - timedelta(hours=n + 1))
+    assert "4 articles tagged “Lanterns”" in unescape(client.get("/tags/lanterns/" + unescape(older)).content.decode())
+    suggestions = unescape(client.get("/search/?q=warp").content.decode())
+    assert suggestions.index("/tags/kites/") < suggestions.index("/tags/lanterns/")
+    make_post(title="Lantern 4", tags=["Lanterns"], published_at=now - timedelta(minutes=5))
+    assert "5 articles tagged “Lanterns”" in unescape(client.get("/tags/lanterns/" + unescape(older)).content.decode())
+
+    # A scheduled post counts from its publish time, with no save in between.
+    make_post(title="Lantern 5", tags=["Lanterns"], published_at=now + timedelta(hours=1))
+    assert "5 articles tagged “Lanterns”" in unescape(client.get("/tags/lanterns/" + unescape(older)).content.decode())
+    later = now + timedelta(hours=2)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    assert "6 articles tagged “Lanterns”" in unescape(client.get("/tags/lanterns/" + unescape(older)).content.decode())
