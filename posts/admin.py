@@ -13,6 +13,7 @@ from taggit.models import Tag
 from . import revisions
 from .admin_forms import PostAdminForm, PreviewLinkForm, TagAdminForm
 from .models import ChangeNote, Post, PostImage, PreviewLink
+from .pagination import DeferredJoinPaginator
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -87,6 +88,7 @@ class PostAdmin(SimpleHistoryAdmin):
     list_display = ["title", "author", "state", "published_at", "updated_at", "comments_enabled"]
     list_filter = [StateFilter, "author", "allow_comments", "tags"]
     list_select_related = ["author"]
+    paginator = DeferredJoinPaginator
     search_fields = ["title", "excerpt", "body", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "published_at"

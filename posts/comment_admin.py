@@ -14,6 +14,7 @@ from django_comments_xtd.models import XtdComment
 from . import moderation
 from .comment_models import CommentReview, HoldReason, PendingComment, TrustedCommenter
 from .models import Post
+from .pagination import DeferredJoinPaginator
 
 Status = CommentReview.Status
 
@@ -110,6 +111,7 @@ class CommentAdmin(admin.ModelAdmin):
     # "submit date" filter narrows by date on the index instead.
     show_full_result_count = False
     list_per_page = 50
+    paginator = DeferredJoinPaginator
     actions = ["approve_comments", "reject_comments", "mark_spam", "trust_commenters"]
     fields = ["decision", "comment_text", "commenter", "user_url", "article", "ip_address", "submit_date", "reasons"]
     readonly_fields = ["comment_text", "commenter", "user_url", "article", "ip_address", "submit_date", "reasons"]

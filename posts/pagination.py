@@ -34,6 +34,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, QueryDict
 
@@ -183,3 +184,24 @@ def keyset_page(queryset: QuerySet, params: QueryDict, per_page: int, positions:
     # The cursor's own post, when it still exists, is older than these; a
     # deleted one's position is assumed to have had posts below it.
     return Page(posts, Cursor.of(rows[per_page]), Cursor.of(posts[0]), Cursor.of(posts[-1]))
+
+
+class DeferredJoinPaginator(Paginator):
+    """Numbered pages of a long admin list: the page's ids first, then only its rows.
+
+    The admin pages with ``OFFSET``, and a database makes every row it skips
+    in full, here with its joins and its article's title and slug: page
+    6,000 of 300,000 comments took 1.8 s. Skipping over ids alone, in the
+    list's order, and then reading the 50 rows is the "deferred join" that
+    keeps a deep page close to the first.
+    """
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = self.object_list.order_by().in_bulk(ids)
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)

@@ -9,13 +9,15 @@ from html import unescape
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.core.paginator import EmptyPage, Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from posts.comment_admin import CommentAdmin
 from posts.models import Post
-from posts.pagination import Cursor
+from posts.pagination import Cursor, DeferredJoinPaginator
 from posts.views import PublishedPostListView
-from tests.factories import count_queries, make_author, make_post
+from tests.factories import count_queries, make_author, make_comment, make_post
 
 pytestmark = pytest.mark.django_db
 
@@ -339,3 +341,48 @@ class TestCursor:
     def test_anything_else_is_a_value_error(self, value):
         with pytest.raises(ValueError):
             Cursor.parse(value)
+
+
+# Numbered pages of the admin's long lists (posts.pagination.DeferredJoinPaginator)
+
+
+def test_admin_pages_hold_what_plain_offset_pages_hold(django_assert_num_queries):
+    """Each page is the same rows, in the same order, as Django's own
+    paginator gives, with what the list selects along (here the author),
+    whatever the ties and the orphans."""
+    author = make_author(name="Ada")
+    for n in range(8):  # pairs published at the same moment: the id decides
+        make_post(author=author, title=f"Post {n}", published_at=NOON - timedelta(hours=n // 2))
+    listing = Post.objects.select_related("author").order_by("-published_at", "-pk")
+    plain, deferred = Paginator(listing, 3, orphans=1), DeferredJoinPaginator(listing, 3, orphans=1)
+
+    assert deferred.num_pages == plain.num_pages == 3
+    for number in deferred.page_range:
+        expected = [post.title for post in plain.page(number)]
+        with django_assert_num_queries(2):  # the page's ids, then their rows
+            page = deferred.page(number)
+            titles = [post.title for post in page]
+            assert {post.author.name for post in page} == {"Ada"}
+        assert titles == expected
+    assert titles == ["Post 7", "Post 6"]  # the last page: the oldest moment, the higher id first
+    with pytest.raises(EmptyPage):
+        deferred.page(4)
+
+
+def test_admin_lists_page_through_comments_newest_first(admin_client, monkeypatch):
+    monkeypatch.setattr(CommentAdmin, "list_per_page", 2)
+    post = make_post(title="Discussed")
+    for n in range(5):
+        make_comment(post, comment=f"Comment {n}", submit_date=NOON + timedelta(minutes=n))
+
+    def listed(page: int) -> list[str]:
+        html = admin_client.get(f"/admin/django_comments_xtd/xtdcomment/?p={page}").content.decode()
+        return list(dict.fromkeys(re.findall(r"Comment \d", html)))  # each is in its row twice
+
+    assert [listed(page) for page in (1, 2, 3)] == [
+        ["Comment 4", "Comment 3"],
+        ["Comment 2", "Comment 1"],
+        ["Comment 0"],
+    ]
+    past_the_end = admin_client.get("/admin/django_comments_xtd/xtdcomment/?p=4")
+    assert past_the_end.status_code == 302 and past_the_end["Location"].endswith("?e=1")
