@@ -26,6 +26,10 @@ Each page has one address: the first page is the list's plain URL and every
 other page is ``?before=`` the position just above its newest post. A
 ``?after=`` page says so in its canonical link, and one that reaches the
 newest post is the first page (the view redirects there).
+
+The admin keeps Django's numbered pages (editors jump to page 40); its long
+lists use ``DeferredJoinPaginator``, below, so that a deep page skips ids
+rather than whole rows.
 """
 
 from __future__ import annotations
