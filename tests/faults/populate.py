@@ -37,4 +37,7 @@ def populate() -> Post:
         CommentReview.objects.create(comment=comment, status=status, reasons="first_time")
         if status == CommentReview.Status.APPROVED:
             make_comment(seed, parent=comment, comment=f"A reply to comment {n}")
+    # Less than a millisecond past the second: what Django's JSON serializer
+    # (the portable backup) writes as ".000Z" and reads back as a whole second.
+    make_comment(seed, comment="Posted on the second", submit_date=timezone.now().replace(microsecond=420))
     return seed
