@@ -14,6 +14,7 @@ class HoldReason(models.TextChoices):
     BLOCKED_WORD = "blocked_word", "Blocked word"
     BLOCKED_DOMAIN = "blocked_domain", "Blocked domain"
     PREVIOUS_SPAM = "previous_spam", "Earlier comment marked as spam"
+    SPAM_ADDRESS = "spam_address", "Address used for spam recently"
     TOO_FAST = "too_fast", "Posting too fast"
     FLAGGED = "flagged", "Flagged by readers"
     HONEYPOT = "honeypot", "Honeypot filled in"

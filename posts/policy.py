@@ -93,9 +93,7 @@ def judge(*, user, name: str, email: str, url: str, text: str, ip: str, honeypot
     if honeypot:
         spam.append(HoldReason.HONEYPOT)
     earlier = CommentReview.objects.filter(comment__user_email__iexact=email)
-    if earlier.filter(status=CommentReview.Status.SPAM).exists() or (
-        ip and CommentReview.objects.filter(status=CommentReview.Status.SPAM, comment__ip_address=ip).exists()
-    ):
+    if earlier.filter(status=CommentReview.Status.SPAM).exists():
         spam.append(HoldReason.PREVIOUS_SPAM)
     if spam:
         return Verdict(CommentReview.Status.SPAM, spam)
@@ -104,11 +102,24 @@ def judge(*, user, name: str, email: str, url: str, text: str, ip: str, honeypot
         return Verdict(CommentReview.Status.APPROVED)
 
     held = []
+    # As WordPress does, an earlier approved comment vouches for the same
+    # name with the same email, not for anyone who knows the email.
     trusted = TrustedCommenter.objects.filter(email=email).exists() or (
-        policy("TRUST_PREVIOUSLY_APPROVED") and earlier.filter(status=CommentReview.Status.APPROVED).exists()
+        policy("TRUST_PREVIOUSLY_APPROVED")
+        and earlier.filter(status=CommentReview.Status.APPROVED, comment__user_name__iexact=name.strip()).exists()
     )
     if not trusted:
         held.append(HoldReason.FIRST_TIME)
+        # A school, an office or a phone network puts many readers behind
+        # one address: a spammer there recently holds a newcomer's comment
+        # for a moderator (with this reason), never marks it as spam, and
+        # never stops a trusted commenter.
+        since = timezone.now() - timedelta(days=policy("SPAM_ADDRESS_DAYS"))
+        spam_here = CommentReview.objects.filter(
+            status=CommentReview.Status.SPAM, comment__ip_address=ip, comment__submit_date__gte=since
+        )
+        if ip and spam_here.exists():
+            held.append(HoldReason.SPAM_ADDRESS)
     if len(_LINK.findall(text)) > policy("MAX_LINKS"):
         held.append(HoldReason.LINKS)
     since = timezone.now() - timedelta(seconds=policy("BURST_WINDOW"))

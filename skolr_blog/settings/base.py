@@ -319,8 +319,12 @@ COMMENTS_POLICY = {
     # Comments close this many days after publication (a post may override;
     # None or 0: never).
     "CLOSE_AFTER_DAYS": env.int("DJANGO_COMMENTS_CLOSE_AFTER_DAYS", default=365),
-    # Publish directly for commenters with an earlier approved comment.
+    # Publish directly for commenters with an earlier approved comment
+    # under the same name and email.
     "TRUST_PREVIOUSLY_APPROVED": True,
+    # A newcomer posting from an address that sent spam within this many
+    # days is held for review (not marked as spam: addresses are shared).
+    "SPAM_ADDRESS_DAYS": 30,
     # More links than this holds a comment for review.
     "MAX_LINKS": 2,
     # A word (whole word, any case) or link/email domain from these lists marks a comment as spam.

@@ -45,13 +45,54 @@ def test_first_time_commenter_is_held(client, post):
 
 
 def test_previously_approved_commenter_publishes_directly(client, post):
-    earlier = make_comment(post, user_email="asha@example.com", is_public=True)
+    earlier = make_comment(post, user_name="asha", user_email="asha@example.com", is_public=True)
     CommentReview.objects.create(comment=earlier, status="approved")
     response = submit(client, post, comment="Back again.")
     review = last_review()
     assert review.status == "approved" and review.comment.is_public
     page = client.get(response["Location"]).content.decode()
     assert "Your comment is published." in page and "Back again." in page
+
+
+def test_an_approved_comment_vouches_for_its_name_and_email_together(client, post):
+    earlier = make_comment(post, user_name="Asha", user_email="asha@example.com", is_public=True)
+    CommentReview.objects.create(comment=earlier, status="approved")
+    response = submit(client, post, name="Dave", comment="Someone who knows Asha's email.")
+    review = last_review()
+    assert review.status == "pending" and review.reason_codes == ["first_time"]
+    assert review.comment.is_public is False
+    assert "Your comment is held for review." in client.get(response["Location"]).content.decode()
+
+
+def test_spam_from_a_shared_address_holds_newcomers_and_spares_trusted_commenters(client, post):
+    """One spammer behind a school's address must not silence the school."""
+    shared = "192.0.2.77"
+    spammer = make_comment(post, user_email="bot@example.net", ip_address=shared, is_public=False)
+    CommentReview.objects.create(comment=spammer, status="spam", reasons=",blocked_word,")
+    regular = make_comment(post, user_name="Asha", user_email="asha@example.com", ip_address=shared)
+    CommentReview.objects.create(comment=regular, status="approved")
+
+    submit(client, post, ip=shared, comment="Asha again, same school.")
+    assert last_review().status == "approved"
+
+    cache.clear()  # another reader of the same school, later than the 15-second slot
+    submit(client, post, ip=shared, name="Ben", email="ben@example.com", comment="Ben's first comment.")
+    review = last_review()
+    assert review.status == "pending"
+    assert review.reason_codes == ["first_time", "spam_address"]
+
+
+def test_an_address_used_for_spam_long_ago_is_not_held_against_anyone(client, post):
+    old_spam = make_comment(
+        post,
+        user_email="bot@example.net",
+        ip_address="192.0.2.78",
+        is_public=False,
+        submit_date=timezone.now() - timedelta(days=31),
+    )
+    CommentReview.objects.create(comment=old_spam, status="spam")
+    submit(client, post, ip="192.0.2.78")
+    assert last_review().reason_codes == ["first_time"]
 
 
 def test_trusted_commenter_publishes_directly(client, post):
