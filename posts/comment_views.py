@@ -22,7 +22,7 @@ from django_comments_xtd.models import XtdComment
 
 from . import moderation, notifications
 from .comment_models import CommentReview
-from .comments import public_comments
+from .comments import comment_link, public_comments
 from .forms import CommentForm
 from .models import Post
 from .policy import claim_posting_slot, client_ip, is_duplicate, judge, policy
@@ -68,19 +68,26 @@ def _target_post(data) -> Post | None:
 
 
 def _render_article(request, post: Post, form: CommentForm | None, status: int, error: str = "", kept=None):
-    """The article page again, with a message and the reader's text."""
+    """The article page again, with a message and the reader's text (and,
+    for a reply, which comment it answers: the form is at the foot of the
+    page now, and still posts a reply)."""
     context = {"post": post, "object": post, "is_preview": False} | comment_section(request, post, form)
-    context |= {"comment_error": error, "kept_text": kept or ""}
+    replying_to = form["reply_to"].value() if form is not None else None
+    context |= {
+        "comment_error": error,
+        "kept_text": kept or "",
+        "replying_to": _parent(post, _as_id(replying_to)),
+    }
     response = render(request, "posts/post_detail.html", context, status=status)
     response["Cache-Control"] = "private, no-store"
     return response
 
 
-def _fresh_form(post: Post, data) -> CommentForm:
+def _fresh_form(post: Post, data, **changes) -> CommentForm:
     """An unbound form carrying what the reader typed, with a new signature."""
     initial = {name: data.get(name) for name in KEPT_FIELDS if data.get(name) not in (None, "")}
     initial["followup"] = bool(data.get("followup"))
-    return CommentForm(post, initial=initial)
+    return CommentForm(post, initial=initial | changes)
 
 
 # The largest id a database integer column holds. A bigger number from a URL
@@ -93,6 +100,12 @@ def _public_comment_or_404(cid: int) -> XtdComment:
     if not 0 < cid <= MAX_ID:
         raise Http404("No comment has this number.")
     return get_object_or_404(public_comments().filter(content_type=ContentType.objects.get_for_model(Post)), pk=cid)
+
+
+def _as_id(value) -> int:
+    """A comment id from a form value; 0 for anything else."""
+    value = str(value or "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 19 else 0
 
 
 def _parent(post: Post, reply_to: int) -> XtdComment | None:
@@ -135,7 +148,11 @@ def post_comment(request):
     parent = _parent(post, cleaned["reply_to"])
     if cleaned["reply_to"] and (parent is None or parent.level >= settings.COMMENTS_XTD_MAX_THREAD_LEVEL):
         return _render_article(
-            request, post, _fresh_form(post, data), 400, "The comment you replied to can no longer be answered."
+            request,
+            post,
+            _fresh_form(post, data, reply_to=0),
+            400,
+            "The comment you replied to can no longer be answered. Your text is below: post it as a new comment.",
         )
     email = cleaned["email"].strip().lower()
     text = cleaned["comment"].strip()
@@ -200,7 +217,8 @@ def reply(request, cid: int):
     if not post.comments_open or comment.level >= settings.COMMENTS_XTD_MAX_THREAD_LEVEL:
         raise Http404("Replies to this comment are not possible.")
     form = CommentForm(post, comment=comment, signed_in=request.user.is_authenticated)
-    return render(request, "django_comments_xtd/reply.html", {"comment": comment, "post": post, "form": form})
+    context = {"comment": comment, "post": post, "form": form, "comment_url": comment_link(post, comment)}
+    return render(request, "django_comments_xtd/reply.html", context)
 
 
 def comment_target(request, content_type_id: int, object_id: str):

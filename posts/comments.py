@@ -59,16 +59,20 @@ def comment_page(post, page: int, size: int) -> list[XtdComment]:
 class CommentNode:
     comment: XtdComment
     children: list["CommentNode"] = field(default_factory=list)
-    continued: bool = False
+    continued: bool = False  # its parent is on an earlier page
+    parent_hidden: bool = False  # its parent was rejected, marked as spam or removed
 
 
 def comment_tree(comments: list[XtdComment], *, continues_page: bool = False) -> list[CommentNode]:
     """Nest comments under their parents, keeping the given order.
 
-    A reply whose parent is not public is left out with it. On a later page of
-    a long discussion, a reply whose parent is on an earlier page starts a
-    branch of its own (marked as a continuation). (django-comments-xtd's own builder needs a user
-    object and costs a query per comment for flags; this needs neither.)
+    Every comment given is shown: the count in the heading and the pages are
+    of public comments, so a public reply to a comment a moderator took down
+    starts a branch of its own, saying so, where its parent was. On a later
+    page of a long discussion, a reply whose parent is on an earlier page
+    does the same, marked as a continuation. (django-comments-xtd's own
+    builder needs a user object and costs a query per comment for flags;
+    this needs neither.)
     """
     nodes = {comment.pk: CommentNode(comment) for comment in comments}
     roots = []
@@ -80,8 +84,8 @@ def comment_tree(comments: list[XtdComment], *, continues_page: bool = False) ->
             roots.append(node)
         elif comment.parent_id in nodes:
             nodes[comment.parent_id].children.append(node)
-        elif leading:
-            node.continued = True
+        else:
+            node.continued, node.parent_hidden = leading, not leading
             roots.append(node)
     return roots
 

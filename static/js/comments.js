@@ -7,6 +7,8 @@
   var home = document.createComment("comment-form-home");
   form.parentNode.insertBefore(home, form);
   var replyTo = form.querySelector('input[name="reply_to"]');
+  // A refused reply comes back at the foot of the page saying what it answers.
+  var note = form.querySelector("[data-replying-note]");
   var cancel = document.createElement("button");
   cancel.type = "button";
   cancel.className = "link-button comment-cancel";
@@ -14,22 +16,40 @@
   cancel.hidden = true;
   form.querySelector(".form-actions").appendChild(cancel);
 
+  function forget() {
+    if (note) note.remove();
+    note = null;
+  }
+
+  function replyUnder(id) {
+    var comment = document.getElementById("c" + id);
+    if (comment) {
+      comment.querySelector(".comment-actions").after(form);
+      forget(); // the form's place says what it answers
+    }
+    replyTo.value = id;
+    form.setAttribute("data-replying", id);
+    cancel.hidden = false;
+  }
+
   function restore() {
     home.parentNode.insertBefore(form, home.nextSibling);
     replyTo.value = "0";
     cancel.hidden = true;
     form.removeAttribute("data-replying");
+    forget();
+  }
+
+  if (note && replyTo.value && replyTo.value !== "0") {
+    replyUnder(replyTo.value);
+    if (location.hash === "#comment-status") form.scrollIntoView();
   }
 
   document.addEventListener("click", function (event) {
     var link = event.target.closest("a[data-reply-to]");
     if (!link) return;
     event.preventDefault();
-    var comment = link.closest("li.comment");
-    comment.querySelector(".comment-actions").after(form);
-    replyTo.value = link.getAttribute("data-reply-to");
-    form.setAttribute("data-replying", replyTo.value);
-    cancel.hidden = false;
+    replyUnder(link.getAttribute("data-reply-to"));
     form.querySelector("textarea").focus();
   });
   cancel.addEventListener("click", restore);

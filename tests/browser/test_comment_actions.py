@@ -67,6 +67,39 @@ def test_rejected_comment_keeps_the_text_and_says_why(page: Page, live_site, see
     expect(page.locator(".field-error")).to_contain_text("Enter a valid URL.")
     expect(page.locator("#id_comment")).to_have_value("My carefully written comment.")
     assert not XtdComment.objects.exists()
+    # The reader is taken to the message, not to the top of the article.
+    expect(page.locator("#comment-status")).to_be_in_viewport()
+    assert page.evaluate("window.scrollY") > 0
+    # The input names its error for screen readers.
+    described = page.locator("#id_url").get_attribute("aria-describedby").split()
+    assert "Enter a valid URL." in page.locator(f"#{described[-1]}").inner_text()
+
+
+def test_a_refused_reply_stays_a_reply_under_its_comment(page: Page, live_site, seed_post):
+    parent = add_public_comment(seed_post, "Which framework for a first job?")
+    page.goto(live_site.url + POST_PATH)
+    page.locator(f"#c{parent.pk}").get_by_role("link", name="Reply to Grace").click()
+    form = page.locator(f"#c{parent.pk} form.comment-form")
+    form.locator("#id_name").fill("Ada")
+    form.locator("#id_email").fill("ada@example.com")
+    form.locator("#id_url").fill("not a url")
+    form.locator("#id_comment").fill("Django, for the jobs.")
+    form.evaluate("f => f.noValidate = true")
+    form.get_by_role("button", name="Post comment").click()
+
+    form = page.locator(f"#c{parent.pk} form.comment-form")  # the new page's form, back under the comment
+    expect(form.locator(".field-error")).to_contain_text("Enter a valid URL.")
+    expect(form.locator("#id_comment")).to_have_value("Django, for the jobs.")
+    expect(form.get_by_role("button", name="Cancel reply")).to_be_visible()
+
+    # Cancelled, it is posted as a comment of its own.
+    form.get_by_role("button", name="Cancel reply").click()
+    form = page.locator("form.comment-form")
+    form.locator("#id_url").fill("")
+    form.get_by_role("button", name="Post comment").click()
+    expect(page.locator("#comment-status")).to_contain_text("Your comment is held for review.")
+    posted = XtdComment.objects.get(comment="Django, for the jobs.")
+    assert posted.parent_id == posted.pk
 
 
 def test_reader_reports_a_comment(page: Page, live_site, seed_post):

@@ -7,6 +7,7 @@ from django_comments import get_form
 from django_comments_xtd.models import XtdComment
 
 from authors.roles import AUTHORS, MODERATORS
+from posts import moderation
 from tests.factories import make_comment, make_post, make_user
 
 pytestmark = pytest.mark.django_db
@@ -136,12 +137,60 @@ def test_threaded_replies_render_nested_three_levels(client):
     assert f'href="/comments/reply/{deepest.pk}/"' not in page
 
 
-def test_reply_page_works_without_javascript(client):
+def test_reply_page_works_without_javascript(client, settings):
+    settings.BLOG = settings.BLOG | {"COMMENTS_PER_PAGE": 2}
     post = make_post()
+    make_comment(post)
+    make_comment(post)
     root = make_comment(post, comment="Root comment")
     page = client.get(f"/comments/reply/{root.pk}/").content.decode()
     assert "Reply to" in page and "Root comment" in page
     assert f'name="reply_to" value="{root.pk}"' in page
+    # Its link back leads to the page of comments that shows it.
+    assert f'href="{post.get_absolute_url()}?cpage=2#c{root.pk}"' in page
+
+
+def test_a_refused_reply_says_what_it_answers(client, seed):
+    parent = make_comment(seed, user_name="Grace", comment="Which one first?")
+    response = client.post("/comments/post/", comment_data(seed, reply_to=parent.pk, email="not-an-email"))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f'Replying to <a href="#c{parent.pk}">Grace</a>’s comment.' in page
+    assert f'name="reply_to" value="{parent.pk}"' in page
+    assert 'action="/comments/post/#comment-status"' in page
+
+
+def test_a_reply_to_a_comment_taken_down_meanwhile_can_be_posted_as_a_new_comment(client, seed):
+    parent = make_comment(seed, comment="Soon rejected")
+    moderation.decide(parent, "rejected")
+    response = client.post("/comments/post/", comment_data(seed, reply_to=parent.pk))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "can no longer be answered" in page and "Which one for a school ERP?" in page
+    assert 'name="reply_to" value="0"' in page and "Replying to" not in page
+
+    cache.clear()  # the same reader again, past the 15-second slot
+    again = comment_data(seed, reply_to=0)
+    assert client.post("/comments/post/", again).status_code == 302
+    comment = XtdComment.objects.get(comment="Which one for a school ERP?")
+    assert comment.parent_id == comment.pk
+
+
+def test_a_public_reply_to_a_comment_taken_down_is_shown_and_counted(client, settings):
+    """The heading's count and the pages are of public comments: all of
+    them are shown, a reply whose parent was rejected where its parent was."""
+    post = make_post()
+    parent = make_comment(post, comment="Taken down later")
+    reply = make_comment(post, parent=parent, comment="A useful answer")
+    make_comment(post, parent=reply, comment="Thanks for the answer")
+    moderation.decide(parent, "rejected")  # as the admin's "Reject" does: the replies stay public
+
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "2 comments" in page
+    assert "Taken down later" not in page
+    assert "In reply to a comment that is no longer shown" in page
+    assert page.index("A useful answer") < page.index("Thanks for the answer")
+    assert f'href="/comments/reply/{reply.pk}/"' in page
 
 
 def test_comment_text_is_escaped(client):
