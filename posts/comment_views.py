@@ -25,7 +25,7 @@ from .comment_models import CommentReview
 from .comments import comment_link, public_comments
 from .forms import CommentForm
 from .models import Post
-from .policy import claim_posting_slot, client_ip, is_duplicate, judge, policy
+from .policy import claim_posting_slot, client_ip, earlier_copy_is_public, judge, policy
 from .views import comment_section, posted_comment_token
 
 KEPT_FIELDS = ("name", "email", "url", "comment", "followup", "reply_to")
@@ -156,8 +156,12 @@ def post_comment(request):
         )
     email = cleaned["email"].strip().lower()
     text = cleaned["comment"].strip()
-    if is_duplicate(post, email, text):
-        return _render_article(request, post, _fresh_form(post, data), 409, "You have already posted this comment.")
+    earlier_public = earlier_copy_is_public(post, email, text)
+    if earlier_public is not None:
+        said = "" if earlier_public else " It is waiting for a moderator: once approved it appears here."
+        return _render_article(
+            request, post, _fresh_form(post, data), 409, f"You have already posted this comment.{said}"
+        )
     ip = client_ip(request)
     if not claim_posting_slot(ip, email):
         seconds = policy("MIN_SECONDS_BETWEEN")

@@ -47,12 +47,14 @@ def claim_posting_slot(ip: str, email: str) -> bool:
     return all([cache.add(key, 1, timeout=seconds) for key in keys])
 
 
-def is_duplicate(post, email: str, text: str) -> bool:
-    """The same person already posted exactly this text on this post."""
+def earlier_copy_is_public(post, email: str, text: str) -> bool | None:
+    """Whether the same person's earlier comment with exactly this text on
+    this post is public; None if there is no such comment."""
     return (
         XtdComment.objects.filter(object_pk=str(post.pk), user_email__iexact=email, comment=text.strip())
         .filter(content_type__app_label="posts", content_type__model="post")
-        .exists()
+        .values_list("is_public", flat=True)
+        .first()
     )
 
 

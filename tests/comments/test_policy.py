@@ -179,8 +179,15 @@ def test_exact_duplicate_is_refused(client, post):
     cache.clear()  # past the rate limit
     response = submit(client, post, email="ASHA@example.com")
     assert response.status_code == 409
-    assert "You have already posted this comment." in response.content.decode()
+    # The first one is held: the reader is told why they cannot see it.
+    assert "You have already posted this comment. It is waiting for a moderator" in response.content.decode()
     assert XtdComment.objects.count() == 1
+
+    XtdComment.objects.update(is_public=True)
+    cache.clear()
+    response = submit(client, post)
+    assert response.status_code == 409
+    assert "You have already posted this comment.</p>" in response.content.decode()
 
 
 def test_posting_too_fast_over_ten_minutes_is_held(client, post, settings):
