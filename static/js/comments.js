@@ -45,6 +45,46 @@
     if (location.hash === "#comment-status") form.scrollIntoView();
   }
 
+  // "Remember me", as WordPress offers it: the reader's name, email and
+  // website stay in this browser only (the page itself is the same for
+  // everyone, so the server cannot fill them in).
+  var KEY = "skolr-commenter";
+  var fields = ["name", "email", "url"].map(function (name) {
+    return form.querySelector('input[name="' + name + '"]');
+  });
+  if (fields[0]) {
+    var remember = document.createElement("p");
+    remember.className = "field field-check";
+    remember.innerHTML =
+      '<input type="checkbox" id="id_remember"> ' +
+      '<label for="id_remember">Remember my name, email and website in this browser</label>';
+    var box = remember.querySelector("input");
+    form.querySelector(".form-actions").before(remember);
+    var saved = null;
+    try {
+      saved = JSON.parse(localStorage.getItem(KEY) || "null");
+    } catch (error) {
+      saved = null;
+    }
+    if (saved) {
+      box.checked = true;
+      fields.forEach(function (input, i) {
+        if (input && !input.value) input.value = saved[i] || "";
+      });
+    }
+    form.addEventListener("submit", function () {
+      try {
+        if (box.checked) {
+          localStorage.setItem(KEY, JSON.stringify(fields.map(function (input) { return input ? input.value : ""; })));
+        } else {
+          localStorage.removeItem(KEY);
+        }
+      } catch (error) {
+        // Storage refused (private mode, quota): the comment goes anyway.
+      }
+    });
+  }
+
   document.addEventListener("click", function (event) {
     var link = event.target.closest("a[data-reply-to]");
     if (!link) return;

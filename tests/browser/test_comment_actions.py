@@ -115,3 +115,27 @@ def test_comment_form_fits_a_phone(page: Page, live_site, seed_post, width):
     page.set_viewport_size({"width": width, "height": 800})
     page.goto(live_site.url + POST_PATH + "#comments")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_a_reader_can_have_the_browser_remember_their_details(page: Page, live_site, seed_post):
+    page.goto(live_site.url + POST_PATH)
+    form = page.locator("form.comment-form")
+    form.locator("#id_name").fill("Ada")
+    form.locator("#id_email").fill("ada@example.com")
+    form.locator("#id_comment").fill("First visit.")
+    form.get_by_label("Remember my name, email and website in this browser").check()
+    form.get_by_role("button", name="Post comment").click()
+    expect(page.locator("#comment-status")).to_contain_text("Your comment is held for review.")
+
+    page.goto(live_site.url + POST_PATH)
+    form = page.locator("form.comment-form")
+    expect(form.locator("#id_name")).to_have_value("Ada")
+    expect(form.locator("#id_email")).to_have_value("ada@example.com")
+
+    # Unticked, they are forgotten.
+    form.get_by_label("Remember my name, email and website in this browser").uncheck()
+    form.locator("#id_comment").fill("Second visit.")
+    form.get_by_role("button", name="Post comment").click()
+    expect(page.locator("#comment-status")).to_be_visible()
+    page.goto(live_site.url + POST_PATH)
+    expect(page.locator("form.comment-form #id_name")).to_have_value("")
