@@ -9,6 +9,9 @@ class AuthorAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "user", "post_count"]
     list_select_related = ["user"]
     search_fields = ["name", "bio", "expertise"]
+    # Explicit: the post count's GROUP BY drops the model's default ordering,
+    # and the autocomplete pages through this list.
+    ordering = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["user"]
     fieldsets = [
@@ -20,9 +23,12 @@ class AuthorAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).annotate(post_count=Count("posts"))
-        if request.user.is_superuser:
+        # Whoever may edit every post (editors, superusers) signs posts for
+        # any author, so must see them all: the post form's author
+        # autocomplete reads this queryset. Not authors.view_author, which
+        # authors hold too: an author sees and edits only their own profile.
+        if request.user.has_perm("posts.edit_all_posts"):
             return queryset
-        # Everyone else edits only their own profile.
         return queryset.filter(user=request.user)
 
     def get_readonly_fields(self, request, obj=None):

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import Permission
 
-from authors.roles import AUTHORS
+from authors.roles import AUTHORS, EDITORS
 from posts.models import Post
 from tests.factories import admin_post_form, image_upload, make_author, make_post, make_user
 
@@ -100,3 +100,25 @@ def test_author_photo_must_be_an_image(client, writer):
     assert "Upload a valid image" in response.content.decode()
     writer.refresh_from_db()
     assert not writer.photo
+
+
+def test_editor_lists_and_picks_any_author_for_a_new_post(client):
+    someone = make_author(name="Someone Else", slug="someone-else")
+    make_author(name="Another Writer", slug="another-writer")
+    editor = make_user("editor", groups=[EDITORS])
+    client.force_login(editor)
+
+    listing = client.get("/admin/authors/author/").content.decode()
+    assert "Someone Else" in listing and "Another Writer" in listing and "2 authors" in listing
+    # Editors view authors; changing a profile stays with its owner.
+    assert "Save" not in client.get(f"/admin/authors/author/{someone.pk}/change/").content.decode()
+
+    found = client.get(
+        "/admin/autocomplete/",
+        {"app_label": "posts", "model_name": "post", "field_name": "author", "term": "Someone"},
+    ).json()
+    assert [result["text"] for result in found["results"]] == ["Someone Else"]
+
+    response = client.post("/admin/posts/post/add/", admin_post_form(author=found["results"][0]["id"]))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Post.objects.get(slug="fresh-draft").author == someone
