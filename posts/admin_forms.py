@@ -35,6 +35,11 @@ class PostAdminForm(forms.ModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        if self.instance.author_id is None and user is not None and not user.has_perm("posts.edit_all_posts"):
+            # An author's new post is theirs (the admin shows the field
+            # read-only and signs it on save): know it now, so the publishing
+            # rules check this author's bio and photo on the first save too.
+            self.instance.author = getattr(user, "author", None)
         tags = self.fields["tags"]
         tags.widget = AutocompleteSelectMultiple(Post._meta.get_field("tags"), admin.site)
         tags.widget.choices = tags.choices

@@ -118,6 +118,16 @@ class TestPublishingRules:
             assert message in page, message
         assert not Post.objects.exists()
 
+    def test_author_without_bio_or_photo_cannot_publish_a_new_post(self, client):
+        user = make_user("newcomer", groups=[AUTHORS])
+        grant_publish(make_author(user=user, name="Newcomer", bio=""))
+        client.force_login(user)
+        response = client.post("/admin/posts/post/add/", complete(status="published"))
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "The author Newcomer has no bio yet" in page and "The author Newcomer has no photo yet" in page
+        assert not Post.objects.exists()
+
     def test_excerpt_length_fits_search_snippets(self, client, writer):
         grant_publish(writer)
         data = complete(status="published") | {"excerpt": "x" * 161}
