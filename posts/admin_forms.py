@@ -155,6 +155,12 @@ class PreviewLinkForm(forms.ModelForm):
         model = PreviewLink
         fields = ["expires_at"]
 
+    def has_changed(self) -> bool:
+        # The inline has no blank rows: a new one is there because the user
+        # clicked "Add another", and its default expiry is a choice like
+        # any other. Django skips an extra form left at its initial values.
+        return self.instance.pk is None or super().has_changed()
+
     def save(self, commit=True):
         if self.cleaned_data.get("revoke") and self.instance.revoked_at is None:
             self.instance.revoked_at = timezone.now()

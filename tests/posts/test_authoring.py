@@ -1,6 +1,7 @@
 """Authoring in the admin: roles, publishing rules, previews, scheduling,
 revisions, slugs and tags."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -178,6 +179,21 @@ class TestSharedPreview:
         expired = PreviewLink.objects.create(post=post, expires_at=timezone.now() - timedelta(minutes=1))
         assert client.get(expired.get_preview_url()).status_code == 404
         assert client.get("/preview/not-a-real-token/").status_code == 404
+
+    def test_a_new_link_left_at_its_default_expiry_is_created(self, client, writer):
+        post = make_post(author=writer, status="draft", published_at=None)
+        page = client.get(f"/admin/posts/post/{post.pk}/change/").content.decode()
+        # What "Add another" copies: the inline's empty row, as rendered.
+        row = {
+            name.replace("__prefix__", "0"): value
+            for name, value in re.findall(r'name="((?:initial-)?preview_links-__prefix__-[^"]+)" value="([^"]*)"', page)
+        }
+        assert "preview_links-0-expires_at_0" in row and "initial-preview_links-0-expires_at_0" in row
+        data = admin_post_form(title=post.title, slug=post.slug, **row, **{"preview_links-TOTAL_FORMS": "1"})
+        response = client.post(f"/admin/posts/post/{post.pk}/change/", data, follow=True)
+        assert "was changed successfully" in response.content.decode()
+        link = PreviewLink.objects.get(post=post)
+        assert link.is_usable and link.created_by == writer.user
 
     def test_author_creates_and_revokes_a_link_in_the_admin(self, client, writer):
         post = make_post(author=writer, status="draft", published_at=None)
