@@ -9,12 +9,13 @@ from django.db.models.functions import Cast
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils.html import format_html
-from django_comments_xtd.models import XtdComment
+from django_comments_xtd.models import BlackListedDomain, XtdComment
 
 from . import moderation
 from .comment_models import CommentReview, HoldReason, PendingComment, TrustedCommenter
 from .models import Post
 from .pagination import DeferredJoinPaginator
+from .policy import blocked_domain
 
 Status = CommentReview.Status
 
@@ -226,3 +227,40 @@ class TrustedCommenterAdmin(admin.ModelAdmin):
         if not change:
             obj.trusted_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class BlockedDomainForm(forms.ModelForm):
+    """A domain as the comment policy compares it, entered once.
+
+    The policy matches commenters' domains in lower case and without
+    "www.": an entry saved any other way (a capital, a pasted address with
+    a path) could never match. django-comments-xtd's table has no unique
+    constraint to add one to; a duplicate is refused here.
+    """
+
+    class Meta:
+        model = BlackListedDomain
+        fields = ["domain"]
+        help_texts = {
+            "domain": "E.g. spam.example: blocks comments linking to it or its subdomains, or from an email there. "
+            "A pasted address or email is read as its domain."
+        }
+
+    def clean_domain(self):
+        entered = self.cleaned_data["domain"]
+        domain = blocked_domain(entered)
+        if not domain:
+            raise forms.ValidationError(f"“{entered}” names no domain: enter one like spam.example.")
+        if BlackListedDomain.objects.filter(domain__iexact=domain).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"“{domain}” is blocked already.")
+        return domain
+
+
+admin.site.unregister(BlackListedDomain)
+
+
+@admin.register(BlackListedDomain)
+class BlockedDomainAdmin(admin.ModelAdmin):
+    form = BlockedDomainForm
+    search_fields = ["domain"]
+    ordering = ["domain"]

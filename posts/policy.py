@@ -66,6 +66,24 @@ def _domains(text: str, email: str, url: str) -> set[str]:
     return {host.lower().removeprefix("www.") for host in hosts if host}
 
 
+_HOST = re.compile(r"[\w-]+(?:\.[\w-]+)*")
+
+
+def blocked_domain(entry: str) -> str:
+    """The domain an entry of the blocked list names, as commenters' domains
+    are compared: lower case, without "www.". A pasted address gives its
+    host and an email the part after "@"; "" when the entry names none."""
+    entry = entry.strip().lower()
+    if "://" not in entry and "@" in entry:
+        entry = entry.rpartition("@")[2]
+    try:
+        host = urlsplit(entry if "://" in entry else f"http://{entry}").hostname or ""
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        return ""
+    host = host.removeprefix("www.")
+    return host if _HOST.fullmatch(host) else ""
+
+
 def _blocked(domain: str, blocked: set[str]) -> bool:
     return any(domain == entry or domain.endswith(f".{entry}") for entry in blocked)
 
@@ -87,9 +105,10 @@ def judge(*, user, name: str, email: str, url: str, text: str, ip: str, honeypot
     words = {word.lower() for word in policy("BLOCKED_WORDS")}
     if words and any(re.search(rf"\b{re.escape(word)}\b", f"{name} {text}", re.IGNORECASE) for word in words):
         spam.append(HoldReason.BLOCKED_WORD)
-    blocked_domains = {d.lower() for d in policy("BLOCKED_DOMAINS")} | set(
-        BlackListedDomain.objects.values_list("domain", flat=True)
-    )
+    # Rows saved before the admin normalized them may be in any case (or a
+    # pasted address): read each as the domain it names.
+    entries = [*policy("BLOCKED_DOMAINS"), *BlackListedDomain.objects.values_list("domain", flat=True)]
+    blocked_domains = {domain for entry in entries if (domain := blocked_domain(entry))}
     if any(_blocked(domain, blocked_domains) for domain in _domains(text, email, url)):
         spam.append(HoldReason.BLOCKED_DOMAIN)
     if honeypot:

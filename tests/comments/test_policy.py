@@ -141,6 +141,14 @@ def test_domain_blocked_in_the_admin_marks_spam(client, post):
     assert last_review().status == "spam"
 
 
+@pytest.mark.parametrize("entry", ["Junk.Example", "http://www.junk.example/offers"])
+def test_a_blocked_domain_saved_in_any_case_or_as_an_address_still_matches(client, post, entry):
+    """Rows saved before the admin normalized entries."""
+    BlackListedDomain.objects.create(domain=entry)
+    submit(client, post, email="someone@mail.junk.example")
+    assert last_review().status == "spam"
+
+
 def test_a_commenter_marked_as_spam_stays_spam(client, post):
     earlier = make_comment(post, user_email="asha@example.com", is_public=False)
     CommentReview.objects.create(comment=earlier, status="spam")

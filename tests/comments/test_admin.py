@@ -1,0 +1,43 @@
+"""The moderators' lists in the admin: blocked domains, trusted commenters
+and the moderation queue."""
+
+import pytest
+from django_comments_xtd.models import BlackListedDomain
+
+from authors.roles import MODERATORS
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def moderator(client):
+    user = make_user("mod", groups=[MODERATORS])
+    client.force_login(user)
+    return user
+
+
+class TestBlockedDomains:
+    URL = "/admin/django_comments_xtd/blacklisteddomain/add/"
+
+    @pytest.mark.parametrize(
+        "entered",
+        ["Spam.Example", "http://spam.example/buy-now", "https://www.SPAM.example:8443/", "seller@Spam.Example"],
+    )
+    def test_an_entry_is_stored_as_the_domain_it_names(self, client, moderator, entered):
+        assert client.post(self.URL, {"domain": entered}).status_code == 302
+        assert list(BlackListedDomain.objects.values_list("domain", flat=True)) == ["spam.example"]
+
+    def test_a_duplicate_in_another_case_is_refused(self, client, moderator):
+        BlackListedDomain.objects.create(domain="spam.example")
+        response = client.post(self.URL, {"domain": "SPAM.example"})
+        assert response.status_code == 200
+        assert "“spam.example” is blocked already." in response.content.decode()
+        assert BlackListedDomain.objects.count() == 1
+
+    @pytest.mark.parametrize("entered", ["not a domain", "http:///path-only", "spam..example"])
+    def test_an_entry_naming_no_domain_is_refused(self, client, moderator, entered):
+        response = client.post(self.URL, {"domain": entered})
+        assert response.status_code == 200
+        assert "names no domain: enter one like spam.example." in response.content.decode()
+        assert not BlackListedDomain.objects.exists()
