@@ -217,8 +217,23 @@ class ModerationQueueAdmin(CommentAdmin):
         return super().get_queryset(request).filter(review__status=Status.PENDING)
 
 
+class TrustedCommenterForm(forms.ModelForm):
+    class Meta:
+        model = TrustedCommenter
+        fields = ["email"]
+
+    def clean_email(self):
+        # Lower case before the unique check, which runs before save()
+        # lowercases: else NEW@example.com passed it and failed in the database.
+        email = self.cleaned_data["email"].strip().lower()
+        if TrustedCommenter.objects.filter(email=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"“{email}” is trusted already.")
+        return email
+
+
 @admin.register(TrustedCommenter)
 class TrustedCommenterAdmin(admin.ModelAdmin):
+    form = TrustedCommenterForm
     list_display = ["email", "trusted_by", "created_at"]
     search_fields = ["email"]
     readonly_fields = ["trusted_by", "created_at"]

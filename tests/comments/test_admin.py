@@ -5,6 +5,7 @@ import pytest
 from django_comments_xtd.models import BlackListedDomain
 
 from authors.roles import MODERATORS
+from posts.models import TrustedCommenter
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -41,3 +42,14 @@ class TestBlockedDomains:
         assert response.status_code == 200
         assert "names no domain: enter one like spam.example." in response.content.decode()
         assert not BlackListedDomain.objects.exists()
+
+
+def test_trusting_a_trusted_email_again_in_capitals_says_so(client, moderator):
+    TrustedCommenter.objects.create(email="new@example.com")
+    response = client.post("/admin/posts/trustedcommenter/add/", {"email": "NEW@Example.com"})
+    assert response.status_code == 200
+    assert "“new@example.com” is trusted already." in response.content.decode()
+    assert TrustedCommenter.objects.count() == 1
+
+    assert client.post("/admin/posts/trustedcommenter/add/", {"email": "Other@Example.com"}).status_code == 302
+    assert TrustedCommenter.objects.filter(email="other@example.com", trusted_by=moderator).exists()
