@@ -185,8 +185,11 @@ class PostAdmin(SimpleHistoryAdmin):
     def preview(self, post: Post) -> str:
         if not post.pk:
             return "Save the post to preview it."
-        label = "View the published post" if post.is_published else "Preview as readers will see it"
-        return format_html('<a href="{}" target="_blank" rel="noopener">{} ↗</a>', post.get_absolute_url(), label)
+        # After a refused save the form's instance holds what was typed (a
+        # "published" status, another slug): describe the post as saved.
+        saved = Post.objects.only("slug", "status", "published_at").get(pk=post.pk)
+        label = "View the published post" if saved.is_published else "Preview as readers will see it"
+        return format_html('<a href="{}" target="_blank" rel="noopener">{} ↗</a>', saved.get_absolute_url(), label)
 
 
 admin.site.unregister(Tag)

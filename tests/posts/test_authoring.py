@@ -129,6 +129,18 @@ class TestPublishingRules:
         assert "The author Newcomer has no bio yet" in page and "The author Newcomer has no photo yet" in page
         assert not Post.objects.exists()
 
+    def test_a_refused_publish_leaves_the_preview_link_on_the_saved_draft(self, client, writer):
+        grant_publish(writer)
+        post = make_post(author=writer, status="draft", published_at=None, slug="saved-draft", excerpt="")
+        response = client.post(
+            f"/admin/posts/post/{post.pk}/change/",
+            admin_post_form(title=post.title, slug="typed-slug", status="published"),
+        )
+        page = response.content.decode()
+        assert "Write an excerpt before publishing" in page
+        assert "Preview as readers will see it ↗" in page and "View the published post" not in page
+        assert f'href="{post.get_absolute_url()}" target="_blank"' in page
+
     def test_excerpt_length_fits_search_snippets(self, client, writer):
         grant_publish(writer)
         data = complete(status="published") | {"excerpt": "x" * 161}
