@@ -139,6 +139,14 @@ class PostAdmin(SimpleHistoryAdmin):
         # Authors see and change only their own posts.
         return queryset.filter(author__user=request.user)
 
+    def get_list_filter(self, request):
+        if request.user.has_perm("posts.edit_all_posts"):
+            return self.list_filter
+        # An author sees only their own posts: a filter by author has
+        # nothing to choose, and the tag filter would list every tag,
+        # other people's drafts' included.
+        return [StateFilter, "allow_comments", ("tags", admin.RelatedOnlyFieldListFilter)]
+
     def get_readonly_fields(self, request, obj=None):
         if request.user.has_perm("posts.edit_all_posts"):
             return self.readonly_fields

@@ -1,7 +1,10 @@
 """Editing in the admin: lists work, and authors stay within their own work."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 
 from authors.roles import AUTHORS, EDITORS
 from posts.models import Post
@@ -122,3 +125,16 @@ def test_editor_lists_and_picks_any_author_for_a_new_post(client):
     response = client.post("/admin/posts/post/add/", admin_post_form(author=found["results"][0]["id"]))
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Post.objects.get(slug="fresh-draft").author == someone
+
+
+def test_an_authors_post_list_filters_only_their_own_posts(client, writer):
+    make_post(author=writer, status="draft", published_at=None, tags=["Mine"])
+    make_post(status="draft", published_at=None, tags=["Secret plans"])
+    page = client.get("/admin/posts/post/").content.decode()
+    assert "By Tags" in page and "Mine" in page
+    assert "Secret plans" not in page
+    assert "By author" not in page
+    assert "Filter by publish date" not in page  # no post of theirs has one
+
+    make_post(author=writer, published_at=timezone.now() - timedelta(days=400))
+    assert "Filter by publish date" in client.get("/admin/posts/post/").content.decode()
