@@ -96,6 +96,7 @@ class PostAdmin(SimpleHistoryAdmin):
     readonly_fields = ["created_at", "updated_at", "content_updated_at", "preview"]
     inlines = [PostImageInline, ChangeNoteInline, PreviewLinkInline]
     history_list_display = ["status"]
+    object_history_list_template = "admin/posts/post/object_history_list.html"
     fieldsets = [
         (None, {"fields": ["title", "slug", "author", "excerpt", "body", "preview"]}),
         ("Thumbnail", {"fields": ["thumbnail", "thumbnail_alt"]}),

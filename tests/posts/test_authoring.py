@@ -294,6 +294,16 @@ def test_revisions_are_kept_compared_and_restored(client, writer):
     assert post.title == "First title"
 
 
+def test_history_lists_who_changed_what_without_empty_columns(client, writer):
+    post = make_post(author=writer, status="draft", published_at=None, title="First title", slug="revised")
+    client.post(f"/admin/posts/post/{post.pk}/change/", admin_post_form(title="Second title", slug="revised"))
+    page = client.get(f"/admin/posts/post/{post.pk}/history/").content.decode()
+    cells = [re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", page, re.S)]
+    assert "writer" in cells  # who saved the second revision
+    assert "—" in cells  # the first revision was saved without a user
+    assert "None" not in cells and "Change reason" not in page
+
+
 def test_tags_are_case_insensitive_and_survive_a_creation_race(writer, monkeypatch):
     from posts.admin_forms import PostAdminForm
 
