@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import BigIntegerField, OuterRef, Subquery
 from django.db.models.functions import Cast
@@ -83,6 +84,19 @@ class PostFilter(admin.SimpleListFilter):
         return queryset.filter(object_pk=str(chosen))
 
 
+class CountedOnceChangeList(ChangeList):
+    """Without a filter or a search, the one count is the total.
+
+    With ``show_full_result_count`` off Django knows no total, so it said
+    "6 results (Show all)" beside a list that already showed them all.
+    """
+
+    def get_results(self, request):
+        super().get_results(request)
+        if self.full_result_count is None and not self.has_active_filters and not self.query:
+            self.full_result_count = self.result_count
+
+
 class ModerationForm(forms.ModelForm):
     """A comment's only editable property here is the moderator's decision."""
 
@@ -116,6 +130,9 @@ class CommentAdmin(admin.ModelAdmin):
     actions = ["approve_comments", "reject_comments", "mark_spam", "trust_commenters"]
     fields = ["decision", "comment_text", "commenter", "user_url", "article", "ip_address", "submit_date", "reasons"]
     readonly_fields = ["comment_text", "commenter", "user_url", "article", "ip_address", "submit_date", "reasons"]
+
+    def get_changelist(self, request, **kwargs):
+        return CountedOnceChangeList
 
     def get_queryset(self, request):
         title = Post.objects.filter(pk=Cast(OuterRef("object_pk"), BigIntegerField())).values("title")[:1]

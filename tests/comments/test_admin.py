@@ -5,8 +5,8 @@ import pytest
 from django_comments_xtd.models import BlackListedDomain
 
 from authors.roles import MODERATORS
-from posts.models import TrustedCommenter
-from tests.factories import make_user
+from posts.models import CommentReview, TrustedCommenter
+from tests.factories import make_comment, make_post, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +53,19 @@ def test_trusting_a_trusted_email_again_in_capitals_says_so(client, moderator):
 
     assert client.post("/admin/posts/trustedcommenter/add/", {"email": "Other@Example.com"}).status_code == 302
     assert TrustedCommenter.objects.filter(email="other@example.com", trusted_by=moderator).exists()
+
+
+def test_moderation_queue_counts_in_words(client, moderator):
+    post = make_post()
+    for reasons in [",first_time,", ",first_time,", ",links,"]:
+        comment = make_comment(post, is_public=False)
+        CommentReview.objects.create(comment=comment, status="pending", reasons=reasons)
+
+    page = client.get("/admin/posts/pendingcomment/").content.decode()
+    assert "3 comments awaiting moderation" in page
+    assert "3 moderation queue" not in page
+    assert "Show all" not in page  # nothing is hidden
+
+    filtered = client.get("/admin/posts/pendingcomment/?reason=links").content.decode()
+    assert "1 comment awaiting moderation" in filtered
+    assert "1 result (" in filtered and "Show all" in filtered
