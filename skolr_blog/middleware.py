@@ -30,10 +30,11 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             return HttpResponse("Bad Content-Length.", status=400, content_type="text/plain")
         if length > settings.MAX_REQUEST_BYTES:
-            limit = settings.MAX_REQUEST_BYTES // (1024 * 1024)
-            return HttpResponse(
-                f"This request is too large: the limit is {limit} MB.", status=413, content_type="text/plain"
-            )
+            # A page, not a bare line: it is mostly an author's upload in the
+            # admin. Rendered without the request, as this runs before the
+            # session, and the body is never read.
+            page = loader.render_to_string("413.html", {"limit": settings.MAX_REQUEST_BYTES})
+            return HttpResponse(page, status=413)
         return self.get_response(request)
 
 

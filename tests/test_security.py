@@ -74,6 +74,18 @@ def test_oversized_request_is_refused_before_it_is_read(client):
     assert "too large" in response.content.decode()
 
 
+def test_oversized_upload_gets_a_page_saying_the_limit(client, settings):
+    settings.MAX_REQUEST_BYTES = 10 * 1024 * 1024
+    response = client.generic(
+        "POST", "/admin/posts/post/add/", b"x" * 10, content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(11 * 1024 * 1024),
+    )  # fmt: skip
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "<h1>Too large to send</h1>" in page and "the limit is 10.0\xa0MB" in page
+
+
 def test_login_is_locked_after_repeated_failures_with_one_message(client):
     make_user("writer", groups=[AUTHORS], password="right password here")
     unknown = client.post("/admin/login/", {"username": "nobody", "password": "x"}, REMOTE_ADDR="192.0.2.1")
