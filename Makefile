@@ -37,7 +37,7 @@ install: $(VENV)/.installed
 
 setup: install
 	$(MANAGE) migrate --noinput
-	$(MANAGE) load_posts content/
+	$(MANAGE) load_posts --keep-existing content/
 	$(MANAGE) create_demo_accounts
 
 demo-accounts: install ## Print new passwords for the demo accounts

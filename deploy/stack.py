@@ -208,7 +208,7 @@ def prepare(env: dict[str, str], *, content: bool = True, quiet: bool = False) -
     try:
         manage(env, "migrate", "--noinput", "-v0", quiet=quiet)
         if content:
-            manage(env, "load_posts", "content/", quiet=quiet)
+            manage(env, "load_posts", "--keep-existing", "content/", quiet=quiet)
     finally:
         collected, _ = collect.communicate(timeout=600)
     if collect.returncode:

@@ -1,6 +1,7 @@
 """The content loader: idempotent, and all-or-nothing on a bad file."""
 
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -42,6 +43,29 @@ def test_loading_twice_changes_nothing(settings):
 
     assert snapshot(Path(settings.MEDIA_ROOT)) == before
     assert len(before[1]) == 2  # one thumbnail, one photo: no duplicates
+
+
+def test_a_start_keeps_what_was_edited_in_the_admin(tmp_path):
+    """``make run`` and ``make serve`` load with --keep-existing on every
+    start: an author's edits to the shipped post and profile stay, and a
+    post added to content/ since is created."""
+    folder = tmp_path / "content"
+    shutil.copytree(CONTENT, folder)
+    load(folder)
+    Post.objects.filter(slug="django-vs-flask-vs-fastapi").update(title="Edited in the admin")
+    Author.objects.filter(slug="skolr").update(bio="Bio edited in the admin.")
+    article = folder / "posts" / "django-vs-flask-vs-fastapi.html"
+    added = folder / "posts" / "a-second-article.html"
+    source = article.read_text().replace('slug = "django-vs-flask-vs-fastapi"', 'slug = "a-second-article"')
+    added.write_text(re.sub(r"(?m)^title = .*$", 'title = "A second article"', source, count=1))
+
+    out = io.StringIO()
+    call_command("load_posts", "--keep-existing", str(folder), stdout=out)
+
+    assert "1 created, 2 already in the database (kept as they are)" in out.getvalue()
+    assert Post.objects.get(slug="django-vs-flask-vs-fastapi").title == "Edited in the admin"
+    assert Author.objects.get(slug="skolr").bio == "Bio edited in the admin."
+    assert Post.objects.get(slug="a-second-article").title == "A second article"
 
 
 def test_editing_the_file_updates_the_post(tmp_path):

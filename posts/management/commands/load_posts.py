@@ -1,5 +1,11 @@
 """``manage.py load_posts content/``: create or update authors and posts
-from content files. Running it again with the same files changes nothing."""
+from content files. Running it again with the same files changes nothing.
+
+``--keep-existing`` only creates what is missing. ``make run`` and ``make
+serve`` load that way on every start: a post or profile that exists is the
+admin's to edit from then on, and a start must not put the file's version
+back over an author's edits.
+"""
 
 from pathlib import Path
 
@@ -60,8 +66,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("folder", type=Path, help="Folder with authors/ and posts/ subfolders.")
+        parser.add_argument(
+            "--keep-existing",
+            action="store_true",
+            help="Only create authors and posts that are missing; leave the ones in the database as they are.",
+        )
 
-    def handle(self, *args, folder: Path, **options):
+    def handle(self, *args, folder: Path, keep_existing: bool = False, **options):
+        self.keep_existing = keep_existing
         if not folder.is_dir():
             raise CommandError(f"{folder}: no such folder")
         try:
@@ -74,7 +86,7 @@ class Command(BaseCommand):
             raise CommandError(f"{folder}: no authors/*.toml or posts/*.html files found")
 
         saved_files: list[str] = []
-        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        counts = {"created": 0, "updated": 0, "unchanged": 0, "kept": 0}
         try:
             with transaction.atomic():
                 by_slug = {source.slug: self._load_author(source, saved_files, counts) for source in authors}
@@ -88,10 +100,11 @@ class Command(BaseCommand):
             if isinstance(error, ContentError):
                 raise CommandError(str(error)) from error
             raise
-        self.stdout.write(
-            f"Loaded {len(authors)} author(s) and {len(posts)} post(s): "
-            f"{counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged."
-        )
+        if keep_existing:
+            summary = f"{counts['created']} created, {counts['kept']} already in the database (kept as they are)."
+        else:
+            summary = f"{counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged."
+        self.stdout.write(f"Loaded {len(authors)} author(s) and {len(posts)} post(s): {summary}")
 
     def _check_references(self, authors: list[AuthorSource], posts: list[PostSource]) -> None:
         known = {source.slug for source in authors}
@@ -104,6 +117,9 @@ class Command(BaseCommand):
 
     def _load_author(self, source: AuthorSource, saved_files: list[str], counts: dict) -> Author:
         author = Author.objects.filter(slug=source.slug).first()
+        if author is not None and self.keep_existing:
+            counts["kept"] += 1
+            return author
         created = author is None
         author = author or Author(slug=source.slug)
         changed = _assign(author, {"name": source.name, "bio": source.bio, "expertise": "\n".join(source.expertise)})
@@ -117,6 +133,9 @@ class Command(BaseCommand):
 
     def _load_post(self, source: PostSource, author: Author, saved_files: list[str], counts: dict) -> None:
         post = Post.objects.filter(slug=source.slug).first()
+        if post is not None and self.keep_existing:
+            counts["kept"] += 1
+            return
         created = post is None
         post = post or Post(slug=source.slug)
         changed = _assign(
