@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         stack._load_dotenv()
         var = stack.REPO / "var"
         database_url, _ = stack.default_database_url("skolr_blog", stack.REPO / "db.sqlite3")
-        cache_url, _ = stack.default_cache_url(0, var / "cache")
+        cache_url, _ = stack.default_cache_url(stack.SITE_REDIS_DB, var / "cache")
         static_root = Path(os.environ.get("DJANGO_STATIC_ROOT", var / "static")).resolve()
         media_root = Path(os.environ.get("DJANGO_MEDIA_ROOT", var / "media")).resolve()
         env = stack.production_env(

@@ -44,6 +44,9 @@ PYTHON = sys.executable
 LOCAL_HOSTS = "127.0.0.1,localhost"
 LOCAL_PG = "postgres://postgres@127.0.0.1:5432"
 LOCAL_REDIS = "redis://127.0.0.1:6379"
+# The blog's own Redis database, not 0 where other programs keep theirs: a
+# restore empties the whole database (README, "Backup and restore").
+SITE_REDIS_DB = 3
 
 
 # --- Tools and ports ---------------------------------------------------------
@@ -459,7 +462,7 @@ def serve(argv: list[str] | None = None) -> int:
     _load_dotenv()
     var = REPO / "var"
     database_url, database_from = default_database_url("skolr_blog", REPO / "db.sqlite3")
-    cache_url, cache_from = default_cache_url(0, var / "cache")
+    cache_url, cache_from = default_cache_url(SITE_REDIS_DB, var / "cache")
     static_root = Path(os.environ.get("DJANGO_STATIC_ROOT", var / "static")).resolve()
     media_root = Path(os.environ.get("DJANGO_MEDIA_ROOT", var / "media")).resolve()
     media_root.mkdir(parents=True, exist_ok=True)

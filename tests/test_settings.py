@@ -11,7 +11,6 @@ GOOD_PROD_ENV = {
     "DJANGO_SETTINGS_MODULE": "skolr_blog.settings.prod",
     "DJANGO_SECRET_KEY": "k" * 20 + "-a-long-random-production-secret-value",
     "DJANGO_ALLOWED_HOSTS": "blog.skolr.example",
-    "DJANGO_MAIL": "smtp",
 }
 
 
@@ -36,9 +35,19 @@ def test_production_refuses_to_start_without_a_required_variable(missing):
 
 
 def test_production_settings_pass_the_deploy_check():
+    """With only the two required variables, as the README says."""
     result = manage("check", "--deploy", "--fail-level", "WARNING", **GOOD_PROD_ENV)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_mail_goes_out_by_smtp_unless_told_otherwise():
+    show = ["shell", "-c", "from django.conf import settings; print(settings.MAILERS['default']['BACKEND'])"]
+    assert (
+        manage(*show, **GOOD_PROD_ENV).stdout.strip().splitlines()[-1] == "django.core.mail.backends.smtp.EmailBackend"
+    )
+    chosen = manage(*show, **GOOD_PROD_ENV, DJANGO_MAIL="file").stdout.strip().splitlines()[-1]
+    assert chosen == "django.core.mail.backends.filebased.EmailBackend"
 
 
 def test_database_is_tuned_for_its_engine(db):

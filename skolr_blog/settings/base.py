@@ -162,8 +162,8 @@ MAIL_BACKENDS = {
 }
 
 
-def _mailer() -> dict:
-    kind = env.str("DJANGO_MAIL", default="console")
+def _mailer(default: str = "console") -> dict:
+    kind = env.str("DJANGO_MAIL", default=default)
     if kind == "file":
         folder = env.path("DJANGO_MAIL_FILE_PATH", default=BASE_DIR / "var" / "mail")
         return {"BACKEND": MAIL_BACKENDS["file"], "OPTIONS": {"file_path": str(folder)}}

@@ -5,7 +5,7 @@ variable, instead of starting a site that is insecure or answers 400 to all.
 """
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import _mailer, env
 
 
 def _required(name: str) -> str:
@@ -19,6 +19,9 @@ def _required(name: str) -> str:
 DEBUG = False
 SECRET_KEY = _required("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = [host.strip() for host in _required("DJANGO_ALLOWED_HOSTS").split(",") if host.strip()]
+# Mail goes out by SMTP unless told otherwise: the console would swallow
+# every moderator alert and reader notice (and fails `check --deploy`).
+MAILERS = {"default": _mailer(default="smtp")}
 
 # whitenoise serves hashed, compressed static files from the app server.
 _security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")  # noqa: F405
