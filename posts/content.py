@@ -18,7 +18,7 @@ from django.core.validators import URLValidator, validate_slug
 
 from skolr_blog.images import validate_image
 
-from .models import Post
+from .models import EARLIEST_PUBLISH_DATE, LATEST_PUBLISH_DATE, Post
 from .tagging import tag_name_problem
 
 
@@ -152,6 +152,9 @@ def parse_post(path: Path) -> PostSource:
     published_at = _require(path, data, "published_at", datetime.datetime, optional=True)
     if published_at is not None and published_at.tzinfo is None:
         raise ContentError(path, "published_at needs a time zone, e.g. 2026-03-19T09:00:00Z")
+    if published_at is not None and not EARLIEST_PUBLISH_DATE <= published_at < LATEST_PUBLISH_DATE:
+        first, last = EARLIEST_PUBLISH_DATE.year, LATEST_PUBLISH_DATE.year - 1
+        raise ContentError(path, f"published_at must be in a year from {first} to {last}, not {published_at.year}")
     if status == Post.Status.PUBLISHED and published_at is None:
         raise ContentError(path, "a published post needs published_at")
     tags = _require(path, data, "tags", list, optional=True, default=[])

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
@@ -49,6 +49,16 @@ BODY_EXTENSIONS = {
     "Caption": True,
 }
 sanitize_body_html = create_sanitizer(BODY_EXTENSIONS)
+
+
+# Every page that shows a post links its month's archive, whose address has a
+# four-digit year from 1000 to 2999 (posts.archive_views.YearConverter): a
+# post dated 0999 made the home page, the article, the archives, the sitemap
+# and the tag, author and search pages fail. Publish dates keep to years the
+# archive can show, with a margin at the top: pages show dates in the site's
+# time zone, up to 14 hours ahead of UTC. Before 1900 can only be a typo.
+EARLIEST_PUBLISH_DATE = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_PUBLISH_DATE = datetime(2999, 1, 1, tzinfo=UTC)  # exclusive
 
 
 def clean_body(html: str) -> str:
@@ -258,6 +268,11 @@ class Post(models.Model):
                 condition=Q(thumbnail="") | ~Q(thumbnail_alt=""),
                 name="post_thumbnail_has_alt",
             ),
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True)
+                | Q(published_at__gte=EARLIEST_PUBLISH_DATE, published_at__lt=LATEST_PUBLISH_DATE),
+                name="post_published_at_in_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -295,6 +310,11 @@ class Post(models.Model):
             errors["thumbnail_alt"] = "Describe the thumbnail for readers who cannot see it."
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             errors["published_at"] = "Give a publish date (a future date schedules the post)."
+        if self.published_at is not None and not EARLIEST_PUBLISH_DATE <= self.published_at < LATEST_PUBLISH_DATE:
+            errors["published_at"] = (
+                f"Give a publish date from {EARLIEST_PUBLISH_DATE.year} to {LATEST_PUBLISH_DATE.year - 1} "
+                f"(this one is in the year {self.published_at.year})."
+            )
         if errors:
             raise ValidationError(errors)
 

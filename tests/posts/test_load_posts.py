@@ -101,6 +101,11 @@ def _broken_copy(tmp_path, replace: tuple[str, str] | None = None, extra: tuple[
         (('status = "published"', 'status = "live"'), None, "status must be one of draft, review, published"),
         (('author = "skolr"', 'author = "nobody"'), None, "author 'nobody' has no authors/*.toml file"),
         (("published_at = 2026-03-19T09:00:00Z", 'published_at = "yesterday"'), None, "published_at"),
+        (
+            ("published_at = 2026-03-19T09:00:00Z", "published_at = 0999-03-19T09:00:00Z"),
+            None,
+            "published_at must be in a year from 1900 to 2998, not 999",
+        ),
         (("../images/django-vs-flask-vs-fastapi.png", "../images/missing.png"), None, "does not exist"),
         (("thumbnail_alt = ", "# thumbnail_alt = "), None, "a thumbnail needs thumbnail_alt text"),
         (("+++\ntitle", "title"), None, "must start with front matter"),
