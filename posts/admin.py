@@ -10,6 +10,8 @@ from django_comments_xtd.models import XtdComment
 from simple_history.admin import SimpleHistoryAdmin
 from taggit.models import Tag
 
+from skolr_blog.admin_site import fits
+
 from . import revisions
 from .admin_forms import PostAdminForm, PreviewLinkForm, TagAdminForm
 from .models import ChangeNote, Post, PostImage, PreviewLink
@@ -114,6 +116,10 @@ class PostAdmin(SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if self.get_object(request, object_id) is None:
             raise Http404("No post with that id.")
+        # The URL takes any text as the revision; simple-history looks it up as
+        # given, and "abc" (or 20 digits, on SQLite) raised instead of "not found".
+        if not fits(Post.history.model._meta.pk, version_id):
+            raise Http404("No revision with that id.")
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_urls(self):

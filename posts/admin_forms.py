@@ -2,12 +2,13 @@
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from taggit.models import Tag
 from taggit.utils import parse_tags
+
+from skolr_blog.admin_site import SafeAutocompleteSelectMultiple
 
 from .authoring_models import PreviewLink
 from .models import Post
@@ -41,7 +42,7 @@ class PostAdminForm(forms.ModelForm):
             # rules check this author's bio and photo on the first save too.
             self.instance.author = getattr(user, "author", None)
         tags = self.fields["tags"]
-        tags.widget = AutocompleteSelectMultiple(Post._meta.get_field("tags"), admin.site)
+        tags.widget = SafeAutocompleteSelectMultiple(Post._meta.get_field("tags"), admin.site)
         tags.widget.choices = tags.choices
         if self.instance.pk:
             self.initial["tags"] = list(self.instance.tags.all())
