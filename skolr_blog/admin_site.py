@@ -6,7 +6,8 @@ lookup it cannot build into a redirect to ``?e=1`` ("wacky lookup
 parameters", ``IncorrectLookupParameters``), but only errors raised while the
 filter is *built*. A value the database cannot take is only found when the
 query *runs*: SQLite cannot bind an integer of 20 digits (``OverflowError``),
-PostgreSQL refuses some values (``DataError``). Each model admin on this site,
+PostgreSQL refuses a NUL character or a broken regular expression
+(``DataError``) and its driver an IP address that is not one (``ValueError``). Each model admin on this site,
 ours and those of django-comments-xtd, django-contrib-comments, taggit, axes
 and the rest, gets ``AdminInputGuard`` mixed in when it is registered, so no
 admin is left out, including one added later.
@@ -87,13 +88,15 @@ class AdminInputGuard:
         the plain list is a bug and stays a 500. In a transaction (a test's,
         or a view's), a savepoint keeps PostgreSQL's refusal from aborting it.
         """
+        if not set(request.GET) - {ERROR_FLAG}:
+            return super().get_changelist_instance(request)
         connection = transaction.get_connection(router.db_for_read(self.model))
         try:
             with transaction.atomic(using=connection.alias) if connection.in_atomic_block else nullcontext():
                 return super().get_changelist_instance(request)
-        except (OverflowError, DataError) as error:
-            if not set(request.GET) - {ERROR_FLAG}:
-                raise
+        except (OverflowError, DataError, ValueError) as error:
+            # ValueError: PostgreSQL's driver checks an address filter
+            # (?ip_address=abc) only when the query runs.
             logger.warning("The admin list %s could not run its query string: %s", request.path, error)
             raise IncorrectLookupParameters(error) from error
 

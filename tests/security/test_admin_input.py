@@ -33,11 +33,13 @@ def post():
     return post
 
 
-def wacky_lookup(changelist: str) -> tuple[int, str] | str:
-    """The admin's own answer to filters it cannot use: back to the list, with
-    a message. PostgreSQL compares a 20-digit id as a numeric and finds
-    nothing: an empty list is as good an answer."""
-    return (302, f"{changelist}?e=1") if connection.vendor == "sqlite" else "empty list"
+def wacky_lookup(changelist: str, database: str = "sqlite") -> tuple[int, str] | str:
+    """The admin's own answer to filters it cannot use, where the database
+    refuses the value: back to the list, with ``?e=1``. Where it takes the
+    value, the list finds nothing: an empty list is as good an answer. (A
+    20-digit id is compared as a numeric by PostgreSQL; SQLite has no NUL
+    or address type to refuse.)"""
+    return (302, f"{changelist}?e=1") if connection.vendor == database else "empty list"
 
 
 NOT_FOUND = (404, None)
@@ -57,13 +59,18 @@ REFUSED = (400, None)
         (f"/admin/django_comments_xtd/xtdcomment/?user={HUGE}", wacky_lookup("/admin/django_comments_xtd/xtdcomment/")),
         (f"/admin/django_comments_xtd/xtdcomment/?site={HUGE}", wacky_lookup("/admin/django_comments_xtd/xtdcomment/")),
         (f"/admin/django_comments/commentflag/?comment={HUGE}", wacky_lookup("/admin/django_comments/commentflag/")),
+        ("/admin/posts/post/?title=a%00b", wacky_lookup("/admin/posts/post/", "postgresql")),
+        (
+            "/admin/django_comments_xtd/xtdcomment/?ip_address=abc",
+            wacky_lookup("/admin/django_comments_xtd/xtdcomment/", "postgresql"),
+        ),
         ("/admin/posts/post/?title__regex=(", REFUSED),
         ("/admin/posts/post/?title__iregex=a", REFUSED),
     ],
 )
 def test_odd_admin_urls_answer_4xx(admin_client, post, url, expected):
-    """On SQLite the 20-digit ids were OverflowErrors; PostgreSQL refused
-    the regular expression too."""
+    """On SQLite the 20-digit ids were OverflowErrors; on PostgreSQL the
+    regular expression, the NUL and the address were errors."""
     response = admin_client.get(url.format(post=post.pk))
     if expected == "empty list":
         assert response.status_code == 200
