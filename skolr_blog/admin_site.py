@@ -7,10 +7,12 @@ parameters", ``IncorrectLookupParameters``), but only errors raised while the
 filter is *built*. A value the database cannot take is only found when the
 query *runs*: SQLite cannot bind an integer of 20 digits (``OverflowError``),
 PostgreSQL refuses a NUL character or a broken regular expression
-(``DataError``) and its driver an IP address that is not one (``ValueError``). Each model admin on this site,
-ours and those of django-comments-xtd, django-contrib-comments, taggit, axes
-and the rest, gets ``AdminInputGuard`` mixed in when it is registered, so no
-admin is left out, including one added later.
+(``DataError``) and its driver an IP address that is not one (``ValueError``).
+
+Each model admin on this site, ours and those of django-comments-xtd,
+django-contrib-comments, taggit, axes and the rest, gets ``AdminInputGuard``
+mixed in when it is registered, so no admin is left out, including one added
+later.
 """
 
 import logging
