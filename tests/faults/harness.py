@@ -147,7 +147,8 @@ class CommentForm:
             raise AssertionError(f"GET {path}: no comment form")
         action = re.search(r'action="([^"]+)"', form.group(0)).group(1)
         hidden = {name: unescape(value) for name, value in _HIDDEN.findall(form.group(0))}
-        return cls(unescape(action), hidden, page.cookies)
+        # As a browser does, the fragment (#comment-status) stays with the client.
+        return cls(unescape(action).partition("#")[0], hidden, page.cookies)
 
     def post(self, port: int, *, name: str, email: str, comment: str, address: str) -> Response:
         headers = {"X-Forwarded-For": address}  # the server trusts one proxy
