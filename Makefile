@@ -10,6 +10,10 @@ APP_PORT ?= 8001
 
 .PHONY: run test install setup demo-accounts lint format check clean serve bench lighthouse tools
 
+# Emailed links lead to this server (the Site's domain is set on migrate),
+# unless DJANGO_SITE_DOMAIN is set in the environment.
+run setup: export DJANGO_SITE_DOMAIN ?= 127.0.0.1:$(PORT)
+
 # The task worker (it sends the emails) runs next to the server. Both run in
 # the background and the shell waits: a trapped signal (Ctrl-C, or the TERM
 # make passes on) interrupts `wait`, and on exit the shell stops both.

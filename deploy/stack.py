@@ -171,6 +171,7 @@ def production_env(
         DJANGO_SECURE_COOKIES="false",
         DJANGO_CSP_UPGRADE_INSECURE_REQUESTS="false",
         DJANGO_HSTS_SECONDS="0",
+        DJANGO_SITE_SCHEME=os.environ.get("DJANGO_SITE_SCHEME", "http"),
         DJANGO_MAIL=os.environ.get("DJANGO_MAIL", "file"),
         DJANGO_MAIL_FILE_PATH=os.environ.get("DJANGO_MAIL_FILE_PATH", str(var_dir / "mail")),
         PYTHONUNBUFFERED="1",
@@ -467,7 +468,13 @@ def serve(argv: list[str] | None = None) -> int:
     media_root = Path(os.environ.get("DJANGO_MEDIA_ROOT", var / "media")).resolve()
     media_root.mkdir(parents=True, exist_ok=True)
     env = production_env(
-        var_dir=var, database_url=database_url, cache_url=cache_url, static_root=static_root, media_root=media_root
+        var_dir=var,
+        database_url=database_url,
+        cache_url=cache_url,
+        static_root=static_root,
+        media_root=media_root,
+        # Emailed links lead to this nginx.
+        DJANGO_SITE_DOMAIN=os.environ.get("DJANGO_SITE_DOMAIN") or f"127.0.0.1:{args.port}",
     )
     print(f"Database: {_redacted(database_url)} ({database_from})")
     print(f"Cache:    {_redacted(cache_url)} ({cache_from})")

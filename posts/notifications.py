@@ -85,9 +85,13 @@ def comment_published(comment) -> None:
 # --- Links ------------------------------------------------------------------
 
 
-def absolute_url(path: str, *, scheme: str | None = None) -> str:
-    """``path`` on this site, for emails (which have no request to build from)."""
-    return f"{scheme or settings.SITE_SCHEME}://{Site.objects.get_current().domain}{path}"
+def absolute_url(path: str) -> str:
+    """``path`` on this site, for emails (which have no request to build from).
+
+    The domain is the current Site's, set from ``settings.SITE_DOMAIN`` after
+    every migrate (``posts/site_domain.py``).
+    """
+    return f"{settings.SITE_SCHEME}://{Site.objects.get_current().domain}{path}"
 
 
 def comment_url(post: Post, comment) -> str:
@@ -233,16 +237,18 @@ def _follower_message(comment, post, recipient):
     still_following = _on_post(public_comments(), post.pk).filter(user_email__iexact=recipient, followup=True).exists()
     if not still_following:
         return None  # Unsubscribed since the comment was published.
-    path = reverse("mail:unsubscribe", args=[unsubscribe_token(recipient, post.pk)])
+    unsubscribe_url = absolute_url(reverse("mail:unsubscribe", args=[unsubscribe_token(recipient, post.pk)]))
     context = {
         "comment": comment,
         "post": post,
         "comment_url": comment_url(post, comment),
-        "unsubscribe_url": absolute_url(path),
+        "unsubscribe_url": unsubscribe_url,
     }
     headers = {
-        # RFC 8058 one-click unsubscribe: mail clients POST to an https URL.
-        "List-Unsubscribe": OneLineHeader("List-Unsubscribe", f"<{absolute_url(path, scheme='https')}>"),
+        # RFC 8058 one-click unsubscribe: mail clients POST to this URL. The
+        # body's link is the same one, so both work wherever the site does;
+        # clients want it https, which SITE_SCHEME is in production.
+        "List-Unsubscribe": OneLineHeader("List-Unsubscribe", f"<{unsubscribe_url}>"),
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
     return _message("comment_follower", f"New comment on “{_one_line(post.title)}”", context, recipient, headers)

@@ -42,12 +42,23 @@ def test_production_settings_pass_the_deploy_check():
 
 
 def test_production_mail_goes_out_by_smtp_unless_told_otherwise():
-    show = ["shell", "-c", "from django.conf import settings; print(settings.MAILERS['default']['BACKEND'])"]
-    assert (
-        manage(*show, **GOOD_PROD_ENV).stdout.strip().splitlines()[-1] == "django.core.mail.backends.smtp.EmailBackend"
-    )
-    chosen = manage(*show, **GOOD_PROD_ENV, DJANGO_MAIL="file").stdout.strip().splitlines()[-1]
+    code = "from django.conf import settings; print(settings.MAILERS['default']['BACKEND'])"
+    show = ["shell", "--no-imports", "-c", code]
+    assert manage(*show, **GOOD_PROD_ENV).stdout.strip() == "django.core.mail.backends.smtp.EmailBackend"
+    chosen = manage(*show, **GOOD_PROD_ENV, DJANGO_MAIL="file").stdout.strip()
     assert chosen == "django.core.mail.backends.filebased.EmailBackend"
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [({}, "https blog.skolr.example"), ({"DJANGO_SITE_DOMAIN": "www.skolr.example"}, "https www.skolr.example")],
+)
+def test_production_emails_link_to_the_site_over_https(extra, expected):
+    """Emailed links default to the first allowed host, over https, never example.com."""
+    code = "from django.conf import settings; print(settings.SITE_SCHEME, settings.SITE_DOMAIN)"
+    result = manage("shell", "--no-imports", "-c", code, **GOOD_PROD_ENV, **extra)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
 
 
 def test_database_is_tuned_for_its_engine(db):

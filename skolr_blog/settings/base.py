@@ -347,8 +347,11 @@ TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 # Every email is sent by a task after the transaction commits; `make run`
 # starts a worker (`manage.py db_worker`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
-# Site address used in emailed links.
+# Site address used in emailed links (emails have no request to take it
+# from): SITE_DOMAIN is written to the current Site after every migrate
+# (posts/site_domain.py). `make run` passes 127.0.0.1:$(PORT).
 SITE_SCHEME = env.str("DJANGO_SITE_SCHEME", default="http")
+SITE_DOMAIN = env.str("DJANGO_SITE_DOMAIN", default="127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

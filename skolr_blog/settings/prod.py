@@ -22,6 +22,12 @@ ALLOWED_HOSTS = [host.strip() for host in _required("DJANGO_ALLOWED_HOSTS").spli
 # Mail goes out by SMTP unless told otherwise: the console would swallow
 # every moderator alert and reader notice (and fails `check --deploy`).
 MAILERS = {"default": _mailer(default="smtp")}
+# Emailed links: https (one-click unsubscribe needs it, RFC 8058) on the
+# first host the site answers to, unless DJANGO_SITE_DOMAIN names another.
+SITE_SCHEME = env.str("DJANGO_SITE_SCHEME", default="https")
+SITE_DOMAIN = env.str("DJANGO_SITE_DOMAIN", default="") or next(
+    (host for host in ALLOWED_HOSTS if not host.startswith((".", "*"))), ""
+)
 
 # whitenoise serves hashed, compressed static files from the app server.
 _security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")  # noqa: F405

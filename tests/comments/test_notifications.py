@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from django.contrib.sites.models import Site
 from django.core import signing
 from django.core.management import call_command
 from django.db import transaction
@@ -135,7 +136,7 @@ def test_held_comment_alerts_each_moderator_with_a_working_admin_link(client, ma
         assert "Asha" in text and "asha@example.com" in text and "203.0.113.7" in text
         assert "Which one handles timetables?" in text
         assert "First-time commenter, Too many links" in text
-    admin_link = f"http://example.com/admin/django_comments_xtd/xtdcomment/{comment.pk}/change/"
+    admin_link = f"http://testserver/admin/django_comments_xtd/xtdcomment/{comment.pk}/change/"
     assert admin_link in links(message.body)
     assert admin_link in html_of(message)
 
@@ -169,7 +170,7 @@ def test_author_gets_an_email_for_each_comment(mailoutbox, published):
     message = mailoutbox[0]
     assert message.subject == "New comment on “Attendance apps compared”"
     assert "Asha" in message.body and "We use the second one." in message.body
-    comment_link = f"http://example.com{post.get_absolute_url()}#c{comment.pk}"
+    comment_link = f"http://testserver{post.get_absolute_url()}#c{comment.pk}"
     assert comment_link in links(message.body)
     assert comment_link in html_of(message)
     assert message.extra_headers["Auto-Submitted"] == "auto-generated"
@@ -253,7 +254,7 @@ def test_daily_digest_is_scheduled_once_and_lists_the_days_comments(db_tasks, ma
         assert "Timetables without tears" in text and "Report cards" in text
         assert "First thoughts." in text and "Second thoughts." in text
         assert "The author's own reply." not in text
-    assert f"http://example.com{post.get_absolute_url()}#c{first.pk}" in links(message.body)
+    assert f"http://testserver{post.get_absolute_url()}#c{first.pk}" in links(message.body)
     author.refresh_from_db()
     assert author.digest_due_at is None
     assert author.digest_covered_until > earlier
@@ -291,7 +292,7 @@ def test_followers_are_told_and_can_stop_with_one_click(client, mailoutbox, publ
     message = mailoutbox[0]
     assert message.subject == "New comment on “Parent portals”"
     assert "Ours works." in message.body
-    assert f"http://example.com{post.get_absolute_url()}#c{new.pk}" in links(message.body)
+    assert f"http://testserver{post.get_absolute_url()}#c{new.pk}" in links(message.body)
     [unsubscribe_link] = [link for link in links(message.body) if "/mail/unsubscribe/" in link]
     assert unsubscribe_link in html_of(message)
 
@@ -316,7 +317,7 @@ def test_follower_email_offers_one_click_unsubscribe_to_mail_clients(mailoutbox,
 
     [message] = mailoutbox
     header = message.extra_headers["List-Unsubscribe"]
-    assert re.fullmatch(r"<https://example\.com/mail/unsubscribe/[^/]+/>", header)
+    assert re.fullmatch(r"<http://testserver/mail/unsubscribe/[^/]+/>", header)
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     # As the SMTP mailer writes it: the URL on one line, not split into
     # RFC 2047 encoded words that mail clients would not decode.
@@ -330,6 +331,28 @@ def test_follower_email_offers_one_click_unsubscribe_to_mail_clients(mailoutbox,
 
     assert response.status_code == 200
     assert not XtdComment.objects.filter(user_email="fola@example.com", followup=True).exists()
+
+
+def test_emailed_links_lead_to_the_configured_site_after_migrate(settings, mailoutbox, published):
+    """DJANGO_SITE_DOMAIN reaches the Site on migrate, and every link in a
+    follower's email (body and List-Unsubscribe header alike) uses it."""
+    settings.SITE_DOMAIN = "blog.skolr.example"
+    settings.SITE_SCHEME = "https"
+
+    call_command("migrate", verbosity=0, stdout=io.StringIO())
+
+    assert Site.objects.get_current().domain == "blog.skolr.example"
+    post = make_post(author=make_author())
+    make_comment(post, user_email="fola@example.com", followup=True)
+    new = make_comment(post)
+    published(new)
+
+    [message] = mailoutbox
+    body_links = links(message.body)
+    assert f"https://blog.skolr.example{post.get_absolute_url()}#c{new.pk}" in body_links
+    assert all(link.startswith("https://blog.skolr.example/") for link in body_links)
+    [unsubscribe_link] = [link for link in body_links if "/mail/unsubscribe/" in link]
+    assert message.extra_headers["List-Unsubscribe"] == f"<{unsubscribe_link}>"
 
 
 def tampered(token: str) -> str:
