@@ -10,9 +10,13 @@ from . import notifications
 from .models import Post
 
 
-# csrf_exempt: RFC 8058 one-click unsubscribe has mail clients POST here
-# without a CSRF token. The view only ever turns emails off, and the signed
-# token already proves the link came from an email we sent.
+# GET only asks: mail scanners and link previews open every link in an
+# email, and must not unsubscribe anyone. POST unsubscribes: the page's
+# button, and RFC 8058 one-click unsubscribe, where mail clients POST
+# ``List-Unsubscribe=One-Click`` here without a CSRF token (hence
+# csrf_exempt). The signed token in the address is the authorization: it
+# names one email and one post, was only ever sent to that email, and the
+# view can only turn emails off.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 @never_cache
@@ -22,6 +26,8 @@ def unsubscribe(request, token: str):
     if found is None:
         raise Http404("This unsubscribe link is not valid.")
     email, post_id = found
-    notifications.stop_following(email, post_id)
     post = Post.objects.published().filter(pk=post_id).first()
+    if request.method != "POST":
+        return render(request, "mail/unsubscribe.html", {"post": post, "email": email})
+    notifications.stop_following(email, post_id)
     return render(request, "mail/unsubscribed.html", {"post": post})

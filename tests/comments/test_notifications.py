@@ -296,7 +296,17 @@ def test_followers_are_told_and_can_stop_with_one_click(client, mailoutbox, publ
     [unsubscribe_link] = [link for link in links(message.body) if "/mail/unsubscribe/" in link]
     assert unsubscribe_link in html_of(message)
 
+    # Opening the link (as a mail scanner would) only asks.
     response = client.get(urlsplit(unsubscribe_link).path)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "fola@example.com gets an email about each new comment on “Parent portals”." in page
+    assert re.search(r'<form method="post" action="/mail/unsubscribe/[^"]+/">\s*<p><button type="submit">', page)
+    assert XtdComment.objects.filter(user_email="fola@example.com", followup=True).count() == 1
+
+    # The page's button: a form without a CSRF token, which the signed link replaces.
+    response = Client(enforce_csrf_checks=True).post(urlsplit(unsubscribe_link).path)
 
     assert response.status_code == 200
     page = response.content.decode()
