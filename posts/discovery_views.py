@@ -8,7 +8,7 @@ from skolr_blog.page_cache import content_cached
 
 from .discovery import popular_tags, tags_in_use, with_weights
 from .models import Post
-from .search import MAX_QUERY_LENGTH, planned_for_each_query, ranked_post_ids, search_results
+from .search import clean_query, planned_for_each_query, ranked_post_ids, search_results
 
 
 class TagIndexView(TemplateView):
@@ -40,7 +40,7 @@ class SearchView(ListView):
             return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        self.query = self.request.GET.get("q", "")[:MAX_QUERY_LENGTH].strip()
+        self.query = clean_query(self.request.GET.get("q", ""))
         return ranked_post_ids(self.query)
 
     def get_context_data(self, **kwargs):

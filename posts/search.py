@@ -20,6 +20,7 @@ not indexed; the publish rule is applied when searching, through
 
 import html
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -41,6 +42,8 @@ _NO_MARKERS = str.maketrans("", "", START + STOP)
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
+# Control, surrogate and private-use characters (Unicode categories).
+_CONTROL_CATEGORIES = frozenset({"Cc", "Cs", "Co"})
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
@@ -58,9 +61,24 @@ def clean_text(value: str) -> str:
     return (value or "").translate(_NO_MARKERS)
 
 
+def clean_query(query: str) -> str:
+    """A reader's query as the page may use and repeat it: at most
+    ``MAX_QUERY_LENGTH`` characters, with control characters (a NUL from
+    ``?q=%00``, tabs, newlines), surrogates and private-use characters (our
+    highlight markers) turned into spaces and runs of spaces made one.
+
+    The query is echoed in the title, the search box and the summary; a NUL
+    there is invalid HTML and garbles what screen readers and tabs show.
+    """
+    kept = (
+        " " if unicodedata.category(char) in _CONTROL_CATEGORIES else char for char in (query or "")[:MAX_QUERY_LENGTH]
+    )
+    return " ".join("".join(kept).split())
+
+
 def search_terms(query: str) -> list[str]:
     """The words of a reader's query (at most ``MAX_TERMS``), nothing else."""
-    return _WORD.findall((query or "")[:MAX_QUERY_LENGTH])[:MAX_TERMS]
+    return _WORD.findall(clean_query(query))[:MAX_TERMS]
 
 
 @contextmanager

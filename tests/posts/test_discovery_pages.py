@@ -66,6 +66,19 @@ def test_search_escapes_what_the_reader_typed(client):
     assert "&lt;script&gt;alert" in html
 
 
+def test_control_characters_are_not_repeated_back(client):
+    """A NUL (``?q=%00``) or a tab is no part of what the page shows."""
+    html = page(client, "/search/", q="quantum\x00\tphysics\x1b").content.decode()
+
+    assert "\x00" not in html and "\x1b" not in html
+    assert "<title>Search: quantum physics — Skolr Blog</title>" in html
+    assert 'name="q" value="quantum physics"' in html
+    assert "No articles match “quantum physics”." in html
+
+    html = page(client, "/search/", q="\x00").content.decode()
+    assert "\x00" not in html and "<title>Search — Skolr Blog</title>" in html
+
+
 @pytest.mark.parametrize("query", HOSTILE)
 def test_hostile_queries_get_a_page_not_an_error(client, query):
     make_post(title="Django tips", tags=["Django"])
