@@ -4,6 +4,7 @@ or its copy on the taggings, and costs one query (related posts: two when
 too few posts share a tag)."""
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -93,6 +94,14 @@ def tags_in_use() -> QuerySet:
         .annotate(post_count=Count("posts_taggedpost_items"))
         .order_by("name")
     )
+
+
+def alphabetical_key(name: str) -> tuple[str, str]:
+    """Sort key for names as a reader expects them: "backend development"
+    between "API" and "Topic 40" (not after every capital), "Éducation" among
+    the E's; the name itself breaks ties."""
+    letters = "".join(char for char in unicodedata.normalize("NFKD", name) if not unicodedata.combining(char))
+    return letters.casefold(), name
 
 
 def popular_tags(limit: int = 12) -> list[Tag]:

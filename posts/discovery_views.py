@@ -6,7 +6,7 @@ from django.views.generic import ListView, TemplateView
 
 from skolr_blog.page_cache import content_cached
 
-from .discovery import popular_tags, tags_in_use, with_weights
+from .discovery import alphabetical_key, popular_tags, tags_in_use, with_weights
 from .models import Post
 from .search import clean_query, planned_for_each_query, ranked_post_ids, search_results
 
@@ -17,7 +17,11 @@ class TagIndexView(TemplateView):
     template_name = "posts/tag_index.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(tags=with_weights(tags_in_use()), **kwargs)
+        # In the order a reader looks for a name (see alphabetical_key).
+        # Sorted here, where every tag is loaded anyway, so both databases
+        # agree beyond ASCII (SQLite's LOWER() folds only A-Z).
+        tags = sorted(tags_in_use(), key=lambda tag: alphabetical_key(tag.name))
+        return super().get_context_data(tags=with_weights(tags), **kwargs)
 
 
 class SearchView(ListView):

@@ -1,6 +1,7 @@
 """The tag cloud, the search page, reading time and the table of contents,
 as a reader meets them."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -35,6 +36,16 @@ def test_tag_cloud_counts_published_posts_only(client):
     assert 'weight-5" href="/tags/django/"' in html and 'weight-1" href="/tags/flask/"' in html
     assert "Secret" not in html and "Later" not in html
     assert "2 topics" in html
+
+
+def test_tag_cloud_is_in_alphabetical_order_whatever_the_case(client):
+    for name in ["Topic 40", "backend development", "Django", "api", "Éducation", "zebra"]:
+        make_post(tags=[name])
+
+    html = page(client, "/tags/").content.decode()
+
+    names = re.findall(r'rel="tag">([^<]+?) <span class="count">', html)
+    assert names == ["api", "backend development", "Django", "Éducation", "Topic 40", "zebra"]
 
 
 def test_tag_cloud_without_posts_says_so(client):
