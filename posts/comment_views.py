@@ -17,7 +17,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_comments_xtd.models import XtdComment
 
 from . import moderation, notifications
@@ -118,9 +118,15 @@ def _parent(post: Post, reply_to: int) -> XtdComment | None:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @csrf_for_accounts
 def post_comment(request):
+    if request.method != "POST":
+        # Reloading or bookmarking the page a refused comment left shows
+        # this address: a page in the site's layout, not a blank 405.
+        response = render(request, "comments/posted_by_form_only.html", status=405)
+        response["Allow"] = "POST"
+        return response
     data = request.POST.copy()
     post = _target_post(data)
     if post is None:
