@@ -81,3 +81,12 @@ def test_tag_and_author_pages_list_the_article(client, seed):
     author_page = client.get("/authors/skolr/").content.decode()
     assert "Skolr Admin is responsible" in author_page
     assert "<li>NAAC &amp; NBA Data Handling</li>" in author_page
+
+
+def test_footer_describes_moderation_as_the_policy_applies_it(client):
+    """Returning and trusted commenters publish directly (README, "Comments"):
+    the footer must not say that every comment waits for a moderator."""
+    html = client.get("/").content.decode()
+
+    assert "A moderator reads comments from first-time commenters before they appear." in html
+    assert "Comments are moderated before they appear" not in html
