@@ -20,8 +20,23 @@ from django.utils.translation import to_locale
 
 # The social-card size recommended by Facebook, LinkedIn and X.
 SHARE_SIZE = (1200, 630)
+# Search engines show about this many characters of a description; the
+# excerpts that describe posts are held to it when published.
+DESCRIPTION_LENGTH = 160
 
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def description(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
+    """``text`` on one line, at most ``limit`` characters: cut after the last
+    whole word that fits, with "…", so a result page never shows half a word."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if not text[limit - 1].isspace() and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.–—-") + "…"
 
 
 def language_tag() -> str:

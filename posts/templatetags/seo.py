@@ -1,8 +1,11 @@
 """Template tags for the page head: canonical address, link-preview tags and
 JSON-LD. The data itself is built in ``posts.seo``."""
 
+import html
+
 from django import template
 from django.conf import settings
+from django.utils.html import escape
 
 from .. import seo
 
@@ -24,6 +27,16 @@ def canonical_url(context) -> str:
     url = seo.absolute(request, request.path)
     page = context.get("page_obj")
     return f"{url}?page={page.number}" if page and page.number > 1 else url
+
+
+@register.filter
+def meta_description(value) -> str:
+    """A description for the page head (``posts.seo.description``), escaped.
+
+    Works on plain and on rendered text (``{% filter meta_description %}``),
+    which it unescapes first so an entity is never cut in half.
+    """
+    return escape(seo.description(html.unescape(str(value))))
 
 
 @register.inclusion_tag("includes/social_meta.html", takes_context=True)

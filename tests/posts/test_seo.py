@@ -146,6 +146,25 @@ def test_people_are_persons_and_skolr_is_an_organization(client, seed):
     assert [c["name"] for c in skolr["BreadcrumbList"]["itemListElement"]] == ["Skolr Blog", "Skolr"]
 
 
+def test_author_page_describes_the_author_in_whole_words_and_loads_the_photo_first(client, seed):
+    """Skolr's bio is about 500 characters: the description is the words of
+    its start that fit in 160, and the photo at the top is not lazy."""
+    bio = " ".join(seed.author.bio.split())
+    response = client.get("/authors/skolr/")
+    page = Head(response.content.decode())
+
+    description = page.one("description")
+    assert len(description) <= 160 and description.endswith("…")
+    assert bio.startswith(description[:-1]) and bio[len(description) - 1] == " "  # ends on a whole word
+    assert page.one("og:description") == description
+    [photo] = re.findall(r'<img class="author-photo"[^>]*>', response.content.decode())
+    assert 'loading="eager"' in photo and 'fetchpriority="high"' in photo
+
+    # On an article, the same card comes last and its photo loads when scrolled to.
+    [photo] = re.findall(r'<img class="author-photo"[^>]*>', client.get(seed.get_absolute_url()).content.decode())
+    assert 'loading="lazy"' in photo
+
+
 def test_home_describes_the_website_and_its_search(client, seed):
     website = head(client, "/").json_ld()["WebSite"]
     assert website["name"] == "Skolr Blog" and website["url"] == f"{BASE}/"
