@@ -111,7 +111,7 @@ def test_months_are_paginated(client, settings):
     assert "Day 12" in first and "Day 03" in first and "Day 02" not in first
     assert "Day 02" in second and "Day 01" in second
     assert '<p class="lede">12 articles.</p>' in first and '<p class="lede">12 articles.</p>' in second
-    assert "<title>Articles from June 2024, up to 2 June 2024 — Skolr Blog</title>" in second
+    assert "<title>Articles from June 2024, up to 2 June 2024, 12:00 — Skolr Blog</title>" in second
     assert 'rel="next"' not in second
     # Before the oldest post of the month: past the end.
     page(client, "/archive/2024/06/?before=2024-06-01T00:00:00.000000Z~1", status=404)

@@ -91,8 +91,8 @@ def test_older_pages_follow_the_links_and_have_titles_and_addresses_of_their_own
     second = get(client, second_url)
 
     assert titles(second) == ["Day 3", "Day 4", "Day 5"]
-    assert "<title>Skolr Blog — articles up to 16 March 2025</title>" in second
-    assert "(articles up to 16 March 2025)." in second  # the description
+    assert "<title>Skolr Blog — articles up to 16 March 2025, 12:00</title>" in second
+    assert "(articles up to 16 March 2025, 12:00)." in second  # the description
     assert canonical(second) == f"{BASE}{second_url}"
     assert f'<meta property="og:url" content="{BASE}{second_url}">' in unescape(second)
     assert '"@type":"WebSite"' not in second and "cards-featured" not in second
@@ -102,6 +102,28 @@ def test_older_pages_follow_the_links_and_have_titles_and_addresses_of_their_own
     last = get(client, "/" + link(second, "next"))
     assert titles(last) == ["Day 6"]
     assert link(last, "next") is None and link(last, "prev") == f"?after={Cursor.of(posts[6])}"
+
+
+@pytest.mark.parametrize("path", ["/", "/tags/lanterns/", "/authors/weekly/", "/archive/2025/", "/archive/2025/03/"])
+def test_pages_of_one_day_have_titles_and_descriptions_of_their_own(client, path):
+    """Ten posts a day: every page of a list is "up to" the same day, and the
+    README promises each page a title (and description) of its own."""
+    author = make_author(slug="weekly")
+    for hour in range(10):
+        make_post(author=author, tags=["Lanterns"], published_at=NOON - timedelta(hours=hour))
+
+    heads, url = [], path
+    while url:
+        html = get(client, url)
+        heads.append(
+            (re.search(r"<title>(.*)</title>", html)[1], re.search(r'name="description" content="(.*)"', html)[1])
+        )
+        older = link(html, "next")
+        url = path + older if older else None
+
+    assert len(heads) == 4
+    assert len({title for title, _ in heads}) == 4, heads
+    assert len({description for _, description in heads}) == 4, heads
 
 
 def test_newer_links_walk_back_to_the_first_page(client):
@@ -197,7 +219,7 @@ def test_tag_author_and_archive_lists_paginate_the_same_way(client, kind):
     # Counts are the whole list's, on every page.
     counts = {
         "tag": "7 articles tagged “Lanterns”",
-        "year": "8 articles published on the Skolr Blog in 2025 (up to 17 March 2025).",
+        "year": "8 articles published on the Skolr Blog in 2025 (up to 17 March 2025, 12:00).",
         "month": '<p class="lede">8 articles.</p>',
         "author": "Articles by Author",
     }
