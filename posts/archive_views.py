@@ -6,7 +6,7 @@ before a view runs. A month or year without posts is a real page that says
 so (and points at the nearest months that have some), marked ``noindex``.
 """
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.views.generic import TemplateView
 
@@ -44,12 +44,22 @@ class ArchiveIndexView(TemplateView):
         return super().get_context_data(years=archive_years(), **kwargs)
 
 
-class YearArchiveView(PublishedPostListView):
+class PeriodMixin:
+    """A list of the posts published in a period ``[start, end)``."""
+
+    period_end: datetime
+
+    def newest_possible(self) -> datetime:
+        # The period ends before ``end`` (exclusive), or now if that is earlier.
+        return min(super().newest_possible(), self.period_end - timedelta(microseconds=1))
+
+
+class YearArchiveView(PeriodMixin, PublishedPostListView):
     template_name = "posts/archive_year.html"
 
     def get_queryset(self):
-        start, end = year_bounds(self.kwargs["year"])
-        return super().get_queryset().filter(published_at__gte=start, published_at__lt=end)
+        start, self.period_end = year_bounds(self.kwargs["year"])
+        return super().get_queryset().filter(published_at__gte=start, published_at__lt=self.period_end)
 
     def get_context_data(self, **kwargs):
         year = self.kwargs["year"]
@@ -58,12 +68,13 @@ class YearArchiveView(PublishedPostListView):
         return super().get_context_data(year=year, months=months, post_count=count, **kwargs)
 
 
-class MonthArchiveView(PublishedPostListView):
+class MonthArchiveView(PeriodMixin, PublishedPostListView):
     template_name = "posts/archive_month.html"
 
     def get_queryset(self):
         self.bounds = month_bounds(self.kwargs["year"], self.kwargs["month"])
         start, end = self.bounds
+        self.period_end = end
         return super().get_queryset().filter(published_at__gte=start, published_at__lt=end)
 
     def get_context_data(self, **kwargs):

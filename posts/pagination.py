@@ -25,7 +25,10 @@ published in the same microsecond, so none is skipped or shown twice.
 Each page has one address: the first page is the list's plain URL and every
 other page is ``?before=`` the position just above its newest post. A
 ``?after=`` page says so in its canonical link, and one that reaches the
-newest post is the first page (the view redirects there).
+newest post is the first page (the view redirects there), as is a
+``?before=`` page whose cursor is newer than any post the list can hold
+(after now, or after an archive's period): it would show the first page's
+posts at an address of its own.
 
 The admin keeps Django's numbered pages (editors jump to page 40); its long
 lists use ``DeferredJoinPaginator``, below, so that a deep page skips ids
@@ -122,8 +125,9 @@ class Page:
 
 
 class FirstPage(Exception):
-    """The ``?after=`` page asked for holds the newest post: it is the first
-    page, whose address is the list's own (redirect there)."""
+    """The page asked for holds the newest post (an ``?after=`` page that
+    reaches it, a ``?before=`` page above any post): it is the first page,
+    whose address is the list's own (redirect there)."""
 
 
 def read_cursor(params: QueryDict) -> tuple[str, Cursor] | None:
@@ -142,12 +146,21 @@ def read_cursor(params: QueryDict) -> tuple[str, Cursor] | None:
         raise Http404("Not a page of this list.") from None
 
 
-def keyset_page(queryset: QuerySet, params: QueryDict, per_page: int, positions: QuerySet | None = None) -> Page:
+def keyset_page(
+    queryset: QuerySet,
+    params: QueryDict,
+    per_page: int,
+    positions: QuerySet | None = None,
+    newest: datetime | None = None,
+) -> Page:
     """The page of ``queryset`` (newest first) that ``params`` asks for.
 
     One query for the rows (plus the queryset's own prefetches), whatever
     the page. A page beyond the oldest post is empty: the caller makes it a
-    404. A ``?after=`` page that reaches the newest post raises ``FirstPage``.
+    404. A ``?after=`` page that reaches the newest post raises ``FirstPage``,
+    and so does a ``?before=`` cursor later than ``newest``, the latest
+    publish time the list can hold (known without a query: now, or the end
+    of an archive's period).
 
     ``positions``, when given, picks the list's posts instead of a filter on
     ``queryset``: rows with ``published_at`` and ``content_object`` (the
@@ -173,6 +186,8 @@ def keyset_page(queryset: QuerySet, params: QueryDict, per_page: int, positions:
         return Page(posts, None, None, Cursor.of(posts[-1]) if len(rows) > per_page else None)
 
     direction, cursor = requested
+    if direction == "before" and newest is not None and cursor.published_at > newest:
+        raise FirstPage
     if direction == "before":
         rows = window(cursor.older(post), newest_first=True)
         posts = rows[:per_page]

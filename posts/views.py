@@ -1,7 +1,10 @@
+from datetime import datetime
+
 from django.conf import settings
 from django.core import signing
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, View
 from django.views.generic.base import ContextMixin, TemplateResponseMixin
@@ -38,6 +41,12 @@ class PublishedPostListView(TemplateResponseMixin, ContextMixin, View):
         own (see ``keyset_page``); ``None``: the queryset's own filter."""
         return None
 
+    def newest_possible(self) -> datetime:
+        """The latest publish time a post in this list can have (nothing is
+        published in the future); a ``?before=`` cursor beyond it is the
+        first page."""
+        return timezone.now()
+
     def get(self, request, *args, **kwargs):
         if "page" in request.GET:
             # Numbered pages (``?page=N``) were linked, and declared canonical,
@@ -46,10 +55,12 @@ class PublishedPostListView(TemplateResponseMixin, ContextMixin, View):
             return HttpResponsePermanentRedirect(request.path)
         queryset = self.get_queryset()  # first: it finds what the list is of
         try:
-            self.page = keyset_page(queryset, request.GET, self.paginate_by, self.get_positions())
+            self.page = keyset_page(
+                queryset, request.GET, self.paginate_by, self.get_positions(), newest=self.newest_possible()
+            )
         except FirstPage:
             # Temporary: once more posts are published above it, that
-            # ``?after=`` address becomes a page of its own.
+            # address becomes a page of its own.
             return redirect(request.path)
         if not self.page.posts and (not self.page.is_first or not self.allow_empty):
             raise Http404("No posts on this page.")

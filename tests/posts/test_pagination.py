@@ -245,8 +245,27 @@ def test_a_page_past_the_oldest_post_is_404_and_an_empty_blog_is_not(client):
     get(client, "/?before=0001-01-01T00:00:00Z~1", status=404)
     # Newer than anything: the newest posts are the first page.
     assert client.get("/?after=9999-12-31T23:59:59.999999Z~1")["Location"] == "/"
-    # A cursor from the future is simply "everything older": the first page's posts.
-    assert titles(get(client, "/?before=9999-12-31T23:59:59.999999Z~1")) == ["Day 0", "Day 1", "Day 2"]
+
+
+@pytest.mark.parametrize(
+    ("path", "cursor"),
+    [
+        ("/", "9999-12-31T23:59:59.999999Z~1"),
+        ("/tags/lanterns/", "9999-12-31T23:59:59.999999Z~1"),
+        ("/authors/weekly/", "9999-12-31T23:59:59.999999Z~1"),
+        # Before now, but after every post an archive can hold.
+        ("/archive/2025/", "2026-01-01T00:00:00Z~1"),
+        ("/archive/2025/03/", "2025-04-01T00:00:00Z~1"),
+    ],
+)
+def test_a_cursor_above_every_post_leads_to_the_first_page(client, path, cursor):
+    """Such a page would show the first page's posts at an address (and
+    canonical link) of its own; it is found out without a query."""
+    week(tags=["Lanterns"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"{path}?before={cursor}")
+    assert response.status_code == 302 and response["Location"] == path
+    assert not [query for query in queries if "posts_post" in query["sql"]]
 
 
 @pytest.mark.parametrize(
