@@ -115,3 +115,20 @@ def test_sqlite_file_database_uses_wal(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "wal"
+
+
+def test_env_example_lists_every_variable_at_its_default_commented_out():
+    """Copying .env.example to .env changes nothing, and it names every
+    variable the settings and the app server read (the README says so)."""
+    import re
+
+    root = settings.BASE_DIR
+    read = set()
+    for path in [*(root / "skolr_blog" / "settings").glob("*.py"), root / "deploy" / "gunicorn.conf.py"]:
+        read |= set(re.findall(r'(?:env(?:\.\w+)?|environ\.get)\(\s*"([A-Z][A-Z0-9_]+)"', path.read_text()))
+    read -= {"DJANGO_TEST_MEDIA_ROOT"}  # the test settings' own
+    example = (root / ".env.example").read_text().splitlines()
+    listed = {line[1:].partition("=")[0] for line in example if re.match(r"#[A-Z][A-Z0-9_]+=", line)}
+    assert read >= {"DJANGO_SECRET_KEY", "DATABASE_URL", "GUNICORN_WORKERS"}  # the search itself works
+    assert sorted(read - listed) == []
+    assert [line for line in example if re.match(r"[A-Z]", line)] == []  # nothing set by copying it
