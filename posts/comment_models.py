@@ -15,6 +15,7 @@ class HoldReason(models.TextChoices):
     BLOCKED_DOMAIN = "blocked_domain", "Blocked domain"
     PREVIOUS_SPAM = "previous_spam", "Earlier comment marked as spam"
     SPAM_ADDRESS = "spam_address", "Address used for spam recently"
+    ACCOUNT_EMAIL = "account_email", "Email of a user account, posted signed out"
     TOO_FAST = "too_fast", "Posting too fast"
     FLAGGED = "flagged", "Flagged by readers"
     HONEYPOT = "honeypot", "Honeypot filled in"

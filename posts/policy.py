@@ -8,6 +8,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils import timezone
 from django_comments_xtd.models import BlackListedDomain, XtdComment
@@ -99,8 +100,21 @@ class Verdict:
 
 
 def judge(*, user, name: str, email: str, url: str, text: str, ip: str, honeypot: str = "") -> Verdict:
-    """Decide what happens to a new comment, and why."""
+    """Decide what happens to a new comment, and why.
+
+    A reader without an account proves nothing by the email they type: it
+    is what anyone who knows it can type too. So a signed-in staff member
+    is judged by their account alone (spam posted under their email by
+    someone else cannot touch them); an earlier approved comment vouches
+    only for later ones posted the same way, without an account, under the
+    same name and email; and an account's email typed by someone signed
+    out earns no trust.
+    """
     email = email.lower()
+    signed_in = user is not None and user.is_authenticated
+    if signed_in and user.is_staff:
+        return Verdict(CommentReview.Status.APPROVED)
+
     spam = []
     words = {word.lower() for word in policy("BLOCKED_WORDS")}
     if words and any(re.search(rf"\b{re.escape(word)}\b", f"{name} {text}", re.IGNORECASE) for word in words):
@@ -113,24 +127,31 @@ def judge(*, user, name: str, email: str, url: str, text: str, ip: str, honeypot
         spam.append(HoldReason.BLOCKED_DOMAIN)
     if honeypot:
         spam.append(HoldReason.HONEYPOT)
-    earlier = CommentReview.objects.filter(comment__user_email__iexact=email)
-    if earlier.filter(status=CommentReview.Status.SPAM).exists():
-        spam.append(HoldReason.PREVIOUS_SPAM)
     if spam:
         return Verdict(CommentReview.Status.SPAM, spam)
 
-    if user is not None and user.is_authenticated and user.is_staff:
-        return Verdict(CommentReview.Status.APPROVED)
-
     held = []
-    # As WordPress does, an earlier approved comment vouches for the same
-    # name with the same email, not for anyone who knows the email.
-    trusted = TrustedCommenter.objects.filter(email=email).exists() or (
-        policy("TRUST_PREVIOUSLY_APPROVED")
-        and earlier.filter(status=CommentReview.Status.APPROVED, comment__user_name__iexact=name.strip()).exists()
+    earlier = CommentReview.objects.filter(comment__user_email__iexact=email)
+    account_email = not signed_in and get_user_model().objects.filter(email__iexact=email).exists()
+    if account_email:
+        held.append(HoldReason.ACCOUNT_EMAIL)
+    approved = earlier.filter(status=CommentReview.Status.APPROVED)
+    if signed_in:
+        approved = approved.filter(comment__user=user)
+    else:
+        approved = approved.filter(comment__user__isnull=True, comment__user_name__iexact=name.strip())
+    trusted = not account_email and (
+        TrustedCommenter.objects.filter(email=email).exists()
+        or (policy("TRUST_PREVIOUSLY_APPROVED") and approved.exists())
     )
+    if earlier.filter(status=CommentReview.Status.SPAM).exists():
+        if not trusted:
+            return Verdict(CommentReview.Status.SPAM, [HoldReason.PREVIOUS_SPAM])
+        # Someone may have posted spam under a trusted commenter's email to
+        # silence them: a moderator decides.
+        held.append(HoldReason.PREVIOUS_SPAM)
     if not trusted:
-        held.append(HoldReason.FIRST_TIME)
+        held.insert(0, HoldReason.FIRST_TIME)
         # A school, an office or a phone network puts many readers behind
         # one address: a spammer there recently holds a newcomer's comment
         # for a moderator (with this reason), never marks it as spam, and

@@ -221,6 +221,45 @@ def test_comments_close_after_the_configured_days_and_posts_can_override(client,
     assert "Comments are closed." in client.get(recent.get_absolute_url()).content.decode()
 
 
+def test_spam_posted_under_someone_elses_email_cannot_silence_them(client, post):
+    """Anyone can type any email: spam sent under a staff member's or a
+    regular's email must not send their own comments to spam unseen."""
+    editor = make_user("ed", staff=True, email="editor@example.com", first_name="Edie")
+    regular = make_comment(post, user_name="Asha", user_email="asha@example.com")
+    CommentReview.objects.create(comment=regular, status="approved")
+    for email in ("editor@example.com", "asha@example.com"):
+        cache.clear()
+        submit(client, post, ip="198.51.100.66", name="Anyone", email=email, comment="Cheap casino here")
+        assert last_review().status == "spam"
+
+    cache.clear()
+    client.force_login(editor)
+    submit(client, post, comment="The editor, signed in.")
+    assert last_review().status == "approved" and last_review().comment.is_public
+    client.logout()
+
+    cache.clear()
+    submit(client, post, comment="Asha, as before.")
+    review = last_review()
+    assert review.status == "pending" and review.reason_codes == ["previous_spam"]  # a moderator decides
+
+
+def test_an_accounts_email_typed_by_someone_signed_out_earns_no_trust(client, post):
+    """A staff member's comment, signed in, does not let a signed-out
+    visitor who types their (public) name and email publish directly."""
+    moderator = make_user("mod", groups=[MODERATORS], email="moderator@example.com")
+    client.force_login(moderator)
+    submit(client, post, comment="Welcome, everyone.")
+    assert last_review().status == "approved"
+    client.logout()
+
+    cache.clear()
+    submit(client, post, name="mod", email="Moderator@example.com", comment="Moderator here: visit my site.")
+    review = last_review()
+    assert review.status == "pending" and review.reason_codes == ["first_time", "account_email"]
+    assert review.comment.is_public is False
+
+
 def test_signed_in_reader_comments_under_their_account(client, post):
     reader = make_user("reader", staff=False, email="reader@example.com", first_name="Ravi", last_name="K")
     client.force_login(reader)
