@@ -70,11 +70,23 @@ def _bump() -> None:
 
 
 def _next_publish_time(version: int) -> float:
-    """When the next scheduled post goes live (once per content version)."""
+    """When the next scheduled post goes live (once per content version).
+
+    A scheduled post going live is a content change like a save: once its
+    time has passed, the version changes, so the ETag and Last-Modified of
+    every page do too (else a browser or a feed reader that revalidates
+    would be told 304 and keep the page without the post). Found either from
+    the time this version's pages were told, or, that entry gone, from a
+    post published after the version began: the version is its start time.
+    """
     key = f"pages:{version}:next-publish"
     upcoming = cache.get(key)
-    if upcoming is None or timezone.now().timestamp() >= upcoming:
-        upcoming = _query_next_publish_time()
+    now = timezone.now().timestamp()
+    if upcoming is None or now >= upcoming:
+        upcoming = _query_next_publish_time(after=version / 1000)
+        if upcoming <= now:  # went live since this version began
+            _bump()
+            upcoming = _query_next_publish_time(after=now)
         cache.set(key, upcoming, timeout=settings.PAGE_CACHE["SECONDS"])
     return upcoming
 
@@ -102,11 +114,14 @@ def content_cached[T](name: str, compute: Callable[[], T]) -> T:
     return value
 
 
-def _query_next_publish_time() -> float:
+def _query_next_publish_time(after: float) -> float:
+    """The first publish time of a published post after ``after`` (Unix seconds)."""
+    from datetime import UTC, datetime
+
     from posts.models import Post
 
     upcoming = (
-        Post.objects.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now())
+        Post.objects.filter(status=Post.Status.PUBLISHED, published_at__gt=datetime.fromtimestamp(after, tz=UTC))
         .order_by("published_at")
         .values_list("published_at", flat=True)
         .first()

@@ -72,6 +72,35 @@ def test_a_scheduled_post_appears_on_time_despite_cached_pages(client, monkeypat
     assert client.get(scheduled.get_absolute_url()).status_code == 200
 
 
+@pytest.mark.parametrize("schedule_entry_expired", [False, True])
+def test_a_scheduled_post_going_live_changes_the_etag(client, monkeypatch, schedule_entry_expired):
+    """A reader's browser or feed reader that revalidates is not told 304
+    once a scheduled post is out, and Last-Modified moves on."""
+    from django.core.cache import cache
+
+    from skolr_blog.page_cache import VERSION_KEY
+
+    make_post(title="Already out")
+    make_post(title="Scheduled later", published_at=timezone.now() + timedelta(hours=1))
+    for path in ("/", "/feed/"):
+        client.get(path)
+    before = {path: client.get(path) for path in ("/", "/feed/")}
+    assert all(response["X-Page-Cache"] == "hit" for response in before.values())
+    if schedule_entry_expired:  # no request came for longer than the schedule is remembered
+        cache.delete(f"pages:{cache.get(VERSION_KEY)}:next-publish")
+    later = timezone.now() + timedelta(hours=2)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    monkeypatch.setattr("time.time_ns", lambda: int(later.timestamp() * 1e9))  # content versions' clock
+
+    for path, response in before.items():
+        again = client.get(path, HTTP_IF_NONE_MATCH=response["ETag"])
+        assert again.status_code == 200 and "Scheduled later" in again.content.decode()
+        fresh = client.get(path, HTTP_IF_NONE_MATCH=response["ETag"])
+        assert fresh.status_code == 200 and fresh["ETag"] != response["ETag"]
+        assert fresh["Last-Modified"] != response["Last-Modified"]
+        assert client.get(path, HTTP_IF_NONE_MATCH=fresh["ETag"]).status_code == 304
+
+
 def test_signed_in_readers_bypass_the_cache_and_are_never_stored(client):
     post = make_post()
     client.force_login(make_user("reader", staff=False))
