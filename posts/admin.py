@@ -14,6 +14,7 @@ from skolr_blog.admin_site import fits
 
 from . import revisions
 from .admin_forms import PostAdminForm, PreviewLinkForm, TagAdminForm
+from .comments import comments_for
 from .models import ChangeNote, Post, PostImage, PreviewLink
 from .pagination import DeferredJoinPaginator
 
@@ -121,6 +122,11 @@ class PostAdmin(SimpleHistoryAdmin):
         if not fits(Post.history.model._meta.pk, version_id):
             raise Http404("No revision with that id.")
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        post = self.get_object(request, object_id)
+        comments = comments_for(post, public_only=False).count() if post is not None else 0
+        return super().delete_view(request, object_id, (extra_context or {}) | {"comment_count": comments})
 
     def get_urls(self):
         compare = path(

@@ -5,11 +5,14 @@ class PostsConfig(AppConfig):
     name = "posts"
 
     def ready(self):
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_delete, post_migrate
 
         # cache_signals and search_signals keep the page cache and the
         # full-text index in step with posts and tags.
-        from . import cache_signals, search_signals, site_domain  # noqa: F401
+        from . import cache_signals, comments, search_signals, site_domain  # noqa: F401
+        from .models import Post
+
+        post_delete.connect(comments.delete_post_comments, sender=Post, dispatch_uid="posts.delete_post_comments")
 
         # Emailed links name the site by the Sites framework's domain.
         post_migrate.connect(site_domain.on_post_migrate, dispatch_uid="posts.site_domain")

@@ -112,3 +112,14 @@ def comment_link(post, comment) -> str:
     page = comment_page_of(comment)
     query = f"?cpage={page}" if page > 1 else ""
     return f"{post.get_absolute_url()}{query}#c{comment.pk}"
+
+
+def delete_post_comments(sender, instance, **kwargs) -> None:
+    """A deleted post takes its comments with it (``post_delete`` of Post).
+
+    django-comments-xtd stores a comment by content type and id, with no
+    foreign key the database could cascade: left alone, the comments, with
+    their readers' names, emails and addresses, outlived the post in the
+    moderators' lists. Their reviews and flags go with them.
+    """
+    comments_for(instance, public_only=False).delete()

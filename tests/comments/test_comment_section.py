@@ -366,3 +366,26 @@ def test_two_thousand_comments_make_a_light_page(client, django_assert_max_num_q
         response = client.get(post.get_absolute_url())
     assert "2000 comments" in response.content.decode()
     assert len(response.content) < 100_000
+
+
+def test_deleting_a_post_deletes_its_comments_and_says_so_first(client, settings):
+    from django.contrib.auth.models import Permission
+
+    from posts.models import CommentReview, Post
+
+    post, other = make_post(), make_post()
+    kept = make_comment(other, comment="On another post")
+    comments = [make_comment(post, user_email="reader@example.com"), make_comment(post, is_public=False)]
+    CommentReview.objects.create(comment=comments[1], status="pending")
+    editor = make_user("chief", staff=True)
+    editor.user_permissions.add(*Permission.objects.filter(codename__in=["delete_post", "change_post", "view_post"]))
+    editor.user_permissions.add(Permission.objects.get(codename="edit_all_posts"))
+    client.force_login(editor)
+
+    page = client.get(f"/admin/posts/post/{post.pk}/delete/").content.decode()
+    assert "Its 2 comments, with the commenters’ names, emails and addresses, will be deleted too." in page
+    assert client.post(f"/admin/posts/post/{post.pk}/delete/", {"post": "yes"}).status_code == 302
+
+    assert not Post.objects.filter(pk=post.pk).exists()
+    assert list(XtdComment.objects.all()) == [kept]
+    assert not CommentReview.objects.exists()
