@@ -1,6 +1,11 @@
 """The post form in the admin: publishing rules and tag autocomplete."""
 
+import re
+from html import unescape
+from urllib.parse import urlsplit
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
@@ -13,6 +18,8 @@ from skolr_blog.admin_site import SafeAutocompleteSelectMultiple
 from .authoring_models import PreviewLink
 from .models import Post
 from .tagging import tag_name_problem
+
+_IMG_SRC = re.compile(r"<img\b[^>]*?\ssrc=\"([^\"]*)\"", re.IGNORECASE)
 
 # Search engines show about this much of a title and a description.
 TITLE_LIMIT = 90
@@ -52,6 +59,21 @@ class PostAdminForm(forms.ModelForm):
                 allowed.add(Post.Status.PUBLISHED)  # may keep editing a live post
             self.fields["status"].choices = [c for c in Post.Status.choices if c[0] in allowed]
             self.fields["status"].help_text = "Submit for review when it is ready; an editor publishes it."
+
+    def clean_body(self):
+        """Images come from this blog: the pages' Content-Security-Policy
+        (img-src 'self') has readers' browsers refuse any other site's, so an
+        image linked from elsewhere would show as broken to every reader."""
+        body = self.cleaned_data.get("body") or ""
+        ours = {host.lstrip(".") for host in settings.ALLOWED_HOSTS if host != "*"}
+        hosts = {urlsplit(unescape(src)).hostname for src in _IMG_SRC.findall(body)}
+        elsewhere = sorted(host for host in hosts if host and host not in ours)
+        if elsewhere:
+            raise forms.ValidationError(
+                f"An image in the body is on another site ({', '.join(elsewhere)}), which readers' browsers "
+                "will not load. Upload it under “Images for the body” below and use its address instead."
+            )
+        return body
 
     def clean_new_tags(self):
         value = self.cleaned_data.get("new_tags") or ""

@@ -369,3 +369,17 @@ def test_the_seed_article_can_be_saved_in_the_admin_as_published(client, seed):
     )
     response = client.post(f"/admin/posts/post/{seed.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
+
+
+def test_an_image_from_another_site_is_refused_with_the_text_kept(client, writer):
+    """The pages' CSP lets browsers load this blog's images only: a linked
+    one would be broken for every reader, so the form says so."""
+    body = '<p>Intro</p><figure><img src="https://images.example.net/chart.png" alt="A chart"></figure>'
+    response = client.post("/admin/posts/post/add/", admin_post_form(title="With a chart", body=body))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "An image in the body is on another site (images.example.net)" in page
+    assert "With a chart" in page and not Post.objects.filter(title="With a chart").exists()
+
+    ours = '<p>Intro</p><figure><img src="/media/posts/body/chart.png" alt="A chart"></figure>'
+    assert client.post("/admin/posts/post/add/", admin_post_form(title="With a chart", body=ours)).status_code == 302
