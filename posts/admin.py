@@ -1,10 +1,11 @@
 from functools import partial
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
 from django.http import Http404
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django_comments_xtd.models import XtdComment
 from simple_history.admin import SimpleHistoryAdmin
@@ -16,6 +17,7 @@ from . import revisions
 from .admin_forms import PostAdminForm, PreviewLinkForm, TagAdminForm
 from .comments import comments_for
 from .models import ChangeNote, Post, PostImage, PreviewLink
+from .notifications import absolute_url
 from .pagination import DeferredJoinPaginator
 
 
@@ -74,7 +76,10 @@ class PreviewLinkInline(admin.TabularInline):
     def link(self, preview: PreviewLink) -> str:
         if not preview.pk:
             return "Save to create the link"
-        return format_html('<a href="{0}" target="_blank" rel="noopener">{0}</a>', preview.get_preview_url())
+        # The whole address, to copy into a message to the reviewer.
+        return format_html(
+            '<a href="{0}" target="_blank" rel="noopener">{0}</a>', absolute_url(preview.get_preview_url())
+        )
 
     @admin.display(description="state")
     def state(self, preview: PreviewLink) -> str:
@@ -174,8 +179,13 @@ class PostAdmin(SimpleHistoryAdmin):
         if not change and not request.user.has_perm("posts.edit_all_posts"):
             obj.author = request.user.author
         if obj.status == Post.Status.PUBLISHED and obj.published_at is None:
-            obj.published_at = timezone.now()
+            # To the second, as the form shows it: else the next save "changes"
+            # the date (its microseconds) in the post's history.
+            obj.published_at = timezone.now().replace(microsecond=0)
         super().save_model(request, obj, form, change)
+        if obj.is_scheduled:
+            when = date_format(timezone.localtime(obj.published_at), "j F Y, H:i T")
+            messages.info(request, f"“{obj}” is scheduled: it goes live on {when}, with nothing more to do.")
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

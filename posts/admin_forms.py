@@ -130,7 +130,7 @@ class PostAdminForm(forms.ModelForm):
                     None, f"The author {author} has no photo yet: add one to their profile before publishing."
                 )
         if cleaned.get("published_at") is None:
-            cleaned["published_at"] = timezone.now()  # publishing now
+            cleaned["published_at"] = timezone.now().replace(microsecond=0)  # publishing now, to the second
 
     def save_tags(self, post: Post) -> None:
         """Set the chosen tags plus any new ones.
@@ -183,6 +183,12 @@ class PreviewLinkForm(forms.ModelForm):
         # clicked "Add another", and its default expiry is a choice like
         # any other. Django skips an extra form left at its initial values.
         return self.instance.pk is None or super().has_changed()
+
+    def clean_expires_at(self):
+        expires_at = self.cleaned_data["expires_at"]
+        if expires_at is not None and expires_at <= timezone.now() and "expires_at" in self.changed_data:
+            raise forms.ValidationError("This time has passed: the link would never work. Choose a later one.")
+        return expires_at
 
     def save(self, commit=True):
         if self.cleaned_data.get("revoke") and self.instance.revoked_at is None:

@@ -75,8 +75,10 @@ def post_meta(post, comment_count, show_updated=False, reading_minutes=None, url
         )
     else:
         parts.append("<span>Not yet published</span>")
-    if show_updated and post.content_updated_at:
-        updated = post.content_updated_at
+    updated = post.content_updated_at
+    # An edit on the day of publication is part of publishing it: "Updated
+    # on" the same date as the date beside it would say nothing.
+    if show_updated and updated and not (published and dates.day(updated) == dates.day(published)):
         parts.append(
             ' <span aria-hidden="true">·</span> <span class="post-updated">Updated on '
             f'<time datetime="{dates.iso(updated)}">{dates.day(updated)}</time></span>'

@@ -192,6 +192,22 @@ class TestSharedPreview:
         assert client.get(expired.get_preview_url()).status_code == 404
         assert client.get("/preview/not-a-real-token/").status_code == 404
 
+    def test_a_link_that_would_have_expired_already_is_refused(self, client, writer):
+        post = make_post(author=writer, status="draft", published_at=None)
+        data = admin_post_form(
+            title=post.title,
+            slug=post.slug,
+            **{
+                "preview_links-TOTAL_FORMS": "1",
+                "preview_links-0-expires_at_0": "2020-01-01",
+                "preview_links-0-expires_at_1": "00:00:00",
+            },
+        )
+        response = client.post(f"/admin/posts/post/{post.pk}/change/", data)
+        assert response.status_code == 200
+        assert "This time has passed: the link would never work." in response.content.decode()
+        assert not PreviewLink.objects.exists()
+
     def test_a_new_link_left_at_its_default_expiry_is_created(self, client, writer):
         post = make_post(author=writer, status="draft", published_at=None)
         page = client.get(f"/admin/posts/post/{post.pk}/change/").content.decode()
@@ -221,7 +237,9 @@ class TestSharedPreview:
         assert client.post(f"/admin/posts/post/{post.pk}/change/", data).status_code == 302
         link = PreviewLink.objects.get()
         assert link.created_by == writer.user
-        assert link.get_preview_url() in client.get(f"/admin/posts/post/{post.pk}/change/").content.decode()
+        # The whole address, ready to send.
+        page = client.get(f"/admin/posts/post/{post.pk}/change/").content.decode()
+        assert f"http://testserver{link.get_preview_url()}" in page
         revoke = admin_post_form(
             title=post.title,
             slug=post.slug,
@@ -267,6 +285,26 @@ def test_updated_on_and_change_notes(client):
     page = client.get(post.get_absolute_url()).content.decode()
     assert "Updated on" in page
     assert "Updated the FastAPI benchmark figure" in page
+
+
+def test_an_edit_on_the_day_of_publication_shows_no_updated_on(client):
+    post = make_post(title="Fresh", published_at=timezone.now() - timedelta(minutes=5))
+    post.body = "<p>A typo fixed minutes after publishing.</p>"
+    post.save()
+    assert "Updated on" not in client.get(post.get_absolute_url()).content.decode()
+
+
+def test_scheduling_says_when_the_post_goes_live_and_publishing_keeps_whole_seconds(client, writer):
+    grant_publish(writer)
+    later = complete(title="Later", slug="later", status="published")
+    later |= {"published_at_0": "2099-03-01", "published_at_1": "09:30:00"}
+    response = client.post("/admin/posts/post/add/", later, follow=True)
+    assert "“Later” is scheduled: it goes live on 1 March 2099, 09:30 UTC" in response.content.decode()
+
+    now = complete(title="Now", slug="now", status="published")
+    assert client.post("/admin/posts/post/add/", now).status_code == 302
+    post = Post.objects.get(slug="now")
+    assert post.is_published and post.published_at.microsecond == 0
 
 
 def test_revisions_are_kept_compared_and_restored(client, writer):
