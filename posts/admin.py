@@ -1,7 +1,7 @@
 from functools import partial
 
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import Count, F
 from django.http import Http404
 from django.urls import path
 from django.utils import timezone
@@ -97,6 +97,10 @@ class PostAdmin(SimpleHistoryAdmin):
     list_filter = [StateFilter, "author", "allow_comments", "tags"]
     list_select_related = ["author"]
     paginator = DeferredJoinPaginator
+    # Drafts and posts in review (no publish date) first, then newest: what
+    # needs work is on top, on SQLite as on PostgreSQL (which disagree on
+    # where a descending order puts NULLs). The ordering index matches.
+    ordering = [F("published_at").desc(nulls_first=True), "-pk"]
     search_fields = ["title", "excerpt", "body", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "published_at"

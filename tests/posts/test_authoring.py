@@ -421,3 +421,15 @@ def test_an_image_from_another_site_is_refused_with_the_text_kept(client, writer
 
     ours = '<p>Intro</p><figure><img src="/media/posts/body/chart.png" alt="A chart"></figure>'
     assert client.post("/admin/posts/post/add/", admin_post_form(title="With a chart", body=ours)).status_code == 302
+
+
+def test_the_editors_list_puts_drafts_and_reviews_first(client):
+    from authors.roles import EDITORS
+
+    make_post(title="Published yesterday")
+    make_post(title="Waiting for review", status="review", published_at=None)
+    make_post(title="Published last week", published_at=timezone.now() - timedelta(days=7))
+    client.force_login(make_user("chief", groups=[EDITORS]))
+    page = client.get("/admin/posts/post/").content.decode()
+    order = [page.index(title) for title in ("Waiting for review", "Published yesterday", "Published last week")]
+    assert order == sorted(order)
