@@ -84,6 +84,57 @@ def test_oversized_and_pixel_bomb_uploads_are_refused(client, writer, settings):
     assert not Post.objects.exists() and files_under(settings.MEDIA_ROOT) == []
 
 
+def animated_gif(frames: int, size: tuple[int, int]) -> bytes:
+    """A GIF of ``frames`` frames alternating two colours (each a real frame
+    Pillow keeps when it re-encodes)."""
+    images = [Image.new("RGB", size, "#123456" if n % 2 else "#abcdef") for n in range(frames)]
+    buffer = io.BytesIO()
+    images[0].save(buffer, "GIF", save_all=True, append_images=images[1:], duration=80, loop=0)
+    return buffer.getvalue()
+
+
+def test_an_animation_is_held_to_the_pixel_limit_for_all_its_frames(client, writer, settings):
+    """Every frame of an animation is re-encoded on save, so a GIF whose
+    frames each pass the pixel limit can still cost gigabytes: the frames
+    count together. (Small sizes under a small limit stand in for 20 frames
+    of 6000×6000.)"""
+    settings.IMAGE_MAX_PIXELS = 1_000_000
+    response = client.post(
+        "/admin/posts/post/add/",
+        admin_post_form(thumbnail=upload("bomb.gif", animated_gif(3, (600, 600)), "image/gif"), thumbnail_alt="x"),
+    )
+    assert response.status_code == 200
+    assert (
+        "This animation is 3 frames of 600×600 pixels; the limit is 1 megapixels for all its frames together."
+        in response.content.decode()
+    )
+    assert not Post.objects.exists() and files_under(settings.MEDIA_ROOT) == []
+
+
+def test_an_animation_is_held_to_a_frame_limit(client, writer, settings):
+    """Pillow's work per frame adds up over thousands of tiny frames."""
+    settings.IMAGE_MAX_FRAMES = 5
+    response = client.post(
+        "/admin/posts/post/add/",
+        admin_post_form(thumbnail=upload("many.gif", animated_gif(6, (4, 4)), "image/gif"), thumbnail_alt="x"),
+    )
+    assert response.status_code == 200
+    assert "This animation has 6 frames; the limit is 5." in response.content.decode()
+    assert not Post.objects.exists() and files_under(settings.MEDIA_ROOT) == []
+
+
+def test_a_small_animation_is_stored_with_all_its_frames(client, writer, settings):
+    settings.IMAGE_MAX_PIXELS = 1_000_000
+    settings.IMAGE_MAX_FRAMES = 5
+    response = client.post(
+        "/admin/posts/post/add/",
+        admin_post_form(thumbnail=upload("wave.gif", animated_gif(5, (400, 400)), "image/gif"), thumbnail_alt="x"),
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    with Image.open(Post.objects.get().thumbnail.path) as stored:
+        assert stored.format == "GIF" and stored.n_frames == 5 and stored.size == (400, 400)
+
+
 def test_exif_and_gps_are_stripped_and_orientation_applied(client, writer):
     response = client.post(
         "/admin/posts/post/add/",
