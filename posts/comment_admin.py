@@ -59,6 +59,9 @@ class PostFilter(admin.SimpleListFilter):
     Not every commented article: a blog's thousands made a sidebar nobody
     could use, and past 65,535 of them a query PostgreSQL refuses (the page
     failed). The newest comments are read off the ``submit_date`` index.
+
+    The chosen one is listed only if some comment is on it: moderators may
+    see nothing of posts, so ``?post=<a draft's id>`` must not show its title.
     """
 
     title = "article"
@@ -70,10 +73,17 @@ class PostFilter(admin.SimpleListFilter):
         newest = model_admin.get_queryset(request).order_by("-submit_date").values_list("object_pk", flat=True)
         ids = [pk for pk in dict.fromkeys(map(post_id, newest[: self.SCANNED])) if pk is not None][: self.LISTED]
         chosen = post_id(self.value())
-        if chosen is not None and chosen not in ids:
+        if chosen is not None and chosen not in ids and self.commented(chosen):
             ids.append(chosen)
         titles = dict(Post.objects.filter(pk__in=ids).values_list("pk", "title"))
         return [(str(pk), truncatechars(titles[pk], 60)) for pk in ids if pk in titles]
+
+    @staticmethod
+    def commented(pk: int) -> bool:
+        """Whether any comment, in any queue, is on post ``pk``."""
+        return XtdComment.objects.filter(
+            content_type=ContentType.objects.get_for_model(Post), object_pk=str(pk)
+        ).exists()
 
     def queryset(self, request, queryset):
         if not self.value():

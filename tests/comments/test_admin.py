@@ -5,7 +5,7 @@ import pytest
 from django_comments_xtd.models import BlackListedDomain
 
 from authors.roles import MODERATORS
-from posts.models import CommentReview, TrustedCommenter
+from posts.models import CommentReview, Post, TrustedCommenter
 from tests.factories import make_comment, make_post, make_user
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +69,16 @@ def test_moderation_queue_counts_in_words(client, moderator):
     filtered = client.get("/admin/posts/pendingcomment/?reason=links").content.decode()
     assert "1 comment awaiting moderation" in filtered
     assert "1 result (" in filtered and "Show all" in filtered
+
+
+def test_the_article_filter_names_no_post_without_comments(client, moderator):
+    """Moderators see nothing of posts: choosing a draft's id in the article
+    filter must not show its title. A commented article chosen is named."""
+    draft = make_post(title="Secret merger draft", status=Post.Status.DRAFT, published_at=None)
+    commented = make_post(title="Commented article")
+    make_comment(commented)
+    for url in ["/admin/django_comments_xtd/xtdcomment/", "/admin/posts/pendingcomment/"]:
+        page = client.get(f"{url}?post={draft.pk}").content.decode()
+        assert "Secret merger draft" not in page, url
+    chosen = client.get(f"/admin/django_comments_xtd/xtdcomment/?post={commented.pk}").content.decode()
+    assert "Commented article" in chosen
