@@ -1,7 +1,7 @@
 from functools import partial
 
 from django.contrib import admin, messages
-from django.db.models import Count, F
+from django.db.models import F
 from django.http import Http404
 from django.urls import path
 from django.utils import timezone
@@ -19,6 +19,7 @@ from .comments import comments_for
 from .models import ChangeNote, Post, PostImage, PreviewLink
 from .notifications import absolute_url
 from .pagination import DeferredJoinPaginator
+from .tagging import tags_for
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -239,7 +240,8 @@ class TagAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(post_count=Count("posts_taggedpost_items"))
+        # Also what the post form's tag autocomplete searches.
+        return tags_for(request.user).order_by(*self.get_ordering(request))
 
     @admin.display(description="Posts", ordering="post_count")
     def post_count(self, tag) -> int:

@@ -17,7 +17,7 @@ from skolr_blog.admin_site import SafeAutocompleteSelectMultiple
 
 from .authoring_models import PreviewLink
 from .models import Post
-from .tagging import tag_name_problem
+from .tagging import tag_name_problem, tags_for
 
 _IMG_SRC = re.compile(r"<img\b[^>]*?\ssrc=\"([^\"]*)\"", re.IGNORECASE)
 
@@ -49,6 +49,10 @@ class PostAdminForm(forms.ModelForm):
             # rules check this author's bio and photo on the first save too.
             self.instance.author = getattr(user, "author", None)
         tags = self.fields["tags"]
+        if user is not None:
+            # Neither chosen by id nor named in the widget: a tag only on
+            # another author's draft is theirs to tell.
+            tags.queryset = tags_for(user)
         tags.widget = SafeAutocompleteSelectMultiple(Post._meta.get_field("tags"), admin.site)
         tags.widget.choices = tags.choices
         if self.instance.pk:

@@ -9,6 +9,7 @@ the content loader refuse such names with a message instead.
 """
 
 from django.core.validators import slug_re
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from taggit.models import Tag
 
 MAX_LENGTH = Tag._meta.get_field("name").max_length
@@ -22,3 +23,27 @@ def tag_name_problem(name: str) -> str | None:
     if not slug_re.fullmatch(Tag().slugify(name)):
         return f"“{name}” cannot be a tag: its name needs at least one letter (A–Z) or digit."
     return None
+
+
+def tags_for(user) -> QuerySet[Tag]:
+    """The tags ``user`` may see in the admin, with ``post_count``: the posts
+    of each that they may see.
+
+    A tag's name says what a post is about, so one used only on another
+    author's unpublished posts gives that draft away (the tag list, the post
+    form's autocomplete). Editors see every post, hence every tag. Others see
+    tags on published posts, on their own posts, and tags on no post (which
+    anyone may add, and reuse rather than duplicate).
+    """
+    from .models import TaggedPost, published_taggings
+
+    if user.has_perm("posts.edit_all_posts"):
+        return Tag.objects.annotate(post_count=Count("posts_taggedpost_items"))
+    taggings = TaggedPost.objects.filter(tag=OuterRef("pk"))
+    through = "posts_taggedpost_items__"
+    seen = published_taggings(through) | Q(**{f"{through}content_object__author__user": user})
+    return Tag.objects.filter(
+        Exists(taggings.filter(published_taggings()))
+        | Exists(taggings.filter(content_object__author__user=user))
+        | ~Exists(taggings)
+    ).annotate(post_count=Count("posts_taggedpost_items", filter=seen))

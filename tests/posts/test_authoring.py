@@ -377,6 +377,63 @@ def test_tag_autocomplete_answers_in_the_admin(client, writer):
     assert [item["text"] for item in response.json()["results"]] == ["FastAPI"]
 
 
+def tag_rows(page: str) -> dict[str, int]:
+    """The tag list's rows: name → post count."""
+    row = r'<th class="field-name"><a [^>]*>([^<]+)</a></th>.*?<td class="field-post_count">(\d+)</td>'
+    rows = re.findall(row, page)
+    return {name: int(count) for name, count in rows}
+
+
+class TestTagsOfOthersDrafts:
+    """A tag used only on another author's unpublished posts names what that
+    draft is about: authors do not see it. Editors see every tag."""
+
+    @pytest.fixture
+    def tags(self, writer):
+        other = make_author()
+        make_post(author=other, tags=["Schools"])
+        make_post(author=other, status="draft", published_at=None, tags=["Secret merger", "Schools"])
+        make_post(author=other, published_at=timezone.now() + timedelta(days=3), tags=["Secret launch"])
+        make_post(author=writer, status="draft", published_at=None, tags=["Secret of mine"])
+        Tag.objects.create(name="Secret unused", slug="secret-unused")
+
+    def autocomplete(self, client, term):
+        response = client.get(
+            "/admin/autocomplete/", {"term": term, "app_label": "posts", "model_name": "post", "field_name": "tags"}
+        )
+        assert response.status_code == 200
+        return sorted(item["text"] for item in response.json()["results"])
+
+    def test_an_author_sees_tags_of_published_posts_their_own_and_unused_ones(self, client, writer, tags):
+        assert self.autocomplete(client, "secret") == ["Secret of mine", "Secret unused"]
+        rows = tag_rows(client.get("/admin/taggit/tag/").content.decode())
+        # Counted: published posts and the author's own; not the other's draft.
+        assert rows == {"Schools": 1, "Secret of mine": 1, "Secret unused": 0}
+        hidden = Tag.objects.get(name="Secret merger")
+        response = client.get(f"/admin/taggit/tag/{hidden.pk}/change/", follow=True)
+        assert "Secret merger" not in response.content.decode()
+
+    def test_an_author_cannot_name_a_hidden_tag_by_its_id(self, client, writer, tags):
+        """The form shows the chosen tags' names again when it refuses a save."""
+        hidden = Tag.objects.get(name="Secret launch")
+        response = client.post("/admin/posts/post/add/", admin_post_form(title="", tags=[hidden.pk]))
+        page = response.content.decode()
+        assert response.status_code == 200 and "Select a valid choice" in page
+        assert "Secret launch" not in page
+        assert Post.objects.filter(author=writer).count() == 1  # only the draft made above
+
+    def test_an_editor_sees_every_tag_and_every_post_counted(self, client, tags):
+        client.force_login(make_user("editor", groups=[EDITORS]))
+        assert self.autocomplete(client, "secret") == [
+            "Secret launch",
+            "Secret merger",
+            "Secret of mine",
+            "Secret unused",
+        ]
+        rows = tag_rows(client.get("/admin/taggit/tag/").content.decode())
+        assert rows == {"Schools": 2, "Secret launch": 1, "Secret merger": 1, "Secret of mine": 1, "Secret unused": 0}
+
+
 def test_tag_admin_refuses_a_tag_differing_only_in_case(client):
     Tag.objects.create(name="Django", slug="django")
     client.force_login(make_user("editor", groups=[EDITORS]))
