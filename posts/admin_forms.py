@@ -89,19 +89,28 @@ class PostAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         status = cleaned.get("status")
-        was_published = self.instance.pk and Post.objects.filter(pk=self.instance.pk, status="published").exists()
-        if (
-            status == Post.Status.PUBLISHED
-            and not was_published
-            and self.user is not None
-            and not self.user.has_perm("posts.publish_post")
-        ):
-            self.add_error(
-                "status", "You may submit this post for review; an editor with publishing rights publishes it."
-            )
+        if status == Post.Status.PUBLISHED and self.user is not None and not self.user.has_perm("posts.publish_post"):
+            self._check_may_keep_published()
         if status == Post.Status.PUBLISHED:
             self._check_ready_to_publish(cleaned)
         return cleaned
+
+    def _check_may_keep_published(self) -> None:
+        """Without publishing rights, an author keeps a post as published
+        only as it was: they may edit a live post, or an editor's scheduled
+        one, but not publish it, nor move the date of a post not yet live
+        (to now, or blank, which means now: it went live early)."""
+        saved = Post.objects.filter(pk=self.instance.pk).values("status", "published_at").first()
+        if saved is None or saved["status"] != Post.Status.PUBLISHED:
+            self.add_error(
+                "status", "You may submit this post for review; an editor with publishing rights publishes it."
+            )
+        elif saved["published_at"] > timezone.now() and "published_at" in self.changed_data:
+            self.add_error(
+                "published_at",
+                "An editor scheduled this post: changing the publish date of a post not yet live "
+                "needs publishing rights.",
+            )
 
     def _check_ready_to_publish(self, cleaned) -> None:
         """A post goes live only complete; drafts may be saved in any state."""

@@ -148,6 +148,56 @@ class TestPublishingRules:
         assert "Keep the excerpt to 160 characters" in response.content.decode()
 
 
+class TestScheduledByAnEditor:
+    """An author without publishing rights may edit a post an editor has
+    scheduled, but not make it go live sooner than the editor chose."""
+
+    @pytest.fixture
+    def scheduled(self, writer):
+        when = timezone.now() + timedelta(days=2)  # with microseconds, which the form does not show
+        return make_post(author=writer, published_at=when, tags=["Schools"], thumbnail_alt="A blue rectangle")
+
+    def form(self, post, when, **fields) -> dict:
+        local = timezone.localtime(when) if when else None
+        return complete(
+            **{
+                "title": post.title,
+                "slug": post.slug,
+                "status": "published",
+                "published_at_0": local.strftime("%Y-%m-%d") if local else "",
+                "published_at_1": local.strftime("%H:%M:%S") if local else "",
+            }
+            | fields
+        )
+
+    @pytest.mark.parametrize("moved_to", ["now", "blank", "tomorrow"])
+    def test_the_author_cannot_move_its_publish_date(self, client, scheduled, moved_to):
+        when = {"now": timezone.now(), "blank": None, "tomorrow": timezone.now() + timedelta(days=1)}[moved_to]
+        response = client.post(f"/admin/posts/post/{scheduled.pk}/change/", self.form(scheduled, when))
+        assert response.status_code == 200
+        assert "changing the publish date of a post not yet live needs publishing rights" in response.content.decode()
+        before = scheduled.published_at
+        scheduled.refresh_from_db()
+        assert scheduled.published_at == before and scheduled.is_scheduled
+        client.logout()
+        assert client.get(scheduled.get_absolute_url()).status_code == 404
+
+    def test_the_author_may_edit_it_keeping_the_date(self, client, scheduled):
+        response = client.post(
+            f"/admin/posts/post/{scheduled.pk}/change/", self.form(scheduled, scheduled.published_at, title="Better")
+        )
+        assert response.status_code == 302, response.content.decode()[:3000]
+        scheduled.refresh_from_db()
+        assert scheduled.title == "Better" and scheduled.is_scheduled
+
+    def test_an_author_with_publishing_rights_may_publish_it_now(self, client, writer, scheduled):
+        grant_publish(writer)
+        response = client.post(f"/admin/posts/post/{scheduled.pk}/change/", self.form(scheduled, timezone.now()))
+        assert response.status_code == 302, response.content.decode()[:3000]
+        scheduled.refresh_from_db()
+        assert scheduled.is_published
+
+
 def test_scheduled_post_appears_by_itself(client, writer, monkeypatch):
     grant_publish(writer)
     when = timezone.now() + timedelta(hours=2)
