@@ -15,7 +15,7 @@ from taggit.utils import parse_tags
 
 from skolr_blog.admin_site import SafeAutocompleteSelectMultiple
 
-from .authoring_models import PreviewLink
+from .authoring_models import PreviewLink, SlugRedirect
 from .models import Post
 from .tagging import tag_name_problem, tags_for
 
@@ -78,6 +78,22 @@ class PostAdminForm(forms.ModelForm):
                 "will not load. Upload it under “Images for the body” below and use its address instead."
             )
         return body
+
+    def clean_slug(self):
+        """An author may not take another post's old address.
+
+        A renamed post's old slug redirects to it (SlugRedirect), and a post
+        that takes the slug ends the redirect: another author's inbound links
+        would lead to this post instead. Editors may still reuse an address.
+        """
+        slug = self.cleaned_data["slug"]
+        if self.user is None or self.user.has_perm("posts.edit_all_posts"):
+            return slug
+        if SlugRedirect.objects.filter(old_slug=slug).exclude(post=self.instance.pk).exists():
+            raise forms.ValidationError(
+                f"“{slug}” is an old address of another post and still redirects to it: choose another slug."
+            )
+        return slug
 
     def clean_new_tags(self):
         value = self.cleaned_data.get("new_tags") or ""

@@ -322,6 +322,47 @@ def test_renaming_a_published_post_keeps_the_old_address(client):
     assert client.get("/posts/draft-one/").status_code == 404
 
 
+class TestOldAddresses:
+    """A renamed post's old address redirects to it; an author cannot take
+    that address (and the links to it) for a post of theirs. Editors can."""
+
+    @pytest.fixture
+    def renamed(self):
+        post = make_post(slug="old-name")
+        post.slug = "new-name"
+        post.save()
+        return post
+
+    def test_an_author_cannot_take_another_posts_old_address(self, client, writer, renamed):
+        response = client.post("/admin/posts/post/add/", admin_post_form(slug="old-name"))
+        assert response.status_code == 200
+        assert (
+            "“old-name” is an old address of another post and still redirects to it: choose another slug."
+            in response.content.decode()
+        )
+        assert not Post.objects.filter(author=writer).exists()
+        moved = client.get("/posts/old-name/")
+        assert moved.status_code == 301 and moved["Location"] == "/posts/new-name/"
+
+    def test_an_author_may_take_back_their_own_posts_old_address(self, client, writer):
+        post = make_post(author=writer, slug="first-name")
+        post.slug = "second-name"
+        post.save()
+        response = client.post(
+            f"/admin/posts/post/{post.pk}/change/",
+            complete(title=post.title, slug="first-name", status="published"),
+        )
+        assert response.status_code == 302, response.content.decode()[:3000]
+        assert client.get("/posts/first-name/").status_code == 200
+
+    def test_an_editor_may_reuse_an_old_address(self, client, renamed):
+        author = make_author()
+        client.force_login(make_user("editor", groups=[EDITORS]))
+        response = client.post("/admin/posts/post/add/", admin_post_form(slug="old-name", author=author.pk))
+        assert response.status_code == 302, response.content.decode()[:3000]
+        assert Post.objects.get(slug="old-name").author == author
+
+
 def test_updated_on_and_change_notes(client):
     post = make_post(title="Benchmarks")
     page = client.get(post.get_absolute_url()).content.decode()
