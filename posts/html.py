@@ -2,12 +2,13 @@
 
 import html
 import re
+from functools import lru_cache
 
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
-from pygments.lexers import TextLexer, get_lexer_by_name, guess_lexer
+from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 _HEADING = re.compile(r"<h([2-4])(?:\s[^>]*)?>(.*?)</h\1>", re.IGNORECASE | re.DOTALL)
@@ -32,28 +33,73 @@ def add_heading_anchors(body: str) -> str:
 
 
 _CODE_BLOCK = re.compile(
-    r'<pre(?:\s[^>]*)?>\s*<code(?:\s+class="(?:[^"]*\s)?language-([\w+#.-]+)[^"]*")?[^>]*>(.*?)</code>\s*</pre>',
+    r"<pre(?:\s[^>]*)?>\s*<code(\s[^>]*)?>(.*?)</code>\s*</pre>",
     re.IGNORECASE | re.DOTALL,
 )
+_LANGUAGE = re.compile(r'\sclass="(?:[^"]*\s)?language-([\w+#.-]+)[^"]*"', re.IGNORECASE)
+
+
+@lru_cache(maxsize=256)
+def _lexer(language: str | None):
+    """Pygments' lexer for a language the author chose, or None.
+
+    Never a guess: ``guess_lexer`` took Python for Carbon, and the wrong
+    class was then stored for good. Unknown names are shown as plain text.
+    """
+    if not language:
+        return None
+    try:
+        return get_lexer_by_name(language, stripnl=False)
+    except ClassNotFound:
+        return None
+
+
+def _code_block(match: re.Match) -> tuple[str | None, str]:
+    """The block's language, if the author chose a known one, and its text."""
+    found = _LANGUAGE.search(match.group(1) or "")
+    language = found.group(1) if found and _lexer(found.group(1)) else None
+    return language, html.unescape(strip_tags(match.group(2)))
+
+
+def plain_code_blocks(body: str) -> str:
+    """Code blocks as the author wrote them: ``<pre><code>`` and escaped text.
+
+    This is what is stored. The editor (ProseMirror) reads a code block's
+    text only: markup inside it, such as the highlighting spans bodies were
+    once stored with, loses the newlines between them when a post is edited
+    again. Spans are dropped with their text and newlines kept; the
+    ``language-…`` class is kept only when Pygments knows it. Idempotent.
+    """
+
+    def plain(match: re.Match) -> str:
+        language, code = _code_block(match)
+        css = f' class="language-{language}"' if language else ""
+        return f"<pre><code{css}>{html.escape(code, quote=False)}</code></pre>"
+
+    return _CODE_BLOCK.sub(plain, body)
 
 
 def highlight_code(body: str) -> str:
-    """Colour code blocks with Pygments, once, when the post is saved.
+    """Colour a stored body's code blocks with Pygments, for display.
 
-    The language comes from the editor's ``language-…`` class; without one,
-    Pygments guesses. The output is Pygments' own escaped markup, so it is as
-    safe as the sanitized text it came from.
+    Highlighting is derived, so it is done when the body is shown, never
+    stored (see ``plain_code_blocks``). Blocks with a language the author
+    chose are coloured; the others are shown as escaped plain text in the
+    same box. Bodies without code are returned at once; the others are
+    remembered per body, so a page shown again costs a dictionary look-up.
     """
+    return _highlighted(body) if "<pre" in body else body
 
+
+@lru_cache(maxsize=128)
+def _highlighted(body: str) -> str:
     def render(match: re.Match) -> str:
-        language, inner = match.group(1), match.group(2)
-        code = html.unescape(strip_tags(inner))
-        try:
-            lexer = get_lexer_by_name(language) if language else guess_lexer(code)
-        except ClassNotFound:
-            lexer = TextLexer()
-        name = language or (lexer.aliases[0] if lexer.aliases else "text")
-        highlighted = highlight(code, lexer, HtmlFormatter(nowrap=True)).rstrip("\n")
-        return f'<pre class="code"><code class="language-{name}">{highlighted}</code></pre>'
+        language, code = _code_block(match)
+        if language is None:
+            return f'<pre class="code"><code>{html.escape(code, quote=False)}</code></pre>'
+        coloured = highlight(code, _lexer(language), HtmlFormatter(nowrap=True))
+        if not code.endswith("\n"):
+            coloured = coloured.removesuffix("\n")  # Pygments ends every text with one
+        return f'<pre class="code"><code class="language-{language}">{coloured}</code></pre>'
 
     return _CODE_BLOCK.sub(render, body)
