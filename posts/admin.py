@@ -2,13 +2,15 @@ from functools import partial
 
 from django.contrib import admin, messages
 from django.db.models import F
-from django.http import Http404
-from django.urls import path
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django_comments_xtd.models import XtdComment
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import to_historic
 from taggit.models import Tag
 
 from skolr_blog.admin_site import fits
@@ -110,6 +112,7 @@ class PostAdmin(SimpleHistoryAdmin):
     inlines = [PostImageInline, ChangeNoteInline, PreviewLinkInline]
     history_list_display = ["status"]
     object_history_list_template = "admin/posts/post/object_history_list.html"
+    object_history_form_template = "admin/posts/post/object_history_form.html"
     fieldsets = [
         (None, {"fields": ["title", "slug", "author", "excerpt", "body", "preview"]}),
         ("Thumbnail", {"fields": ["thumbnail", "thumbnail_alt"]}),
@@ -147,13 +150,33 @@ class PostAdmin(SimpleHistoryAdmin):
         return [compare, *super().get_urls()]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
+        # simple-history's history_form_view asks for the form with the
+        # revision as the instance, then builds and saves the form on it: the
+        # one place to keep the post's publishing state before the form reads
+        # its initial values, and to lock those fields on the restore page.
+        restoring = obj is not None and to_historic(obj) is not None
+        if restoring:
+            revisions.keep_publishing_state(obj)
         form = super().get_form(request, obj, change, **kwargs)
 
         class RequestForm(form):
             def __init__(self, *args, **inner):
                 super().__init__(*args, user=request.user, **inner)
+                if restoring:
+                    for name in revisions.PUBLISHING_FIELDS:
+                        if name in self.fields:
+                            self.fields[name].disabled = True
+                            self.fields[name].help_text = "Stays as it is now: restoring brings back the writing only."
 
         return RequestForm
+
+    def response_change(self, request, obj):
+        revision = to_historic(obj)
+        if revision is None:
+            return super().response_change(request, obj)
+        when = format_date(timezone.localtime(revision.history_date), "j M Y H:i")
+        self.message_user(request, f"Restored the revision of {when}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:posts_post_change", args=[obj.pk]))
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("author").prefetch_related("tags")

@@ -10,6 +10,34 @@ from django.utils.html import strip_tags
 
 COMPARED_FIELDS = ["title", "slug", "excerpt", "body", "status", "published_at", "thumbnail", "thumbnail_alt"]
 
+# What restoring a revision brings back: the writing. Everything else on the
+# post (status, publish date, address, author, thumbnail, comment settings)
+# says where and how it is published, and restoring a draft's wording onto a
+# live post must not take it offline, move it or strip its image. Tags stay
+# too: revisions do not record them (the history table has no tags), and they
+# place the post on tag pages and feeds, which is publishing, not wording.
+RESTORED_FIELDS = ("title", "excerpt", "body")
+PUBLISHING_FIELDS = (
+    "slug", "author", "thumbnail", "thumbnail_alt", "status", "published_at",
+    "tags", "new_tags", "allow_comments", "comment_days",
+)  # fmt: skip
+
+
+def keep_publishing_state(revision) -> None:
+    """Give a revision about to be restored everything but its writing from the post as it is now.
+
+    simple-history rebuilds the whole post as the revision saved it and
+    saves that: a published post's early draft revision took the post
+    offline and cleared its date and thumbnail.
+    """
+    model = type(revision)
+    names = [f.attname for f in model._meta.concrete_fields if f.name not in RESTORED_FIELDS]
+    current = model.objects.filter(pk=revision.pk).values(*names).first()
+    # Stored values, set as loading from the database sets them: through the
+    # image field's descriptor, the thumbnail was opened to be measured and
+    # left closed, and the form could not read it back.
+    revision.__dict__.update(current or {})
+
 
 def _text(value) -> list[str]:
     """A field's value as lines of text; the body's markup is dropped for reading."""

@@ -423,6 +423,38 @@ def test_revisions_are_kept_compared_and_restored(client, writer):
     assert post.title == "First title"
 
 
+def test_restoring_a_draft_revision_keeps_a_live_post_live(client, writer):
+    """Restoring brings back the writing; the post stays published where it was, with its picture.
+
+    The author has no right to publish: a restore that unpublished the post
+    left them unable to put it back.
+    """
+    draft_fields = {"status": "draft", "published_at": None, "title": "Draft title", "body": "<p>Draft body.</p>"}
+    post = make_post(author=writer, tags=["Schools"], **draft_fields)
+    draft = post.history.get()
+    published_at = (timezone.now() - timedelta(days=3)).replace(microsecond=0)  # as the admin saves dates
+    post.title, post.body, post.status, post.published_at = "Live title", "<p>Live body.</p>", "published", published_at
+    post.thumbnail, post.thumbnail_alt = image_upload(), "A blue rectangle"
+    post.save()
+    thumbnail = post.thumbnail.name
+
+    restore_url = f"/admin/posts/post/{post.pk}/history/{draft.history_id}/"
+    page = client.get(restore_url).content.decode()
+    assert "the publishing settings stay as they are now" in page
+    # What the browser sends: the revision's writing (locked fields are not
+    # sent; anything sent for them is ignored).
+    form = admin_post_form(title="Draft title", slug=post.slug, body="<p>Draft body.</p>", excerpt=post.excerpt)
+    response = client.post(restore_url, form, follow=True)
+
+    post.refresh_from_db()
+    assert (post.title, post.body) == ("Draft title", "<p>Draft body.</p>")
+    assert (post.status, post.published_at, post.thumbnail.name) == ("published", published_at, thumbnail)
+    assert post.thumbnail_alt == "A blue rectangle" and list(post.tags.names()) == ["Schools"]
+    assert client.get(post.get_absolute_url()).status_code == 200
+    when = timezone.localtime(draft.history_date).strftime("%-d %b %Y %H:%M")
+    assert f"Restored the revision of {when}." in response.content.decode()
+
+
 def test_history_lists_who_changed_what_without_empty_columns(client, writer):
     post = make_post(author=writer, status="draft", published_at=None, title="First title", slug="revised")
     client.post(f"/admin/posts/post/{post.pk}/change/", admin_post_form(title="Second title", slug="revised"))
