@@ -111,6 +111,10 @@ class PostAdmin(SimpleHistoryAdmin):
     readonly_fields = ["created_at", "updated_at", "content_updated_at", "preview"]
     inlines = [PostImageInline, ChangeNoteInline, PreviewLinkInline]
     history_list_display = ["status"]
+    # simple-history names its own page templates, so Django's per-model
+    # lookup never finds ours: name them. The history page extends
+    # simple-history's, which includes the list template inside it.
+    object_history_template = "admin/posts/post/object_history.html"
     object_history_list_template = "admin/posts/post/object_history_list.html"
     object_history_form_template = "admin/posts/post/object_history_form.html"
     fieldsets = [

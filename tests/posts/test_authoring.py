@@ -463,6 +463,7 @@ def test_history_lists_who_changed_what_without_empty_columns(client, writer):
     assert "writer" in cells  # who saved the second revision
     assert "—" in cells  # the first revision was saved without a user
     assert "None" not in cells and "Change reason" not in page
+    assert f'href="/admin/posts/post/{post.pk}/history/compare/"' in page  # the "Compare two revisions" button
 
 
 def test_tags_are_case_insensitive_and_survive_a_creation_race(writer, monkeypatch):
