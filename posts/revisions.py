@@ -1,6 +1,8 @@
 """Compare any two saved revisions of a post, field by field."""
 
 import difflib
+import html
+import re
 
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -39,9 +41,19 @@ def keep_publishing_state(revision) -> None:
     revision.__dict__.update(current or {})
 
 
+# Where a block of the body ends: one line of the diff each, so a change to
+# one paragraph shows that paragraph, not the whole body, as changed.
+BLOCK_END = re.compile(r"<br\s*/?>|</(?:p|h[1-6]|li|blockquote|pre|tr|th|td|figcaption|div)\s*>", re.IGNORECASE)
+
+
 def _text(value) -> list[str]:
-    """A field's value as lines of text; the body's markup is dropped for reading."""
-    text = strip_tags(str(value or "")).replace("</p>", "\n")
+    """A field's value as lines of text; the body's markup is dropped for reading.
+
+    Block ends become line breaks before the tags are stripped (stripping
+    first left the body one long line), and entities are decoded because
+    the diff escapes the text itself.
+    """
+    text = html.unescape(strip_tags(BLOCK_END.sub("\n", str(value or ""))))
     return [line for line in text.splitlines() if line.strip()] or [""]
 
 

@@ -423,6 +423,19 @@ def test_revisions_are_kept_compared_and_restored(client, writer):
     assert post.title == "First title"
 
 
+def test_changing_one_paragraph_shows_only_that_paragraph_as_changed(client, writer):
+    post = make_post(author=writer, body="<p>Apples stay.</p><p>Pears change.</p><p>Plums &amp; figs stay.</p>")
+    post.body = "<p>Apples stay.</p><p>Pears changed a lot.</p><p>Plums &amp; figs stay.</p>"
+    post.save()
+
+    page = client.get(f"/admin/posts/post/{post.pk}/history/compare/").content.decode()
+    body_table = page.split("<h2>Body</h2>")[1].split("</table>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", body_table, re.S)
+    changed = [re.sub(r"<[^>]+>", "", row) for row in rows if re.search(r"diff_(add|chg|sub)", row)]
+    assert len(changed) == 1 and "Pears" in changed[0]
+    assert "Plums&nbsp;&amp;&nbsp;figs&nbsp;stay." in body_table  # unchanged context, escaped once
+
+
 def test_restoring_a_draft_revision_keeps_a_live_post_live(client, writer):
     """Restoring brings back the writing; the post stays published where it was, with its picture.
 
