@@ -118,7 +118,7 @@ class PostAdmin(SimpleHistoryAdmin):
     object_history_list_template = "admin/posts/post/object_history_list.html"
     object_history_form_template = "admin/posts/post/object_history_form.html"
     fieldsets = [
-        (None, {"fields": ["title", "slug", "author", "excerpt", "body", "preview"]}),
+        (None, {"fields": ["title", "slug", "author", "excerpt", "body", "preview", "opened_version"]}),
         ("Thumbnail", {"fields": ["thumbnail", "thumbnail_alt"]}),
         ("Publishing", {"fields": ["status", "published_at", "tags", "new_tags", "allow_comments", "comment_days"]}),
         ("History", {"fields": ["created_at", "updated_at", "content_updated_at"], "classes": ["collapse"]}),

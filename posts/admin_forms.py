@@ -17,6 +17,7 @@ from skolr_blog.admin_site import SafeAutocompleteSelectMultiple
 
 from .authoring_models import PreviewLink, SlugRedirect
 from .models import Post
+from .revisions import saved_since
 from .tagging import tag_name_problem, tags_for
 
 _IMG_SRC = re.compile(r"<img\b[^>]*?\ssrc=\"([^\"]*)\"", re.IGNORECASE)
@@ -32,6 +33,9 @@ class PostAdminForm(forms.ModelForm):
         required=False,
         help_text="Tags that do not exist yet, separated by commas. “Django” and “django” are the same tag.",
     )
+    # The post's updated_at when this form was shown: a save over someone
+    # else's later save is refused (see clean_opened_version).
+    opened_version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Post
@@ -57,6 +61,7 @@ class PostAdminForm(forms.ModelForm):
         tags.widget.choices = tags.choices
         if self.instance.pk:
             self.initial["tags"] = list(self.instance.tags.all())
+            self.initial["opened_version"] = self.instance.updated_at.isoformat()
         if user is not None and not user.has_perm("posts.publish_post") and "status" in self.fields:
             allowed = {Post.Status.DRAFT, Post.Status.REVIEW}
             if self.instance.status == Post.Status.PUBLISHED:
@@ -94,6 +99,12 @@ class PostAdminForm(forms.ModelForm):
                 f"“{slug}” is an old address of another post and still redirects to it: choose another slug."
             )
         return slug
+
+    def clean_opened_version(self):
+        opened = self.cleaned_data.get("opened_version") or ""
+        if opened and self.instance.pk and (problem := saved_since(self.instance, opened)):
+            self.add_error(None, problem)
+        return opened
 
     def clean_new_tags(self):
         value = self.cleaned_data.get("new_tags") or ""

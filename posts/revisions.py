@@ -3,11 +3,14 @@
 import difflib
 import html
 import re
+from datetime import datetime
 
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
 from django.utils.html import strip_tags
 
 COMPARED_FIELDS = ["title", "slug", "excerpt", "body", "status", "published_at", "thumbnail", "thumbnail_alt"]
@@ -55,6 +58,37 @@ def _text(value) -> list[str]:
     """
     text = html.unescape(strip_tags(BLOCK_END.sub("\n", str(value or ""))))
     return [line for line in text.splitlines() if line.strip()] or [""]
+
+
+def saved_since(post, opened: str) -> str | None:
+    """Why a save must be refused: someone saved the post after this form was opened.
+
+    ``opened`` is the post's ``updated_at`` when the form was shown. Without
+    this check the last save silently won, reverting what the other person
+    had just written. The message says who, when and which fields, from the
+    revisions saved since.
+    """
+    try:
+        opened_at = datetime.fromisoformat(opened)
+    except ValueError:
+        return None
+    model = type(post)
+    updated_at = model.objects.filter(pk=post.pk).values_list("updated_at", flat=True).first()
+    if timezone.is_naive(opened_at) or updated_at is None or updated_at <= opened_at:
+        return None
+    history = post.history.order_by("history_date")
+    latest, seen = history.last(), history.filter(history_date__gte=opened_at).first()
+    who = f"{latest.history_user}" if latest and latest.history_user else "Someone else"
+    changed = ""
+    if latest and seen and latest != seen:
+        names = [str(model._meta.get_field(name).verbose_name) for name in latest.diff_against(seen).changed_fields]
+        listed = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+        changed = f" (changing the {listed})" if names else ""
+    when = format_date(timezone.localtime(updated_at), "H:i")
+    return (
+        f"{who} saved this post at {when} since you opened it{changed}: nothing was saved. "
+        "Copy your changes, reload the page, and apply them again."
+    )
 
 
 def compare_view(model_admin, request, object_id):

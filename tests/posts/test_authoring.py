@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import IntegrityError
+from django.test import Client
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -452,12 +453,12 @@ def test_restoring_a_draft_revision_keeps_a_live_post_live(client, writer):
     thumbnail = post.thumbnail.name
 
     restore_url = f"/admin/posts/post/{post.pk}/history/{draft.history_id}/"
-    page = client.get(restore_url).content.decode()
-    assert "the publishing settings stay as they are now" in page
+    page = client.get(restore_url)
+    assert "the publishing settings stay as they are now" in page.content.decode()
     # What the browser sends: the revision's writing (locked fields are not
     # sent; anything sent for them is ignored).
     form = admin_post_form(title="Draft title", slug=post.slug, body="<p>Draft body.</p>", excerpt=post.excerpt)
-    response = client.post(restore_url, form, follow=True)
+    response = client.post(restore_url, form | {"opened_version": opened_version(page)}, follow=True)
 
     post.refresh_from_db()
     assert (post.title, post.body) == ("Draft title", "<p>Draft body.</p>")
@@ -466,6 +467,40 @@ def test_restoring_a_draft_revision_keeps_a_live_post_live(client, writer):
     assert client.get(post.get_absolute_url()).status_code == 200
     when = timezone.localtime(draft.history_date).strftime("%-d %b %Y %H:%M")
     assert f"Restored the revision of {when}." in response.content.decode()
+
+
+def opened_version(page) -> str:
+    """The hidden version a change form carries: what the browser sends back on save."""
+    return re.search(r'name="opened_version" value="([^"]+)"', page.content.decode())[1]
+
+
+class TestTwoPeopleEditing:
+    def test_a_save_over_a_later_save_is_refused_and_keeps_what_was_typed(self, client, writer):
+        post = make_post(author=writer, status="draft", published_at=None, title="Shared", slug="shared")
+        url = f"/admin/posts/post/{post.pk}/change/"
+        editor = Client()
+        editor.force_login(make_user("editor", groups=[EDITORS]))
+        editors_version = opened_version(editor.get(url))
+
+        authors_form = admin_post_form(title="Shared", slug="shared", body=post.body, excerpt="The author's excerpt.")
+        assert client.post(url, authors_form | {"opened_version": opened_version(client.get(url))}).status_code == 302
+        editors_form = admin_post_form(title="The editor's title", slug="shared", body=post.body, author=writer.pk)
+        response = editor.post(url, editors_form | {"opened_version": editors_version})
+
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "writer saved this post at" in page and "since you opened it (changing the excerpt)" in page
+        assert 'value="The editor&#x27;s title"' in page  # what the editor typed, shown again
+        post.refresh_from_db()
+        assert (post.title, post.excerpt) == ("Shared", "The author's excerpt.")
+
+    def test_saving_the_post_as_opened_works(self, client, writer):
+        post = make_post(author=writer, status="draft", published_at=None, slug="mine")
+        url = f"/admin/posts/post/{post.pk}/change/"
+        form = admin_post_form(title="Renamed", slug="mine", opened_version=opened_version(client.get(url)))
+        assert client.post(url, form).status_code == 302
+        post.refresh_from_db()
+        assert post.title == "Renamed"
 
 
 def test_history_lists_who_changed_what_without_empty_columns(client, writer):
