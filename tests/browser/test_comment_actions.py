@@ -24,6 +24,18 @@ def add_public_comment(post: Post, text: str) -> XtdComment:
     return comment
 
 
+def write_as_ada(form, comment: str, url: str = "") -> None:
+    """Fill in the comment form; a bad ``url`` is sent past the browser's own
+    check (noValidate), to see the server's message."""
+    form.locator("#id_name").fill("Ada")
+    form.locator("#id_email").fill("ada@example.com")
+    form.locator("#id_comment").fill(comment)
+    if url:
+        form.locator("#id_url").fill(url)
+        form.evaluate("f => f.noValidate = true")
+    form.get_by_role("button", name="Post comment").click()
+
+
 def test_reply_form_opens_under_the_comment_and_posts_a_threaded_reply(page: Page, live_site, seed_post):
     parent = add_public_comment(seed_post, "Django first, then FastAPI?")
     page.goto(live_site.url + POST_PATH)
@@ -33,10 +45,7 @@ def test_reply_form_opens_under_the_comment_and_posts_a_threaded_reply(page: Pag
     form = page.locator(f"#c{parent.pk} form.comment-form")
     expect(form).to_be_visible()
     expect(page).to_have_url(live_site.url + POST_PATH)  # no page load: the form moved
-    form.locator("#id_name").fill("Ada")
-    form.locator("#id_email").fill("ada@example.com")
-    form.locator("#id_comment").fill("Yes, that order works well.")
-    form.get_by_role("button", name="Post comment").click()
+    write_as_ada(form, "Yes, that order works well.")
 
     expect(page.locator("#comment-status")).to_contain_text("Your comment is held for review.")
     expect(page.locator("#comment-status")).to_contain_text("Yes, that order works well.")
@@ -56,13 +65,7 @@ def test_cancel_reply_puts_the_form_back(page: Page, live_site, seed_post):
 def test_rejected_comment_keeps_the_text_and_says_why(page: Page, live_site, seed_post):
     page.goto(live_site.url + POST_PATH)
     form = page.locator("form.comment-form")
-    form.locator("#id_name").fill("Ada")
-    form.locator("#id_email").fill("ada@example.com")
-    form.locator("#id_url").fill("not a url")
-    form.locator("#id_comment").fill("My carefully written comment.")
-    # Bypass the browser's own URL check to see the server's message.
-    form.evaluate("f => f.noValidate = true")
-    form.get_by_role("button", name="Post comment").click()
+    write_as_ada(form, "My carefully written comment.", url="not a url")
 
     expect(page.locator(".field-error")).to_contain_text("Enter a valid URL.")
     expect(page.locator("#id_comment")).to_have_value("My carefully written comment.")
@@ -80,12 +83,7 @@ def test_a_refused_reply_stays_a_reply_under_its_comment(page: Page, live_site, 
     page.goto(live_site.url + POST_PATH)
     page.locator(f"#c{parent.pk}").get_by_role("link", name="Reply to Grace").click()
     form = page.locator(f"#c{parent.pk} form.comment-form")
-    form.locator("#id_name").fill("Ada")
-    form.locator("#id_email").fill("ada@example.com")
-    form.locator("#id_url").fill("not a url")
-    form.locator("#id_comment").fill("Django, for the jobs.")
-    form.evaluate("f => f.noValidate = true")
-    form.get_by_role("button", name="Post comment").click()
+    write_as_ada(form, "Django, for the jobs.", url="not a url")
 
     form = page.locator(f"#c{parent.pk} form.comment-form")  # the new page's form, back under the comment
     expect(form.locator(".field-error")).to_contain_text("Enter a valid URL.")

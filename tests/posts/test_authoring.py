@@ -243,18 +243,19 @@ class TestSharedPreview:
         assert client.get(expired.get_preview_url()).status_code == 404
         assert client.get("/preview/not-a-real-token/").status_code == 404
 
+    @staticmethod
+    def new_link(post, day: str) -> dict:
+        """The post's form with one new preview link expiring at the start of ``day``."""
+        link = {
+            "preview_links-TOTAL_FORMS": "1",
+            "preview_links-0-expires_at_0": day,
+            "preview_links-0-expires_at_1": "00:00:00",
+        }
+        return admin_post_form(title=post.title, slug=post.slug, **link)
+
     def test_a_link_that_would_have_expired_already_is_refused(self, client, writer):
         post = make_post(author=writer, status="draft", published_at=None)
-        data = admin_post_form(
-            title=post.title,
-            slug=post.slug,
-            **{
-                "preview_links-TOTAL_FORMS": "1",
-                "preview_links-0-expires_at_0": "2020-01-01",
-                "preview_links-0-expires_at_1": "00:00:00",
-            },
-        )
-        response = client.post(f"/admin/posts/post/{post.pk}/change/", data)
+        response = client.post(f"/admin/posts/post/{post.pk}/change/", self.new_link(post, "2020-01-01"))
         assert response.status_code == 200
         assert "This time has passed: the link would never work." in response.content.decode()
         assert not PreviewLink.objects.exists()
@@ -276,16 +277,7 @@ class TestSharedPreview:
 
     def test_author_creates_and_revokes_a_link_in_the_admin(self, client, writer):
         post = make_post(author=writer, status="draft", published_at=None)
-        data = admin_post_form(
-            title=post.title,
-            slug=post.slug,
-            **{
-                "preview_links-TOTAL_FORMS": "1",
-                "preview_links-0-expires_at_0": "2099-01-01",
-                "preview_links-0-expires_at_1": "00:00:00",
-            },
-        )
-        assert client.post(f"/admin/posts/post/{post.pk}/change/", data).status_code == 302
+        assert client.post(f"/admin/posts/post/{post.pk}/change/", self.new_link(post, "2099-01-01")).status_code == 302
         link = PreviewLink.objects.get()
         assert link.created_by == writer.user
         # The whole address, ready to send.
