@@ -84,7 +84,7 @@ def saved_since(post, opened: str) -> str | None:
         names = [str(model._meta.get_field(name).verbose_name) for name in latest.diff_against(seen).changed_fields]
         listed = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
         changed = f" (changing the {listed})" if names else ""
-    when = format_date(timezone.localtime(updated_at), "H:i")
+    when = format_date(timezone.localtime(updated_at), "j M, H:i")  # the day too: it may not be today
     return (
         f"{who} saved this post at {when} since you opened it{changed}: nothing was saved. "
         "Copy your changes, reload the page, and apply them again."
