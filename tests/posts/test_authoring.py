@@ -502,6 +502,7 @@ def test_history_lists_who_changed_what_without_empty_columns(client, writer):
     cells = [re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", page, re.S)]
     assert "writer" in cells  # who saved the second revision
     assert "—" in cells  # the first revision was saved without a user
+    assert "/admin/auth/user/" not in page  # no link an author would get a 403 from
     assert "None" not in cells and "Change reason" not in page
     assert f'href="/admin/posts/post/{post.pk}/history/compare/"' in page  # the "Compare two revisions" button
 
