@@ -15,7 +15,7 @@ from taggit.models import Tag
 
 from skolr_blog.admin_site import fits
 
-from . import revisions
+from . import editorial_mail, revisions
 from .admin_forms import PostAdminForm, PreviewLinkForm, TagAdminForm
 from .comments import comments_for
 from .models import ChangeNote, Post, PostImage, PreviewLink
@@ -214,10 +214,17 @@ class PostAdmin(SimpleHistoryAdmin):
             # To the second, as the form shows it: else the next save "changes"
             # the date (its microseconds) in the post's history.
             obj.published_at = timezone.now().replace(microsecond=0)
+        before = Post.objects.filter(pk=obj.pk).values_list("status", flat=True).first() if change else None
         super().save_model(request, obj, form, change)
         if obj.is_scheduled:
             when = date_format(timezone.localtime(obj.published_at), "j F Y, H:i T")
             messages.info(request, f"“{obj}” is scheduled: it goes live on {when}, with nothing more to do.")
+        # Who should hear about it: the editors of a post newly in review,
+        # the author of a post someone else published (after commit).
+        if obj.status != before and obj.status == Post.Status.REVIEW:
+            editorial_mail.post_submitted(obj, request.user)
+        elif obj.status != before and obj.status == Post.Status.PUBLISHED:
+            editorial_mail.post_published(obj, request.user)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
