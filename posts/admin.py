@@ -215,7 +215,14 @@ class PostAdmin(SimpleHistoryAdmin):
             # the date (its microseconds) in the post's history.
             obj.published_at = timezone.now().replace(microsecond=0)
         before = Post.objects.filter(pk=obj.pk).values_list("status", flat=True).first() if change else None
-        super().save_model(request, obj, form, change)
+        if change and not form.has_changed():
+            # "Save" with nothing changed (or only inlines and tags, which
+            # revisions do not record): no revision identical to the last.
+            obj.skip_history_when_saving = True
+        try:
+            super().save_model(request, obj, form, change)
+        finally:
+            obj.__dict__.pop("skip_history_when_saving", None)
         if obj.is_scheduled:
             when = date_format(timezone.localtime(obj.published_at), "j F Y, H:i T")
             messages.info(request, f"“{obj}” is scheduled: it goes live on {when}, with nothing more to do.")

@@ -655,3 +655,14 @@ def test_the_editors_list_puts_drafts_and_reviews_first(client):
     page = client.get("/admin/posts/post/").content.decode()
     order = [page.index(title) for title in ("Waiting for review", "Published yesterday", "Published last week")]
     assert order == sorted(order)
+
+
+def test_saving_without_a_change_adds_no_revision(client, writer):
+    post = make_post(author=writer, status="draft", published_at=None, title="Steady", slug="steady")
+    client.post(f"/admin/posts/post/{post.pk}/change/", admin_post_form(title="Steady, edited", slug="steady"))
+    count = post.history.count()
+    page = client.get(f"/admin/posts/post/{post.pk}/change/").content.decode()
+    opened = re.search(r'name="opened_version" value="([^"]*)"', page).group(1)
+    same = admin_post_form(title="Steady, edited", slug="steady", opened_version=opened)
+    assert client.post(f"/admin/posts/post/{post.pk}/change/", same).status_code == 302
+    assert post.history.count() == count
