@@ -5,14 +5,16 @@ class PostsConfig(AppConfig):
     name = "posts"
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_migrate
+        from django.db.models.signals import post_delete, post_migrate, pre_save
+        from taggit.models import Tag
 
         # cache_signals and search_signals keep the page cache and the
         # full-text index in step with posts and tags.
-        from . import cache_signals, comments, search_signals, site_domain  # noqa: F401
+        from . import cache_signals, comments, search_signals, site_domain, tagging  # noqa: F401
         from .models import Post
 
         post_delete.connect(comments.delete_post_comments, sender=Post, dispatch_uid="posts.delete_post_comments")
+        pre_save.connect(tagging.keep_old_tag_address, sender=Tag, dispatch_uid="posts.keep_old_tag_address")
 
         # Emailed links name the site by the Sites framework's domain.
         post_migrate.connect(site_domain.on_post_migrate, dispatch_uid="posts.site_domain")

@@ -95,6 +95,18 @@ class SlugRedirect(models.Model):
         return self.old_slug
 
 
+class TagRedirect(models.Model):
+    """An address a tag used to have, before an editor changed its slug; it
+    redirects permanently (the tag's page and its feeds), like a post's."""
+
+    old_slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+    tag = models.ForeignKey("taggit.Tag", on_delete=models.CASCADE, related_name="old_slugs")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.old_slug
+
+
 class ChangeNote(models.Model):
     """A short public note about a revision, listed at the bottom of the post."""
 

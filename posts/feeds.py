@@ -28,6 +28,7 @@ from authors.models import Author
 
 from .models import Post, TaggedPost
 from .search import plain_text
+from .tagging import moved_tag
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 _ROOT_RELATIVE = re.compile(r'(\s(?:src|href)=")/(?!/)')
@@ -166,6 +167,15 @@ class AtomPostFeed(PostFeed):
 
 class TagFeed(PostFeed):
     """A tag's posts; a tag without published posts has no feed (404)."""
+
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except Http404:
+            moved = moved_tag(request, kwargs["slug"])  # the slug was changed
+            if moved is None:
+                raise
+            return moved
 
     def get_object(self, request, slug):
         tag = get_object_or_404(Tag, slug=slug)

@@ -10,6 +10,8 @@ the content loader refuse such names with a message instead.
 
 from django.core.validators import slug_re
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import HttpResponsePermanentRedirect
+from django.urls import reverse
 from taggit.models import Tag
 
 MAX_LENGTH = Tag._meta.get_field("name").max_length
@@ -47,3 +49,30 @@ def tags_for(user) -> QuerySet[Tag]:
         | Exists(taggings.filter(content_object__author__user=user))
         | ~Exists(taggings)
     ).annotate(post_count=Count("posts_taggedpost_items", filter=seen))
+
+
+def keep_old_tag_address(sender, instance: Tag, **kwargs) -> None:
+    """``pre_save`` of Tag: a changed slug leaves its old address redirecting
+    to the tag, as a renamed post's does; an address a tag takes (back) is
+    no longer a redirect."""
+    from .models import TagRedirect
+
+    before = Tag.objects.filter(pk=instance.pk).values_list("slug", flat=True).first() if instance.pk else None
+    if before and before != instance.slug:
+        TagRedirect.objects.update_or_create(old_slug=before, defaults={"tag": instance})
+    TagRedirect.objects.filter(old_slug=instance.slug).delete()
+
+
+def moved_tag(request, slug: str) -> HttpResponsePermanentRedirect | None:
+    """A permanent redirect from a tag's old address (its page or a feed,
+    with the query string) to the same page at its address now; None if
+    ``slug`` was never a tag's."""
+    from .models import TagRedirect
+
+    moved = TagRedirect.objects.select_related("tag").filter(old_slug=slug).first()
+    if moved is None:
+        return None
+    match = request.resolver_match
+    path = reverse(match.view_name, kwargs=match.kwargs | {"slug": moved.tag.slug})
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{path}?{query}" if query else path)

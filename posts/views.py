@@ -17,6 +17,7 @@ from .comments import comment_link, comment_page, comment_tree, comments_for, co
 from .forms import CommentForm
 from .models import Post, PreviewLink, SlugRedirect, TaggedPost
 from .pagination import FirstPage, keyset_page
+from .tagging import moved_tag
 
 POSTED_SALT = "posts.comment-posted"
 
@@ -80,6 +81,16 @@ class TagPostListView(PublishedPostListView):
 
     template_name = "posts/tag_detail.html"
     allow_empty = False
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # A tag whose slug an editor changed keeps its old address.
+            moved = moved_tag(request, kwargs["slug"])
+            if moved is None:
+                raise
+            return moved
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])

@@ -666,3 +666,29 @@ def test_saving_without_a_change_adds_no_revision(client, writer):
     same = admin_post_form(title="Steady, edited", slug="steady", opened_version=opened)
     assert client.post(f"/admin/posts/post/{post.pk}/change/", same).status_code == 302
     assert post.history.count() == count
+
+
+def test_a_tags_old_address_redirects_after_its_slug_changes(client):
+    """Links to a tag's page and feeds keep working when an editor changes its slug."""
+    make_post(tags=["Maths Pedagogy"])
+    tag = Tag.objects.get(name="Maths Pedagogy")
+    old = tag.slug
+    client.force_login(make_user("editor", groups=[EDITORS]))
+    changed = client.post(f"/admin/taggit/tag/{tag.pk}/change/", {"name": "Maths Pedagogy", "slug": "pedagogy"})
+    assert changed.status_code == 302
+    client.logout()
+
+    for path, moved in [
+        (f"/tags/{old}/", "/tags/pedagogy/"),
+        (f"/tags/{old}/feed/", "/tags/pedagogy/feed/"),
+        (f"/tags/{old}/feed/atom/", "/tags/pedagogy/feed/atom/"),
+        (f"/tags/{old}/?utm_source=mail", "/tags/pedagogy/?utm_source=mail"),
+    ]:
+        response = client.get(path)
+        assert (response.status_code, response["Location"]) == (301, moved), path
+    assert client.get("/tags/pedagogy/").status_code == 200
+    assert client.get("/tags/never-a-tag/").status_code == 404
+
+    # A tag that takes the old address back has its own page there.
+    make_post(tags=[Tag.objects.create(name="Old name again", slug=old)])
+    assert client.get(f"/tags/{old}/").status_code == 200
