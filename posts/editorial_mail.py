@@ -20,7 +20,15 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from .models import Post
-from .notifications import MAIL_QUEUE, _distinct_emails, _message, _one_line, _retry_later, absolute_url, author_email
+from .notifications import (
+    MAIL_QUEUE,
+    absolute_url,
+    author_email,
+    distinct_emails,
+    email_message,
+    one_line,
+    send_or_retry,
+)
 
 
 def post_submitted(post: Post, by) -> None:
@@ -45,7 +53,7 @@ def editor_emails(exclude_user_id: int | None = None) -> list[str]:
 
     editors = users.filter(pk__in=having("posts.edit_all_posts")).filter(pk__in=having("posts.publish_post"))
     editors = editors.filter(is_active=True, is_staff=True).exclude(pk=exclude_user_id).order_by("pk")
-    return _distinct_emails(editors.values_list("email", flat=True))
+    return distinct_emails(editors.values_list("email", flat=True))
 
 
 def _review_message(post: Post, recipient: str):
@@ -56,7 +64,7 @@ def _review_message(post: Post, recipient: str):
         "admin_url": absolute_url(reverse("admin:posts_post_change", args=[post.pk])),
         "preview_url": absolute_url(post.get_absolute_url()),
     }
-    return _message("post_review", f"Waiting for review: “{_one_line(post.title)}”", context, recipient)
+    return email_message("post_review", f"Waiting for review: “{one_line(post.title)}”", context, recipient)
 
 
 def _published_message(post: Post, recipient: str):
@@ -70,7 +78,7 @@ def _published_message(post: Post, recipient: str):
         "when": date_format(timezone.localtime(post.published_at), "j F Y, H:i T"),
     }
     subject = "Scheduled" if scheduled else "Published"
-    return _message("post_published", f"{subject}: “{_one_line(post.title)}”", context, recipient)
+    return email_message("post_published", f"{subject}: “{one_line(post.title)}”", context, recipient)
 
 
 MESSAGES = {"review": _review_message, "published": _published_message}
@@ -104,8 +112,4 @@ def deliver_editorial(kind: str, post_id: int, recipient: str, attempt: int = 1)
     message = MESSAGES[kind](post, recipient) if post is not None else None
     if message is None:
         return 0
-    try:
-        return message.send()
-    except OSError as error:
-        _retry_later(deliver_editorial, error, attempt, kind, post_id, recipient)
-        raise
+    return send_or_retry(message, deliver_editorial, attempt, kind, post_id, recipient)

@@ -148,7 +148,7 @@ def _load(comment_id: int) -> tuple[XtdComment, Post] | tuple[None, None]:
     return comment, post
 
 
-def _distinct_emails(emails) -> list[str]:
+def distinct_emails(emails) -> list[str]:
     """Drop blanks and case-insensitive duplicates, keeping the first spelling."""
     seen: dict[str, str] = {}
     for email in emails:
@@ -161,7 +161,7 @@ def _distinct_emails(emails) -> list[str]:
 def moderator_emails() -> list[str]:
     """Active members of the Moderators group who have an email address."""
     users = get_user_model().objects.filter(is_active=True, groups__name=MODERATORS).order_by("pk")
-    return _distinct_emails(users.values_list("email", flat=True))
+    return distinct_emails(users.values_list("email", flat=True))
 
 
 def author_email(author: Author) -> str | None:
@@ -189,12 +189,12 @@ def _review_status(comment) -> str | None:
 # --- Messages ---------------------------------------------------------------
 
 
-def _one_line(text: str, limit: int = 60) -> str:
+def one_line(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _message(template: str, subject: str, context: dict, to: str, headers: dict | None = None):
+def email_message(template: str, subject: str, context: dict, to: str, headers: dict | None = None):
     """A plain-text email with an HTML alternative, both from ``emails/<template>``."""
     context = {"blog": settings.BLOG, **context}
     message = EmailMultiAlternatives(
@@ -221,14 +221,14 @@ def _held_message(comment, post, recipient):
         "reasons": reasons,
         "admin_url": absolute_url(reverse("admin:django_comments_xtd_xtdcomment_change", args=[comment.pk])),
     }
-    return _message("comment_held", f"Comment to moderate on “{_one_line(post.title)}”", context, recipient)
+    return email_message("comment_held", f"Comment to moderate on “{one_line(post.title)}”", context, recipient)
 
 
 def _author_message(comment, post, recipient):
     if not (comment.is_public and not comment.is_removed):
         return None
     context = {"comment": comment, "post": post, "comment_url": comment_url(post, comment)}
-    return _message("comment_author", f"New comment on “{_one_line(post.title)}”", context, recipient)
+    return email_message("comment_author", f"New comment on “{one_line(post.title)}”", context, recipient)
 
 
 def _follower_message(comment, post, recipient):
@@ -251,7 +251,7 @@ def _follower_message(comment, post, recipient):
         "List-Unsubscribe": OneLineHeader("List-Unsubscribe", f"<{unsubscribe_url}>"),
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
-    return _message("comment_follower", f"New comment on “{_one_line(post.title)}”", context, recipient, headers)
+    return email_message("comment_follower", f"New comment on “{one_line(post.title)}”", context, recipient, headers)
 
 
 class OneLineHeader(str):
@@ -296,6 +296,16 @@ def _retry_later(the_task, error: Exception, attempt: int, *args) -> None:
     delay = RETRY_DELAYS[attempt - 1]
     the_task.using(run_after=timezone.now() + delay).enqueue(*args, attempt=attempt + 1)
     logger.warning("%s failed (%s); attempt %d of %d in %s.", name, error, attempt + 1, MAX_ATTEMPTS, delay)
+
+
+def send_or_retry(message, the_task, attempt: int, *args) -> int:
+    """Send ``message``; if the mailer fails, enqueue ``the_task(*args)`` again
+    later (``_retry_later``) and re-raise, so the failure is recorded."""
+    try:
+        return message.send()
+    except OSError as error:
+        _retry_later(the_task, error, attempt, *args)
+        raise
 
 
 # --- Tasks ------------------------------------------------------------------
@@ -348,7 +358,7 @@ def notify_followers(comment_id: int) -> int:
         .order_by("submit_date", "pk")
         .values_list("user_email", flat=True)
     )
-    recipients = [email for email in _distinct_emails(followers) if email.lower() not in skip]
+    recipients = [email for email in distinct_emails(followers) if email.lower() not in skip]
     for email in recipients:
         deliver.enqueue("follower", comment_id, email)
     return len(recipients)
@@ -363,11 +373,7 @@ def deliver(kind: str, comment_id: int, recipient: str, attempt: int = 1) -> int
     message = MESSAGES[kind](comment, post, recipient)
     if message is None:
         return 0
-    try:
-        return message.send()
-    except OSError as error:
-        _retry_later(deliver, error, attempt, kind, comment_id, recipient)
-        raise
+    return send_or_retry(message, deliver, attempt, kind, comment_id, recipient)
 
 
 # --- Daily digest -------------------------------------------------------------
@@ -446,7 +452,7 @@ def _digest_message(author: Author, comments: list, recipient: str):
     count = len(comments)
     subject = f"Daily digest: {count} new comment{'s' if count != 1 else ''} on your posts"
     context = {"author": author, "groups": list(groups.values()), "count": count}
-    return _message("comment_digest", subject, context, recipient)
+    return email_message("comment_digest", subject, context, recipient)
 
 
 @task(queue_name=MAIL_QUEUE)
@@ -467,11 +473,7 @@ def send_digest(author_id: int, due_at: str, attempt: int = 1) -> int:
     if recipient and author.comment_notifications != Author.CommentNotifications.OFF:
         comments = list(digest_comments(author, since, until))
         if comments:
-            try:
-                sent = _digest_message(author, comments, recipient).send()
-            except OSError as error:
-                _retry_later(send_digest, error, attempt, author_id, due_at)
-                raise
+            sent = send_or_retry(_digest_message(author, comments, recipient), send_digest, attempt, author_id, due_at)
     Author.objects.filter(pk=author.pk, digest_due_at=author.digest_due_at).update(
         digest_due_at=None, digest_covered_until=until
     )
