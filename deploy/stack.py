@@ -248,6 +248,7 @@ def render_nginx_conf(
         "UPSTREAM_SERVERS": "\n        ".join(f"server 127.0.0.1:{p};" for p in app_ports),
         "STATIC_ROOT": str(static_root),
         "MEDIA_ROOT": str(media_root),
+        "ERROR_PAGES": str(nginx_dir / "errors"),
     }
     text = (REPO / "deploy" / "nginx.conf").read_text()
     for name, value in values.items():
@@ -406,6 +407,7 @@ class Stack:
             for port, app in zip(self.app_ports, apps, strict=True):
                 wait_for_http(port, timeout=timeout, child=app)
             if self.nginx_port is not None:
+                manage(self.env, "error_pages", str(self.nginx_dir / "errors"), "-v0", quiet=True)
                 conf = render_nginx_conf(
                     self.nginx_dir,
                     port=self.nginx_port,

@@ -11,7 +11,10 @@ See conftest.py for how the processes are started.
 import http.client
 import re
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
+
+from deploy import stack
 
 from .browser import Reader, form_fields, replace
 
@@ -152,8 +155,41 @@ def test_nginx_refuses_a_body_over_max_request_bytes(production, nginx_url):
     conn.putheader("Content-Length", str(settings.MAX_REQUEST_BYTES + 1))
     conn.putheader("Content-Type", "application/x-www-form-urlencoded")
     conn.endheaders()
-    assert conn.getresponse().status == 413
+    response = conn.getresponse()
+    page = response.read().decode()
     conn.close()
+    assert response.status == 413
+    # The app's own page (manage.py error_pages), not nginx's bare one.
+    assert response.getheader("Content-Type").startswith("text/html")
+    assert "Too large to send" in page and "the limit is 10.0\xa0MB" in page
+    assert "nginx" not in page
+
+
+def test_nginx_says_back_in_a_moment_while_no_app_server_answers(production, nginx_url, tmp_path):
+    """Every app server down (a restart, a crash): nginx's 502 is the blog's
+    "Back in a moment" page, with its stylesheet, not "502 Bad Gateway"."""
+    nginx_dir = tmp_path / "nginx"
+    stack.manage(production["env"], "error_pages", str(nginx_dir / "errors"), "-v0", quiet=True)
+    port = stack.free_port()
+    conf = stack.render_nginx_conf(
+        nginx_dir,
+        port=port,
+        app_ports=[stack.free_port()],  # nothing listens there
+        static_root=Path(production["env"]["DJANGO_STATIC_ROOT"]),
+        media_root=Path(production["env"]["DJANGO_MEDIA_ROOT"]),
+    )
+    front = stack.nginx(conf, log=tmp_path / "nginx.log").start()
+    try:
+        stack.wait_for_http(port, "/static/css/site.css", child=front)
+        page = Reader().get(f"http://127.0.0.1:{port}/posts/{production['article']}/")
+        stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', page.text)
+        css = Reader().get(f"http://127.0.0.1:{port}{stylesheet[1]}") if stylesheet else None
+    finally:
+        front.stop()
+    assert page.status == 502
+    assert "Back in a moment" in page.text and "Bad Gateway" not in page.text
+    assert page.header("Cache-Control") == "no-store"
+    assert css is not None and css.status == 200
 
 
 def test_nginx_serves_static_files_compressed_and_for_a_year(production, nginx_url):
