@@ -1,12 +1,15 @@
 """What readers see of comments: one definition of "public", and the thread
 tree built from one ordered query."""
 
+import re
 from dataclasses import dataclass, field
 from operator import attrgetter
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F
+from django.utils.html import Urlizer, linebreaks
+from django.utils.safestring import SafeString, mark_safe
 from django_comments_xtd.models import XtdComment
 
 
@@ -123,3 +126,32 @@ def delete_post_comments(sender, instance, **kwargs) -> None:
     moderators' lists. Their reviews and flags go with them.
     """
     comments_for(instance, public_only=False).delete()
+
+
+class _CommentUrlizer(Urlizer):
+    """Django's urlize for readers' text: only what reads as a link to a
+    person (``https://…``, ``http://…``, ``www.…``, as the comment policy
+    counts links), never "views.py" or an email address, and marked as
+    user-generated so that search engines do not take it as the blog's
+    endorsement (``rel="ugc nofollow"``)."""
+
+    simple_url_2_re = re.compile(r"^www\.", re.IGNORECASE)
+    url_template = '<a href="{href}" rel="nofollow ugc noopener">{url}</a>'
+
+    def is_email_simple(self, value) -> bool:
+        return False
+
+
+_urlize_comment = _CommentUrlizer()
+_MAY_LINK = re.compile(r"https?:|www\.", re.IGNORECASE)
+
+
+def comment_html(text: str) -> SafeString:
+    """A comment's text as HTML: escaped, links made clickable (their text
+    shortened past 60 characters, so a long address cannot widen a phone's
+    page), paragraphs and line breaks kept."""
+    if not _MAY_LINK.search(text):
+        # Most comments: a tenth of urlize's time (8 µs instead of 80).
+        return linebreaks(text, autoescape=True)
+    linked = _urlize_comment(text, trim_url_limit=60, autoescape=True)
+    return mark_safe(linebreaks(linked))  # noqa: S308 (urlize escaped everything but its own links)

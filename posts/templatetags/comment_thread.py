@@ -11,10 +11,11 @@ from django import template
 from django.conf import settings
 from django.template.backends.utils import csrf_input
 from django.urls import reverse
-from django.utils.html import escape, linebreaks
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from posts import dates
+from posts.comments import comment_html
 
 register = template.Library()
 
@@ -59,7 +60,7 @@ def comment_thread(context, nodes) -> str:
                 f'<a class="comment-date" href="{link}#c{pk}" title="Link to this comment">'
                 f'<time datetime="{dates.iso(comment.submit_date)}">'
                 f"{dates.day_and_time(comment.submit_date)}</time></a>"
-                f'</header><div class="comment-body">{linebreaks(comment.comment, autoescape=True)}</div>'
+                f'</header><div class="comment-body">{comment_html(comment.comment)}</div>'
                 '<div class="comment-actions">'
             )
             if can_reply and comment.level < max_level:
@@ -86,6 +87,12 @@ def comment_thread(context, nodes) -> str:
 
     render(nodes)
     return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
+
+
+@register.filter
+def comment_text(text: str) -> str:
+    """``{{ comment.comment|comment_text }}``: as in the thread (posts.comments.comment_html)."""
+    return comment_html(text)
 
 
 _widgets: dict[tuple, str] = {}

@@ -1,5 +1,7 @@
 """The comment section: stored at once, held for a moderator, then shown."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
@@ -389,3 +391,32 @@ def test_deleting_a_post_deletes_its_comments_and_says_so_first(client, settings
     assert not Post.objects.filter(pk=post.pk).exists()
     assert list(XtdComment.objects.all()) == [kept]
     assert not CommentReview.objects.exists()
+
+
+LINKING_COMMENT = (
+    "The docs: https://docs.djangoproject.com/en/6.1/topics/http/views/. "
+    "Also www.example.org, my views.py and me@example.com.\n\n"
+    "<script>alert(1)</script> javascript:alert(2) "
+    "https://example.com/a/very/long/address/that/goes/on/and/on/for/a/phone/screen/to/overflow"
+)
+
+
+def test_links_in_a_comment_are_clickable_marked_as_readers_and_nothing_else_is(client):
+    post = make_post()
+    comment = make_comment(post, comment=LINKING_COMMENT)
+
+    for url in (post.get_absolute_url(), f"/comments/reply/{comment.pk}/"):
+        page = client.get(url).content.decode()
+        assert (
+            '<a href="https://docs.djangoproject.com/en/6.1/topics/http/views/" rel="nofollow ugc noopener">'
+            "https://docs.djangoproject.com/en/6.1/topics/http/views/</a>. "
+        ) in page, url  # the sentence's full stop stays out of the link
+        assert '<a href="https://www.example.org" rel="nofollow ugc noopener">www.example.org</a>,' in page
+        assert "my views.py and me@example.com.</p>" in page  # neither a file nor an email is a link
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; javascript:alert(2)" in page
+        assert 'href="javascript' not in page
+        long_link = re.search(r'<a href="https://example.com/a/very[^"]*"[^>]*>([^<]*)</a>', page)
+        assert long_link[0].startswith(
+            '<a href="https://example.com/a/very/long/address/that/goes/on/and/on/for/a/phone/screen/to/overflow"'
+        )
+        assert len(long_link[1]) == 60 and long_link[1].endswith("…")  # shortened on the page only
