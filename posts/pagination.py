@@ -23,12 +23,15 @@ shift the pages the way ``?page=N`` did. The id breaks ties between posts
 published in the same microsecond, so none is skipped or shown twice.
 
 Each page has one address: the first page is the list's plain URL and every
-other page is ``?before=`` the position just above its newest post. A
-``?after=`` page says so in its canonical link, and one that reaches the
-newest post is the first page (the view redirects there), as is a
+other page is ``?before=`` the position of the post just above its newest
+post. A ``?after=`` page says so in its canonical link, and one that reaches
+the newest post is the first page (the view redirects there), as is a
 ``?before=`` page whose cursor is newer than any post the list can hold
 (after now, or after an archive's period): it would show the first page's
-posts at an address of its own.
+posts at an address of its own. A ``?before=`` cursor that falls between two
+posts (made by hand, or its post since deleted or retimed) shows what the
+address of the newer of them shows: the view redirects there, found by a
+second query only in that case.
 
 The admin keeps Django's numbered pages (editors jump to page 40); its long
 lists use ``DeferredJoinPaginator``, below, so that a deep page skips ids
@@ -77,15 +80,16 @@ class Cursor:
         moment = self.published_at.astimezone(UTC).replace(tzinfo=None)
         return f"{moment.isoformat(timespec='microseconds')}Z~{self.pk}"
 
-    def older(self, post: str = "pk") -> Q:
-        """Rows after this position in the list, i.e. older; ``post`` names
-        the field that holds the post's id.
+    def older(self, post: str = "pk", *, inclusive: bool = False) -> Q:
+        """Rows after this position in the list, i.e. older (and the row at
+        it, if ``inclusive``); ``post`` names the field that holds the post's id.
 
         The redundant ``published_at <= t`` lets the database start its
         index scan at ``t``, where the OR alone would make it filter rows.
         """
         t = self.published_at
-        return Q(published_at__lte=t) & (Q(published_at__lt=t) | Q(**{f"{post}__lt": self.pk}))
+        pk = Q(**{f"{post}__lte" if inclusive else f"{post}__lt": self.pk})
+        return Q(published_at__lte=t) & (Q(published_at__lt=t) | pk)
 
     def newer(self, post: str = "pk") -> Q:
         t = self.published_at
@@ -130,6 +134,15 @@ class FirstPage(Exception):
     whose address is the list's own (redirect there)."""
 
 
+class PageMoved(Exception):
+    """The ``?before=`` cursor lies between two posts of the list: its page
+    is the one at ``query``, the newer post's position (redirect there)."""
+
+    def __init__(self, query: str):
+        super().__init__(query)
+        self.query = query
+
+
 def read_cursor(params: QueryDict) -> tuple[str, Cursor] | None:
     """``("before" | "after", cursor)`` from the query string, ``None`` for
     the first page; a 404 for a cursor that is malformed, repeated or given
@@ -156,7 +169,8 @@ def keyset_page(
     """The page of ``queryset`` (newest first) that ``params`` asks for.
 
     One query for the rows (plus the queryset's own prefetches), whatever
-    the page. A page beyond the oldest post is empty: the caller makes it a
+    the page; ``PageMoved`` after a second one for a cursor between two
+    posts. A page beyond the oldest post is empty: the caller makes it a
     404. A ``?after=`` page that reaches the newest post raises ``FirstPage``,
     and so does a ``?before=`` cursor later than ``newest``, the latest
     publish time the list can hold (known without a query: now, or the end
@@ -170,12 +184,12 @@ def keyset_page(
     for a rare tag once PostgreSQL uses a generic prepared plan.
     """
 
-    def window(where: Q, newest_first: bool) -> list:
+    def window(where: Q, newest_first: bool, size: int = per_page + 1) -> list:
         sign = "-" if newest_first else ""
         if positions is None:
-            return list(queryset.filter(where).order_by(f"{sign}published_at", f"{sign}pk")[: per_page + 1])
+            return list(queryset.filter(where).order_by(f"{sign}published_at", f"{sign}pk")[:size])
         picked = positions.filter(where).order_by(f"{sign}published_at", f"{sign}content_object")
-        rows = queryset.filter(pk__in=picked.values("content_object")[: per_page + 1])
+        rows = queryset.filter(pk__in=picked.values("content_object")[:size])
         return list(rows.order_by(f"{sign}published_at", f"{sign}pk"))
 
     post = "pk" if positions is None else "content_object"
@@ -189,7 +203,16 @@ def keyset_page(
     if direction == "before" and newest is not None and cursor.published_at > newest:
         raise FirstPage
     if direction == "before":
-        rows = window(cursor.older(post), newest_first=True)
+        # The cursor's own post too, in the same query: that it is there
+        # shows the cursor is a post's position, this page's one address.
+        rows = window(cursor.older(post, inclusive=True), newest_first=True, size=per_page + 2)
+        if rows and Cursor.of(rows[0]) == cursor:
+            rows = rows[1:]
+        elif rows:
+            above = window(cursor.newer(post), newest_first=False, size=1)
+            if not above:
+                raise FirstPage
+            raise PageMoved(f"?before={Cursor.of(above[0])}")
         posts = rows[:per_page]
         newer = Cursor.of(posts[0]) if posts else None
         older = Cursor.of(posts[-1]) if len(rows) > per_page else None

@@ -16,7 +16,7 @@ from . import seo
 from .comments import comment_link, comment_page, comment_tree, comments_for, comments_per_page
 from .forms import CommentForm
 from .models import Post, PreviewLink, SlugRedirect, TaggedPost
-from .pagination import FirstPage, keyset_page
+from .pagination import FirstPage, PageMoved, keyset_page
 from .tagging import moved_tag
 
 POSTED_SALT = "posts.comment-posted"
@@ -63,6 +63,10 @@ class PublishedPostListView(TemplateResponseMixin, ContextMixin, View):
             # Temporary: once more posts are published above it, that
             # address becomes a page of its own.
             return redirect(request.path)
+        except PageMoved as moved:
+            # Temporary too: a post published between the two would make
+            # the cursor a page of its own again.
+            return redirect(request.path + moved.query)
         if not self.page.posts and (not self.page.is_first or not self.allow_empty):
             raise Http404("No posts on this page.")
         return self.render_to_response(self.get_context_data())

@@ -227,14 +227,45 @@ def test_tag_author_and_archive_lists_paginate_the_same_way(client, kind):
     get(client, f"{path}?before={Cursor.of(posts[-1])}", status=404)  # past the end
 
 
+def followed(client, url) -> tuple[str, str]:
+    """(the address a redirect leads to, its page)."""
+    cache.clear()
+    response = client.get(url, follow=True)
+    assert response.status_code == 200, (url, response.redirect_chain)
+    return response.redirect_chain[-1][0], response.content.decode()
+
+
 def test_a_cursor_keeps_working_after_its_post_is_deleted(client):
     posts = week()
     second_url = "/" + link(get(client, "/"), "next")  # before Day 2
     posts[2].delete()
-    assert titles(get(client, second_url)) == ["Day 3", "Day 4", "Day 5"]
+    # The page of the post now above it, at that post's address.
+    address, page = followed(client, second_url)
+    assert address == f"/?before={Cursor.of(posts[1])}"
+    assert titles(page) == ["Day 3", "Day 4", "Day 5"]
     posts[3].delete()
-    assert titles(get(client, second_url)) == ["Day 4", "Day 5", "Day 6"]
+    assert titles(followed(client, second_url)[1]) == ["Day 4", "Day 5", "Day 6"]
     assert titles(get(client, f"/?after={Cursor.of(posts[6])}")) == ["Day 1", "Day 4", "Day 5"]
+
+
+@pytest.mark.parametrize("path", ["/", "/tags/lanterns/", "/authors/weekly/", "/archive/2025/03/"])
+def test_a_cursor_between_two_posts_leads_to_the_one_address_of_its_page(client, path):
+    """Every cursor between Day 1 and Day 2 shows Day 2, Day 3, Day 4: one
+    page, so one address, whose canonical link is that address."""
+    posts = week(tags=["Lanterns"])
+    real = f"{path}?before={Cursor.of(posts[1])}"
+    assert titles(get(client, real)) == ["Day 2", "Day 3", "Day 4"]
+    assert canonical(get(client, real)) == BASE + real
+    between = [
+        f"{path}?before={(NOON - timedelta(days=1, hours=3)).strftime('%Y-%m-%dT%H:%M:%S')}Z~{posts[1].pk}",
+        f"{path}?before=2025-03-17T12:00:00Z~{posts[2].pk + 1000}",  # Day 2's time, a later id
+        f"{path}?before=2025-03-17T12:00:00.5Z~1",  # half a second after Day 2
+    ]
+    for url in between:
+        response = client.get(url)
+        assert (response.status_code, response["Location"]) == (302, real), url
+    # Between the newest post and now: the first page.
+    assert client.get(f"{path}?before=2025-03-19T13:00:00Z~1")["Location"] == path
 
 
 def test_a_page_past_the_oldest_post_is_404_and_an_empty_blog_is_not(client):
@@ -359,7 +390,9 @@ def test_the_list_query_has_no_count_and_no_offset(client):
     assert page_query.count("COUNT(") == 1 and '"DJANGO_COMMENTS"' in page_query
     assert not any(query["sql"].upper().startswith("SELECT COUNT(") for query in captured)
     assert "OFFSET" not in page_query
-    assert "LIMIT 4" in page_query  # three a page, and one to know whether older posts follow
+    # Three a page, one to know whether older posts follow, and the cursor's
+    # own post, which shows that the cursor is this page's address.
+    assert "LIMIT 5" in page_query
 
 
 class TestCursor:
