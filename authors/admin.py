@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.db.models import Count
 
+from skolr_blog.staged_uploads import KeepsUploadsAdmin, UploadKeepingForm
+
 from .models import Author
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(KeepsUploadsAdmin, admin.ModelAdmin):
+    form = UploadKeepingForm
     list_display = ["name", "slug", "user", "post_count"]
     list_select_related = ["user"]
     search_fields = ["name", "bio", "expertise"]

@@ -14,6 +14,7 @@ from simple_history.models import to_historic
 from taggit.models import Tag
 
 from skolr_blog.admin_site import fits
+from skolr_blog.staged_uploads import KeepsUploadsAdmin, UploadKeepingForm
 
 from . import editorial_mail, revisions
 from .admin_forms import PostAdminForm, PreviewLinkForm, TagAdminForm
@@ -50,6 +51,7 @@ class StateFilter(admin.SimpleListFilter):
 
 class PostImageInline(admin.TabularInline):
     model = PostImage
+    form = UploadKeepingForm
     extra = 0
     fields = ["image", "alt", "address"]
     readonly_fields = ["address"]
@@ -94,7 +96,7 @@ class PreviewLinkInline(admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(SimpleHistoryAdmin):
+class PostAdmin(KeepsUploadsAdmin, SimpleHistoryAdmin):
     form = PostAdminForm
     list_display = ["title", "author", "state", "published_at", "updated_at", "comments_enabled"]
     list_filter = [StateFilter, "author", "allow_comments", "tags"]
@@ -245,6 +247,7 @@ class PostAdmin(SimpleHistoryAdmin):
             instance.save()
         for instance in formset.deleted_objects:
             instance.delete()
+        formset.save_m2m()  # also lets go of uploads kept from a refused try
 
     @admin.display(description="State", ordering="status")
     def state(self, post: Post) -> str:

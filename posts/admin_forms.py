@@ -1,4 +1,4 @@
-"""The post form in the admin: publishing rules and tag autocomplete."""
+"""The post form in the admin: publishing rules, tag autocomplete, kept uploads."""
 
 import re
 from html import unescape
@@ -14,6 +14,7 @@ from taggit.models import Tag
 from taggit.utils import parse_tags
 
 from skolr_blog.admin_site import SafeAutocompleteSelectMultiple
+from skolr_blog.staged_uploads import KeepsUploads
 
 from .authoring_models import PreviewLink, SlugRedirect
 from .models import Post
@@ -27,7 +28,7 @@ TITLE_LIMIT = 90
 EXCERPT_LIMIT = 160
 
 
-class PostAdminForm(forms.ModelForm):
+class PostAdminForm(KeepsUploads, forms.ModelForm):
     tags = forms.ModelMultipleChoiceField(queryset=Tag.objects.all(), required=False)
     new_tags = forms.CharField(
         required=False,

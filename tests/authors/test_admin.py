@@ -1,5 +1,6 @@
 """Editing in the admin: lists work, and authors stay within their own work."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -103,6 +104,22 @@ def test_author_photo_must_be_an_image(client, writer):
     assert "Upload a valid image" in response.content.decode()
     writer.refresh_from_db()
     assert not writer.photo
+
+
+def test_a_refused_profile_keeps_the_photo_and_saves_it_next_time(client, writer):
+    change = f"/admin/authors/author/{writer.pk}/change/"
+    profile = {"name": "Writer", "bio": "Writes.", "comment_notifications": "each"}
+    refused = client.post(change, profile | {"website": "my site", "photo": image_upload("me.png", size=(32, 32))})
+    page = refused.content.decode()
+    assert "Enter a valid URL." in page
+    assert "Kept from your last try: me.png. Choose another file to replace it." in page
+    kept = re.search(r'name="photo__staged" value="([^"]+)"', page).group(1)
+
+    response = client.post(change, profile | {"website": "https://example.com/", "photo__staged": kept})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    writer.refresh_from_db()
+    assert writer.photo.name.startswith("authors/me")
+    assert writer.photo.width == 32 and writer.website == "https://example.com/"
 
 
 def test_editor_lists_and_picks_any_author_for_a_new_post(client):
