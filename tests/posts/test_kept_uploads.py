@@ -139,7 +139,9 @@ def test_a_required_image_with_a_bad_key_asks_for_the_file(client, writer):
     assert not PostImage.objects.exists()
 
 
-def test_body_images_are_kept_when_another_form_on_the_page_is_refused(client, writer):
+def test_body_images_are_kept_when_another_form_on_the_page_is_refused(
+    client, writer, django_capture_on_commit_callbacks
+):
     """The image's own row is fine; the post above it is not."""
     images = {"images-TOTAL_FORMS": "1", "images-0-alt": "A diagram"}
     page = client.post(
@@ -148,8 +150,10 @@ def test_body_images_are_kept_when_another_form_on_the_page_is_refused(client, w
     assert "This field is required." in page and "Kept from your last try: diagram.png." in page
 
     images["images-0-image__staged"] = kept_key(page, "images-0-image")
-    assert client.post(ADD, admin_post_form(**images)).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(ADD, admin_post_form(**images)).status_code == 302
     assert PostImage.objects.get().image.name.endswith(".png")
+    assert staged_entries() == []
 
 
 def test_a_kept_file_is_kept_again_when_the_next_try_is_refused_too(client, writer):
