@@ -8,7 +8,8 @@ title above one in the tags, the excerpt and then the body.
 
 A reader's query never reaches either parser as an expression: only its
 words are kept (quotes, brackets, ``AND``/``NEAR``, ``*``, column filters are
-dropped) and each word is quoted, so no input can raise a syntax error.
+dropped) and each word is quoted, so no input can raise a syntax error. Each
+word of three letters or more is searched as a prefix (``PREFIX_FROM``).
 
 The index is written from Python (see ``posts.search_signals``): when a post
 is saved or its tags change, and when a tag is renamed or deleted. Status is
@@ -81,6 +82,23 @@ def search_terms(query: str) -> list[str]:
     return _WORD.findall(clean_query(query))[:MAX_TERMS]
 
 
+# Words this long or longer also find the words they begin: "djang" finds
+# Django and "fast" FastAPI, as readers expect of a search box; a word of one
+# or two letters would match most of the index.
+PREFIX_FROM = 3
+
+
+def _fts5_match(words: list[str]) -> str:
+    """SQLite FTS5: every word, each quoted (words hold no quotes), as a prefix when long enough."""
+    return " ".join(f'"{word}"*' if len(word) >= PREFIX_FROM else f'"{word}"' for word in words)
+
+
+def _tsquery(words: list[str]) -> str:
+    """PostgreSQL ``to_tsquery``: every word, as a prefix when long enough.
+    Words are ``\\w+``, so none holds an operator of the query syntax."""
+    return " & ".join(f"{word}:*" if len(word) >= PREFIX_FROM else word for word in words)
+
+
 @contextmanager
 def planned_for_each_query(using: str = "default") -> Iterator[None]:
     """Have PostgreSQL plan the search's statements for the words searched.
@@ -118,7 +136,7 @@ def ranked_post_ids(query: str) -> QuerySet:
         return documents.none().values_list("post_id", flat=True)
     vendor = connections[documents.db].vendor
     if vendor == "sqlite":
-        match = " ".join(f'"{word}"' for word in words)  # words hold no quotes
+        match = _fts5_match(words)
         ranked = (
             documents.filter(RawSQL("posts_search MATCH %s", [match], output_field=BooleanField()))
             # Column weights in table order: title, excerpt, body, tags.
@@ -126,18 +144,18 @@ def ranked_post_ids(query: str) -> QuerySet:
             .order_by("search_rank", "-published_at", "-post_id")  # bm25: lower is better
         )
     elif vendor == "postgresql":
-        text = " ".join(words)
+        text = _tsquery(words)
         ranked = (
             documents.filter(
                 RawSQL(
-                    """"posts_search"."document" @@ plainto_tsquery('english'::regconfig, %s)""",
+                    """"posts_search"."document" @@ to_tsquery('english'::regconfig, %s)""",
                     [text],
                     output_field=BooleanField(),
                 )
             )
             .annotate(
                 search_rank=RawSQL(
-                    """ts_rank("posts_search"."document", plainto_tsquery('english'::regconfig, %s))""",
+                    """ts_rank("posts_search"."document", to_tsquery('english'::regconfig, %s))""",
                     [text],
                     output_field=FloatField(),
                 )
@@ -191,7 +209,7 @@ _PG_HIGHLIGHTS = """
     SELECT rowid, ts_headline('english'::regconfig, title, query, %s),
            ts_headline('english'::regconfig, excerpt, query, %s),
            ts_headline('english'::regconfig, body, query, %s)
-    FROM posts_search, plainto_tsquery('english'::regconfig, %s) AS query WHERE rowid = ANY(%s)
+    FROM posts_search, to_tsquery('english'::regconfig, %s) AS query WHERE rowid = ANY(%s)
 """
 
 
@@ -206,11 +224,11 @@ def highlight(posts, query: str) -> list:
         ids = [post.pk for post in posts]
         connection = connections[posts[0]._state.db or "default"]
         if connection.vendor == "sqlite":
-            match = " ".join(f'"{word}"' for word in words)
+            match = _fts5_match(words)
             sql = _SQLITE_HIGHLIGHTS.format(ids=", ".join(["%s"] * len(ids)))  # only placeholders
             params = [START, STOP] * 3 + [match, *ids]
         elif connection.vendor == "postgresql":
-            sql, params = _PG_HIGHLIGHTS, [_PG_WHOLE, _PG_WHOLE, _PG_FRAGMENTS, " ".join(words), ids]
+            sql, params = _PG_HIGHLIGHTS, [_PG_WHOLE, _PG_WHOLE, _PG_FRAGMENTS, _tsquery(words), ids]
         else:
             sql, params = "", []  # no highlighting on other databases
         if sql:

@@ -37,6 +37,8 @@ HOSTILE = [
     "x" * 5000,
     "émigré naïve Straße",
     "🙂",
+    "___",
+    "foo_bar _a_ a_",
     "   ",
     "",
 ]
@@ -69,6 +71,19 @@ def test_every_word_must_match_and_stemming_finds_other_forms():
 
     assert titles("python framework") == ["Frameworks compared"]
     assert set(titles("frameworks")) == {"Frameworks compared", "Frameworks in Ruby"}
+
+
+def test_a_word_finds_the_words_it_begins_as_readers_type_them():
+    make_post(title="Django vs Flask vs FastAPI", body="<p>Which one to learn.</p>")
+    make_post(title="Timetables", body="<p>Planning the week fast.</p>")
+
+    assert titles("djang") == ["Django vs Flask vs FastAPI"]
+    assert titles("fastap") == ["Django vs Flask vs FastAPI"]
+    assert set(titles("fast")) == {"Django vs Flask vs FastAPI", "Timetables"}
+    assert titles("djang flas") == ["Django vs Flask vs FastAPI"]  # every word, each a beginning
+    assert titles("dj") == []  # two letters are a word of their own, not a beginning
+    [found] = search_posts("fastap")
+    assert "<mark>FastAPI</mark>" in mark_matches(found.search_title)
 
 
 @pytest.mark.parametrize(
