@@ -9,6 +9,10 @@ from .models import Author
 @admin.register(Author)
 class AuthorAdmin(KeepsUploadsAdmin, admin.ModelAdmin):
     form = UploadKeepingForm
+
+    class Media:
+        js = ["js/admin_unsaved.js"]  # asks before leaving with unsaved changes
+
     list_display = ["name", "slug", "user", "post_count"]
     list_select_related = ["user"]
     search_fields = ["name", "bio", "expertise"]

@@ -98,6 +98,10 @@ class PreviewLinkInline(admin.TabularInline):
 @admin.register(Post)
 class PostAdmin(KeepsUploadsAdmin, SimpleHistoryAdmin):
     form = PostAdminForm
+
+    class Media:
+        js = ["js/admin_unsaved.js"]  # asks before leaving with unsaved changes
+
     list_display = ["title", "author", "state", "published_at", "updated_at", "comments_enabled"]
     list_filter = [StateFilter, "author", "allow_comments", "tags"]
     list_select_related = ["author"]

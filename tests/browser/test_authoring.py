@@ -317,3 +317,45 @@ def test_author_without_publishing_rights_can_only_submit_for_review(page: Page,
     assert post.body == "<p>Ready when you are.</p>"
     row = page.locator("#result_list tbody tr").filter(has_text="A post for the editors")
     expect(row.locator("td.field-state")).to_have_text("Submitted for review")
+
+
+def test_leaving_a_post_with_unsaved_changes_asks_first(page: Page, live_site, seed_post):
+    """ "View site" after typing asks before the writing is lost; a save, or
+    leaving with nothing changed, does not ask."""
+    user = author_account("drafter", can_publish=False)
+    post = Post.objects.create(
+        title="A draft to edit", slug="a-draft-to-edit", author=user.author, excerpt="Short.", body="<p>Start.</p>"
+    )
+    asked: list[str] = []
+
+    def answer(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()  # "Stay on page"
+
+    page.on("dialog", answer)
+    log_in(page, live_site.url, "drafter")
+    change_url = live_site.url + f"/admin/posts/post/{post.pk}/change/"
+    page.goto(change_url)
+    page.wait_for_load_state("load")
+
+    page.get_by_role("link", name="View site").click()  # nothing changed: leaves at once
+    expect(page).to_have_url(live_site.url + "/")
+    assert asked == []
+
+    page.goto(change_url)
+    page.wait_for_load_state("load")
+    body = page.locator(".field-body .ProseMirror[contenteditable=true]")
+    body.click()
+    page.keyboard.press("End")
+    page.keyboard.type(" An hour of writing.")
+    page.get_by_role("link", name="View site").click()
+    page.wait_for_timeout(300)
+    assert asked == ["beforeunload"]
+    expect(page).to_have_url(change_url)  # stayed, the text still there
+    expect(body).to_contain_text("An hour of writing.")
+
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("changed successfully")
+    assert asked == ["beforeunload"]  # saving did not ask
+    post.refresh_from_db()
+    assert "An hour of writing." in post.body
