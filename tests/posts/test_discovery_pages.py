@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from posts.models import Post
-from tests.factories import make_author, make_post
+from tests.factories import make_author, make_post, make_user
 from tests.posts.test_search import HOSTILE
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +168,14 @@ def test_nested_headings_are_indented_in_the_contents(client):
     html = client.get(post.get_absolute_url()).content.decode()
     assert '<li class="toc-level-3"><a href="#install-run">Install &amp; run</a></li>' in html
     assert '<li class="toc-level-4"><a href="#on-windows">On Windows</a></li>' in html
+
+
+def test_readers_get_no_sign_in_link_they_could_not_use_and_staff_get_the_admin(client):
+    """Readers have no accounts: a "Sign in" in the header led them to the
+    admin's login, which refuses them. Signed-in staff find the admin there."""
+    make_post()
+    nav = re.compile(r'<nav aria-label="Main">.*?</nav>', re.S)
+    anonymous = nav.search(page(client, "/").content.decode())[0]
+    assert "/admin/" not in anonymous and "Sign in" not in anonymous
+    client.force_login(make_user("staffer", staff=True))
+    assert '<a href="/admin/">Admin</a>' in nav.search(page(client, "/").content.decode())[0]
