@@ -16,10 +16,10 @@ from taggit.utils import parse_tags
 from skolr_blog.admin_site import SafeAutocompleteSelectMultiple
 from skolr_blog.staged_uploads import KeepsUploads
 
-from .authoring_models import PreviewLink, SlugRedirect
+from .authoring_models import PreviewLink, SlugRedirect, TagProfile
 from .models import Post
 from .revisions import saved_since
-from .tagging import tag_name_problem, tags_for
+from .tagging import tag_description, tag_name_problem, tags_for
 
 _IMG_SRC = re.compile(r"<img\b[^>]*?\ssrc=\"([^\"]*)\"", re.IGNORECASE)
 
@@ -192,12 +192,35 @@ class PostAdminForm(KeepsUploads, forms.ModelForm):
 
 
 class TagAdminForm(forms.ModelForm):
-    """Taggit's tag form, with a slug that fits the tag pages' addresses."""
+    """Taggit's tag form, with a slug that fits the tag pages' addresses and
+    the tag's description (kept in ``TagProfile``, saved with the tag)."""
+
+    description = forms.CharField(
+        required=False,
+        max_length=TagProfile._meta.get_field("description").max_length,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=TagProfile._meta.get_field("description").help_text,
+    )
 
     class Meta:
         model = Tag
         fields = ["name", "slug"]
         help_texts = {"slug": "The tag page's address: letters A–Z, digits, hyphens and underscores."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["description"].initial = tag_description(self.instance)
+
+    def clean_description(self):
+        return " ".join(self.cleaned_data["description"].split())  # one paragraph, as the page shows it
+
+    def _save_m2m(self):
+        # Called once the tag is saved (the admin saves it, then its relations).
+        super()._save_m2m()
+        TagProfile.objects.update_or_create(
+            tag=self.instance, defaults={"description": self.cleaned_data["description"]}
+        )
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

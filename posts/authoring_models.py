@@ -107,6 +107,24 @@ class TagRedirect(models.Model):
         return self.old_slug
 
 
+class TagProfile(models.Model):
+    """What a tag's page says about it, beyond its name: one or two
+    sentences for readers, also the page's description for search engines
+    and share cards. Beside taggit's table rather than in a custom tag model,
+    which would mean moving every tagging to a new table."""
+
+    tag = models.OneToOneField("taggit.Tag", on_delete=models.CASCADE, primary_key=True, related_name="profile")
+    description = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="One or two sentences on the tag's page, under its name; also its description for search engines "
+        "(the first 160 characters).",
+    )
+
+    def __str__(self) -> str:
+        return self.description
+
+
 class ChangeNote(models.Model):
     """A short public note about a revision, listed at the bottom of the post."""
 

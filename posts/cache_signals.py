@@ -11,14 +11,14 @@ from taggit.models import Tag
 from authors.models import Author
 from skolr_blog.page_cache import content_changed
 
-from .models import ChangeNote, Post, SlugRedirect, TaggedPost
+from .models import ChangeNote, Post, SlugRedirect, TaggedPost, TagProfile
 
 
 def _changed(sender, **kwargs) -> None:
     content_changed()
 
 
-for model in (Post, TaggedPost, Tag, Author, XtdComment, ChangeNote, SlugRedirect):
+for model in (Post, TaggedPost, Tag, TagProfile, Author, XtdComment, ChangeNote, SlugRedirect):
     post_save.connect(_changed, sender=model, dispatch_uid=f"pages-save-{model.__name__}")
     post_delete.connect(_changed, sender=model, dispatch_uid=f"pages-delete-{model.__name__}")
 m2m_changed.connect(_changed, sender=TaggedPost, dispatch_uid="pages-tags")

@@ -28,7 +28,7 @@ from authors.models import Author
 
 from .models import Post, TaggedPost
 from .search import plain_text
-from .tagging import moved_tag
+from .tagging import moved_tag, tag_description
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 _ROOT_RELATIVE = re.compile(r'(\s(?:src|href)=")/(?!/)')
@@ -178,7 +178,7 @@ class TagFeed(PostFeed):
             return moved
 
     def get_object(self, request, slug):
-        tag = get_object_or_404(Tag, slug=slug)
+        tag = get_object_or_404(Tag.objects.select_related("profile"), slug=slug)
         if not TaggedPost.objects.published().filter(tag=tag).exists():
             raise Http404("No published posts have this tag.")
         return tag
@@ -187,7 +187,7 @@ class TagFeed(PostFeed):
         return f"{settings.BLOG['NAME']}: {tag.name}"
 
     def description(self, tag) -> str:
-        return f"Articles tagged “{tag.name}” on the {settings.BLOG['NAME']}."
+        return tag_description(tag) or f"Articles tagged “{tag.name}” on the {settings.BLOG['NAME']}."
 
     def link(self, tag) -> str:
         return self.absolute(reverse("posts:tag", args=[tag.slug]))

@@ -363,7 +363,7 @@ class Post(models.Model):
         return user.has_perm("posts.edit_all_posts") or self.author.user_id == user.pk
 
 
-from .authoring_models import ChangeNote, PostImage, PreviewLink, SlugRedirect, TagRedirect  # noqa: E402
+from .authoring_models import ChangeNote, PostImage, PreviewLink, SlugRedirect, TagProfile, TagRedirect  # noqa: E402
 from .comment_models import CommentReview, HoldReason, PendingComment, ReaderFlag, TrustedCommenter  # noqa: E402
 from .search_models import SearchDocument  # noqa: E402
 
@@ -379,6 +379,7 @@ __all__ = [
     "ReaderFlag",
     "SearchDocument",
     "SlugRedirect",
+    "TagProfile",
     "TagRedirect",
     "TaggedPost",
     "TrustedCommenter",

@@ -3,16 +3,19 @@ revisions, slugs and tags."""
 
 import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import IntegrityError
+from django.core.cache import cache
+from django.db import IntegrityError, connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from taggit.models import Tag
 
 from authors.roles import AUTHORS, EDITORS
-from posts.models import ChangeNote, Post, PreviewLink
+from posts.models import ChangeNote, Post, PreviewLink, TagProfile
 from tests.factories import admin_post_form, image_upload, make_author, make_post, make_user
 
 pytestmark = pytest.mark.django_db
@@ -692,3 +695,45 @@ def test_a_tags_old_address_redirects_after_its_slug_changes(client):
     # A tag that takes the old address back has its own page there.
     make_post(tags=[Tag.objects.create(name="Old name again", slug=old)])
     assert client.get(f"/tags/{old}/").status_code == 200
+
+
+def test_an_editor_describes_a_tag_and_its_page_and_feed_say_it(client):
+    make_post(tags=["Assessment"])
+    tag = Tag.objects.get(name="Assessment")
+    client.force_login(make_user("editor", groups=[EDITORS]))
+    words = "Quizzes,   marking and feedback:\n how schools check what students learn <b>well</b>. " + "More. " * 30
+    response = client.post(
+        f"/admin/taggit/tag/{tag.pk}/change/", {"name": "Assessment", "slug": tag.slug, "description": words}
+    )
+    assert response.status_code == 302
+    stored = TagProfile.objects.get(tag=tag).description
+    assert stored.startswith("Quizzes, marking and feedback: how schools")  # one paragraph
+    assert "Quizzes, marking" in client.get(f"/admin/taggit/tag/{tag.pk}/change/").content.decode()  # shown to edit
+    client.logout()
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/tags/{tag.slug}/").content.decode()
+    assert [q["sql"] for q in queries if "posts_tagprofile" in q["sql"]] == [
+        next(q["sql"] for q in queries if 'FROM "taggit_tag"' in q["sql"])
+    ]  # read with the tag, in its one query
+    assert '<p class="tag-description">Quizzes, marking and feedback: how schools check' in page
+    assert "&lt;b&gt;well&lt;/b&gt;" in page  # plain text, escaped
+    description = re.search(r'<meta name="description" content="([^"]*)">', page)[1]
+    assert description.startswith("Quizzes, marking") and len(unescape(description)) == 160
+    assert "<description>Quizzes, marking" in client.get(f"/tags/{tag.slug}/feed/").content.decode()
+
+    # Too long: refused with the words kept.
+    client.force_login(make_user("editor2", groups=[EDITORS]))
+    response = client.post(
+        f"/admin/taggit/tag/{tag.pk}/change/", {"name": "Assessment", "slug": tag.slug, "description": "x" * 301}
+    )
+    assert response.status_code == 200 and "at most 300 characters" in response.content.decode()
+    assert TagProfile.objects.get(tag=tag).description == stored
+
+
+def test_a_tag_without_a_description_keeps_the_plain_page(client):
+    make_post(tags=["Timetables"])
+    page = client.get("/tags/timetables/").content.decode()
+    assert "tag-description" not in page
+    assert '<meta name="description" content="Articles about Timetables on the' in page
