@@ -122,7 +122,7 @@ class PageSitemap(RequestSitemap):
     """The home page and the two index pages; all change with the newest post."""
 
     def items(self):
-        return ["posts:list", "posts:tags", "posts:archive"]
+        return ["posts:list", "posts:tags", "authors:index", "posts:archive"]
 
     def location(self, name) -> str:
         return reverse(name)

@@ -12,6 +12,7 @@ PAGES = [
     "/tags/django/",
     "/authors/skolr/",
     "/archive/",
+    "/authors/",
     "/archive/2026/",
     "/archive/2026/03/",
     "/archive/2020/01/",

@@ -143,7 +143,7 @@ def test_people_are_persons_and_skolr_is_an_organization(client, seed):
     assert entity["@type"] == "Organization" and entity["name"] == "Skolr"
     assert entity["image"] == f"{BASE}/media/authors/skolr.png"
     assert "Data Analytics & Reporting" in entity["knowsAbout"]
-    assert [c["name"] for c in skolr["BreadcrumbList"]["itemListElement"]] == ["Skolr Blog", "Skolr"]
+    assert [c["name"] for c in skolr["BreadcrumbList"]["itemListElement"]] == ["Skolr Blog", "Authors", "Skolr"]
 
 
 def test_author_page_describes_the_author_in_whole_words_and_loads_the_photo_first(client, seed):
@@ -199,6 +199,7 @@ def test_every_page_has_a_unique_title_and_description_and_social_tags(client, s
         "/tags/django/",
         "/tags/bulk/",
         older("/tags/bulk/"),
+        "/authors/",
         "/authors/skolr/",
         "/authors/many/",
         older("/authors/many/"),

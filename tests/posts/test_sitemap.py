@@ -58,6 +58,7 @@ def test_lists_published_posts_tags_authors_archives_and_index_pages(client):
     assert set(urls) == {
         f"{BASE}/",
         f"{BASE}/tags/",
+        f"{BASE}/authors/",
         f"{BASE}/archive/",
         f"{BASE}/posts/live/",
         f"{BASE}/tags/schools/",
@@ -87,7 +88,7 @@ def test_the_seed_article(client, seed):
 
 
 def test_an_empty_blog_has_a_sitemap_of_its_index_pages(client):
-    assert set(sitemap(client)) == {f"{BASE}/", f"{BASE}/tags/", f"{BASE}/archive/"}
+    assert set(sitemap(client)) == {f"{BASE}/", f"{BASE}/tags/", f"{BASE}/authors/", f"{BASE}/archive/"}
 
 
 def test_robots_txt_points_at_the_sitemap(client):
