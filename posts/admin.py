@@ -233,11 +233,14 @@ class PostAdmin(KeepsUploadsAdmin, SimpleHistoryAdmin):
             when = date_format(timezone.localtime(obj.published_at), "j F Y, H:i T")
             messages.info(request, f"“{obj}” is scheduled: it goes live on {when}, with nothing more to do.")
         # Who should hear about it: the editors of a post newly in review,
-        # the author of a post someone else published (after commit).
+        # the author of a post someone else published or sent back to draft
+        # (after commit).
         if obj.status != before and obj.status == Post.Status.REVIEW:
             editorial_mail.post_submitted(obj, request.user)
         elif obj.status != before and obj.status == Post.Status.PUBLISHED:
             editorial_mail.post_published(obj, request.user)
+        elif before == Post.Status.REVIEW and obj.status == Post.Status.DRAFT:
+            editorial_mail.post_returned(obj, request.user)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -4,6 +4,8 @@
   editor (whoever may publish), so a post does not wait unseen.
 - ``post_published(post, by)``: someone else published (or scheduled) an
   author's post → its author.
+- ``post_returned(post, by)``: an editor sent a post in review back to
+  draft → its author, who would otherwise wait for a verdict already given.
 
 The admin calls these when it saves a post, inside its transaction; the
 work is deferred until the save commits, and each email is one task that
@@ -43,6 +45,13 @@ def post_published(post: Post, by) -> None:
     transaction.on_commit(lambda: notify_post_author.enqueue(post_id), robust=True)
 
 
+def post_returned(post: Post, by) -> None:
+    if post.author.user_id == by.pk:
+        return  # they withdrew it themselves
+    post_id, by_name = post.pk, by.get_full_name() or by.get_username()
+    transaction.on_commit(lambda: notify_post_author.enqueue(post_id, "returned", by_name), robust=True)
+
+
 def editor_emails(exclude_user_id: int | None = None) -> list[str]:
     """Editors: active staff who may edit and publish every post (superusers
     too), with an email. An author who may publish their own posts is not one."""
@@ -56,7 +65,7 @@ def editor_emails(exclude_user_id: int | None = None) -> list[str]:
     return distinct_emails(editors.values_list("email", flat=True))
 
 
-def _review_message(post: Post, recipient: str):
+def _review_message(post: Post, recipient: str, by: str = ""):
     if post.status != Post.Status.REVIEW:
         return None  # published, or sent back to draft, before this email went out
     context = {
@@ -67,7 +76,7 @@ def _review_message(post: Post, recipient: str):
     return email_message("post_review", f"Waiting for review: “{one_line(post.title)}”", context, recipient)
 
 
-def _published_message(post: Post, recipient: str):
+def _published_message(post: Post, recipient: str, by: str = ""):
     if post.status != Post.Status.PUBLISHED:
         return None
     scheduled = post.published_at > timezone.now()
@@ -81,7 +90,14 @@ def _published_message(post: Post, recipient: str):
     return email_message("post_published", f"{subject}: “{one_line(post.title)}”", context, recipient)
 
 
-MESSAGES = {"review": _review_message, "published": _published_message}
+def _returned_message(post: Post, recipient: str, by: str = ""):
+    if post.status != Post.Status.DRAFT:
+        return None  # submitted again, or published, before this email went out
+    context = {"post": post, "by": by, "admin_url": absolute_url(reverse("admin:posts_post_change", args=[post.pk]))}
+    return email_message("post_returned", f"Back to draft: “{one_line(post.title)}”", context, recipient)
+
+
+MESSAGES = {"review": _review_message, "published": _published_message, "returned": _returned_message}
 
 
 @task(queue_name=MAIL_QUEUE)
@@ -96,20 +112,21 @@ def notify_editors(post_id: int, submitted_by: int) -> int:
 
 
 @task(queue_name=MAIL_QUEUE)
-def notify_post_author(post_id: int) -> int:
+def notify_post_author(post_id: int, kind: str = "published", by: str = "") -> int:
     post = Post.objects.select_related("author__user").filter(pk=post_id).first()
     email = author_email(post.author) if post is not None else None
     if email is None:
         return 0
-    deliver_editorial.enqueue("published", post_id, email)
+    deliver_editorial.enqueue(kind, post_id, email, by)
     return 1
 
 
 @task(queue_name=MAIL_QUEUE)
-def deliver_editorial(kind: str, post_id: int, recipient: str, attempt: int = 1) -> int:
-    """Send one email about one post to one recipient; retry later if mail fails."""
+def deliver_editorial(kind: str, post_id: int, recipient: str, by: str = "", attempt: int = 1) -> int:
+    """Send one email about one post to one recipient; retry later if mail
+    fails. ``by``: who acted, for the messages that name them."""
     post = Post.objects.select_related("author").filter(pk=post_id).first()
-    message = MESSAGES[kind](post, recipient) if post is not None else None
+    message = MESSAGES[kind](post, recipient, by) if post is not None else None
     if message is None:
         return 0
-    return send_or_retry(message, deliver_editorial, attempt, kind, post_id, recipient)
+    return send_or_retry(message, deliver_editorial, attempt, kind, post_id, recipient, by)

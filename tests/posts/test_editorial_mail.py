@@ -1,6 +1,8 @@
 """Editors hear of a post submitted for review; an author hears that an
 editor published their post. Sent after the save commits, one task each."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Permission
 
@@ -27,7 +29,7 @@ def save(client, post, django_capture_on_commit_callbacks, **fields):
         response = client.post(
             f"/admin/posts/post/{post.pk}/change/", admin_post_form(title=post.title, slug=post.slug, **fields)
         )
-    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response.status_code == 302, re.findall(r"errorlist[^>]*>(?:<li>)?(.*?)</", response.content.decode(), re.S)
 
 
 def test_editors_hear_of_a_post_submitted_for_review(client, mailoutbox, team, django_capture_on_commit_callbacks):
@@ -86,3 +88,46 @@ def test_no_notice_to_an_author_who_published_their_own_post(
          thumbnail=image_upload(), thumbnail_alt="A square", new_tags="Maths")  # fmt: skip
     assert Post.objects.get(pk=post.pk).is_published
     assert mailoutbox == []
+
+
+def test_the_author_hears_when_an_editor_sends_their_post_back_to_draft(
+    client, mailoutbox, team, django_capture_on_commit_callbacks
+):
+    author, editors = team
+    editors[0].first_name, editors[0].last_name = "Ed", "Itor"
+    editors[0].save()
+    post = make_post(author=author, status="review", published_at=None, title="Fractions, visually")
+    client.force_login(editors[0])
+
+    save(client, post, django_capture_on_commit_callbacks, status="draft", excerpt="Area models.", author=author.pk)
+
+    [message] = mailoutbox
+    assert message.to == ["writer@example.com"]
+    assert message.subject == "Back to draft: “Fractions, visually”"
+    assert "Ed Itor sent “Fractions, visually” back to draft" in message.body
+    assert f"http://testserver/admin/posts/post/{post.pk}/change/" in message.body
+
+    # The author withdrawing their own post hears nothing, nor does anyone
+    # when a draft is saved as a draft.
+    mailoutbox.clear()
+    Post.objects.filter(pk=post.pk).update(status="review")
+    client.force_login(author.user)
+    save(client, post, django_capture_on_commit_callbacks, status="draft", excerpt="Area models.")
+    client.force_login(editors[1])
+    save(client, post, django_capture_on_commit_callbacks, status="draft", excerpt="Again.", author=author.pk)
+    assert mailoutbox == []
+
+
+def test_a_returned_notice_that_fails_is_retried_naming_the_same_editor(team, mailoutbox, monkeypatch, settings):
+    """The retry carries who sent the post back, like the first try."""
+    from posts import editorial_mail
+
+    author, _editors = team
+    post = make_post(author=author, status="draft", published_at=None, title="Retried")
+    retried = []
+    monkeypatch.setattr(editorial_mail, "send_or_retry", lambda message, task, attempt, *args: retried.append(args))
+    editorial_mail.deliver_editorial.call("returned", post.pk, "writer@example.com", "Ed Itor")
+    assert retried == [("returned", post.pk, "writer@example.com", "Ed Itor")]
+    monkeypatch.undo()
+    assert editorial_mail.deliver_editorial.call("returned", post.pk, "writer@example.com", "Ed Itor", attempt=2) == 1
+    assert "Ed Itor sent “Retried” back to draft" in mailoutbox[0].body
