@@ -169,7 +169,7 @@ def post_comment(request):
             request, post, _fresh_form(post, data), 409, f"You have already posted this comment.{said}"
         )
     ip = client_ip(request)
-    if not claim_posting_slot(ip, email):
+    if not claim_posting_slot(ip, email, request.user):
         seconds = policy("MIN_SECONDS_BETWEEN")
         response = _render_article(
             request,

@@ -1,7 +1,9 @@
 """Each rule of the comment policy, seen from the reader's side and the queue."""
 
 import re
+import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -172,6 +174,53 @@ def test_rate_limit_cannot_be_dodged_with_a_forged_forwarded_for(client, post):
     submit(client, post)
     forged = submit(client, post, email="b@example.com", comment="x", forwarded="192.0.2.1")
     assert forged.status_code == 429
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The test cache's clock (when rate-limit slots expire), moved by hand:
+    ``clock.now = 16`` is 16 seconds after the test began."""
+    start = time.time()
+    clock = SimpleNamespace(now=0.0)
+    fake = SimpleNamespace(time=lambda: start + clock.now)
+    monkeypatch.setattr("django.core.cache.backends.base.time", fake)  # when entries expire
+    monkeypatch.setattr("django.core.cache.backends.locmem.time", fake)  # whether they have
+    return clock
+
+
+def test_a_refused_post_does_not_rearm_the_limit(client, post, clock):
+    """Ben, refused because Asha posted from the same school address, is
+    told to wait; once her slot is over, his retry goes through: the
+    refusal did not start a wait of his own."""
+    assert submit(client, post).status_code == 302
+    clock.now = 10
+    ben = {"name": "Ben", "email": "ben@example.com", "comment": "Ben's comment."}
+    assert submit(client, post, **ben).status_code == 429
+    clock.now = 16  # Asha's slot is over; Ben's refusal was 6 seconds ago
+    assert submit(client, post, **ben).status_code == 302
+    assert XtdComment.objects.filter(user_email="ben@example.com").count() == 1
+
+
+@pytest.mark.parametrize("group", [MODERATORS, AUTHORS])
+def test_staff_are_not_slowed_by_a_reader_on_the_same_address(client, post, group):
+    """A reader posts from the office address; a moderator or author
+    answering from the same address seconds later is published at once."""
+    assert submit(client, post).status_code == 302
+    client.force_login(make_user("staffer", groups=[group], email="staffer@example.com"))
+    response = submit(client, post, comment="Thanks, answered below.")
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Thanks, answered below." in page
+    # Their own double click is still caught.
+    again = submit(client, post, comment="A second answer, too quickly.")
+    assert again.status_code == 429 and "You are posting too quickly" in again.content.decode()
+
+
+def test_staff_posting_does_not_slow_the_readers_on_their_address(client, post):
+    client.force_login(make_user("staffer", groups=[MODERATORS], email="staffer@example.com"))
+    assert submit(client, post, comment="A moderator's note.").status_code == 302
+    client.logout()
+    assert submit(client, post).status_code == 302
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_is_used(client, post, settings):
