@@ -22,7 +22,7 @@ from django_comments_xtd.models import XtdComment
 
 from . import moderation, notifications
 from .comment_models import CommentReview
-from .comments import comment_link, public_comments
+from .comments import account_name, comment_link, commenter_name, public_comments
 from .forms import CommentForm
 from .models import Post
 from .policy import claim_posting_slot, client_ip, earlier_copy_is_public, judge, policy
@@ -73,10 +73,12 @@ def _render_article(request, post: Post, form: CommentForm | None, status: int, 
     page now, and still posts a reply)."""
     context = {"post": post, "object": post, "is_preview": False} | comment_section(request, post, form)
     replying_to = form["reply_to"].value() if form is not None else None
+    parent = _parent(post, _as_id(replying_to))
     context |= {
         "comment_error": error,
         "kept_text": kept or "",
-        "replying_to": _parent(post, _as_id(replying_to)),
+        "replying_to": parent,
+        "replying_to_name": commenter_name(parent) if parent else "",
     }
     response = render(request, "posts/post_detail.html", context, status=status)
     response["Cache-Control"] = "private, no-store"
@@ -133,7 +135,7 @@ def post_comment(request):
         return render(request, "comments/refused.html", status=400)
     if request.user.is_authenticated:
         # Signed-in readers comment as themselves, whatever the form says.
-        data["name"] = request.user.get_full_name() or request.user.get_username()
+        data["name"] = account_name(request.user)[:50]
         data["email"] = request.user.email
     if not post.comments_open:
         return _render_article(request, post, None, 403, "Comments on this article are closed.", data.get("comment"))
@@ -227,7 +229,13 @@ def reply(request, cid: int):
     if not post.comments_open or comment.level >= settings.COMMENTS_XTD_MAX_THREAD_LEVEL:
         raise Http404("Replies to this comment are not possible.")
     form = CommentForm(post, comment=comment, signed_in=request.user.is_authenticated)
-    context = {"comment": comment, "post": post, "form": form, "comment_url": comment_link(post, comment)}
+    context = {
+        "comment": comment,
+        "commenter": commenter_name(comment),
+        "post": post,
+        "form": form,
+        "comment_url": comment_link(post, comment),
+    }
     return render(request, "django_comments_xtd/reply.html", context)
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import F
 from django.utils.html import Urlizer, linebreaks
@@ -50,12 +51,43 @@ def comment_page(post, page: int, size: int) -> list[XtdComment]:
     """
     start = (page - 1) * size
     ids = comments_for(post).order_by((F("thread_id") + 0).asc(), "order").values("pk")[start : start + size]
-    # The user, for a signed-in commenter's name; not the content type
+    # The user and their author profile, for a signed-in commenter's name
+    # and badge (posts.comments.commenter_name); not the content type
     # django-comments-xtd's manager also joins: the page knows its post.
     # Put in order here, not by the database: ``ORDER BY thread_id`` again
     # would offer PostgreSQL that index once more.
-    comments = XtdComment.objects.select_related(None).select_related("user").filter(pk__in=ids).order_by()
+    comments = XtdComment.objects.select_related(None).select_related("user__author").filter(pk__in=ids).order_by()
     return sorted(comments, key=attrgetter("thread_id", "order"))
+
+
+def author_profile(user):
+    """``user``'s Author profile, or None. Without a query when the user was
+    read with ``select_related("author")`` (a missing profile is remembered
+    as None too)."""
+    try:
+        return user.author
+    except ObjectDoesNotExist:
+        return None
+
+
+def account_name(user) -> str:
+    """The name a signed-in user comments under: their author name, as their
+    posts are signed ("Skolr", not the username "skolr"), else their full
+    name, else their username."""
+    author = author_profile(user)
+    return (author.name if author else "") or user.get_full_name() or user.get_username()
+
+
+def commenter_name(comment) -> str:
+    """The name shown for a comment. A signed-in commenter's is their
+    account's name today (an author renamed, or a comment stored with the
+    username before author names were used, shows the author name);
+    django-comments' ``comment.name`` prefers the user's full name to it."""
+    if comment.user_id:
+        author = author_profile(comment.user)
+        if author is not None and author.name:
+            return author.name
+    return comment.name
 
 
 @dataclass

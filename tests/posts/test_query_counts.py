@@ -77,3 +77,25 @@ def test_comments_by_signed_in_members_cost_no_query_each(client):
 
     assert count_queries(client, post.get_absolute_url()) == anonymous_only
     assert "Member Number 4" in client.get(post.get_absolute_url()).content.decode()
+
+
+def test_comments_by_authors_and_staff_cost_no_query_each(client):
+    """Author names and the "Author"/"Team" badges come with the comments' users."""
+    from authors.roles import AUTHORS, MODERATORS
+    from tests.factories import make_author, make_user
+
+    post = make_post(tags=["One"])
+    make_comment(post)
+    anonymous_only = count_queries(client, post.get_absolute_url())
+    for n in range(4):
+        writer = make_user(f"writer{n}", groups=[AUTHORS])
+        make_comment(post, user=writer, user_name=writer.username)
+        make_author(user=writer, name=f"Writer Number {n}")
+        make_comment(post, user=make_user(f"mod{n}", groups=[MODERATORS]), user_name=f"mod{n}")
+    post.author.user = make_user("own", groups=[AUTHORS])
+    post.author.save()
+    make_comment(post, user=post.author.user, user_name="own")
+
+    assert count_queries(client, post.get_absolute_url()) == anonymous_only
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "Writer Number 3" in page and page.count('class="comment-badge"') == 9
