@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from posts import comment_views, sitemaps
+from skolr_blog import password_reset
 from skolr_blog import views as site_views
 
 admin.site.site_header = "Skolr Blog administration"
@@ -32,6 +33,8 @@ urlpatterns = [
         admin.site.admin_view(site_views.view_on_site),
         name="view-on-site",
     ),
+    # "Forgotten your password?" on the admin's login page (skolr_blog/password_reset.py).
+    *password_reset.urlpatterns,
     path("admin/", admin.site.urls),
     path(".well-known/security.txt", site_views.security_txt, name="security-txt"),
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),

@@ -203,6 +203,9 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_CLIENT_IP_CALLABLE = "posts.policy.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# "Forgotten your password?" (skolr_blog/password_reset.py): requests per
+# address per window, and at most one email per account per EMAIL_SECONDS.
+PASSWORD_RESET_LIMIT = {"REQUESTS": 5, "WINDOW": 3600, "EMAIL_SECONDS": 300}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -9,13 +9,16 @@ view added later is fuzzed without touching this file.
 from urllib.parse import quote, urlencode
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from posts.models import Post, PreviewLink
 from posts.notifications import unsubscribe_token
-from tests.factories import make_comment, make_post
+from tests.factories import make_comment, make_post, make_user
 from tests.security.hostile import unsafe_in_response
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +111,7 @@ def site():
     post = make_post(slug="a-post", tags=["Django"])
     comment = make_comment(post)
     draft = make_post(status=Post.Status.DRAFT, published_at=None, author=post.author)
+    staff = make_user("staffer", staff=True, email="staffer@example.com")
     return {
         "slug": post.slug,
         "year": post.published_at.strftime("%Y"),
@@ -120,6 +124,9 @@ def site():
         "tag": "django",
         "section": "posts",
         "unsubscribe": unsubscribe_token("reader@example.com", post.pk),
+        # The admin's password reset pages are public too (skolr_blog/password_reset.py).
+        "uidb64": urlsafe_base64_encode(force_bytes(staff.pk)),
+        "reset": default_token_generator.make_token(staff),
     }
 
 
@@ -127,6 +134,8 @@ def valid_value(route: str, name: str, site: dict) -> str:
     if name == "slug":
         return site["author"] if route.startswith("authors/") else site["tag"] if "tags/" in route else site["slug"]
     if name == "token":
+        if route.startswith("admin/reset/"):
+            return site["reset"]
         return site["unsubscribe"] if route.startswith("mail/") else site["token"]
     return site[name]
 
