@@ -1,9 +1,54 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
 
 from skolr_blog.staged_uploads import KeepsUploadsAdmin, UploadKeepingForm
 
 from .models import Author
+
+
+class OwnProfileForm(UploadKeepingForm):
+    """The author's own profile, with the email address of their account.
+
+    Authors have no access to the user admin, yet that address is where
+    their comment emails and password reset links go: they keep it up to
+    date here. Only on their own profile (``AuthorAdmin.get_form``): the
+    form changes the account the profile belongs to, which is the signed-in
+    user's own, never another's.
+    """
+
+    account_email = forms.EmailField(
+        label="email address of my account",
+        required=False,
+        max_length=get_user_model()._meta.get_field("email").max_length,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="Where comment emails and password reset links are sent. Never shown on the blog.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = self.instance.user
+        self.fields["account_email"].initial = self.account.email
+
+    def clean_account_email(self) -> str:
+        email = self.cleaned_data["account_email"].strip()
+        if not email and self.account.email:
+            raise forms.ValidationError("Your account needs an email address: password reset links are sent to it.")
+        email = get_user_model().objects.normalize_email(email)
+        # One account per address, whatever the case: a reset link for
+        # "Ann@school.org" must not also reach another account's owner.
+        others = get_user_model().objects.filter(email__iexact=email).exclude(pk=self.account.pk)
+        if email and others.exists():
+            raise forms.ValidationError("Another account uses this email address.")
+        return email
+
+    def save_account(self) -> None:
+        if self.cleaned_data["account_email"] != self.account.email:
+            self.account.email = self.cleaned_data["account_email"]
+            self.account.save(update_fields=["email"])
 
 
 @admin.register(Author)
@@ -28,6 +73,34 @@ class AuthorAdmin(KeepsUploadsAdmin, admin.ModelAdmin):
         ("Notifications", {"fields": ["comment_notifications"]}),
     ]
 
+    def _own_profile(self, request, obj) -> bool:
+        return obj is not None and obj.user_id is not None and obj.user_id == request.user.pk
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self._own_profile(request, obj):
+            fieldsets = [*fieldsets, ("My account", {"fields": ["account_email", "password"]})]
+        return fieldsets
+
+    def get_form(self, request, obj=None, **kwargs):
+        if self._own_profile(request, obj):
+            kwargs["form"] = OwnProfileForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Who a profile belongs to is the site administrator's decision.
+        readonly = [] if request.user.is_superuser else ["user", "slug"]
+        return [*readonly, "password"] if self._own_profile(request, obj) else readonly
+
+    @admin.display(description="password")
+    def password(self, author: Author) -> str:
+        return format_html('<a href="{}">Change my password</a>', reverse("admin:password_change"))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if isinstance(form, OwnProfileForm):
+            form.save_account()
+
     def get_queryset(self, request):
         queryset = super().get_queryset(request).annotate(post_count=Count("posts"))
         # Whoever may edit every post (editors, superusers) signs posts for
@@ -37,10 +110,6 @@ class AuthorAdmin(KeepsUploadsAdmin, admin.ModelAdmin):
         if request.user.has_perm("posts.edit_all_posts"):
             return queryset
         return queryset.filter(user=request.user)
-
-    def get_readonly_fields(self, request, obj=None):
-        # Who a profile belongs to is the site administrator's decision.
-        return [] if request.user.is_superuser else ["user", "slug"]
 
     def get_prepopulated_fields(self, request, obj=None):
         return self.prepopulated_fields if request.user.is_superuser else {}
