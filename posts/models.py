@@ -366,6 +366,7 @@ class Post(models.Model):
 from .authoring_models import ChangeNote, PostImage, PreviewLink, SlugRedirect, TagProfile, TagRedirect  # noqa: E402
 from .comment_models import CommentReview, HoldReason, PendingComment, ReaderFlag, TrustedCommenter  # noqa: E402
 from .search_models import SearchDocument  # noqa: E402
+from .subscription_models import PostNewsletter, Subscriber  # noqa: E402
 
 __all__ = [
     "ChangeNote",
@@ -374,11 +375,13 @@ __all__ = [
     "PendingComment",
     "Post",
     "PostImage",
+    "PostNewsletter",
     "PostQuerySet",
     "PreviewLink",
     "ReaderFlag",
     "SearchDocument",
     "SlugRedirect",
+    "Subscriber",
     "TagProfile",
     "TagRedirect",
     "TaggedPost",
