@@ -38,3 +38,15 @@ class CommentForm(XtdCommentForm):
         # A filled honeypot does not reject the form: the comment is kept as
         # spam with the reason "honeypot", so a moderator can see and undo it.
         return self.cleaned_data.get("honeypot", "")
+
+
+class SubscribeForm(forms.Form):
+    """An email address, and a honeypot field that people never see."""
+
+    email = forms.EmailField(
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "placeholder": "you@example.com"}),
+        error_messages={"required": "Please enter your email address.", "invalid": "This is not an email address."},
+    )
+    # Filled in only by bots that fill every field: see subscription_views.subscribe.
+    honeypot = forms.CharField(required=False)

@@ -67,6 +67,12 @@ def claim_posting_slot(ip: str, email: str, user=None) -> bool:
     return True
 
 
+def claim_slot(scope: str, value: str, seconds: int) -> bool:
+    """False if ``value`` (an address, an email) claimed a slot in ``scope``
+    within the last ``seconds``; the same atomic cache ``add`` as above."""
+    return cache.add(f"{scope}:slot:{_digest(value)}", 1, timeout=seconds)
+
+
 def earlier_copy_is_public(post, email: str, text: str) -> bool | None:
     """Whether the same person's earlier comment with exactly this text on
     this post is public; None if there is no such comment."""

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import archive_views, discovery_views, feeds, views
+from . import archive_views, discovery_views, feeds, subscription_views, views
 
 register_converter(archive_views.YearConverter, "year")
 register_converter(archive_views.MonthConverter, "month")
@@ -18,6 +18,7 @@ urlpatterns = [
     path("archive/", archive_views.ArchiveIndexView.as_view(), name="archive"),
     path("archive/<year:year>/", archive_views.YearArchiveView.as_view(), name="archive_year"),
     path("archive/<year:year>/<month:month>/", archive_views.MonthArchiveView.as_view(), name="archive_month"),
+    path("subscribe/", subscription_views.subscribe, name="subscribe"),
     path("search/", discovery_views.SearchView.as_view(), name="search"),
     # Tokens are secrets.token_urlsafe(): exactly the slug alphabet. (<str:> let a
     # NUL byte reach PostgreSQL, which refuses it with an error: a 500.)

@@ -360,6 +360,20 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 SITE_SCHEME = env.str("DJANGO_SITE_SCHEME", default="http")
 SITE_DOMAIN = env.str("DJANGO_SITE_DOMAIN", default="127.0.0.1:8000")
 
+# Email subscriptions (posts/subscriptions.py).
+SUBSCRIPTIONS = {
+    # How long the emailed confirmation link works.
+    "CONFIRM_DAYS": 3,
+    # One request per address (IP) this often: a school shares one address.
+    "SECONDS_BETWEEN": 10,
+    # At most one confirmation email per email address this often, so the
+    # form cannot be used to flood someone's inbox.
+    "CONFIRM_EMAIL_SECONDS": 600,
+    # A post whose publish date is older than this when it would be sent
+    # (backdated, or loaded from files) is not mailed as new.
+    "MAX_POST_AGE_DAYS": 7,
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

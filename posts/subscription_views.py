@@ -1,0 +1,89 @@
+"""The subscribe form and the pages behind the subscription emails' links.
+
+``/subscribe/`` is an ordinary page, cached for anonymous readers like the
+rest; its form (also in every page's footer) carries no CSRF token, so one
+cached copy serves everyone. The POST is ``csrf_exempt`` on purpose: it
+reads no session and acts for no account, so a forged request can do only
+what anyone can do by posting the form themselves, which is to have a
+confirmation email sent to an address. Nothing is subscribed until the
+owner of the address confirms.
+"""
+
+from django.core import signing
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from . import subscriptions
+from .forms import SubscribeForm
+from .policy import claim_slot, client_ip
+
+
+def _private(response):
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def subscribe(request):
+    """GET: the form. POST: "Check your inbox", whether or not the address
+    was subscribed already (the page gives nobody's subscription away)."""
+    if request.method != "POST":
+        return render(request, "subscriptions/subscribe.html", {"subscribe_form": SubscribeForm()})
+    form = SubscribeForm(request.POST)
+    if not form.is_valid():
+        return _private(render(request, "subscriptions/subscribe.html", {"subscribe_form": form}, status=400))
+    if form.cleaned_data["honeypot"]:
+        # A bot: it is told what a person would be, and nothing is stored or sent.
+        return _private(render(request, "subscriptions/check_inbox.html"))
+    email = form.cleaned_data["email"]
+    seconds = subscriptions.setting("SECONDS_BETWEEN")
+    if not claim_slot("subscribe:ip", client_ip(request), seconds):
+        context = {
+            "subscribe_form": form,
+            "subscribe_error": f"Too many requests from your network. Please wait {seconds} seconds and try again.",
+        }
+        response = _private(render(request, "subscriptions/subscribe.html", context, status=429))
+        response["Retry-After"] = str(seconds)
+        return response
+    # One confirmation email per address per few minutes, however many
+    # networks ask: the form cannot flood an inbox. The page is the same.
+    send = claim_slot("subscribe:email", email.lower(), subscriptions.setting("CONFIRM_EMAIL_SECONDS"))
+    subscriptions.request_subscription(email, send=send)
+    return _private(render(request, "subscriptions/check_inbox.html"))
+
+
+# The emailed links: GET only asks, POST acts (mail scanners and link
+# previews open every link in an email). No CSRF token: the signed token
+# in the address is the authorization, as in mail_views.unsubscribe.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@never_cache
+def confirm(request, token: str):
+    try:
+        email = subscriptions.read_confirm_token(token)
+    except signing.SignatureExpired:
+        return render(request, "subscriptions/link_expired.html", status=410)
+    if email is None:
+        raise Http404("This confirmation link is not valid.")
+    if request.method != "POST":
+        return render(request, "subscriptions/confirm.html", {"email": email})
+    subscriptions.confirm(email)
+    return render(request, "subscriptions/confirmed.html", {"email": email})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@never_cache
+def unsubscribe(request, token: str):
+    """Also RFC 8058 one-click: mail clients POST ``List-Unsubscribe=One-Click`` here."""
+    email = subscriptions.read_unsubscribe_token(token)
+    if email is None:
+        raise Http404("This unsubscribe link is not valid.")
+    if request.method != "POST":
+        return render(request, "subscriptions/unsubscribe.html", {"email": email})
+    subscriptions.unsubscribe(email)
+    return render(request, "subscriptions/unsubscribed.html", {"email": email})

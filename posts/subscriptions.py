@@ -1,0 +1,241 @@
+"""Email subscriptions: readers get each new post by email.
+
+- ``request_subscription(email)``: the subscribe form → a confirmation email
+  with a signed link (double opt-in), unless the address already receives
+  the posts. The form's answer is the same either way.
+- ``confirm(email)`` / ``unsubscribe(email)``: the pages behind the emailed
+  links (``posts/subscription_views.py``).
+- ``post_saved(post)``: the admin saved a published or scheduled post →
+  ``send_newsletter`` runs when the post goes live (``run_after``: there is
+  no cron), and mails it to every confirmed subscriber, once.
+
+Mail goes out as the comment emails do (``posts.notifications``): tasks
+enqueued after commit, one ``deliver_newsletter`` per recipient, retried
+when the mail server fails.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.tasks import task
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import Post, PostNewsletter, Subscriber
+from .notifications import MAIL_QUEUE, OneLineHeader, absolute_url, email_message, one_line, send_or_retry
+
+logger = logging.getLogger(__name__)
+
+CONFIRM_SALT = "posts.subscriptions.confirm"
+UNSUBSCRIBE_SALT = "posts.subscriptions.unsubscribe"
+
+
+def setting(name: str):
+    return settings.SUBSCRIPTIONS[name]
+
+
+# --- Signed links -------------------------------------------------------------
+
+
+def confirm_token(email: str) -> str:
+    """A token naming one address, proof that whoever holds it reads that inbox."""
+    return signing.dumps({"email": email.strip().lower()}, salt=CONFIRM_SALT)
+
+
+def read_confirm_token(token: str) -> str | None:
+    """The address in a confirmation token; None if not ours.
+
+    Raises ``signing.SignatureExpired`` for a genuine token older than
+    ``CONFIRM_DAYS``: the page then says so instead of "not found".
+    """
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=timedelta(days=setting("CONFIRM_DAYS")))
+    except signing.SignatureExpired:
+        raise
+    except signing.BadSignature:
+        return None
+    return _email_in(data)
+
+
+def unsubscribe_token(email: str) -> str:
+    """A token naming one address; it needs no login and never expires (old emails keep working)."""
+    return signing.dumps({"email": email.strip().lower()}, salt=UNSUBSCRIBE_SALT)
+
+
+def read_unsubscribe_token(token: str) -> str | None:
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return _email_in(data)
+
+
+def _email_in(data) -> str | None:
+    email = data.get("email") if isinstance(data, dict) else None
+    return email if isinstance(email, str) and email else None
+
+
+def unsubscribe_url(email: str) -> str:
+    return absolute_url(reverse("mail:newsletter_unsubscribe", args=[unsubscribe_token(email)]))
+
+
+# --- Subscribing --------------------------------------------------------------
+
+
+def request_subscription(email: str, *, send: bool = True) -> None:
+    """Record the request and, after commit, email a confirmation link.
+
+    An address that already receives the posts gets nothing: the reader sees
+    the same page, so the form tells no one who subscribes. ``send=False``
+    (the address asked again within minutes) records it and sends nothing.
+    """
+    email = email.strip()
+    with transaction.atomic():
+        subscriber = Subscriber.objects.with_email(email).first()
+        if subscriber is None:
+            try:
+                with transaction.atomic():
+                    subscriber = Subscriber.objects.create(email=email)
+            except IntegrityError:  # the same address, at the same moment
+                subscriber = Subscriber.objects.with_email(email).get()
+        if subscriber.is_receiving or not send:
+            return
+        address = subscriber.email
+        transaction.on_commit(lambda: send_confirmation.enqueue(address), robust=True)
+
+
+def confirm(email: str) -> Subscriber:
+    """Start (or resume) the emails to ``email``; confirming twice changes nothing.
+
+    A valid token proves the reader asked and reads the inbox, so a row an
+    editor deleted in the meantime is made again.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        subscriber = Subscriber.objects.with_email(email).select_for_update().first()
+        if subscriber is None:
+            return Subscriber.objects.create(email=email, confirmed_at=now)
+        if not subscriber.is_receiving:
+            subscriber.confirmed_at, subscriber.unsubscribed_at = now, None
+            subscriber.save(update_fields=["confirmed_at", "unsubscribed_at"])
+        return subscriber
+
+
+def unsubscribe(email: str) -> int:
+    """Stop the emails to ``email`` (the row stays, with the time, until an editor deletes it)."""
+    return (
+        Subscriber.objects.with_email(email).filter(unsubscribed_at__isnull=True).update(unsubscribed_at=timezone.now())
+    )
+
+
+def _confirm_message(email: str):
+    context = {
+        "confirm_url": absolute_url(reverse("mail:subscription_confirm", args=[confirm_token(email)])),
+        "days": setting("CONFIRM_DAYS"),
+    }
+    subject = f"Confirm your subscription to {settings.BLOG['NAME']}"
+    return email_message("subscription_confirm", subject, context, email)
+
+
+@task(queue_name=MAIL_QUEUE)
+def send_confirmation(email: str, attempt: int = 1) -> int:
+    """Send the confirmation link, unless the address was confirmed meanwhile."""
+    subscriber = Subscriber.objects.with_email(email).first()
+    if subscriber is None or subscriber.is_receiving:
+        return 0
+    return send_or_retry(_confirm_message(subscriber.email), send_confirmation, attempt, email)
+
+
+# --- New posts ----------------------------------------------------------------
+
+
+def _too_old(post: Post, now) -> bool:
+    """A backdated post, or one loaded from files, is not news."""
+    return post.published_at < now - timedelta(days=setting("MAX_POST_AGE_DAYS"))
+
+
+def post_saved(post: Post) -> None:
+    """Have ``post`` mailed to subscribers when it goes live (after commit).
+
+    Called on every admin save of a published or scheduled post. Each call
+    while the post is unsent enqueues a task for its publish time; only the
+    first that runs at or after the post's time sends (``send_newsletter``),
+    so saving again, or moving the date, never sends twice.
+    """
+    if post.status != Post.Status.PUBLISHED or post.published_at is None:
+        return
+    now = timezone.now()
+    if _too_old(post, now) or PostNewsletter.objects.filter(post=post).exists():
+        return
+    post_id, when = post.pk, post.published_at
+
+    def enqueue() -> None:
+        if when <= now:
+            send_newsletter.enqueue(post_id)
+        elif send_newsletter.get_backend().supports_defer:
+            send_newsletter.using(run_after=when).enqueue(post_id)
+        else:
+            logger.warning("Post %s goes live at %s: the task backend cannot mail it then.", post_id, when)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+@task(queue_name=MAIL_QUEUE)
+def send_newsletter(post_id: int) -> int:
+    """Claim the post's one email-out and enqueue one delivery per subscriber.
+
+    Does nothing for a post that is not live (unpublished, or retimed later
+    than this task: that save enqueued another), too old, or already claimed.
+    The claim is a ``PostNewsletter`` row, unique per post, inserted in the
+    same transaction as the deliveries are enqueued (the database task
+    backend stores them in it): both happen, or neither.
+    """
+    now = timezone.now()
+    post = Post.objects.published().filter(pk=post_id).first()
+    if post is None or _too_old(post, now):
+        return 0
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                newsletter = PostNewsletter.objects.create(post=post)
+        except IntegrityError:
+            return 0  # sent already, or being sent by another run
+        recipients = list(Subscriber.objects.receiving().order_by("pk").values_list("pk", flat=True))
+        newsletter.recipients = len(recipients)
+        newsletter.save(update_fields=["recipients"])
+        for subscriber_id in recipients:
+            deliver_newsletter.enqueue(post_id, subscriber_id)
+    return len(recipients)
+
+
+def _post_message(post: Post, subscriber: Subscriber):
+    url = unsubscribe_url(subscriber.email)
+    context = {
+        "post": post,
+        "post_url": absolute_url(post.get_absolute_url()),
+        "author_url": absolute_url(post.author.get_absolute_url()),
+        "unsubscribe_url": url,
+    }
+    headers = {
+        # RFC 8058 one-click unsubscribe, as for comment follow-ups.
+        "List-Unsubscribe": OneLineHeader("List-Unsubscribe", f"<{url}>"),
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    return email_message("new_post", one_line(post.title, 120), context, subscriber.email, headers)
+
+
+@task(queue_name=MAIL_QUEUE)
+def deliver_newsletter(post_id: int, subscriber_id: int, attempt: int = 1) -> int:
+    """Send one post to one subscriber; retry later if mail fails.
+
+    Checked again when sent: a reader who unsubscribed, or a post taken down,
+    in the meantime gets nothing.
+    """
+    post = Post.objects.published().select_related("author").filter(pk=post_id).first()
+    subscriber = Subscriber.objects.receiving().filter(pk=subscriber_id).first()
+    if post is None or subscriber is None:
+        return 0
+    return send_or_retry(_post_message(post, subscriber), deliver_newsletter, attempt, post_id, subscriber_id)
