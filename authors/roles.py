@@ -1,4 +1,4 @@
-"""The two groups the blog's people belong to, defined in code.
+"""The three groups the blog's people belong to, defined in code.
 
 Groups are (re)built after every ``migrate`` so a fresh database, the test
 database and production all have the same roles, and the README's promise
@@ -48,6 +48,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "taggit.delete_tag",
         "taggit.view_tag",
         "authors.view_author",
+        # Who subscribed by email: to answer a reader, and delete an address on request.
+        "posts.view_subscriber",
+        "posts.delete_subscriber",
     ],
     # Moderators decide which comments are public; they do not edit posts.
     MODERATORS: [

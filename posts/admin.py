@@ -16,7 +16,7 @@ from taggit.models import Tag
 from skolr_blog.admin_site import fits
 from skolr_blog.staged_uploads import KeepsUploadsAdmin, UploadKeepingForm
 
-from . import editorial_mail, revisions
+from . import editorial_mail, revisions, subscriptions
 from .admin_forms import PostAdminForm, PreviewLinkForm, TagAdminForm
 from .comments import comments_for
 from .models import ChangeNote, Post, PostImage, PreviewLink
@@ -241,6 +241,9 @@ class PostAdmin(KeepsUploadsAdmin, SimpleHistoryAdmin):
             editorial_mail.post_published(obj, request.user)
         elif before == Post.Status.REVIEW and obj.status == Post.Status.DRAFT:
             editorial_mail.post_returned(obj, request.user)
+        # Subscribers get the post when it goes live, once (every save of a
+        # published post asks; a moved date is then taken into account).
+        subscriptions.post_saved(obj)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -301,4 +304,4 @@ class TagAdmin(admin.ModelAdmin):
 
 # django-comments-xtd registers its own comment admin; the blog's replaces it.
 admin.site.unregister(XtdComment)
-from . import comment_admin  # noqa: E402, F401
+from . import comment_admin, subscription_admin  # noqa: E402, F401
