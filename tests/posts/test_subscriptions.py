@@ -264,6 +264,9 @@ def test_publishing_mails_confirmed_subscribers_once(client, mailoutbox, committ
     assert newsletters(mailoutbox) == []
 
 
+# The worker runs in its own transactions, as in production (inside the test's,
+# PostgreSQL loses the connection): as in tests/comments/test_notifications.py.
+@pytest.mark.django_db(transaction=True)
 def test_a_scheduled_post_is_mailed_when_its_time_comes(db_tasks, client, mailoutbox, committed, editor, author):  # noqa: F811
     subscriber("fan@example.com")
     post = make_post(author=author, status="review", published_at=None, title="Decimals next")
@@ -291,6 +294,9 @@ def test_a_scheduled_post_is_mailed_when_its_time_comes(db_tasks, client, mailou
     assert len(newsletters(mailoutbox)) == 1
 
 
+# The worker runs in its own transactions, as in production (inside the test's,
+# PostgreSQL loses the connection): as in tests/comments/test_notifications.py.
+@pytest.mark.django_db(transaction=True)
 def test_a_retimed_post_is_mailed_once_at_its_new_time(db_tasks, client, mailoutbox, committed, editor, author):  # noqa: F811
     subscriber("fan@example.com")
     post = make_post(author=author, status="review", published_at=None)
