@@ -324,7 +324,7 @@ def test_posts_live_before_subscriptions_existed_are_never_mailed(client, mailou
     old = make_post(author=make_author(), published_at=timezone.now() - timedelta(hours=1))
     scheduled = make_post(author=make_author(), published_at=timezone.now() + timedelta(days=1))
     draft = make_post(author=make_author(), status="draft", published_at=None)
-    migration = importlib.import_module("posts.migrations.0015_subscriptions")
+    migration = importlib.import_module("posts.migrations.0016_subscriptions")
 
     migration.mark_live_posts_as_sent(apps, None)
 
