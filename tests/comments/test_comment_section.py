@@ -15,12 +15,6 @@ from tests.factories import make_comment, make_post, make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Each test starts with no rate-limit slots taken."""
-    cache.clear()
-
-
 def comment_data(post, **fields):
     """What the comment form on the post page submits."""
     data = get_form()(post).initial.copy() | {"reply_to": 0}

@@ -18,11 +18,6 @@ from tests.factories import make_comment, make_post, make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-
-
 @pytest.fixture
 def post():
     return make_post(title="Policy article")

@@ -5,7 +5,6 @@ badge saying who they are to the reader ("Author" of this article, or
 import re
 
 import pytest
-from django.core.cache import cache
 from django_comments import get_form
 from django_comments_xtd.models import XtdComment
 
@@ -13,11 +12,6 @@ from authors.roles import AUTHORS, MODERATORS
 from tests.factories import make_author, make_comment, make_post, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
 
 
 @pytest.fixture
