@@ -37,29 +37,24 @@ def _digest(value: str) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{value}".encode()).hexdigest()[:40]
 
 
-def claim_posting_slot(ip: str, email: str, user=None) -> bool:
-    """False if this address or email posted within the last few seconds.
+def slot_key(scope: str, value: str) -> str:
+    """The cache key of a rate-limit slot or counter: the value is hashed, never stored."""
+    return f"{scope}:slot:{_digest(value)}"
 
-    A cache ``add`` is atomic, so two simultaneous posts cannot both pass.
-    With Redis every app process sees the same slots.
 
-    Signed-in staff are slowed only by a slot of their own account (against
-    a double click): the address slot is there for anonymous readers, and a
-    moderator answering from the school network a reader just posted from
-    must not be told to wait for them.
+def claim_slots(slots: list[tuple[str, str]], seconds: int) -> bool:
+    """Claim each ``(scope, value)`` slot (an address, an email, an account)
+    for ``seconds``; False if one was taken within that time.
 
-    The slots are claimed all or none: a refused post gives back the ones it
-    took. Otherwise a reader refused because of someone else's address slot
-    would arm their own email slot, and be refused again when they retried
-    as told.
+    A cache ``add`` is atomic, so two simultaneous requests cannot both pass;
+    with Redis every app process sees the same slots. The slots are claimed
+    all or none: a refused request gives back the ones it took, or a reader
+    refused because of someone else's address slot would arm their own email
+    slot, and be refused again when they retried as told.
     """
-    seconds = policy("MIN_SECONDS_BETWEEN")
-    if user is not None and user.is_authenticated and user.is_staff:
-        keys = [f"comments:slot:user:{user.pk}"]
-    else:
-        keys = [f"comments:slot:ip:{_digest(ip)}", f"comments:slot:email:{_digest(email.lower())}"]
     claimed = []
-    for key in keys:
+    for scope, value in slots:
+        key = slot_key(scope, value)
         if not cache.add(key, 1, timeout=seconds):
             cache.delete_many(claimed)
             return False
@@ -68,9 +63,23 @@ def claim_posting_slot(ip: str, email: str, user=None) -> bool:
 
 
 def claim_slot(scope: str, value: str, seconds: int) -> bool:
-    """False if ``value`` (an address, an email) claimed a slot in ``scope``
-    within the last ``seconds``; the same atomic cache ``add`` as above."""
-    return cache.add(f"{scope}:slot:{_digest(value)}", 1, timeout=seconds)
+    """One slot: ``claim_slots([(scope, value)], seconds)``."""
+    return claim_slots([(scope, value)], seconds)
+
+
+def claim_posting_slot(ip: str, email: str, user=None) -> bool:
+    """False if this address or email posted a comment within the last few seconds.
+
+    Signed-in staff are slowed only by a slot of their own account (against
+    a double click): the address slot is there for anonymous readers, and a
+    moderator answering from the school network a reader just posted from
+    must not be told to wait for them.
+    """
+    if user is not None and user.is_authenticated and user.is_staff:
+        slots = [("comments:user", str(user.pk))]
+    else:
+        slots = [("comments:ip", ip), ("comments:email", email.lower())]
+    return claim_slots(slots, policy("MIN_SECONDS_BETWEEN"))
 
 
 def earlier_copy_is_public(post, email: str, text: str) -> bool | None:

@@ -28,7 +28,6 @@ What differs from Django's defaults, and why:
   clears that account's failed attempts.
 """
 
-import hashlib
 import logging
 from functools import partial
 
@@ -52,13 +51,9 @@ from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.cache import never_cache
 
 from posts.notifications import MAIL_QUEUE, send_or_retry
-from posts.policy import client_ip
+from posts.policy import claim_slot, client_ip, slot_key
 
 logger = logging.getLogger(__name__)
-
-
-def _digest(value: str) -> str:
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{value}".encode()).hexdigest()[:40]
 
 
 def within_address_limit(ip: str) -> bool:
@@ -66,7 +61,7 @@ def within_address_limit(ip: str) -> bool:
     in the window. A counter, not one slot: someone who mistyped their email
     tries again at once, and should be able to."""
     limit = settings.PASSWORD_RESET_LIMIT
-    key = f"password-reset:ip:{_digest(ip)}"
+    key = slot_key("password-reset:ip", ip)
     cache.add(key, 0, timeout=limit["WINDOW"])
     try:
         count = cache.incr(key)
@@ -77,10 +72,8 @@ def within_address_limit(ip: str) -> bool:
 
 
 def claim_email_slot(user_id: int) -> bool:
-    """One reset email per account per ``EMAIL_SECONDS`` (an atomic cache
-    ``add``, as the comment slots in ``posts.policy``)."""
-    seconds = settings.PASSWORD_RESET_LIMIT["EMAIL_SECONDS"]
-    return cache.add(f"password-reset:user:{user_id}", 1, timeout=seconds)
+    """One reset email per account per ``EMAIL_SECONDS`` (the comment slots' ``posts.policy.claim_slot``)."""
+    return claim_slot("password-reset:user", str(user_id), settings.PASSWORD_RESET_LIMIT["EMAIL_SECONDS"])
 
 
 class AdminResetForm(PasswordResetForm):
