@@ -16,7 +16,7 @@ from taggit.models import Tag
 from skolr_blog.admin_site import fits
 from skolr_blog.staged_uploads import KeepsUploadsAdmin, UploadKeepingForm
 
-from . import editorial_mail, revisions, subscriptions
+from . import editorial_mail, revisions
 from .admin_forms import PostAdminForm, PreviewLinkForm, TagAdminForm
 from .comments import comments_for
 from .models import ChangeNote, Post, PostImage, PreviewLink
@@ -241,9 +241,9 @@ class PostAdmin(KeepsUploadsAdmin, SimpleHistoryAdmin):
             editorial_mail.post_published(obj, request.user)
         elif before == Post.Status.REVIEW and obj.status == Post.Status.DRAFT:
             editorial_mail.post_returned(obj, request.user)
-        # Subscribers get the post when it goes live, once (every save of a
-        # published post asks; a moved date is then taken into account).
-        subscriptions.post_saved(obj)
+        # Subscribers: Post.save() itself has the post mailed when it goes
+        # live (subscriptions.post_went_live), as it does for load_posts and
+        # the shell; these emails name who acted, so only the admin sends them.
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

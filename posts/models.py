@@ -297,6 +297,12 @@ class Post(models.Model):
         )
         if was_live and any(before[name] != getattr(self, name) for name in self.TRACKED):
             self.content_updated_at = timezone.now()
+        # Stored as published (now or scheduled) and not so before: whoever
+        # saves it (the admin, load_posts, the shell), subscribers get it
+        # when it goes live.
+        went_live = self.status == self.Status.PUBLISHED and (
+            before is None or (before["status"], before["published_at"]) != (self.status, self.published_at)
+        )
         with transaction.atomic():
             super().save(*args, **kwargs)
             self.tagged_items.update(published_at=self.publish_date_for_tags)
@@ -304,6 +310,10 @@ class Post(models.Model):
             if was_live and before["slug"] != self.slug:
                 SlugRedirect.objects.update_or_create(old_slug=before["slug"], defaults={"post": self})
             SlugRedirect.objects.filter(old_slug=self.slug).delete()
+            if went_live:
+                from . import subscriptions  # it reads these models
+
+                subscriptions.post_went_live(self)  # mail is enqueued once this commits
 
     def get_absolute_url(self) -> str:
         return reverse("posts:detail", kwargs={"slug": self.slug})

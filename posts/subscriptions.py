@@ -5,9 +5,11 @@
   the posts. The form's answer is the same either way.
 - ``confirm(email)`` / ``unsubscribe(email)``: the pages behind the emailed
   links (``posts/subscription_views.py``).
-- ``post_saved(post)``: the admin saved a published or scheduled post →
-  ``send_newsletter`` runs when the post goes live (``run_after``: there is
-  no cron), and mails it to every confirmed subscriber, once.
+- ``post_went_live(post)``: ``Post.save()`` stored a post as published or
+  scheduled that was not so before (whoever saved it: the admin,
+  ``load_posts``, the shell) → ``send_newsletter`` runs when the post goes
+  live (``run_after``: there is no cron), and mails it to every confirmed
+  subscriber, once.
 
 Mail goes out as the comment emails do (``posts.notifications``): tasks
 enqueued after commit, one ``deliver_newsletter`` per recipient, retried
@@ -157,30 +159,34 @@ def _too_old(post: Post, now) -> bool:
     return post.published_at < now - timedelta(days=setting("MAX_POST_AGE_DAYS"))
 
 
-def post_saved(post: Post) -> None:
+def _enqueue_at(the_task, when, *args) -> None:
+    """Enqueue ``the_task(*args)`` to run at ``when`` (at once if that has passed)."""
+    if when <= timezone.now():
+        the_task.enqueue(*args)
+    elif the_task.get_backend().supports_defer:
+        the_task.using(run_after=when).enqueue(*args)
+    else:
+        logger.warning("%s%r is due at %s: the task backend cannot run it then.", the_task.name, args, when)
+
+
+def post_went_live(post: Post) -> None:
     """Have ``post`` mailed to subscribers when it goes live (after commit).
 
-    Called on every admin save of a published or scheduled post. Each call
-    while the post is unsent enqueues a task for its publish time; only the
-    first that runs at or after the post's time sends (``send_newsletter``),
-    so saving again, or moving the date, never sends twice.
+    ``Post.save()`` calls this when it stores a post as published (now or
+    scheduled) whose status or publish date was different before, or that
+    is new: the admin, ``load_posts`` and the shell all publish through it.
+    Each call while the post is unsent enqueues a task for its publish time;
+    only the first that runs at or after the post's time sends
+    (``send_newsletter``), so publishing again, or moving the date, never
+    sends twice. Nothing is enqueued until the save commits: a load or a
+    form that fails later sends nothing.
     """
     if post.status != Post.Status.PUBLISHED or post.published_at is None:
         return
-    now = timezone.now()
-    if _too_old(post, now) or PostNewsletter.objects.filter(post=post).exists():
+    if _too_old(post, timezone.now()) or PostNewsletter.objects.filter(post=post).exists():
         return
     post_id, when = post.pk, post.published_at
-
-    def enqueue() -> None:
-        if when <= now:
-            send_newsletter.enqueue(post_id)
-        elif send_newsletter.get_backend().supports_defer:
-            send_newsletter.using(run_after=when).enqueue(post_id)
-        else:
-            logger.warning("Post %s goes live at %s: the task backend cannot mail it then.", post_id, when)
-
-    transaction.on_commit(enqueue, robust=True)
+    transaction.on_commit(lambda: _enqueue_at(send_newsletter, when, post_id), robust=True)
 
 
 @task(queue_name=MAIL_QUEUE)

@@ -5,6 +5,11 @@ from content files. Running it again with the same files changes nothing.
 serve`` load that way on every start: a post or profile that exists is the
 admin's to edit from then on, and a start must not put the file's version
 back over an author's edits.
+
+A post it creates or saves as published goes to email subscribers as one
+published in the admin does (``Post.save()``), after the whole load
+commits, and only if its publish date is recent: the shipped article is
+old news. A run that changes nothing saves nothing, so it mails nothing.
 """
 
 from pathlib import Path
