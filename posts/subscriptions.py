@@ -10,6 +10,10 @@
   ``load_posts``, the shell) → ``send_newsletter`` runs when the post goes
   live (``run_after``: there is no cron), and mails it to every confirmed
   subscriber, once.
+- ``forget_unconfirmed()``: addresses never confirmed are deleted
+  ``UNCONFIRMED_DAYS`` after they were given, by a task each request
+  schedules (``forget_unconfirmed_subscribers``), or by the management
+  command of that name.
 
 Mail goes out as the comment emails do (``posts.notifications``): tasks
 enqueued after commit, one ``deliver_newsletter`` per recipient, retried
@@ -103,6 +107,10 @@ def request_subscription(email: str, *, send: bool = True) -> None:
                     subscriber = Subscriber.objects.create(email=email)
             except IntegrityError:  # the same address, at the same moment
                 subscriber = Subscriber.objects.with_email(email).get()
+            else:
+                # Unconfirmed by then, it is deleted (the link expired before).
+                forget_at = subscriber.created_at + timedelta(days=setting("UNCONFIRMED_DAYS"))
+                transaction.on_commit(lambda: _enqueue_at(forget_unconfirmed_subscribers, forget_at), robust=True)
         if subscriber.is_receiving or not send:
             return
         address = subscriber.email
@@ -131,6 +139,30 @@ def unsubscribe(email: str) -> int:
     return (
         Subscriber.objects.with_email(email).filter(unsubscribed_at__isnull=True).update(unsubscribed_at=timezone.now())
     )
+
+
+def forget_unconfirmed(now=None) -> int:
+    """Delete the addresses given more than ``UNCONFIRMED_DAYS`` ago and never
+    confirmed; return how many.
+
+    Nobody consented to mail at such an address, and its confirmation link
+    expired long ago (``CONFIRM_DAYS``), so the row only holds someone's
+    address. A reader who confirmed once and unsubscribed keeps their row
+    (with its times) until an editor deletes it. Should a still-valid link be
+    used after its row went (a setting shorter than ``CONFIRM_DAYS``),
+    ``confirm`` makes the row again.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=setting("UNCONFIRMED_DAYS"))
+    deleted, _ = Subscriber.objects.filter(confirmed_at__isnull=True, created_at__lte=cutoff).delete()
+    return deleted
+
+
+@task()
+def forget_unconfirmed_subscribers() -> int:
+    """``forget_unconfirmed()`` as a task: each new address schedules one for
+    the day it would be forgotten (no cron); each run also sweeps any older
+    row whose own run was lost."""
+    return forget_unconfirmed()
 
 
 def _confirm_message(email: str):

@@ -372,6 +372,9 @@ SUBSCRIPTIONS = {
     # A post whose publish date is older than this when it would be sent
     # (backdated, or loaded from files) is not mailed as new.
     "MAX_POST_AGE_DAYS": 7,
+    # An address never confirmed is deleted this many days after it was
+    # given (a task scheduled then; also `manage.py forget_unconfirmed_subscribers`).
+    "UNCONFIRMED_DAYS": 7,
 }
 
 LOGGING = {
