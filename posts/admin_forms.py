@@ -19,7 +19,7 @@ from skolr_blog.staged_uploads import KeepsUploads
 from .authoring_models import PreviewLink, SlugRedirect, TagProfile
 from .models import Post
 from .revisions import saved_since
-from .tagging import tag_description, tag_name_problem, tags_for
+from .tagging import tag_description, tag_name_problem, tags_for, unseen_tag_names
 
 _IMG_SRC = re.compile(r"<img\b[^>]*?\ssrc=\"([^\"]*)\"", re.IGNORECASE)
 
@@ -109,7 +109,15 @@ class PostAdminForm(KeepsUploads, forms.ModelForm):
 
     def clean_new_tags(self):
         value = self.cleaned_data.get("new_tags") or ""
-        problems = [problem for name in parse_tags(value) if (problem := tag_name_problem(name))]
+        names = parse_tags(value)
+        problems = [problem for name in names if (problem := tag_name_problem(name))]
+        if not problems and self.user is not None:
+            # Not the other author's tag, spelled their way: only what was typed.
+            problems = [
+                f"“{name}” cannot be a new tag: a tag of that name or address is on posts you cannot see yet. "
+                "Choose another name, or ask an editor to add it."
+                for name in unseen_tag_names(self.user, names)
+            ]
         if problems:
             raise forms.ValidationError(problems)
         return value

@@ -38,28 +38,62 @@ def tag_description(tag: Tag) -> str:
         return ""
 
 
-def tags_for(user) -> QuerySet[Tag]:
-    """The tags ``user`` may see in the admin, with ``post_count``: the posts
-    of each that they may see.
+def visible_tags(user) -> QuerySet[Tag]:
+    """The tags ``user`` may see in the admin.
 
     A tag's name says what a post is about, so one used only on another
     author's unpublished posts gives that draft away (the tag list, the post
-    form's autocomplete). Editors see every post, hence every tag. Others see
-    tags on published posts, on their own posts, and tags on no post (which
-    anyone may add, and reuse rather than duplicate).
+    form's autocomplete, a name typed as a new tag: see
+    ``unseen_tag_names``). Editors see every post, hence every tag. Others
+    see tags on published posts, on their own posts, and tags on no post
+    (which anyone may add, and reuse rather than duplicate).
     """
     from .models import TaggedPost, published_taggings
 
     if user.has_perm("posts.edit_all_posts"):
-        return Tag.objects.annotate(post_count=Count("posts_taggedpost_items"))
+        return Tag.objects.all()
     taggings = TaggedPost.objects.filter(tag=OuterRef("pk"))
-    through = "posts_taggedpost_items__"
-    seen = published_taggings(through) | Q(**{f"{through}content_object__author__user": user})
     return Tag.objects.filter(
         Exists(taggings.filter(published_taggings()))
         | Exists(taggings.filter(content_object__author__user=user))
         | ~Exists(taggings)
-    ).annotate(post_count=Count("posts_taggedpost_items", filter=seen))
+    )
+
+
+def tags_for(user) -> QuerySet[Tag]:
+    """``visible_tags(user)`` with ``post_count``: the posts of each that they may see."""
+    from .models import published_taggings
+
+    if user.has_perm("posts.edit_all_posts"):
+        return Tag.objects.annotate(post_count=Count("posts_taggedpost_items"))
+    through = "posts_taggedpost_items__"
+    seen = published_taggings(through) | Q(**{f"{through}content_object__author__user": user})
+    return visible_tags(user).annotate(post_count=Count("posts_taggedpost_items", filter=seen))
+
+
+def unseen_tag_names(user, names: list[str]) -> list[str]:
+    """Those of ``names``, typed as new tags, that would take a tag ``user``
+    may not see: one of that name in any case (the tag the post would get,
+    with its spelling, address and description), or of that address (taggit
+    would give the new tag another, ``…_1``, which tells the same).
+
+    The form refuses these with a message naming only what was typed. That
+    a guessed name is taken is as much as one shared list of unique names
+    must tell, as a post's address does; the tag itself, and the post it is
+    on, stay out of sight, and the author's post does not take it.
+    """
+    if not names or user.has_perm("posts.edit_all_posts"):
+        return []
+    matches = Q()
+    for name in names:
+        matches |= Q(name__iexact=name) | Q(slug=Tag().slugify(name))
+    hidden = Tag.objects.filter(matches).exclude(pk__in=visible_tags(user).values("pk"))
+    taken = [(tag_name.casefold(), slug) for tag_name, slug in hidden.values_list("name", "slug")]
+    return [
+        name
+        for name in names
+        if any(name.casefold() == tag_name or Tag().slugify(name) == slug for tag_name, slug in taken)
+    ]
 
 
 def keep_old_tag_address(sender, instance: Tag, **kwargs) -> None:

@@ -590,6 +590,49 @@ class TestTagsOfOthersDrafts:
         assert "Secret launch" not in page
         assert Post.objects.filter(author=writer).count() == 1  # only the draft made above
 
+    def test_typing_the_name_of_a_hidden_tag_reveals_nothing_more(self, client, writer, tags):
+        """Taken as typed, the name would give the post the other author's tag,
+        spelled their way (and its address and description in the tag list).
+        Refused instead, naming only what was typed; nothing is saved."""
+        before = Tag.objects.count()
+        for typed in ["secret MERGER", "Secret-Merger!"]:  # the name in another case; the same address
+            response = client.post("/admin/posts/post/add/", admin_post_form(new_tags=f"{typed}, Fresh idea"))
+            assert response.status_code == 200
+            page = response.content.decode()
+            assert f"“{typed}” cannot be a new tag: a tag of that name or address is on posts you cannot see" in page
+            assert f'value="{typed}, Fresh idea"' in page  # kept, to be edited
+            assert "Secret merger" not in page and "secret-merger" not in page
+        assert Tag.objects.count() == before
+        assert not Post.objects.filter(slug="fresh-draft").exists()
+        # Another author's scheduled post is not live either.
+        response = client.post("/admin/posts/post/add/", admin_post_form(new_tags="secret launch, Fresh idea"))
+        assert "“secret launch” cannot be a new tag" in response.content.decode()
+
+    def test_adding_a_tag_of_a_hidden_tags_name_tells_no_more(self, client, writer, tags):
+        """Authors may add tags: the tag form refuses a taken name or address as
+        the post form does, in the words typed, without the tag."""
+        for data in [{"name": "secret MERGER", "slug": "merger"}, {"name": "Merger", "slug": "secret-merger"}]:
+            response = client.post("/admin/taggit/tag/add/", data)
+            page = response.content.decode()
+            assert response.status_code == 200 and "errorlist" in page
+            assert "Secret merger" not in page
+        assert not Tag.objects.filter(name__iexact="merger").exists()
+
+    def test_typing_the_name_of_a_tag_the_author_sees_uses_that_tag(self, client, writer, tags):
+        """Tags of published posts, of the author's own and unused ones are
+        theirs to see: typed in any case, the post gets that tag, as spelled."""
+        form = admin_post_form(new_tags="schools, secret OF mine, SECRET UNUSED, Fresh idea")
+        assert client.post("/admin/posts/post/add/", form).status_code == 302
+        post = Post.objects.get(slug="fresh-draft")
+        assert sorted(post.tags.names()) == ["Fresh idea", "Schools", "Secret of mine", "Secret unused"]
+
+    def test_an_editor_typing_a_tag_of_a_draft_gets_that_tag(self, client, tags):
+        client.force_login(make_user("editor", groups=[EDITORS]))
+        author = Post.objects.filter(status="draft").first().author
+        form = admin_post_form(author=author.pk, new_tags="secret MERGER,")
+        assert client.post("/admin/posts/post/add/", form).status_code == 302
+        assert list(Post.objects.get(slug="fresh-draft").tags.names()) == ["Secret merger"]
+
     def test_an_editor_sees_every_tag_and_every_post_counted(self, client, tags):
         client.force_login(make_user("editor", groups=[EDITORS]))
         assert self.autocomplete(client, "secret") == [
