@@ -19,6 +19,7 @@ class HoldReason(models.TextChoices):
     TOO_FAST = "too_fast", "Posting too fast"
     FLAGGED = "flagged", "Flagged by readers"
     HONEYPOT = "honeypot", "Honeypot filled in"
+    IMPORTED = "imported", "Awaiting moderation on the blog it was imported from"
 
 
 class CommentReview(models.Model):

@@ -1,0 +1,713 @@
+"""Bring a WordPress or Ghost blog over: authors, posts, tags and comments.
+
+Each format is read into the same plain records (``Source``) first, checked
+as a whole; a malformed file stops there with ``ImportProblem`` and nothing
+is written. ``save_source`` then writes everything in one transaction.
+
+Imports have no side effects beyond the rows: no comment or editorial email
+and no newsletter. Mail goes out only from the named entry points the admin
+and the comment view call (``posts.notifications``, ``editorial_mail``,
+``subscriptions.post_saved``), and nothing here calls them; posts already
+live are also recorded as mailed (to nobody), so saving one in the admin
+later does not send it to subscribers as news.
+
+Images stay where they are: ``<img src>`` keeps its absolute address on the
+old site and nothing is downloaded. Thumbnails and author photos are uploaded
+files here, so a Ghost ``feature_image`` or ``profile_image`` is reported,
+not imported.
+"""
+
+import contextlib
+import html
+import ipaddress
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import unquote
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils.html import strip_tags
+from django.utils.text import slugify
+from django_comments_xtd.models import XtdComment
+from taggit.models import Tag
+
+from authors.models import Author
+from authors.roles import AUTHORS, ensure_groups
+
+from .comments import comments_for
+from .models import EARLIEST_PUBLISH_DATE, LATEST_PUBLISH_DATE, CommentReview, HoldReason, Post, PostNewsletter
+from .tagging import tag_name_problem
+
+
+class ImportProblem(Exception):
+    """The file cannot be imported; the message says where and why."""
+
+
+@dataclass
+class AuthorRecord:
+    key: str  # the author's login (WordPress) or id (Ghost)
+    login: str
+    name: str
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    bio: str = ""
+    website: str = ""
+    x: str = ""
+
+
+@dataclass
+class CommentRecord:
+    key: str
+    parent_key: str  # "" for a comment that starts a thread
+    name: str
+    email: str
+    url: str
+    ip: str
+    submitted_at: datetime
+    text: str
+    is_public: bool  # approved on the old blog; else held for a moderator here
+    author_key: str = ""  # the comment was written signed in, as this author
+
+
+@dataclass
+class PostRecord:
+    key: str
+    title: str
+    slug: str
+    author_key: str
+    body: str
+    excerpt: str
+    status: str
+    published_at: datetime | None
+    tags: list[str]
+    allow_comments: bool = True
+    comments: list[CommentRecord] = field(default_factory=list)
+
+
+@dataclass
+class Source:
+    authors: dict[str, AuthorRecord] = field(default_factory=dict)
+    posts: list[PostRecord] = field(default_factory=list)
+    left_out: Counter = field(default_factory=Counter)  # what the file has that is not imported, by kind
+    notes: list[str] = field(default_factory=list)  # what was changed on the way in, for the summary
+
+
+# --- Bodies, titles, excerpts --------------------------------------------------
+
+_BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->", re.DOTALL)
+_TOP_HEADING = re.compile(r"<(/?)h1\b", re.IGNORECASE)
+_SMALL_HEADING = re.compile(r"<(/?)h[56]\b", re.IGNORECASE)
+_DIV = re.compile(r"</?div\b[^>]*>", re.IGNORECASE)
+_IFRAME = re.compile(r"<iframe\b[^>]*?\bsrc=[\"'](https?://[^\"']+)[\"'][^>]*>.*?</iframe>", re.IGNORECASE | re.DOTALL)
+_CAPTION = re.compile(
+    r"\[caption\b[^\]]*\]\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*?)\[/caption\]", re.IGNORECASE | re.DOTALL
+)
+_PRE = re.compile(r"<pre\b.*?</pre>", re.IGNORECASE | re.DOTALL)
+_BLOCK_START = re.compile(
+    r"</?(?:p|h[1-6]|ul|ol|li|dl|dt|dd|blockquote|pre|figure|figcaption|table|thead|tbody|tfoot|tr|td|th|hr|"
+    r"div|section|article|aside|header|footer|nav|address|details|summary|form|fieldset)\b|<!--",
+    re.IGNORECASE,
+)
+
+
+def autop(text: str) -> str:
+    """Wrap text separated by blank lines in paragraphs, as WordPress's
+    ``wpautop`` does when it shows a classic-editor post: such posts are
+    stored as plain text with blank lines, not ``<p>``. A chunk that already
+    starts with a block element is left alone; code blocks are untouched; a
+    single newline in a paragraph is a line break."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    kept: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        kept.append(match.group(0))
+        return f"\x00{len(kept) - 1}\x00"
+
+    chunks = []
+    for chunk in re.split(r"\n\s*\n", _PRE.sub(keep, text)):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        if chunk.startswith("\x00") or _BLOCK_START.match(chunk):
+            chunks.append(chunk)
+        else:
+            chunks.append("<p>" + chunk.replace("\n", "<br>\n") + "</p>")
+    return re.sub(r"\x00(\d+)\x00", lambda match: kept[int(match.group(1))], "\n".join(chunks))
+
+
+def prepare_body(body: str) -> str:
+    """An old blog's post HTML, shaped for our editor before the sanitizer
+    (``Post.save``) runs: block comments gone, headings moved into the h2–h4
+    the editor has (an h1 would lose its tag and run into the next line),
+    divs unwrapped into paragraphs, embedded frames turned into links,
+    WordPress captions into figures, and bare text into paragraphs."""
+    body = _BLOCK_COMMENT.sub("", body or "")
+    body = _TOP_HEADING.sub(r"<\1h2", body)
+    body = _SMALL_HEADING.sub(r"<\1h4", body)
+    body = _IFRAME.sub(lambda match: f'\n\n<p><a href="{match.group(1)}">{match.group(1)}</a></p>\n\n', body)
+    body = _CAPTION.sub(
+        lambda match: f"<figure>{match.group(1)}<figcaption>{match.group(2).strip()}</figcaption></figure>", body
+    )
+    body = _DIV.sub("\n\n", body)
+    return autop(body)
+
+
+def plain_text(value: str) -> str:
+    """Text from a field that may hold markup or entities (titles, excerpts)."""
+    return " ".join(html.unescape(strip_tags(value or "")).split())
+
+
+def _anchor_text(match: re.Match) -> str:
+    href, text = match.group(1), strip_tags(match.group(2)).strip()
+    return href if not text or text == href else f"{text} ({href})"
+
+
+_ANCHOR = re.compile(r"<a\b[^>]*?\bhref=[\"']([^\"']+)[\"'][^>]*>(.*?)</a>", re.IGNORECASE | re.DOTALL)
+
+
+def comment_text(value: str) -> str:
+    """A WordPress comment (light HTML) as the plain text our comments are:
+    a link keeps its address, paragraphs their blank lines."""
+    value = _ANCHOR.sub(_anchor_text, value or "")
+    value = re.sub(r"</p>\s*<p[^>]*>", "\n\n", value, flags=re.IGNORECASE)
+    value = re.sub(r"<br\s*/?>", "\n", value, flags=re.IGNORECASE)
+    return html.unescape(strip_tags(value)).strip()
+
+
+def _limit(value: str, limit: int, what: str, source: Source) -> str:
+    if len(value) <= limit:
+        return value
+    source.notes.append(f"{what} was shortened to {limit} characters.")
+    return value[: limit - 1].rstrip() + "…"
+
+
+def _slug(raw: str, title: str, key: str, taken: set[str]) -> str:
+    """The post's address: its old one when it is a valid slug here
+    (WordPress stores non-ASCII ones percent-encoded), else made from the
+    title, else from its id. Deterministic, so a second run finds it."""
+    slug = slugify(unquote(raw or ""))[:200].strip("-") or slugify(title)[:200].strip("-") or f"post-{key}"
+    if slug in taken:
+        slug = f"{slug[:190]}-{key}"
+    taken.add(slug)
+    return slug
+
+
+def _tags(names: list[str], title: str, source: Source) -> list[str]:
+    tags: dict[str, str] = {}
+    for name in names:
+        name = plain_text(name)
+        if not name:
+            continue
+        if problem := tag_name_problem(name):
+            source.notes.append(f"“{title}”: tag left out. {problem}")
+            continue
+        tags.setdefault(name.casefold(), name)
+    return list(tags.values())
+
+
+def _check_date(value: datetime | None, what: str) -> datetime | None:
+    if value is not None and not EARLIEST_PUBLISH_DATE <= value < LATEST_PUBLISH_DATE:
+        first, last = EARLIEST_PUBLISH_DATE.year, LATEST_PUBLISH_DATE.year - 1
+        raise ImportProblem(f"{what}: the date {value:%Y-%m-%d} is not in a year from {first} to {last}.")
+    return value
+
+
+# --- WordPress (WXR) -------------------------------------------------------------
+
+# WXR names its namespaces by version (…/export/1.0/ to …/export/1.2/); tags
+# are renamed to short prefixes once, whichever version wrote the file.
+_NAMESPACES = {
+    "http://purl.org/rss/1.0/modules/content/": "content:",
+    "http://purl.org/dc/elements/1.1/": "dc:",
+    "http://wellformedweb.org/CommentAPI/": "wfw:",
+}
+_WP_NAMESPACE = re.compile(r"^\{http://wordpress\.org/export/[\d.]+/(excerpt/)?\}")
+
+WP_STATUSES = {
+    "publish": Post.Status.PUBLISHED,
+    "future": Post.Status.PUBLISHED,  # scheduled: a future publish date
+    "draft": Post.Status.DRAFT,
+    "pending": Post.Status.REVIEW,
+    "private": Post.Status.DRAFT,  # nobody but its author saw it; an editor decides
+}
+_NO_DATE = {"", "0000-00-00 00:00:00"}
+
+
+class _NoDoctype(ET.TreeBuilder):
+    """WordPress writes no DOCTYPE. Refusing one refuses every entity
+    declaration with it, so no file can expand entities (the "billion
+    laughs") or name external ones; expat never fetches those anyway."""
+
+    def doctype(self, name, pubid, system):
+        raise ImportProblem("the file declares a DOCTYPE, which a WordPress export never has; refused.")
+
+
+def _short_tag(tag: str) -> str:
+    if match := _WP_NAMESPACE.match(tag):
+        return ("excerpt:" if match.group(1) else "wp:") + tag[match.end() :]
+    if tag.startswith("{"):
+        uri, _, name = tag[1:].partition("}")
+        return _NAMESPACES.get(uri, f"{{{uri}}}") + name
+    return tag
+
+
+def _parse_xml(path: Path) -> ET.Element:
+    parser = ET.XMLParser(target=_NoDoctype())  # noqa: S314 (no DOCTYPE, hence no entities: see _NoDoctype)
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 16):
+                parser.feed(chunk)
+        root = parser.close()
+    except ET.ParseError as error:
+        raise ImportProblem(f"not well-formed XML ({error}).") from error
+    for element in root.iter():
+        element.tag = _short_tag(element.tag)
+    return root
+
+
+def _child(element: ET.Element, name: str) -> ET.Element | None:
+    return next((child for child in element if child.tag == name), None)
+
+
+def _text(element: ET.Element, name: str) -> str:
+    child = _child(element, name)
+    return (child.text or "").strip() if child is not None else ""
+
+
+def _raw(element: ET.Element, name: str) -> str:
+    """Text kept as written (bodies: their blank lines are paragraphs)."""
+    child = _child(element, name)
+    return child.text or "" if child is not None else ""
+
+
+def _wp_date(value: str, what: str) -> datetime | None:
+    if value in _NO_DATE:
+        return None
+    try:
+        return _check_date(datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC), what)
+    except ValueError:
+        raise ImportProblem(f"{what}: {value!r} is not a date (YYYY-MM-DD HH:MM:SS).") from None
+
+
+def read_wordpress(path: Path) -> Source:
+    """A WordPress export (Tools → Export, WXR 1.0 to 1.2) as records."""
+    root = _parse_xml(path)
+    channel = _child(root, "channel") if root.tag == "rss" else None
+    if channel is None or not _text(channel, "wp:wxr_version"):
+        raise ImportProblem("not a WordPress export: no <rss><channel> with a <wp:wxr_version>.")
+    source = Source()
+    logins_by_id: dict[str, str] = {}
+    for element in channel.iter("wp:author"):
+        login = _text(element, "wp:author_login")
+        if not login:
+            raise ImportProblem("an author (<wp:author>) has no <wp:author_login>.")
+        logins_by_id[_text(element, "wp:author_id")] = login
+        source.authors[login] = AuthorRecord(
+            key=login,
+            login=login,
+            name=plain_text(_text(element, "wp:author_display_name")) or login,
+            email=_text(element, "wp:author_email"),
+            first_name=plain_text(_text(element, "wp:author_first_name")),
+            last_name=plain_text(_text(element, "wp:author_last_name")),
+        )
+    slugs: set[str] = set()
+    for item in channel.iter("item"):
+        post_type, wp_status = _text(item, "wp:post_type") or "post", _text(item, "wp:status")
+        if post_type != "post":
+            source.left_out[post_type.replace("_", " ")] += 1
+            continue
+        if wp_status not in WP_STATUSES:
+            source.left_out[f"post ({wp_status or 'no status'})"] += 1
+            continue
+        key = _text(item, "wp:post_id") or str(len(source.posts) + 1)
+        title = plain_text(_text(item, "title")) or f"Untitled post {key}"
+        what = f"post “{title}”"
+        login = _text(item, "dc:creator")
+        if not login:
+            raise ImportProblem(f"{what} has no author (<dc:creator>).")
+        source.authors.setdefault(login, AuthorRecord(key=login, login=login, name=login))
+        status = WP_STATUSES[wp_status]
+        published_at = None
+        if status == Post.Status.PUBLISHED:
+            published_at = _wp_date(_text(item, "wp:post_date_gmt"), what)
+            if published_at is None and _text(item, "pubDate"):
+                with contextlib.suppress(TypeError, ValueError):
+                    published_at = _check_date(parsedate_to_datetime(_text(item, "pubDate")), what)
+            if published_at is None:
+                raise ImportProblem(f"{what} is published but has no date (<wp:post_date_gmt> or <pubDate>).")
+        if wp_status == "private":
+            source.notes.append(f"{what} was private on WordPress: imported as a draft.")
+        categories = [
+            element.text or ""
+            for element in item.iter("category")
+            if element.get("domain") == "post_tag"
+            or (element.get("domain") == "category" and element.get("nicename") != "uncategorized")
+        ]
+        post = PostRecord(
+            key=key,
+            title=_limit(title, 200, f"The title of {what}", source),
+            slug=_slug(_text(item, "wp:post_name"), title, key, slugs),
+            author_key=login,
+            body=prepare_body(_raw(item, "content:encoded")),
+            excerpt=_limit(plain_text(_raw(item, "excerpt:encoded")), 300, f"The excerpt of {what}", source),
+            status=status,
+            published_at=published_at,
+            tags=_tags(categories, title, source),
+            allow_comments=_text(item, "wp:comment_status") != "closed",
+        )
+        post.comments = _wp_comments(item, what, logins_by_id, source)
+        source.posts.append(post)
+    return source
+
+
+def _wp_comments(item: ET.Element, what: str, logins_by_id: dict[str, str], source: Source) -> list[CommentRecord]:
+    comments = []
+    for element in item.iter("wp:comment"):
+        approved, kind = _text(element, "wp:comment_approved"), _text(element, "wp:comment_type")
+        if kind in ("pingback", "trackback"):
+            source.left_out["pingback or trackback"] += 1
+            continue
+        if approved not in ("1", "0"):  # spam, trash, post-trashed
+            source.left_out[f"comment ({approved or 'no status'})"] += 1
+            continue
+        key, parent = _text(element, "wp:comment_id"), _text(element, "wp:comment_parent")
+        date = _wp_date(_text(element, "wp:comment_date_gmt"), f"a comment on {what}") or _wp_date(
+            _text(element, "wp:comment_date"), f"a comment on {what}"
+        )
+        if not key or date is None:
+            raise ImportProblem(f"a comment on {what} has no <wp:comment_id> or date.")
+        comments.append(
+            CommentRecord(
+                key=key,
+                parent_key="" if parent in ("", "0") else parent,
+                name=plain_text(_text(element, "wp:comment_author")),
+                email=_text(element, "wp:comment_author_email"),
+                url=_text(element, "wp:comment_author_url"),
+                ip=_text(element, "wp:comment_author_IP"),
+                submitted_at=date,
+                text=comment_text(_raw(element, "wp:comment_content")),
+                is_public=approved == "1",
+                author_key=logins_by_id.get(_text(element, "wp:comment_user_id"), ""),
+            )
+        )
+    return comments
+
+
+# --- Ghost (JSON) -----------------------------------------------------------------
+
+GHOST_STATUSES = {
+    "published": Post.Status.PUBLISHED,
+    "scheduled": Post.Status.PUBLISHED,
+    "draft": Post.Status.DRAFT,
+    "sent": Post.Status.DRAFT,  # a newsletter-only post: never on the old site
+}
+
+
+def _ghost_date(value, what: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ImportProblem(f"{what}: {value!r} is not a date.") from None
+    return _check_date(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC), what)
+
+
+def _ghost_table(data: dict, name: str) -> list[dict]:
+    rows = data.get(name) or []
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise ImportProblem(f"db[0].data.{name} must be a list of objects.")
+    return rows
+
+
+def _site_url(value: str, site_url: str, source: Source) -> str:
+    """Ghost writes its own address as ``__GHOST_URL__`` in links and images."""
+    if "__GHOST_URL__" in value and not site_url:
+        source.notes.append("Links and images start with __GHOST_URL__: give --site-url to point them at the old site.")
+    return value.replace("__GHOST_URL__", site_url.rstrip("/"))
+
+
+def read_ghost(path: Path, *, site_url: str = "") -> Source:
+    """A Ghost export (Settings → Labs → Export, JSON) as records. Ghost's
+    export has no comments."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data = data["db"][0]["data"]
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ImportProblem(f"not valid JSON ({error}).") from error
+    except (KeyError, IndexError, TypeError):
+        raise ImportProblem("not a Ghost export: no db[0].data.") from None
+    if not isinstance(data, dict):
+        raise ImportProblem("not a Ghost export: db[0].data is not an object.")
+    source = Source()
+    for user in _ghost_table(data, "users"):
+        key = str(user.get("id", ""))
+        login = str(user.get("slug") or key)
+        source.authors[key] = AuthorRecord(
+            key=key,
+            login=login,
+            name=plain_text(str(user.get("name") or "")) or login,
+            email=str(user.get("email") or ""),
+            bio=str(user.get("bio") or "").strip(),
+            website=str(user.get("website") or ""),
+            x=f"https://x.com/{handle}" if (handle := str(user.get("twitter") or "").lstrip("@")) else "",
+        )
+        if user.get("profile_image"):
+            source.notes.append(f"Author “{source.authors[key].name}”: profile image not imported (upload a photo).")
+    tags = {}
+    for tag in _ghost_table(data, "tags"):
+        name = str(tag.get("name") or "")
+        if tag.get("visibility") == "internal" or name.startswith("#"):
+            source.left_out["internal tag"] += 1
+            continue
+        tags[str(tag.get("id"))] = name
+    post_tags: dict[str, list[tuple]] = {}
+    for row in _ghost_table(data, "posts_tags"):
+        post_tags.setdefault(str(row.get("post_id")), []).append((row.get("sort_order") or 0, str(row.get("tag_id"))))
+    post_authors: dict[str, list[tuple]] = {}
+    for row in _ghost_table(data, "posts_authors"):
+        post_authors.setdefault(str(row.get("post_id")), []).append(
+            (row.get("sort_order") or 0, str(row.get("author_id")))
+        )
+    slugs: set[str] = set()
+    for row in _ghost_table(data, "posts"):
+        if row.get("type", "post") != "post":
+            source.left_out[str(row.get("type"))] += 1
+            continue
+        key = str(row.get("id", ""))
+        title = plain_text(str(row.get("title") or "")) or f"Untitled post {key}"
+        what = f"post “{title}”"
+        if row.get("status") not in GHOST_STATUSES:
+            source.left_out[f"post ({row.get('status')})"] += 1
+            continue
+        status = GHOST_STATUSES[row["status"]]
+        if status == Post.Status.PUBLISHED and row.get("visibility", "public") != "public":
+            status = Post.Status.DRAFT
+            source.notes.append(f"{what} was for members only: imported as a draft.")
+        published_at = _ghost_date(row.get("published_at"), what)
+        if status == Post.Status.PUBLISHED and published_at is None:
+            raise ImportProblem(f"{what} is published but has no published_at.")
+        authors = [author for _, author in sorted(post_authors.get(key, []))] or [str(row.get("author_id", ""))]
+        if authors[0] not in source.authors:
+            raise ImportProblem(f"{what}: its author {authors[0]!r} is not among the export's users.")
+        if row.get("feature_image"):
+            image = _site_url(str(row["feature_image"]), site_url, source)
+            source.notes.append(f"{what}: feature image not imported (upload a thumbnail): {image}")
+        source.posts.append(
+            PostRecord(
+                key=key,
+                title=_limit(title, 200, f"The title of {what}", source),
+                slug=_slug(str(row.get("slug") or ""), title, key, slugs),
+                author_key=authors[0],
+                body=prepare_body(_site_url(str(row.get("html") or ""), site_url, source)),
+                excerpt=_limit(plain_text(str(row.get("custom_excerpt") or "")), 300, f"The excerpt of {what}", source),
+                status=status,
+                published_at=published_at if status == Post.Status.PUBLISHED else None,
+                tags=_tags([tags[tag] for _, tag in sorted(post_tags.get(key, [])) if tag in tags], title, source),
+            )
+        )
+    source.notes = list(dict.fromkeys(source.notes))
+    return source
+
+
+# --- Writing ----------------------------------------------------------------------
+
+
+def _valid_url(value: str, limit: int = 200) -> str:
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        return ""
+    return value if len(value) <= limit else ""
+
+
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def _username(login: str) -> str:
+    User = get_user_model()
+    base = re.sub(r"[^\w.@+-]", "", login)[:140] or "author"
+    username, n = base, 1
+    while User.objects.filter(username__iexact=username).exists():
+        n += 1
+        username = f"{base}-{n}"
+    return username
+
+
+def _account(record: AuthorRecord, counts: Counter):
+    """The account for an imported author. The account of the same email,
+    when it signs no posts yet, is that person's: it is linked and left as
+    it is. Otherwise a new staff account in Authors with no usable password
+    (nobody can sign in as it until an administrator sets one). An email
+    whose account already signs as another author gets no second account:
+    one account per address."""
+    User = get_user_model()
+    email = record.email.strip()
+    if email:
+        existing = User.objects.filter(email__iexact=email).first()
+        if existing is not None:
+            if Author.objects.filter(user=existing).exists():
+                return None
+            counts["accounts", "linked"] += 1
+            return existing
+    user = User(
+        username=_username(record.login),
+        email=email[:254],
+        first_name=record.first_name[:150],
+        last_name=record.last_name[:150],
+        is_staff=True,
+    )
+    user.set_unusable_password()
+    user.save()
+    if not Group.objects.filter(name=AUTHORS).exists():
+        ensure_groups()
+    user.groups.add(Group.objects.get(name=AUTHORS))
+    counts["accounts", "created"] += 1
+    return user
+
+
+def _save_author(record: AuthorRecord, counts: Counter) -> Author:
+    slug = slugify(record.login)[:100].strip("-") or slugify(record.name)[:100].strip("-") or f"author-{record.key}"
+    author = Author.objects.filter(slug=slug).first()
+    if author is not None:
+        counts["authors", "skipped"] += 1
+        return author
+    author = Author.objects.create(
+        slug=slug,
+        name=record.name[:100],
+        bio=record.bio,
+        website=_valid_url(record.website),
+        x=_valid_url(record.x),
+        user=_account(record, counts),
+    )
+    counts["authors", "created"] += 1
+    return author
+
+
+def _save_post(record: PostRecord, author: Author, update: bool, counts: Counter) -> tuple[Post | None, bool]:
+    post = Post.objects.filter(slug=record.slug).first()
+    if post is not None and not update:
+        counts["posts", "skipped"] += 1
+        return None, False
+    created = post is None
+    post = post or Post(slug=record.slug)
+    post.title, post.author, post.excerpt, post.body = record.title, author, record.excerpt, record.body
+    post.status, post.published_at, post.allow_comments = record.status, record.published_at, record.allow_comments
+    try:
+        post.full_clean(validate_unique=False)
+    except ValidationError as error:
+        problems = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items())
+        raise ImportProblem(f"post “{record.title}”: {problems}") from error
+    post.save()
+    post.tags.set(record.tags)
+    if post.is_published:
+        # Not news here: never mailed to subscribers, even if saved again.
+        PostNewsletter.objects.get_or_create(post=post, defaults={"recipients": None})
+    counts["posts", "created" if created else "updated"] += 1
+    return post, created
+
+
+def _save_comments(post: Post, records: list[CommentRecord], authors: dict[str, Author], counts: Counter) -> None:
+    """Store a post's comments in thread order, parents first, with their
+    dates; approved ones public, the rest in the moderation queue. A reply
+    deeper than the blog's threads go is attached to the deepest comment
+    that can take it. Comments already there (same email, time and text:
+    the post was imported before) are kept, not doubled."""
+    content_type = ContentType.objects.get_for_model(Post)
+    existing = {
+        (comment.user_email.lower(), comment.submit_date, comment.comment): comment
+        for comment in comments_for(post, public_only=False)
+    }
+    by_key = {record.key: record for record in records}
+    saved: dict[str, XtdComment] = {}
+    by_pk: dict[int, XtdComment] = {}
+
+    def save(record: CommentRecord, seen: frozenset = frozenset()) -> XtdComment:
+        if record.key in saved:
+            return saved[record.key]
+        parent = None
+        if record.parent_key in by_key and record.parent_key not in seen | {record.key}:
+            parent = save(by_key[record.parent_key], seen | {record.key})
+        while parent is not None and parent.level >= settings.COMMENTS_XTD_MAX_THREAD_LEVEL:
+            parent = by_pk.get(parent.parent_id)
+        found = existing.get((record.email.lower(), record.submitted_at, record.text))
+        if found is not None:
+            counts["comments", "skipped"] += 1
+            saved[record.key] = by_pk[found.pk] = found
+            return found
+        author = authors.get(record.author_key)
+        comment = XtdComment(
+            content_type=content_type,
+            object_pk=str(post.pk),
+            site_id=settings.SITE_ID,
+            user=author.user if author is not None else None,
+            user_name=(record.name or "Anonymous")[:50],
+            user_email=record.email[:254],
+            user_url=_valid_url(record.url),
+            comment=record.text,
+            submit_date=record.submitted_at,
+            ip_address=_valid_ip(record.ip),
+            is_public=record.is_public,
+            parent_id=parent.pk if parent is not None else 0,
+        )
+        comment.save()
+        CommentReview.objects.create(
+            comment=comment,
+            status=CommentReview.Status.APPROVED if record.is_public else CommentReview.Status.PENDING,
+            reasons="" if record.is_public else CommentReview.encode([HoldReason.IMPORTED]),
+            # Told to nobody, and never to be: approving a held one later
+            # tells the post's author, as for any comment.
+            announced_at=record.submitted_at if record.is_public else None,
+        )
+        counts["comments", "created" if record.is_public else "held for moderation"] += 1
+        saved[record.key] = by_pk[comment.pk] = comment
+        return comment
+
+    for record in sorted(records, key=lambda record: (record.submitted_at, record.key)):
+        save(record)
+
+
+def save_source(source: Source, *, update: bool = False) -> Counter:
+    """Write what ``source`` holds, all or nothing; return counts by (kind,
+    outcome). A post whose slug exists is skipped with its comments, or
+    with ``update`` overwritten from the file (its new comments added)."""
+    counts: Counter = Counter()
+    with transaction.atomic():
+        tags_before = Tag.objects.count()
+        authors = {key: _save_author(record, counts) for key, record in source.authors.items()}
+        for record in source.posts:
+            post, _ = _save_post(record, authors[record.author_key], update, counts)
+            if post is not None:
+                _save_comments(post, record.comments, authors, counts)
+        counts["tags", "created"] = Tag.objects.count() - tags_before
+    return counts
+
+
+def summary(source: Source, counts: Counter) -> list[str]:
+    """What the import did, a line per kind, then what it left out and changed."""
+    lines = []
+    for kind in ("authors", "accounts", "posts", "comments", "tags"):
+        outcomes = {outcome: n for (k, outcome), n in counts.items() if k == kind and n}
+        if outcomes or kind in ("authors", "posts", "comments"):
+            said = ", ".join(f"{n} {outcome}" for outcome, n in outcomes.items()) or "none"
+            lines.append(f"{kind.capitalize()}: {said}.")
+    if source.left_out:
+        lines.append("Not imported: " + ", ".join(f"{n} × {kind}" for kind, n in sorted(source.left_out.items())) + ".")
+    lines.extend(source.notes)
+    return lines

@@ -1,0 +1,33 @@
+"""``manage.py import_ghost export.json``: authors, posts and tags from a
+Ghost export (Settings → Advanced → Import/Export), in one transaction.
+Posts whose slug exists are skipped (``--update`` overwrites them). See
+``posts.importers``."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from posts.importers import ImportProblem, read_ghost, save_source, summary
+
+
+class Command(BaseCommand):
+    help = "Import authors, posts and tags from a Ghost export file (JSON)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path, help="The .json file Ghost's export wrote.")
+        parser.add_argument("--update", action="store_true", help="Overwrite posts whose slug already exists.")
+        parser.add_argument(
+            "--site-url",
+            default="",
+            help="The old blog's address (e.g. https://blog.example.com), put where Ghost wrote __GHOST_URL__.",
+        )
+
+    def handle(self, *args, file: Path, update: bool = False, site_url: str = "", **options):
+        if not file.is_file():
+            raise CommandError(f"{file}: no such file")
+        try:
+            source = read_ghost(file, site_url=site_url)
+            counts = save_source(source, update=update)
+        except ImportProblem as problem:
+            raise CommandError(f"{file}: {problem} Nothing was imported.") from problem
+        self.stdout.write("\n".join(summary(source, counts)))

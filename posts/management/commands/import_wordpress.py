@@ -1,0 +1,28 @@
+"""``manage.py import_wordpress export.xml``: authors, posts, tags and
+comments from a WordPress export (Tools → Export), in one transaction.
+Posts whose slug exists are skipped (``--update`` overwrites them), so a
+second run adds only what is new. See ``posts.importers``."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from posts.importers import ImportProblem, read_wordpress, save_source, summary
+
+
+class Command(BaseCommand):
+    help = "Import authors, posts, tags and comments from a WordPress export file (WXR)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path, help="The .xml file WordPress's Tools → Export wrote.")
+        parser.add_argument("--update", action="store_true", help="Overwrite posts whose slug already exists.")
+
+    def handle(self, *args, file: Path, update: bool = False, **options):
+        if not file.is_file():
+            raise CommandError(f"{file}: no such file")
+        try:
+            source = read_wordpress(file)
+            counts = save_source(source, update=update)
+        except ImportProblem as problem:
+            raise CommandError(f"{file}: {problem} Nothing was imported.") from problem
+        self.stdout.write("\n".join(summary(source, counts)))

@@ -1,0 +1,342 @@
+"""Moving from WordPress or Ghost: what ``import_wordpress`` and
+``import_ghost`` bring over, what they leave out, and that they send nothing."""
+
+import io
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from django_comments_xtd.models import XtdComment
+from taggit.models import Tag
+
+from authors.models import Author
+from authors.roles import AUTHORS, MODERATORS
+from posts import importers, subscriptions
+from posts.comments import comments_for
+from posts.models import CommentReview, HoldReason, Post, PostNewsletter, Subscriber
+from tests.factories import make_author, make_post, make_user
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(__file__).parent / "fixtures"
+WXR = FIXTURES / "wordpress.xml"
+GHOST = FIXTURES / "ghost.json"
+
+
+def run(command: str, *args) -> str:
+    out = io.StringIO()
+    call_command(command, *map(str, args), stdout=out)
+    return out.getvalue()
+
+
+def rows() -> tuple:
+    """Everything an import writes, to compare before and after."""
+    return (
+        list(Post.objects.values_list("slug", "title", "status", "published_at").order_by("slug")),
+        list(Author.objects.values_list("slug", "name", "user__username").order_by("slug")),
+        get_user_model().objects.count(),
+        Tag.objects.count(),
+        list(XtdComment.objects.values_list("comment", "parent_id", "is_public").order_by("pk")),
+        CommentReview.objects.count(),
+    )
+
+
+def by_text(post: Post) -> dict[str, XtdComment]:
+    return {comment.comment.split("\n")[0]: comment for comment in comments_for(post, public_only=False)}
+
+
+# --- WordPress -------------------------------------------------------------------
+
+
+def test_wordpress_posts_arrive_with_their_fields_statuses_and_tags():
+    out = run("import_wordpress", WXR)
+
+    assert "Authors: 2 created." in out
+    assert "Posts: 4 created." in out
+    assert "Comments: 4 created, 1 held for moderation." in out
+    assert "1 × page" in out and "1 × attachment" in out and "1 × post (trash)" in out
+    assert "1 × comment (spam)" in out and "1 × pingback or trackback" in out
+
+    post = Post.objects.get(slug="marking-essays-with-rubrics")
+    assert post.title == "Marking essays with rubrics & comment banks"
+    assert post.excerpt == "How rubrics and comment banks make essay feedback faster & fairer."
+    assert post.status == Post.Status.PUBLISHED and post.is_published
+    assert post.published_at == datetime(2025, 11, 3, 8, 30, tzinfo=UTC)
+    assert post.author.name == "Marta Rivera" and post.author.slug == "mrivera"
+    # Categories and tags both become tags; WordPress's default category does not.
+    assert sorted(tag.name for tag in post.tags.all()) == ["Assessment", "Feedback"]
+
+    draft = Post.objects.get(title="Python in the Year 9 classroom")
+    assert draft.slug == "python-in-the-year-9-classroom"  # no slug in the file: made from the title
+    assert (draft.status, draft.published_at, draft.allow_comments) == (Post.Status.DRAFT, None, False)
+    scheduled = Post.objects.get(slug="spring-term-timetable")
+    assert scheduled.is_scheduled and scheduled.published_at == datetime(2041, 3, 1, 8, tzinfo=UTC)
+    assert not scheduled.tags.exists()
+    assert Post.objects.get(slug="peer-review-that-works").status == Post.Status.REVIEW
+    assert not Post.objects.filter(slug__startswith="old-announcement").exists()
+
+
+def test_wordpress_bodies_are_sanitized_and_shaped_like_the_editors(client):
+    run("import_wordpress", WXR)
+    post = Post.objects.get(slug="marking-essays-with-rubrics")
+
+    assert "<script" not in post.body and "stolen" not in post.body
+    assert "wp:paragraph" not in post.body and "<!--" not in post.body
+    assert '<h2 id="start-with-the-criteria">Start with the criteria</h2>' in post.body
+    # Images keep their address on the old site; nothing is downloaded.
+    assert 'src="https://classroom-notes.example.org/wp-content/uploads/2025/11/rubric.png"' in post.body
+    page = client.get(post.get_absolute_url())
+    assert page.status_code == 200
+    assert b"A rubric turns <strong>feedback</strong>" in page.content
+    assert b"stolen" not in page.content
+
+    # A classic-editor post: blank lines are paragraphs, [caption] a figure, code kept as written.
+    draft = Post.objects.get(title="Python in the Year 9 classroom")
+    assert draft.body.startswith("<p>We started with turtle graphics.<br>")
+    assert "<figcaption>A square, then a star</figcaption></figure>" in draft.body
+    assert '<pre><code class="language-python">import turtle\n\nfor side in range(4):' in draft.body
+    assert "<p>Then loops made sense.</p>" in draft.body
+
+
+def test_wordpress_comments_keep_threads_dates_and_moderation(client):
+    run("import_wordpress", WXR)
+    post = Post.objects.get(slug="marking-essays-with-rubrics")
+    comments = by_text(post)
+
+    question = comments["Do you share the rubric before the essay? I've found it changes what pupils write."]
+    answer = comments["Yes, always: a week before."]
+    thanks = comments["Thanks, trying it this term."]
+    deepest = comments["Same here, and we moderate peer marks."]
+    held = comments["Could you share your comment bank?"]
+    assert question.comment.endswith("See this study (https://example.net/rubrics).")
+    assert question.parent_id == question.pk and question.level == 0
+    assert (answer.parent_id, answer.level) == (question.pk, 1)
+    assert (thanks.parent_id, thanks.level) == (answer.pk, 2)
+    # Four levels deep on WordPress; three here: it answers its parent's parent.
+    assert (deepest.parent_id, deepest.level) == (answer.pk, 2)
+    assert question.submit_date == datetime(2025, 11, 3, 10, 15, tzinfo=UTC)
+    assert str(question.ip_address) == "203.0.113.7" and question.user_url == "https://priya.example.net"
+    # Written signed in on WordPress: signed as the imported author here.
+    assert answer.user == Author.objects.get(slug="mrivera").user
+
+    assert all(comment.is_public for comment in (question, answer, thanks, deepest))
+    assert question.review.status == CommentReview.Status.APPROVED
+    assert not held.is_public
+    assert held.review.status == CommentReview.Status.PENDING
+    assert held.review.reason_codes == [HoldReason.IMPORTED]
+    assert not XtdComment.objects.filter(comment__contains="Buy essays").exists()
+    assert not XtdComment.objects.filter(user_name="Another Blog").exists()
+
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "Thanks, trying it this term." in page
+    assert "Could you share your comment bank?" not in page
+
+
+def test_imported_authors_get_accounts_nobody_can_sign_in_to():
+    moderator = make_user("mod", groups=[MODERATORS], email="mod@skolr.example")
+    run("import_wordpress", WXR)
+
+    author = Author.objects.get(slug="tomaso")
+    user = author.user
+    assert (user.username, user.email, user.first_name) == ("tomaso", "tomaso@classroom-notes.example.org", "Tomaso")
+    assert not user.has_usable_password()
+    assert user.is_staff and list(user.groups.values_list("name", flat=True)) == [AUTHORS]
+    assert moderator.groups.count() == 1  # nobody else's account changed
+
+
+def test_an_existing_account_of_the_same_email_is_linked_not_duplicated():
+    """The person importing their own blog usually has an account here already."""
+    owner = make_user("owner", email="M.Rivera@classroom-notes.example.org", staff=True)
+    run("import_wordpress", WXR)
+
+    assert Author.objects.get(slug="mrivera").user == owner
+    owner.refresh_from_db()
+    assert owner.has_usable_password() and owner.username == "owner"
+    assert get_user_model().objects.filter(email__iexact=owner.email).count() == 1
+
+
+def test_importing_sends_no_email_and_queues_nothing(django_capture_on_commit_callbacks):
+    """Moderators, the post's author and confirmed subscribers are all there
+    to be mailed: an import tells none of them."""
+    make_user("mod", groups=[MODERATORS], email="mod@skolr.example")
+    Subscriber.objects.create(email="reader@example.net", confirmed_at=timezone.now())
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        run("import_wordpress", WXR)
+        run("import_ghost", GHOST)
+
+    # After commit, only the page cache hears of it (every cached page is retired).
+    assert {callback.__module__ for callback in callbacks} == {"skolr_blog.page_cache"}
+    assert mail.outbox == []
+    # Posts already live are recorded as mailed, to nobody: saving one in
+    # the admin later does not send it out as news.
+    live = Post.objects.published()
+    assert live.count() == 2
+    assert set(PostNewsletter.objects.values_list("post__slug", "recipients")) == {
+        ("marking-essays-with-rubrics", None),
+        ("retrieval-practice-in-five-minutes", None),
+    }
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        for post in live:
+            subscriptions.post_saved(post)
+    assert callbacks == [] and mail.outbox == []
+
+
+def test_a_second_run_skips_what_is_there():
+    run("import_wordpress", WXR)
+    before = rows()
+
+    out = run("import_wordpress", WXR)
+
+    assert "Authors: 2 skipped." in out
+    assert "Posts: 4 skipped." in out
+    assert "Comments: none." in out
+    assert rows() == before
+
+
+def test_update_overwrites_posts_and_adds_only_new_comments(tmp_path):
+    run("import_wordpress", WXR)
+    changed = tmp_path / "export.xml"
+    changed.write_text(
+        WXR.read_text()
+        .replace("Marking essays with rubrics &amp; comment banks", "Marking essays with rubrics")
+        .replace("<wp:comment_id>105</wp:comment_id>", "<wp:comment_id>108</wp:comment_id>")
+        .replace("Could you share your comment bank?", "Is there a template?")
+    )
+
+    out = run("import_wordpress", "--update", changed)
+
+    assert "Posts: 4 updated." in out
+    assert "Comments: 4 skipped, 1 held for moderation." in out
+    post = Post.objects.get(slug="marking-essays-with-rubrics")
+    assert post.title == "Marking essays with rubrics"
+    texts = sorted(comment.comment for comment in comments_for(post, public_only=False))
+    assert len(texts) == 6 and "Is there a template?" in texts
+
+
+def test_an_existing_post_of_the_same_slug_is_left_alone():
+    mine = make_post(slug="marking-essays-with-rubrics", title="Our own post", author=make_author())
+    run("import_wordpress", WXR)
+
+    mine.refresh_from_db()
+    assert mine.title == "Our own post"
+    assert not comments_for(mine, public_only=False).exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (lambda text: text[: len(text) // 2], "not well-formed XML"),
+        (lambda text: text.replace("<wp:wxr_version>1.2</wp:wxr_version>", ""), "not a WordPress export"),
+        (lambda text: text.replace("2025-11-03 08:30:00]]></wp:post_date_gmt>", "03/11/2025]]></wp:post_date_gmt>"),
+         "post “Marking essays with rubrics & comment banks”: '03/11/2025' is not a date"),
+        (lambda text: text.replace("<rss ", '<!DOCTYPE rss [<!ENTITY x "xx">]>\n<rss ', 1), "declares a DOCTYPE"),
+        (lambda text: text.replace("2041-03-01 08:00:00]", "3041-03-01 08:00:00]"), "not in a year from 1900 to 2998"),
+    ],
+)  # fmt: skip
+def test_a_malformed_file_is_refused_with_a_clear_message_and_nothing_saved(tmp_path, content, message):
+    before = rows()
+    broken = tmp_path / "export.xml"
+    broken.write_text(content(WXR.read_text()))
+
+    with pytest.raises(CommandError, match=message) as refused:
+        run("import_wordpress", broken)
+
+    assert "Nothing was imported." in str(refused.value)
+    assert rows() == before
+
+
+def test_a_failure_while_writing_leaves_nothing_half_imported(monkeypatch):
+    """Authors and the first post are written before the comments fail:
+    all of it is rolled back."""
+
+    def fail(*args, **kwargs):
+        raise importers.ImportProblem("the comments could not be stored.")
+
+    monkeypatch.setattr(importers, "_save_comments", fail)
+    before = rows()
+
+    with pytest.raises(CommandError, match=r"the comments could not be stored\. Nothing was imported\."):
+        run("import_wordpress", WXR)
+
+    assert rows() == before
+
+
+def test_a_file_that_is_not_there_is_an_error(tmp_path):
+    with pytest.raises(CommandError, match="no such file"):
+        run("import_wordpress", tmp_path / "missing.xml")
+
+
+# --- Ghost -------------------------------------------------------------------------
+
+
+def test_ghost_posts_arrive_with_authors_tags_and_statuses(tmp_path):
+    out = run("import_ghost", "--site-url", "https://learning-lab.example.org/", GHOST)
+
+    assert "Authors: 2 created." in out and "Posts: 3 created." in out
+    assert "Not imported: 1 × internal tag, 1 × page." in out
+    assert "feature image not imported (upload a thumbnail): https://learning-lab.example.org/content/images" in out
+    assert "was for members only: imported as a draft." in out
+
+    post = Post.objects.get(slug="retrieval-practice-in-five-minutes")
+    assert post.author.name == "Kofi Mensah"  # the first of its authors
+    assert post.published_at == datetime(2025, 10, 6, 8, tzinfo=UTC) and post.is_published
+    assert post.excerpt == "Three questions at the start of a lesson, and why recall beats rereading."
+    assert [tag.name for tag in post.tags.order_by("name")] == ["Lesson planning", "Memory"]
+    assert "onerror" not in post.body and "__GHOST_URL__" not in post.body
+    assert 'src="https://learning-lab.example.org/content/images/2025/10/quiz.jpg"' in post.body
+    assert "<figcaption>Three questions, no grades.</figcaption>" in post.body
+    assert '<h2 id="why-it-works">Why it works</h2>' in post.body
+
+    assert Post.objects.get(slug="homework-policy").status == Post.Status.DRAFT
+    members = Post.objects.get(slug="mock-exams-guide")
+    assert (members.status, members.published_at) == (Post.Status.DRAFT, None)
+    assert not Post.objects.filter(slug="contact").exists()
+    ines = Author.objects.get(slug="ines")
+    assert (ines.bio, ines.website, ines.x) == ("Head of science.", "https://ines.example.org", "https://x.com/ines")
+    assert not ines.user.has_usable_password()
+
+    assert "Posts: 3 skipped." in run("import_ghost", GHOST)
+
+
+def test_ghost_without_site_url_says_what_to_give(tmp_path):
+    out = run("import_ghost", GHOST)
+    assert "give --site-url" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"db": [{"data": {"posts": [', "not valid JSON"),
+        ('{"posts": []}', "not a Ghost export"),
+        ('{"db": [{"data": {"posts": {"id": 1}}}]}', "db\\[0\\].data.posts must be a list"),
+    ],
+)
+def test_a_malformed_ghost_file_is_refused_and_nothing_saved(tmp_path, text, message):
+    before = rows()
+    broken = tmp_path / "export.json"
+    broken.write_text(text)
+
+    with pytest.raises(CommandError, match=message):
+        run("import_ghost", broken)
+
+    assert rows() == before
+
+
+def test_a_ghost_post_by_an_unknown_author_stops_the_import(tmp_path):
+    broken = tmp_path / "export.json"
+    shutil.copy(GHOST, broken)
+    broken.write_text(
+        broken.read_text().replace('"author_id": "1", "sort_order": 0}', '"author_id": "9", "sort_order": 0}')
+    )
+    before = rows()
+
+    with pytest.raises(CommandError, match="its author '9' is not among the export's users"):
+        run("import_ghost", broken)
+
+    assert rows() == before
