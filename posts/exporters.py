@@ -1,0 +1,167 @@
+"""The blog as a WordPress export (WXR 1.2): a way out that WordPress's own
+importer (Tools → Import → WordPress) and ``manage.py import_wordpress``
+read.
+
+Element names and namespaces are WordPress's own, as its ``export.php``
+writes them; WordPress's importer looks them up by those prefixes. Posts of
+every state go out (review as ``pending``, a scheduled post as ``future``),
+with their tags and their public comments in thread order, parents first,
+which is the order WordPress's importer needs to rebuild threads. Bodies go
+out as stored: sanitized HTML whose images keep their addresses here.
+"""
+
+import html
+import xml.etree.ElementTree as ET
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from .comments import public_comments
+from .models import Post, TagProfile
+from .notifications import absolute_url
+
+WXR_VERSION = "1.2"
+NAMESPACES = {
+    "excerpt": f"http://wordpress.org/export/{WXR_VERSION}/excerpt/",
+    "content": "http://purl.org/rss/1.0/modules/content/",
+    "wfw": "http://wellformedweb.org/CommentAPI/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "wp": f"http://wordpress.org/export/{WXR_VERSION}/",
+}
+WP_STATUS = {Post.Status.DRAFT: "draft", Post.Status.REVIEW: "pending"}
+NO_DATE = "0000-00-00 00:00:00"
+
+
+def _name(tag: str) -> str:
+    prefix, _, name = tag.rpartition(":")
+    return f"{{{NAMESPACES[prefix]}}}{name}" if prefix else name
+
+
+def _add(parent: ET.Element, tag: str, text="", **attributes) -> ET.Element:
+    element = ET.SubElement(parent, _name(tag), attributes)
+    element.text = str(text)
+    return element
+
+
+def _local(value: datetime | None) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else NO_DATE
+
+
+def _gmt(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if value else NO_DATE
+
+
+def _status(post: Post) -> str:
+    if post.status == Post.Status.PUBLISHED:
+        return "future" if post.is_scheduled else "publish"
+    return WP_STATUS[post.status]
+
+
+def build_wxr() -> tuple[ET.ElementTree, Counter]:
+    """The export document and counts of what it holds. Four queries: posts
+    with their authors, their tags, all public comments, tag descriptions."""
+    for prefix, uri in NAMESPACES.items():
+        ET.register_namespace(prefix, uri)
+    posts = list(Post.objects.select_related("author__user").prefetch_related("tags").order_by("pk"))
+    comments = defaultdict(list)
+    content_type = ContentType.objects.get_for_model(Post)
+    for comment in public_comments().filter(content_type=content_type).order_by("thread_id", "order"):
+        comments[comment.object_pk].append(comment)
+
+    site = absolute_url("/").rstrip("/")
+    rss = ET.Element("rss", {"version": "2.0"})
+    channel = ET.SubElement(rss, "channel")
+    _add(channel, "title", settings.BLOG["NAME"])
+    _add(channel, "link", site)
+    _add(channel, "description")
+    _add(channel, "pubDate", format_datetime(timezone.now().astimezone(UTC), usegmt=False))
+    _add(channel, "language", settings.LANGUAGE_CODE)
+    _add(channel, "wp:wxr_version", WXR_VERSION)
+    _add(channel, "wp:base_site_url", site)
+    _add(channel, "wp:base_blog_url", site)
+
+    authors = {post.author_id: post.author for post in posts}
+    author_of_user = {author.user_id: author.pk for author in authors.values() if author.user_id}
+    for author in authors.values():
+        element = _add(channel, "wp:author")
+        user = author.user
+        _add(element, "wp:author_id", author.pk)
+        _add(element, "wp:author_login", author.slug)
+        _add(element, "wp:author_email", user.email if user else "")
+        _add(element, "wp:author_display_name", author.name)
+        _add(element, "wp:author_first_name", user.first_name if user else "")
+        _add(element, "wp:author_last_name", user.last_name if user else "")
+
+    tags = {tag.pk: tag for post in posts for tag in post.tags.all()}
+    descriptions = dict(
+        TagProfile.objects.filter(tag__in=tags).exclude(description="").values_list("tag", "description")
+    )
+    for tag in sorted(tags.values(), key=lambda tag: tag.name.casefold()):
+        element = _add(channel, "wp:tag")
+        _add(element, "wp:term_id", tag.pk)
+        _add(element, "wp:tag_slug", tag.slug)
+        _add(element, "wp:tag_name", tag.name)
+        if tag.pk in descriptions:
+            _add(element, "wp:tag_description", descriptions[tag.pk])
+
+    counts = Counter(posts=len(posts), authors=len(authors), tags=len(tags))
+    for post in posts:
+        item = ET.SubElement(channel, "item")
+        url = absolute_url(post.get_absolute_url())
+        _add(item, "title", post.title)
+        _add(item, "link", url)
+        _add(item, "pubDate", format_datetime(post.published_at.astimezone(UTC)) if post.published_at else "")
+        _add(item, "dc:creator", post.author.slug)
+        _add(item, "guid", url, isPermaLink="false")
+        _add(item, "description")
+        _add(item, "content:encoded", post.body)
+        _add(item, "excerpt:encoded", post.excerpt)
+        _add(item, "wp:post_id", post.pk)
+        # A draft's date is when it was started; WordPress leaves its GMT date empty.
+        _add(item, "wp:post_date", _local(post.published_at or post.created_at))
+        _add(item, "wp:post_date_gmt", _gmt(post.published_at))
+        _add(item, "wp:post_modified", _local(post.updated_at))
+        _add(item, "wp:post_modified_gmt", _gmt(post.updated_at))
+        _add(item, "wp:comment_status", "open" if post.allow_comments else "closed")
+        _add(item, "wp:ping_status", "closed")
+        _add(item, "wp:post_name", post.slug)
+        _add(item, "wp:status", _status(post))
+        _add(item, "wp:post_parent", 0)
+        _add(item, "wp:menu_order", 0)
+        _add(item, "wp:post_type", "post")
+        _add(item, "wp:post_password")
+        _add(item, "wp:is_sticky", 0)
+        for tag in post.tags.all():
+            _add(item, "category", tag.name, domain="post_tag", nicename=tag.slug)
+        exported = set()
+        for comment in comments[str(post.pk)]:
+            element = _add(item, "wp:comment")
+            parent = comment.parent_id if comment.parent_id != comment.pk and comment.parent_id in exported else 0
+            _add(element, "wp:comment_id", comment.pk)
+            _add(element, "wp:comment_author", comment.user_name)
+            _add(element, "wp:comment_author_email", comment.user_email)
+            _add(element, "wp:comment_author_url", comment.user_url)
+            _add(element, "wp:comment_author_IP", comment.ip_address or "")
+            _add(element, "wp:comment_date", _local(comment.submit_date))
+            _add(element, "wp:comment_date_gmt", _gmt(comment.submit_date))
+            # WordPress stores comments as HTML; ours are plain text.
+            _add(element, "wp:comment_content", html.escape(comment.comment, quote=False))
+            _add(element, "wp:comment_approved", 1)
+            _add(element, "wp:comment_type", "comment")
+            _add(element, "wp:comment_parent", parent)
+            _add(element, "wp:comment_user_id", author_of_user.get(comment.user_id, 0))
+            exported.add(comment.pk)
+        counts["comments"] += len(exported)
+    ET.indent(rss, space="\t")
+    return ET.ElementTree(rss), counts
+
+
+def write_wxr(stream) -> Counter:
+    """Write the export to a binary stream; return counts of what it holds."""
+    document, counts = build_wxr()
+    document.write(stream, encoding="UTF-8", xml_declaration=True)
+    return counts

@@ -1,0 +1,107 @@
+"""``export_wordpress``: a WordPress export (WXR 1.2) of the blog that
+WordPress's importer reads, and that ``import_wordpress`` brings back whole."""
+
+import io
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django_comments_xtd.models import XtdComment
+from taggit.models import Tag
+
+from authors.models import Author
+from posts.comments import public_comments
+from posts.models import Post
+from tests.factories import make_author, make_comment, make_post
+
+pytestmark = pytest.mark.django_db
+
+WXR = Path(__file__).parent / "fixtures" / "wordpress.xml"
+WP = "{http://wordpress.org/export/1.2/}"
+
+
+def run(command: str, *args) -> str:
+    out = io.StringIO()
+    call_command(command, *map(str, args), stdout=out)
+    return out.getvalue()
+
+
+def blog() -> dict:
+    """What readers and editors see of the blog: posts with their fields
+    and tags, and each post's public comment threads (who answered whom)."""
+    posts = {}
+    for post in Post.objects.select_related("author").order_by("slug"):
+        comments = public_comments().filter(object_pk=str(post.pk)).order_by("thread_id", "order")
+        text = {comment.pk: comment.comment for comment in comments}
+        posts[post.slug] = {
+            "fields": (post.title, post.author.slug, post.author.name, post.excerpt, post.body, post.status),
+            "dates": (post.published_at, post.allow_comments),
+            "tags": sorted(tag.name for tag in post.tags.all()),
+            "comments": [
+                (c.user_name, c.user_email, c.user_url, c.comment, c.submit_date, c.level, text.get(c.parent_id))
+                for c in comments
+            ],
+        }
+    return posts
+
+
+def test_export_then_import_into_an_empty_database_gives_the_same_blog(tmp_path):
+    run("import_wordpress", WXR)
+    # A post written here, with a comment whose text WordPress would read as markup.
+    post = make_post(slug="written-here", author=make_author(slug="skolr", name="Skolr"), tags=["Django"])
+    post.body = "<p>Made <em>here</em>.</p><pre><code>a &lt; b\n\nc</code></pre>"
+    post.published_at = post.published_at.replace(microsecond=0)  # as the admin saves it; WXR has seconds
+    post.save()
+    make_comment(post, comment="Use <div> & not\n\na <table>.", submit_date=post.published_at.replace(microsecond=0))
+    before = blog()
+    file = tmp_path / "blog.xml"
+
+    out = run("export_wordpress", file)
+
+    assert "Exported 5 post(s), 4 tag(s), 3 author(s) and 5 public comment(s)" in out
+    Post.objects.all().delete()  # its comments go with it
+    Author.objects.all().delete()
+    get_user_model().objects.all().delete()
+    Tag.objects.all().delete()
+    assert not XtdComment.objects.exists()
+
+    assert "Posts: 5 created." in run("import_wordpress", file)
+    assert blog() == before
+
+
+def test_the_file_uses_wordpress_names_and_leaves_out_held_comments(tmp_path):
+    run("import_wordpress", WXR)
+    file = tmp_path / "blog.xml"
+    run("export_wordpress", file)
+
+    raw = file.read_bytes()
+    # WordPress's importer looks elements up by these prefixes.
+    assert raw.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
+    assert b'xmlns:wp="http://wordpress.org/export/1.2/"' in raw
+    assert b'xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"' in raw
+    assert b'xmlns:content="http://purl.org/rss/1.0/modules/content/"' in raw
+    channel = ET.fromstring(raw).find("channel")
+    assert channel.findtext(f"{WP}wxr_version") == "1.2"
+    assert {author.findtext(f"{WP}author_login") for author in channel.iter(f"{WP}author")} == {"mrivera", "tomaso"}
+    items = {item.findtext(f"{WP}post_name"): item for item in channel.iter("item")}
+    statuses = {slug: item.findtext(f"{WP}status") for slug, item in items.items()}
+    assert statuses == {
+        "marking-essays-with-rubrics": "publish",
+        "python-in-the-year-9-classroom": "draft",
+        "spring-term-timetable": "future",
+        "peer-review-that-works": "pending",
+    }
+    rubrics = items["marking-essays-with-rubrics"]
+    assert rubrics.findtext(f"{WP}post_date_gmt") == "2025-11-03 08:30:00"
+    assert items["python-in-the-year-9-classroom"].findtext(f"{WP}post_date_gmt") == "0000-00-00 00:00:00"
+    tags = {(c.get("domain"), c.get("nicename"), c.text) for c in rubrics.iter("category")}
+    assert tags == {("post_tag", "assessment", "Assessment"), ("post_tag", "feedback", "Feedback")}
+    comments = list(rubrics.iter(f"{WP}comment"))
+    texts = [comment.findtext(f"{WP}comment_content") for comment in comments]
+    assert len(comments) == 4 and "Could you share your comment bank?" not in texts  # held: not public
+    ids = [comment.findtext(f"{WP}comment_id") for comment in comments]
+    for comment in comments:  # parents come first, as WordPress's importer needs
+        parent = comment.findtext(f"{WP}comment_parent")
+        assert parent == "0" or ids.index(parent) < ids.index(comment.findtext(f"{WP}comment_id"))
