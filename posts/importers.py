@@ -46,7 +46,15 @@ from authors.models import Author
 from authors.roles import AUTHORS, ensure_groups
 
 from .comments import comments_for
-from .models import EARLIEST_PUBLISH_DATE, LATEST_PUBLISH_DATE, CommentReview, HoldReason, Post, PostNewsletter
+from .models import (
+    EARLIEST_PUBLISH_DATE,
+    LATEST_PUBLISH_DATE,
+    CommentReview,
+    HoldReason,
+    Post,
+    PostNewsletter,
+    TagProfile,
+)
 from .tagging import tag_name_problem
 
 
@@ -100,6 +108,7 @@ class PostRecord:
 class Source:
     authors: dict[str, AuthorRecord] = field(default_factory=dict)
     posts: list[PostRecord] = field(default_factory=list)
+    tag_descriptions: dict[str, str] = field(default_factory=dict)  # by tag name
     left_out: Counter = field(default_factory=Counter)  # what the file has that is not imported, by kind
     notes: list[str] = field(default_factory=list)  # what was changed on the way in, for the summary
 
@@ -322,6 +331,12 @@ def read_wordpress(path: Path) -> Source:
             first_name=plain_text(_text(element, "wp:author_first_name")),
             last_name=plain_text(_text(element, "wp:author_last_name")),
         )
+    for element in channel:
+        if element.tag in ("wp:tag", "wp:category"):
+            name = plain_text(_text(element, "wp:tag_name") or _text(element, "wp:cat_name"))
+            description = plain_text(_text(element, "wp:tag_description") or _text(element, "wp:category_description"))
+            if name and description:
+                source.tag_descriptions[name] = description
     slugs: set[str] = set()
     for item in channel.iter("item"):
         post_type, wp_status = _text(item, "wp:post_type") or "post", _text(item, "wp:status")
@@ -473,6 +488,8 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
             source.left_out["internal tag"] += 1
             continue
         tags[str(tag.get("id"))] = name
+        if description := plain_text(str(tag.get("description") or "")):
+            source.tag_descriptions[plain_text(name)] = description
     post_tags: dict[str, list[tuple]] = {}
     for row in _ghost_table(data, "posts_tags"):
         post_tags.setdefault(str(row.get("post_id")), []).append((row.get("sort_order") or 0, str(row.get("tag_id"))))
@@ -683,6 +700,14 @@ def _save_comments(post: Post, records: list[CommentRecord], authors: dict[str, 
         save(record)
 
 
+def _describe_tags(descriptions: dict[str, str]) -> None:
+    """Give the imported tags their descriptions, where a tag has none yet."""
+    for name, description in descriptions.items():
+        tag = Tag.objects.filter(name__iexact=name, profile__isnull=True).first()
+        if tag is not None:
+            TagProfile.objects.create(tag=tag, description=description[:300])
+
+
 def save_source(source: Source, *, update: bool = False) -> Counter:
     """Write what ``source`` holds, all or nothing; return counts by (kind,
     outcome). A post whose slug exists is skipped with its comments, or
@@ -696,6 +721,7 @@ def save_source(source: Source, *, update: bool = False) -> Counter:
             if post is not None:
                 _save_comments(post, record.comments, authors, counts)
         counts["tags", "created"] = Tag.objects.count() - tags_before
+        _describe_tags(source.tag_descriptions)
     return counts
 
 

@@ -13,7 +13,8 @@ from taggit.models import Tag
 
 from authors.models import Author
 from posts.comments import public_comments
-from posts.models import Post
+from posts.models import Post, TagProfile
+from posts.tagging import tag_description
 from tests.factories import make_author, make_comment, make_post
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,7 @@ def blog() -> dict:
         posts[post.slug] = {
             "fields": (post.title, post.author.slug, post.author.name, post.excerpt, post.body, post.status),
             "dates": (post.published_at, post.allow_comments),
-            "tags": sorted(tag.name for tag in post.tags.all()),
+            "tags": sorted((tag.name, tag_description(tag)) for tag in post.tags.all()),
             "comments": [
                 (c.user_name, c.user_email, c.user_url, c.comment, c.submit_date, c.level, text.get(c.parent_id))
                 for c in comments
@@ -54,6 +55,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_blog(tmp_path)
     post.body = "<p>Made <em>here</em>.</p><pre><code>a &lt; b\n\nc</code></pre>"
     post.published_at = post.published_at.replace(microsecond=0)  # as the admin saves it; WXR has seconds
     post.save()
+    TagProfile.objects.create(tag=Tag.objects.get(name="Django"), description="The web framework.")
     make_comment(post, comment="Use <div> & not\n\na <table>.", submit_date=post.published_at.replace(microsecond=0))
     before = blog()
     file = tmp_path / "blog.xml"

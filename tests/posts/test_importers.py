@@ -70,6 +70,7 @@ def test_wordpress_posts_arrive_with_their_fields_statuses_and_tags():
     assert post.author.name == "Marta Rivera" and post.author.slug == "mrivera"
     # Categories and tags both become tags; WordPress's default category does not.
     assert sorted(tag.name for tag in post.tags.all()) == ["Assessment", "Feedback"]
+    assert Tag.objects.get(name="Assessment").profile.description == "Marking, feedback and exams."
 
     draft = Post.objects.get(title="Python in the Year 9 classroom")
     assert draft.slug == "python-in-the-year-9-classroom"  # no slug in the file: made from the title
@@ -288,6 +289,7 @@ def test_ghost_posts_arrive_with_authors_tags_and_statuses(tmp_path):
     assert post.published_at == datetime(2025, 10, 6, 8, tzinfo=UTC) and post.is_published
     assert post.excerpt == "Three questions at the start of a lesson, and why recall beats rereading."
     assert [tag.name for tag in post.tags.order_by("name")] == ["Lesson planning", "Memory"]
+    assert Tag.objects.get(name="Memory").profile.description == "How pupils remember."
     assert "onerror" not in post.body and "__GHOST_URL__" not in post.body
     assert 'src="https://learning-lab.example.org/content/images/2025/10/quiz.jpg"' in post.body
     assert "<figcaption>Three questions, no grades.</figcaption>" in post.body
