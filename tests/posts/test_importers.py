@@ -161,7 +161,7 @@ def test_an_existing_account_of_the_same_email_is_linked_not_duplicated():
     assert get_user_model().objects.filter(email__iexact=owner.email).count() == 1
 
 
-def test_importing_sends_no_email_and_queues_nothing(django_capture_on_commit_callbacks):
+def test_importing_sends_no_email(django_capture_on_commit_callbacks, caplog):
     """Moderators, the post's author and confirmed subscribers are all there
     to be mailed: an import tells none of them."""
     make_user("mod", groups=[MODERATORS], email="mod@skolr.example")
@@ -171,9 +171,11 @@ def test_importing_sends_no_email_and_queues_nothing(django_capture_on_commit_ca
         run("import_wordpress", WXR)
         run("import_ghost", GHOST)
 
-    # After commit, only the page cache hears of it (every cached page is retired).
-    assert {callback.__module__ for callback in callbacks} == {"skolr_blog.page_cache"}
+    # After commit the page cache hears of it (every cached page is retired),
+    # and the one scheduled post is due to subscribers when it goes live, in 2041.
+    assert {callback.__module__ for callback in callbacks} == {"skolr_blog.page_cache", "posts.subscriptions"}
     assert mail.outbox == []
+    assert "send_newsletter" in caplog.text and "2041-03-01" in caplog.text
     # Posts already live are recorded as mailed, to nobody: saving one in
     # the admin later does not send it out as news.
     live = Post.objects.published()
@@ -184,7 +186,7 @@ def test_importing_sends_no_email_and_queues_nothing(django_capture_on_commit_ca
     }
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         for post in live:
-            subscriptions.post_saved(post)
+            subscriptions.post_went_live(post)
     assert callbacks == [] and mail.outbox == []
 
 
