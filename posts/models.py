@@ -375,6 +375,7 @@ class Post(models.Model):
 
 from .authoring_models import ChangeNote, PostImage, PreviewLink, SlugRedirect, TagProfile, TagRedirect  # noqa: E402
 from .comment_models import CommentReview, HoldReason, PendingComment, ReaderFlag, TrustedCommenter  # noqa: E402
+from .page_models import Page  # noqa: E402
 from .search_models import SearchDocument  # noqa: E402
 from .subscription_models import PostNewsletter, Subscriber  # noqa: E402
 
@@ -382,6 +383,7 @@ __all__ = [
     "ChangeNote",
     "CommentReview",
     "HoldReason",
+    "Page",
     "PendingComment",
     "Post",
     "PostImage",

@@ -51,3 +51,6 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Last: a page's address is any first segment the patterns above leave free.
+urlpatterns.append(path("", include("posts.page_urls")))

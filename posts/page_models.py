@@ -1,0 +1,122 @@
+"""Pages: what a blog says about itself beside its posts (About, Contact,
+Privacy policy), at the top of the site (``/about/``) like Ghost's and
+WordPress's, and linked from the header or footer menu when an editor says so.
+
+A page has no author, tags, date or comments: it is the blog speaking, and
+it is kept current rather than published once.
+"""
+
+import html
+from functools import cache
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import URLResolver, get_resolver, reverse
+from django.utils.html import strip_tags
+from django_prose_editor.fields import ProseEditorField
+
+from . import seo
+from .models import BODY_EXTENSIONS, clean_body
+
+
+def _first_segments(patterns) -> set[str]:
+    """The literal first path segment of every URL pattern (``posts``,
+    ``admin``, ``sitemap.xml``…), following includes mounted at the root.
+    A pattern that starts with a parameter (``<slug:slug>/``) reserves nothing."""
+    found = set()
+    for pattern in patterns:
+        route = str(pattern.pattern).removeprefix("^")
+        if isinstance(pattern, URLResolver) and route == "":
+            found |= _first_segments(pattern.url_patterns)
+            continue
+        segment = route.split("/", 1)[0]
+        if segment and not segment.startswith(("<", "(")):
+            found.add(segment.casefold())
+    return found
+
+
+@cache
+def reserved_slugs() -> frozenset[str]:
+    """First path segments the site already uses, which a page's address
+    must not take: read from the URLconf, so a section added later is
+    protected without a list to keep in step. Static files and uploads are
+    served before the URLconf (whitenoise, nginx): their prefixes too."""
+    served = {url.strip("/").split("/", 1)[0].casefold() for url in (settings.STATIC_URL, settings.MEDIA_URL)}
+    return frozenset(_first_segments(get_resolver().url_patterns) | served)
+
+
+def validate_page_slug(slug: str) -> None:
+    if slug.casefold() in reserved_slugs():
+        raise ValidationError(
+            "“/%(slug)s/” is already one of the blog's own addresses: choose another slug for this page.",
+            code="reserved",
+            params={"slug": slug},
+        )
+
+
+class PageQuerySet(models.QuerySet):
+    def published(self):
+        """Pages readers may see."""
+        return self.filter(published=True)
+
+
+class Page(models.Model):
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        validators=[validate_page_slug],
+        help_text="The page's address: /slug/. Filled in from the title.",
+    )
+    description = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="One or two sentences for search engines and link previews (the first 160 characters). "
+        "Empty: the start of the page.",
+    )
+    body = ProseEditorField(extensions=BODY_EXTENSIONS, sanitize=clean_body, blank=True)
+    published = models.BooleanField(
+        default=False, help_text="Readers see the page only when this is ticked; until then it is a draft."
+    )
+    show_in_header = models.BooleanField("in the header menu", default=False)
+    show_in_footer = models.BooleanField("in the footer", default=False)
+    menu_order = models.PositiveSmallIntegerField(
+        "menu position",
+        default=0,
+        help_text="Menus list their pages from the lowest number up (then by title), "
+        "after the blog's own links in the header.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["menu_order", "title"]
+        constraints = [models.CheckConstraint(condition=~Q(slug=""), name="page_slug_not_empty")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        # As for posts: whatever path the body came by, what is stored is
+        # sanitized, since the page renders it as trusted HTML.
+        self.body = clean_body(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("pages:detail", kwargs={"slug": self.slug})
+
+    @property
+    def summary(self) -> str:
+        """For the page's meta and share description: its description, or
+        else the start of its text, in at most 160 characters."""
+        # A space before each tag, so that the words of two paragraphs stay apart.
+        text = self.description or html.unescape(strip_tags(self.body.replace("<", " <")))
+        return seo.description(text)
+
+    def can_be_previewed_by(self, user) -> bool:
+        """Staff who may edit pages see a draft before readers do."""
+        return user.is_active and user.is_staff and user.has_perm("posts.change_page")

@@ -1,0 +1,30 @@
+"""A page (About, Contact…) at ``/<slug>/``."""
+
+from django.http import Http404
+from django.utils.cache import add_never_cache_headers
+from django.views.generic import DetailView
+
+from .models import Page
+
+
+class PageView(DetailView):
+    template_name = "posts/page_detail.html"
+    context_object_name = "page"
+
+    def get_queryset(self):
+        return Page.objects.all()
+
+    def get_object(self, queryset=None):
+        page = super().get_object(queryset)
+        # A draft is a plain 404 for anyone who may not edit it, like a draft post.
+        if not page.published and not page.can_be_previewed_by(self.request.user):
+            raise Http404("No published page has this address.")
+        return page
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        if not self.object.published:
+            # A draft shown to an editor is for them alone, and not for search engines.
+            add_never_cache_headers(response)
+            response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
