@@ -1,7 +1,9 @@
 """Anything readers can see changed: retire every cached page (after commit).
 
 Saves and deletes arrive here; the moderation code, which changes
-``is_public`` with ``update()``, calls ``content_changed()`` itself.
+``is_public`` with ``update()``, calls ``content_changed()`` itself. A page
+also shows in the menus of every other page, which each process keeps
+(``posts.menus``): a saved or deleted page retires those too.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -11,10 +13,16 @@ from taggit.models import Tag
 from authors.models import Author
 from skolr_blog.page_cache import content_changed
 
-from .models import ChangeNote, Post, SlugRedirect, TaggedPost, TagProfile
+from .menus import menus_changed
+from .models import ChangeNote, Page, Post, SlugRedirect, TaggedPost, TagProfile
 
 
 def _changed(sender, **kwargs) -> None:
+    content_changed()
+
+
+def _page_changed(sender, **kwargs) -> None:
+    menus_changed()
     content_changed()
 
 
@@ -22,3 +30,5 @@ for model in (Post, TaggedPost, Tag, TagProfile, Author, XtdComment, ChangeNote,
     post_save.connect(_changed, sender=model, dispatch_uid=f"pages-save-{model.__name__}")
     post_delete.connect(_changed, sender=model, dispatch_uid=f"pages-delete-{model.__name__}")
 m2m_changed.connect(_changed, sender=TaggedPost, dispatch_uid="pages-tags")
+post_save.connect(_page_changed, sender=Page, dispatch_uid="pages-save-Page")
+post_delete.connect(_page_changed, sender=Page, dispatch_uid="pages-delete-Page")

@@ -15,16 +15,21 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Rate-limit slots and cached pages do not leak from one test to the next."""
+    """Rate-limit slots, cached pages and menus do not leak from one test to the next."""
     from django.core.cache import cache
 
+    from posts import menus
     from skolr_blog.page_cache import local_pages
 
     cache.clear()
     local_pages.clear()
+    # A test database starts without pages: each test's process has read
+    # its (empty) menus, as a running process has (see posts.menus).
+    menus.remember(menus.Menus())
     yield
     cache.clear()
     local_pages.clear()
+    menus.remember(menus.Menus())
 
 
 @pytest.fixture
