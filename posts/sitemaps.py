@@ -2,7 +2,8 @@
 
 The sitemaps list what readers can reach: published posts (lastmod: the last
 meaningful change), tags and authors with published posts, the archive
-months and years, and the home, tag and archive index pages. Never drafts,
+months and years, the home, tag and archive index pages, and published
+pages (About…). Never drafts,
 previews or search results. Like every absolute address on the site they use
 the request's host (see ``posts.seo``): each request gets its own sitemap
 objects carrying it.
@@ -27,7 +28,7 @@ from django.views.decorators.http import require_GET
 from authors.models import Author
 
 from .discovery import archive_months, tags_in_use
-from .models import Post, TaggedPost
+from .models import Page, Post, TaggedPost
 
 
 def newest_publish_date():
@@ -119,18 +120,27 @@ class ArchiveSitemap(RequestSitemap):
 
 
 class PageSitemap(RequestSitemap):
-    """The home page and the two index pages; all change with the newest post."""
+    """The home page and the index pages, which change with the newest post,
+    then the published pages (About…), each as last saved."""
+
+    INDEX_PAGES = ["posts:list", "posts:tags", "authors:index", "posts:archive"]
 
     def items(self):
-        return ["posts:list", "posts:tags", "authors:index", "posts:archive"]
+        newest = newest_publish_date()
+        pages = Page.objects.published().only("slug", "updated_at").order_by("slug")
+        return [(reverse(name), newest) for name in self.INDEX_PAGES] + [
+            (page.get_absolute_url(), page.updated_at) for page in pages
+        ]
 
-    def location(self, name) -> str:
-        return reverse(name)
+    def location(self, item) -> str:
+        return item[0]
 
-    def lastmod(self, name):
-        if not hasattr(self, "_latest"):
-            self._latest = newest_publish_date()
-        return self._latest
+    def lastmod(self, item):
+        return item[1]
+
+    def get_latest_lastmod(self):
+        dates = [newest_publish_date(), Page.objects.published().aggregate(latest=Max("updated_at"))["latest"]]
+        return max((date for date in dates if date), default=None)
 
 
 SITEMAPS = {
