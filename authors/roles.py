@@ -51,6 +51,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # Who subscribed by email: to answer a reader, and delete an address on request.
         "posts.view_subscriber",
         "posts.delete_subscriber",
+        # The blog's own pages (About, Contact…) and the menus that link them.
+        "posts.add_page",
+        "posts.change_page",
+        "posts.delete_page",
+        "posts.view_page",
     ],
     # Moderators decide which comments are public; they do not edit posts.
     MODERATORS: [

@@ -1,0 +1,35 @@
+"""Pages in the admin: editors write them with the posts' editor and decide
+which appear in the header and footer menus."""
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from .models import Page
+
+
+@admin.register(Page)
+class PageAdmin(admin.ModelAdmin):
+    class Media:
+        js = ["js/admin_unsaved.js"]  # asks before leaving with unsaved changes
+
+    list_display = ["title", "slug", "published", "menus", "menu_order", "updated_at", "on_site"]
+    list_filter = ["published", "show_in_header", "show_in_footer"]
+    list_editable = ["menu_order"]
+    search_fields = ["title", "slug", "description", "body"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "description", "body"]}),
+        ("Publishing", {"fields": ["published", "show_in_header", "show_in_footer", "menu_order"]}),
+        ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description="Menus")
+    def menus(self, page: Page) -> str:
+        places = [name for name, shown in (("Header", page.show_in_header), ("Footer", page.show_in_footer)) if shown]
+        return ", ".join(places) or "—"
+
+    @admin.display(description="On the site")
+    def on_site(self, page: Page) -> str:
+        label = "View on site" if page.published else "Preview the draft"
+        return format_html('<a href="{}" target="_blank" rel="noopener">{} ↗</a>', page.get_absolute_url(), label)
