@@ -1,5 +1,5 @@
-"""Read the blog's content files: authors (TOML) and posts (HTML with TOML
-front matter between ``+++`` lines).
+"""Read the blog's content files: authors (TOML), posts and pages (HTML with
+TOML front matter between ``+++`` lines).
 
 Parsing and validation happen before anything is written, so one malformed
 file stops a load with a message naming the file and leaves the database and
@@ -18,7 +18,7 @@ from django.core.validators import URLValidator, validate_slug
 
 from skolr_blog.images import validate_image
 
-from .models import EARLIEST_PUBLISH_DATE, LATEST_PUBLISH_DATE, Post
+from .models import EARLIEST_PUBLISH_DATE, LATEST_PUBLISH_DATE, Page, Post
 from .tagging import tag_name_problem
 
 
@@ -56,12 +56,26 @@ class PostSource:
     allow_comments: bool = True
 
 
+@dataclass
+class PageSource:
+    path: Path
+    slug: str
+    title: str
+    body: str
+    description: str = ""
+    published: bool = False
+    show_in_header: bool = False
+    show_in_footer: bool = False
+    menu_order: int = 0
+
+
 AUTHOR_LINKS = ("website", "linkedin", "x", "github", "mastodon")
 AUTHOR_KEYS = {"name", "slug", "bio", "expertise", "photo", *AUTHOR_LINKS}
 POST_KEYS = {
     "title", "slug", "author", "status", "published_at", "tags",
     "excerpt", "thumbnail", "thumbnail_alt", "allow_comments",
 }  # fmt: skip
+PAGE_KEYS = {"title", "slug", "description", "published", "show_in_header", "show_in_footer", "menu_order"}
 
 
 def _require(path: Path, data: dict, key: str, kind: type, *, optional: bool = False, default=None):
@@ -132,7 +146,8 @@ def parse_author(path: Path) -> AuthorSource:
     )
 
 
-def parse_post(path: Path) -> PostSource:
+def _front_matter(path: Path, allowed: set[str]) -> tuple[dict, str]:
+    """The TOML front matter between two ``+++`` lines, and the HTML after it."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
@@ -144,7 +159,12 @@ def parse_post(path: Path) -> PostSource:
         data = tomllib.loads(parts[1])
     except tomllib.TOMLDecodeError as error:
         raise ContentError(path, f"front matter is not valid TOML: {error}")
-    _check_unknown(path, data, POST_KEYS)
+    _check_unknown(path, data, allowed)
+    return data, parts[2].strip()
+
+
+def parse_post(path: Path) -> PostSource:
+    data, body = _front_matter(path, POST_KEYS)
 
     status = _require(path, data, "status", str, optional=True, default=Post.Status.DRAFT)
     if status not in Post.Status.values:
@@ -173,7 +193,6 @@ def parse_post(path: Path) -> PostSource:
     thumbnail_alt = _require(path, data, "thumbnail_alt", str, optional=True, default="").strip()
     if thumbnail and not thumbnail_alt:
         raise ContentError(path, "a thumbnail needs thumbnail_alt text")
-    body = parts[2].strip()
     if not body:
         raise ContentError(path, "the post has no body after the front matter")
     return PostSource(
@@ -189,6 +208,32 @@ def parse_post(path: Path) -> PostSource:
         thumbnail=thumbnail,
         thumbnail_alt=thumbnail_alt,
         allow_comments=_require(path, data, "allow_comments", bool, optional=True, default=True),
+    )
+
+
+def parse_page(path: Path) -> PageSource:
+    data, body = _front_matter(path, PAGE_KEYS)
+    title = _require(path, data, "title", str).strip()
+    if not title or len(title) > Page._meta.get_field("title").max_length:
+        raise ContentError(path, "title must be 1 to 200 characters")
+    description = _require(path, data, "description", str, optional=True, default="").strip()
+    if len(description) > Page._meta.get_field("description").max_length:
+        raise ContentError(path, "description is longer than 300 characters")
+    menu_order = _require(path, data, "menu_order", int, optional=True, default=0)
+    if isinstance(menu_order, bool) or not 0 <= menu_order <= 32767:
+        raise ContentError(path, "menu_order must be a whole number from 0 to 32767")
+    if not body:
+        raise ContentError(path, "the page has no body after the front matter")
+    return PageSource(
+        path=path,
+        slug=_slug(path, _require(path, data, "slug", str)),
+        title=title,
+        body=body,
+        description=description,
+        published=_require(path, data, "published", bool, optional=True, default=False),
+        show_in_header=_require(path, data, "show_in_header", bool, optional=True, default=False),
+        show_in_footer=_require(path, data, "show_in_footer", bool, optional=True, default=False),
+        menu_order=menu_order,
     )
 
 

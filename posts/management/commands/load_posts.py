@@ -1,10 +1,11 @@
-"""``manage.py load_posts content/``: create or update authors and posts
-from content files. Running it again with the same files changes nothing.
+"""``manage.py load_posts content/``: create or update authors, posts and
+pages from content files. Running it again with the same files changes
+nothing.
 
 ``--keep-existing`` only creates what is missing. ``make run`` and ``make
-serve`` load that way on every start: a post or profile that exists is the
-admin's to edit from then on, and a start must not put the file's version
-back over an author's edits.
+serve`` load that way on every start: a post, page or profile that exists is
+the admin's to edit from then on, and a start must not put the file's
+version back over an author's or editor's edits.
 
 A post it creates or saves as published goes to email subscribers as one
 published in the admin does (``Post.save()``), after the whole load
@@ -22,8 +23,17 @@ from django.db import transaction
 from django.db.models.fields.files import FieldFile
 
 from authors.models import Author
-from posts.content import AuthorSource, ContentError, PostSource, file_digest, parse_author, parse_post
-from posts.models import Post, clean_body
+from posts.content import (
+    AuthorSource,
+    ContentError,
+    PageSource,
+    PostSource,
+    file_digest,
+    parse_author,
+    parse_page,
+    parse_post,
+)
+from posts.models import Page, Post, clean_body
 
 
 def _validate(obj, path: Path) -> None:
@@ -67,14 +77,16 @@ def _attach_image(field: FieldFile, source: Path | None, saved_files: list[str])
 
 
 class Command(BaseCommand):
-    help = "Create or update authors and posts from a content folder (authors/*.toml, posts/*.html)."
+    help = (
+        "Create or update authors, posts and pages from a content folder (authors/*.toml, posts/*.html, pages/*.html)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("folder", type=Path, help="Folder with authors/ and posts/ subfolders.")
         parser.add_argument(
             "--keep-existing",
             action="store_true",
-            help="Only create authors and posts that are missing; leave the ones in the database as they are.",
+            help="Only create authors, posts and pages that are missing; leave the ones in the database as they are.",
         )
 
     def handle(self, *args, folder: Path, keep_existing: bool = False, **options):
@@ -84,11 +96,12 @@ class Command(BaseCommand):
         try:
             authors = [parse_author(path) for path in sorted((folder / "authors").glob("*.toml"))]
             posts = [parse_post(path) for path in sorted((folder / "posts").glob("*.html"))]
+            pages = [parse_page(path) for path in sorted((folder / "pages").glob("*.html"))]
             self._check_references(authors, posts)
         except ContentError as error:
             raise CommandError(str(error))
-        if not posts and not authors:
-            raise CommandError(f"{folder}: no authors/*.toml or posts/*.html files found")
+        if not posts and not authors and not pages:
+            raise CommandError(f"{folder}: no authors/*.toml, posts/*.html or pages/*.html files found")
 
         saved_files: list[str] = []
         counts = {"created": 0, "updated": 0, "unchanged": 0, "kept": 0}
@@ -98,6 +111,8 @@ class Command(BaseCommand):
                 for source in posts:
                     author = by_slug.get(source.author) or Author.objects.get(slug=source.author)
                     self._load_post(source, author, saved_files, counts)
+                for source in pages:
+                    self._load_page(source, counts)
         except Exception as error:
             # The database rolled back; remove files copied for this load.
             for name in saved_files:
@@ -109,7 +124,8 @@ class Command(BaseCommand):
             summary = f"{counts['created']} created, {counts['kept']} already in the database (kept as they are)."
         else:
             summary = f"{counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged."
-        self.stdout.write(f"Loaded {len(authors)} author(s) and {len(posts)} post(s): {summary}")
+        loaded = f"{len(authors)} author(s), {len(posts)} post(s) and {len(pages)} page(s)"
+        self.stdout.write(f"Loaded {loaded}: {summary}")
 
     def _check_references(self, authors: list[AuthorSource], posts: list[PostSource]) -> None:
         known = {source.slug for source in authors}
@@ -164,4 +180,28 @@ class Command(BaseCommand):
         if created or {tag.name.casefold() for tag in post.tags.all()} != {tag.casefold() for tag in source.tags}:
             post.tags.set(source.tags)
             changed = True
+        self._count(counts, created, changed)
+
+    def _load_page(self, source: PageSource, counts: dict) -> None:
+        page = Page.objects.filter(slug=source.slug).first()
+        if page is not None and self.keep_existing:
+            counts["kept"] += 1
+            return
+        created = page is None
+        page = page or Page(slug=source.slug)
+        changed = _assign(
+            page,
+            {
+                "title": source.title,
+                "description": source.description,
+                "body": clean_body(source.body),
+                "published": source.published,
+                "show_in_header": source.show_in_header,
+                "show_in_footer": source.show_in_footer,
+                "menu_order": source.menu_order,
+            },
+        )
+        if created or changed:
+            _validate(page, source.path)
+            page.save()
         self._count(counts, created, changed)
