@@ -18,7 +18,7 @@ from django_comments_xtd.models import XtdComment
 from PIL import Image
 
 from authors.models import Author
-from posts.models import Post
+from posts.models import Page, Post
 
 _sequence = itertools.count(1)
 
@@ -83,6 +83,12 @@ def make_post(*, tags=(), **fields) -> Post:
     if tags:
         post.tags.set(list(tags))
     return post
+
+
+def make_page(**fields) -> Page:
+    n = next(_sequence)
+    defaults = {"title": f"Page {n}", "slug": f"page-{n}", "body": f"<p>Body of page {n}.</p>", "published": True}
+    return Page.objects.create(**(defaults | fields))
 
 
 def make_comment(post: Post, *, parent: XtdComment | None = None, **fields) -> XtdComment:

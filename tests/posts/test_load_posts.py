@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from authors.models import Author
-from posts.models import Post, TaggedPost
+from posts.models import Page, Post, TaggedPost
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +27,7 @@ def snapshot(media_root: Path):
     rows = (
         list(Author.objects.values().order_by("pk")),
         list(Post.objects.values().order_by("pk")),
+        list(Page.objects.values().order_by("pk")),
         sorted(TaggedPost.objects.values_list("content_object_id", "tag__name")),
     )
     files = sorted(
@@ -36,10 +37,10 @@ def snapshot(media_root: Path):
 
 
 def test_loading_twice_changes_nothing(settings):
-    assert "2 created" in load(CONTENT)
+    assert "Loaded 1 author(s), 1 post(s) and 1 page(s): 3 created" in load(CONTENT)
     before = snapshot(Path(settings.MEDIA_ROOT))
 
-    assert "0 created, 0 updated, 2 unchanged" in load(CONTENT)
+    assert "0 created, 0 updated, 3 unchanged" in load(CONTENT)
 
     assert snapshot(Path(settings.MEDIA_ROOT)) == before
     assert len(before[1]) == 2  # one thumbnail, one photo: no duplicates
@@ -47,13 +48,14 @@ def test_loading_twice_changes_nothing(settings):
 
 def test_a_start_keeps_what_was_edited_in_the_admin(tmp_path):
     """``make run`` and ``make serve`` load with --keep-existing on every
-    start: an author's edits to the shipped post and profile stay, and a
-    post added to content/ since is created."""
+    start: edits to the shipped post, page and profile stay, and a post
+    added to content/ since is created."""
     folder = tmp_path / "content"
     shutil.copytree(CONTENT, folder)
     load(folder)
     Post.objects.filter(slug="django-vs-flask-vs-fastapi").update(title="Edited in the admin")
     Author.objects.filter(slug="skolr").update(bio="Bio edited in the admin.")
+    Page.objects.filter(slug="about").update(title="About us", show_in_header=False)
     article = folder / "posts" / "django-vs-flask-vs-fastapi.html"
     added = folder / "posts" / "a-second-article.html"
     source = article.read_text().replace('slug = "django-vs-flask-vs-fastapi"', 'slug = "a-second-article"')
@@ -62,9 +64,10 @@ def test_a_start_keeps_what_was_edited_in_the_admin(tmp_path):
     out = io.StringIO()
     call_command("load_posts", "--keep-existing", str(folder), stdout=out)
 
-    assert "1 created, 2 already in the database (kept as they are)" in out.getvalue()
+    assert "1 created, 3 already in the database (kept as they are)" in out.getvalue()
     assert Post.objects.get(slug="django-vs-flask-vs-fastapi").title == "Edited in the admin"
     assert Author.objects.get(slug="skolr").bio == "Bio edited in the admin."
+    assert Page.objects.filter(slug="about", title="About us", show_in_header=False).exists()
     assert Post.objects.get(slug="a-second-article").title == "A second article"
 
 
@@ -157,3 +160,49 @@ def test_script_in_a_content_file_is_removed(tmp_path):
     body = Post.objects.get().body
     assert "<script" not in body and "onclick" not in body and "alert(1)" not in body
     assert '<h2 id="our-recommendation">Our Recommendation</h2>' in body
+
+
+def test_a_fresh_start_has_the_about_page_in_the_header(client):
+    """What ``make run`` loads: Skolr's About page, published and linked
+    from every page's header."""
+    call_command("load_posts", "--keep-existing", str(CONTENT), stdout=io.StringIO())
+
+    about = Page.objects.get(slug="about")
+    assert about.published and about.show_in_header and not about.show_in_footer
+    home = client.get("/").content.decode()
+    assert '<li><a href="/about/">About</a></li>' in home
+    page = client.get("/about/").content.decode()
+    assert "Skolr" in page and "Student Information System" in page and "NAAC" in page
+
+
+def test_editing_the_page_file_updates_the_page(tmp_path):
+    folder = tmp_path / "content"
+    shutil.copytree(CONTENT, folder)
+    load(folder)
+    about = folder / "pages" / "about.html"
+    about.write_text(about.read_text().replace("show_in_footer = false", "show_in_footer = true"))
+
+    assert "1 updated" in load(folder)
+    assert Page.objects.get(slug="about").show_in_footer
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('+++\ntitle = "Posts"\nslug = "posts"\npublished = true\n+++\n<p>x</p>', "blog's own addresses"),
+        ('+++\ntitle = "Odd"\nslug = "odd"\nmenu = "top"\n+++\n<p>x</p>', "unknown field(s): menu"),
+        ('+++\ntitle = "Odd"\nslug = "odd"\nmenu_order = -1\n+++\n<p>x</p>', "menu_order must be"),
+        ('+++\ntitle = "Odd"\nslug = "odd"\npublished = "yes"\n+++\n<p>x</p>', "'published' must be bool"),
+        ('+++\ntitle = "Empty"\nslug = "empty"\n+++\n', "the page has no body"),
+    ],
+)
+def test_a_malformed_page_file_names_the_file_and_writes_nothing(tmp_path, text, message):
+    folder = tmp_path / "content"
+    shutil.copytree(CONTENT, folder)
+    (folder / "pages" / "zz-odd.html").write_text(text)
+
+    with pytest.raises(CommandError) as error:
+        load(folder)
+
+    assert message in str(error.value) and "zz-odd.html" in str(error.value)
+    assert not Page.objects.exists() and not Post.objects.exists()

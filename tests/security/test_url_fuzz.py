@@ -18,7 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from posts.models import Post, PreviewLink
 from posts.notifications import unsubscribe_token
-from tests.factories import make_comment, make_post, make_user
+from tests.factories import make_comment, make_page, make_post, make_user
 from tests.security.hostile import unsafe_in_response
 
 pytestmark = pytest.mark.django_db
@@ -111,6 +111,7 @@ def site():
     post = make_post(slug="a-post", tags=["Django"])
     comment = make_comment(post)
     draft = make_post(status=Post.Status.DRAFT, published_at=None, author=post.author)
+    make_page(slug=post.slug, show_in_header=True)  # /<slug>/ answers with a page
     staff = make_user("staffer", staff=True, email="staffer@example.com")
     return {
         "slug": post.slug,
