@@ -1,5 +1,5 @@
 """The pages linked from the header and the footer, read once per process
-and again only when a page changes.
+and again when a page changes (or, at the latest, after ``MAX_AGE`` seconds).
 
 Every page shows the menus, and the page cache is emptied by every post,
 comment or tag change, so reading them per render, or per content version
