@@ -292,3 +292,12 @@ def test_the_body_is_sanitized_however_it_is_saved(client, editor):
         assert "Hi" in page.body
         html = client.get(page.get_absolute_url()).content.decode()
         assert "alert(1)" not in html and "steal()" not in html
+
+
+def test_a_page_title_is_escaped_in_the_menus_and_on_the_page(client):
+    make_page(slug="xss", title='<img src=x onerror="alert(1)">', show_in_header=True, show_in_footer=True)
+
+    for url in ("/", "/xss/"):
+        html = client.get(url).content.decode()
+        assert "<img src=x" not in html
+        assert html.count("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;") >= 2
