@@ -4,6 +4,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Cast, Coalesce
@@ -49,6 +50,21 @@ BODY_EXTENSIONS = {
     "Caption": True,
 }
 sanitize_body_html = create_sanitizer(BODY_EXTENSIONS)
+
+
+# Search engines show about this much of a page title and a description
+# (posts.seo.DESCRIPTION_LENGTH); the overrides are held to it.
+META_TITLE_LENGTH = 70
+META_DESCRIPTION_LENGTH = 160
+# A post first published elsewhere names that page as the original; only an
+# address a browser and a crawler can fetch (not "javascript:", not "/x").
+validate_canonical_url = URLValidator(
+    schemes=["http", "https"],
+    message="Give the whole address of the original, starting with https:// (or http://).",
+)
+
+# How many featured posts the home page shows above the list.
+FEATURED_ON_HOME = 3
 
 
 # Every page that shows a post links its month's archive, whose address has a
@@ -128,6 +144,18 @@ class PostQuerySet(models.QuerySet):
             .prefetch_related(models.Prefetch("tags", to_attr="card_tags"))
             .with_comment_count()
             .defer("body", "author__bio", "author__expertise")
+        )
+
+    def featured(self):
+        """Posts an editor chose to show first on the home page."""
+        return self.filter(featured=True)
+
+    def for_featured_block(self):
+        """What the home page's "Featured" block shows, in one query: the
+        title, excerpt, author and date, without the cards' tags, comment
+        counts and pictures (``posts.templatetags.cards.featured_block``)."""
+        return self.select_related("author").only(
+            "title", "slug", "excerpt", "published_at", "author__name", "author__slug"
         )
 
 
@@ -235,6 +263,41 @@ class Post(models.Model):
         help_text="Days after publication that readers may comment. Empty: the site default. 0: never close.",
     )
 
+    featured = models.BooleanField(
+        default=False,
+        help_text=f"Show the post in the “Featured” block at the top of the home page (the newest "
+        f"{FEATURED_ON_HOME} featured posts); it stays in the list below too.",
+    )
+
+    # Search and social: each overrides, when filled in, what the post's own
+    # fields give (posts.seo: post_title, post_description, post_canonical).
+    meta_title = models.CharField(
+        max_length=META_TITLE_LENGTH,
+        blank=True,
+        help_text=f"The title in search results and link previews, as written (the blog's name is not "
+        f"added), at most {META_TITLE_LENGTH} characters. Empty: the post's title and the blog's name.",
+    )
+    meta_description = models.CharField(
+        max_length=META_DESCRIPTION_LENGTH,
+        blank=True,
+        help_text=f"The description in search results and link previews, at most {META_DESCRIPTION_LENGTH} "
+        "characters. Empty: the excerpt.",
+    )
+    canonical_url = models.URLField(
+        "canonical URL",
+        max_length=500,
+        blank=True,
+        validators=[validate_canonical_url],
+        help_text="For a post first published elsewhere: the original's full address. Search engines then "
+        "credit that page. Empty: this post's own address.",
+    )
+    noindex = models.BooleanField(
+        "hide from search engines",
+        default=False,
+        help_text="Ask search engines not to list the post (robots “noindex”) and leave it out of the "
+        "sitemap. Readers still find it on the blog and in the feeds.",
+    )
+
     content_updated_at = models.DateTimeField(
         "content updated",
         null=True,
@@ -262,6 +325,13 @@ class Post(models.Model):
             # The model's ordering across every status: the admin's list of
             # posts (74 ms at 100,000 posts without it, a sort of them all).
             models.Index(fields=["-published_at", "-id"], name="post_ordering_idx"),
+            # The home page's featured block: the few featured published
+            # posts, newest first, without walking every published post.
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=Q(featured=True, status="published"),
+                name="post_featured_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["draft", "review", "published"]), name="post_status_valid"),

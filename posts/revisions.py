@@ -13,7 +13,10 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import strip_tags
 
-COMPARED_FIELDS = ["title", "slug", "excerpt", "body", "status", "published_at", "thumbnail", "thumbnail_alt"]
+COMPARED_FIELDS = [
+    "title", "slug", "excerpt", "body", "status", "published_at", "thumbnail", "thumbnail_alt", "featured",
+    "meta_title", "meta_description", "canonical_url", "noindex",
+]  # fmt: skip
 
 # What restoring a revision brings back: the writing. Everything else on the
 # post (status, publish date, address, author, thumbnail, comment settings)
@@ -21,10 +24,13 @@ COMPARED_FIELDS = ["title", "slug", "excerpt", "body", "status", "published_at",
 # live post must not take it offline, move it or strip its image. Tags stay
 # too: revisions do not record them (the history table has no tags), and they
 # place the post on tag pages and feeds, which is publishing, not wording.
+# The home page's "featured" flag and the search and social settings stay
+# as well: they too say how the post is published.
 RESTORED_FIELDS = ("title", "excerpt", "body")
 PUBLISHING_FIELDS = (
     "slug", "author", "thumbnail", "thumbnail_alt", "status", "published_at",
-    "tags", "new_tags", "allow_comments", "comment_days",
+    "tags", "new_tags", "allow_comments", "comment_days", "featured",
+    "meta_title", "meta_description", "canonical_url", "noindex",
 )  # fmt: skip
 
 
