@@ -1,6 +1,7 @@
 from functools import partial
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import F
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
@@ -11,9 +12,11 @@ from django.utils.html import format_html
 from django_comments_xtd.models import XtdComment
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import to_historic
+from simple_history.utils import bulk_update_with_history
 from taggit.models import Tag
 
 from skolr_blog.admin_site import fits
+from skolr_blog.page_cache import content_changed
 from skolr_blog.staged_uploads import KeepsUploadsAdmin, UploadKeepingForm
 
 from . import editorial_mail, revisions
@@ -102,8 +105,9 @@ class PostAdmin(KeepsUploadsAdmin, SimpleHistoryAdmin):
     class Media:
         js = ["js/admin_unsaved.js"]  # asks before leaving with unsaved changes
 
-    list_display = ["title", "author", "state", "published_at", "updated_at", "comments_enabled"]
-    list_filter = [StateFilter, "author", "allow_comments", "tags"]
+    list_display = ["title", "author", "state", "featured", "published_at", "updated_at", "comments_enabled"]
+    list_filter = [StateFilter, "featured", "author", "allow_comments", "tags"]
+    actions = ["feature", "unfeature"]
     list_select_related = ["author"]
     paginator = DeferredJoinPaginator
     # Drafts and posts in review (no publish date) first, then newest: what
@@ -126,7 +130,10 @@ class PostAdmin(KeepsUploadsAdmin, SimpleHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "author", "excerpt", "body", "preview", "opened_version"]}),
         ("Thumbnail", {"fields": ["thumbnail", "thumbnail_alt"]}),
-        ("Publishing", {"fields": ["status", "published_at", "tags", "new_tags", "allow_comments", "comment_days"]}),
+        (
+            "Publishing",
+            {"fields": ["status", "published_at", "featured", "tags", "new_tags", "allow_comments", "comment_days"]},
+        ),
         ("History", {"fields": ["created_at", "updated_at", "content_updated_at"], "classes": ["collapse"]}),
     ]
 
@@ -201,13 +208,59 @@ class PostAdmin(KeepsUploadsAdmin, SimpleHistoryAdmin):
         # An author sees only their own posts: a filter by author has
         # nothing to choose, and the tag filter would list every tag,
         # other people's drafts' included.
-        return [StateFilter, "allow_comments", ("tags", admin.RelatedOnlyFieldListFilter)]
+        return [StateFilter, "featured", "allow_comments", ("tags", admin.RelatedOnlyFieldListFilter)]
 
     def get_readonly_fields(self, request, obj=None):
-        if request.user.has_perm("posts.edit_all_posts"):
-            return self.readonly_fields
-        # An author signs only their own posts.
-        return [*self.readonly_fields, "author"]
+        readonly = list(self.readonly_fields)
+        if not request.user.has_perm("posts.edit_all_posts"):
+            readonly.append("author")  # an author signs only their own posts
+        if not self.has_publish_permission(request):
+            # What the home page leads with is an editor's call, like publishing.
+            readonly.append("featured")
+        return readonly
+
+    def has_publish_permission(self, request) -> bool:
+        """May publish, and so feature posts (the "Feature" actions ask this)."""
+        return request.user.has_perm("posts.publish_post")
+
+    @admin.action(description="Feature the selected posts on the home page", permissions=["publish"])
+    def feature(self, request, queryset):
+        self._set_featured(request, queryset, True)
+
+    @admin.action(description="Stop featuring the selected posts", permissions=["publish"])
+    def unfeature(self, request, queryset):
+        self._set_featured(request, queryset, False)
+
+    def _set_featured(self, request, queryset, featured: bool) -> None:
+        """Feature or unfeature the selected posts the user may change.
+
+        Saved in bulk with a revision each (who, when), and with a new
+        ``updated_at``, so an editor who had one of these posts open cannot
+        save it back over the change unawares (``revisions.saved_since``).
+        A bulk update sends no ``post_save``: the page cache is retired here.
+        """
+        selected = queryset.count()
+        posts = list(queryset.filter(featured=not featured).prefetch_related(None))
+        now = timezone.now()
+        for post in posts:
+            post.featured, post.updated_at = featured, now
+        with transaction.atomic():
+            bulk_update_with_history(
+                posts,
+                Post,
+                ["featured", "updated_at"],
+                default_user=request.user,
+                default_change_reason="Featured" if featured else "No longer featured",
+            )
+            if posts:
+                content_changed()
+        done = "Featured" if featured else "Stopped featuring"
+        already = selected - len(posts)
+        message = f"{done} {len(posts)} post{'' if len(posts) == 1 else 's'}."
+        if already:
+            state = "featured already" if featured else "not featured"
+            message += f" {already} {'was' if already == 1 else 'were'} {state}."
+        self.message_user(request, message, messages.SUCCESS)
 
     def has_add_permission(self, request) -> bool:
         can_sign = request.user.has_perm("posts.edit_all_posts") or hasattr(request.user, "author")

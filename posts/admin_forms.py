@@ -42,7 +42,7 @@ class PostAdminForm(KeepsUploads, forms.ModelForm):
         model = Post
         fields = [
             "title", "slug", "author", "excerpt", "body", "thumbnail", "thumbnail_alt",
-            "status", "published_at", "allow_comments", "comment_days",
+            "status", "published_at", "featured", "allow_comments", "comment_days",
         ]  # fmt: skip
 
     def __init__(self, *args, user=None, **kwargs):

@@ -15,7 +15,7 @@ from skolr_blog.page_cache import content_cached
 from . import seo
 from .comments import comment_link, comment_page, comment_tree, comments_for, comments_per_page
 from .forms import CommentForm
-from .models import Post, PreviewLink, SlugRedirect, TaggedPost
+from .models import FEATURED_ON_HOME, Post, PreviewLink, SlugRedirect, TaggedPost
 from .pagination import FirstPage, PageMoved, keyset_page
 from .tagging import moved_tag, tag_description
 
@@ -77,7 +77,20 @@ class PublishedPostListView(TemplateResponseMixin, ContextMixin, View):
 
 
 class PostListView(PublishedPostListView):
+    """The home page: the list of every post, under a "Featured" block on
+    its first page.
+
+    Featured posts stay in the list too, so its pages and cursors are those
+    of every other list; the block costs one lean query on the first page
+    and none on the others."""
+
     template_name = "posts/post_list.html"
+
+    def get_context_data(self, **kwargs):
+        featured = []
+        if self.page.is_first:
+            featured = list(Post.objects.published().featured().for_featured_block()[:FEATURED_ON_HOME])
+        return super().get_context_data(featured_posts=featured, **kwargs)
 
 
 class TagPostListView(PublishedPostListView):

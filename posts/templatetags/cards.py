@@ -148,3 +148,29 @@ def related_cards(posts) -> SafeString:
         '<section class="related" aria-labelledby="related-title"><h2 id="related-title">Read next</h2>'
         f'<ul class="related-list">{"".join(items)}</ul></section>'
     )
+
+
+@register.simple_tag
+def featured_block(posts) -> SafeString:
+    """``{% featured_block featured_posts %}``: the home page's "Featured"
+    posts, text only (``PostQuerySet.for_featured_block``: no pictures, tags
+    or comment counts, so no query of its own and little weight above the
+    list); nothing when none is featured."""
+    if not posts:
+        return mark_safe("")
+    items = []
+    for post in posts:
+        author = post.author
+        published = post.published_at
+        excerpt = f'<p class="featured-excerpt">{escape(post.excerpt)}</p>' if post.excerpt else ""
+        items.append(
+            f'<li class="featured-item"><h3 class="featured-title"><a href="{escape(post.get_absolute_url())}">'
+            f"{escape(post.title)}</a></h3>{excerpt}"
+            f'<p class="featured-meta"><a href="{_url("authors:detail", author.slug)}">{escape(author.name)}</a>'
+            f' <span aria-hidden="true">·</span> <time datetime="{dates.iso(published)}">{dates.day(published)}</time>'
+            "</p></li>"
+        )
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        '<section class="featured" aria-labelledby="featured-heading"><h2 id="featured-heading">Featured</h2>'
+        f'<ul class="featured-list">{"".join(items)}</ul></section>'
+    )

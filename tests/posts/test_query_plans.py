@@ -68,3 +68,16 @@ def test_a_page_of_comments_is_found_from_the_post_not_by_walking_every_thread()
     found = plan(query["sql"], enable_sort="off", enable_seqscan="off")
     assert XTD_THREAD_INDEX not in found
     assert "comment_public_by_post_idx" in found
+
+
+def test_the_home_pages_featured_block_reads_the_featured_index():
+    """A handful of featured posts among many: the block reads its partial
+    index (featured published posts, newest first) instead of walking every
+    published post to find them."""
+    for n in range(30):
+        make_post(featured=n % 10 == 0)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    featured = Post.objects.published().featured().for_featured_block()[:3]
+    sql, params = featured.query.sql_with_params()
+    assert "post_featured_idx" in plan(sql, params, enable_seqscan="off")
