@@ -134,6 +134,15 @@ class PostAdmin(KeepsUploadsAdmin, SimpleHistoryAdmin):
             "Publishing",
             {"fields": ["status", "published_at", "featured", "tags", "new_tags", "allow_comments", "comment_days"]},
         ),
+        (
+            "Search and social",
+            {
+                "fields": ["meta_title", "meta_description", "canonical_url", "noindex"],
+                "classes": ["collapse"],
+                "description": "How search engines and link previews (Facebook, LinkedIn, X…) show the post. "
+                "Leave empty to use the post's title, excerpt and address.",
+            },
+        ),
         ("History", {"fields": ["created_at", "updated_at", "content_updated_at"], "classes": ["collapse"]}),
     ]
 

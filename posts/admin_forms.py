@@ -17,7 +17,7 @@ from skolr_blog.admin_site import SafeAutocompleteSelectMultiple
 from skolr_blog.staged_uploads import KeepsUploads
 
 from .authoring_models import PreviewLink, SlugRedirect, TagProfile
-from .models import Post
+from .models import Post, validate_canonical_url
 from .revisions import saved_since
 from .tagging import tag_description, tag_name_problem, tags_for, unseen_tag_names
 
@@ -43,7 +43,21 @@ class PostAdminForm(KeepsUploads, forms.ModelForm):
         fields = [
             "title", "slug", "author", "excerpt", "body", "thumbnail", "thumbnail_alt",
             "status", "published_at", "featured", "allow_comments", "comment_days",
+            "meta_title", "meta_description", "canonical_url", "noindex",
         ]  # fmt: skip
+        widgets = {"meta_description": forms.Textarea(attrs={"rows": 2})}
+        error_messages = {
+            "meta_title": {
+                "max_length": "Keep the meta title to %(limit_value)d characters so search results show it whole "
+                "(it has %(show_value)d).",
+            },
+            "meta_description": {
+                "max_length": "Keep the meta description to %(limit_value)d characters so search results show it "
+                "whole (it has %(show_value)d).",
+            },
+            # A malformed address (the model's validator words the rest the same way).
+            "canonical_url": {"invalid": validate_canonical_url.message},
+        }
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,6 +83,9 @@ class PostAdminForm(KeepsUploads, forms.ModelForm):
                 allowed.add(Post.Status.PUBLISHED)  # may keep editing a live post
             self.fields["status"].choices = [c for c in Post.Status.choices if c[0] in allowed]
             self.fields["status"].help_text = "Submit for review when it is ready; an editor publishes it."
+
+    def clean_meta_description(self):
+        return " ".join(self.cleaned_data["meta_description"].split())  # one line, as search results show it
 
     def clean_body(self):
         """Images come from this blog: the pages' Content-Security-Policy

@@ -50,6 +50,33 @@ def absolute(request, url: str) -> str:
     return request.build_absolute_uri(url) if request is not None else url
 
 
+# What a post tells search engines and link previews. Each reads the post's
+# "Search and social" override first, then what the post shows readers; the
+# page head, the link-preview tags and the JSON-LD all ask here.
+
+
+def post_title(post) -> str:
+    """The post's title for link previews (og:title, twitter:title)."""
+    return post.meta_title or post.title
+
+
+def post_document_title(post) -> str:
+    """The page's ``<title>``: the meta title as the editor wrote it, else
+    the post's title and the blog's name."""
+    return post.meta_title or f"{post.title} — {settings.BLOG['NAME']}"
+
+
+def post_description(post) -> str:
+    """The meta, og:, twitter: and JSON-LD description."""
+    return post.meta_description or post.excerpt
+
+
+def post_canonical(post, request) -> str:
+    """The post's one address for search engines: the original's, for a
+    post first published elsewhere, else its own here."""
+    return post.canonical_url or absolute(request, post.get_absolute_url())
+
+
 @dataclass(frozen=True)
 class ShareImage:
     url: str  # may be relative; pass through absolute()
@@ -111,7 +138,10 @@ def author_entity(author, request) -> dict:
 
 
 def blog_posting(post, request) -> dict:
-    url = absolute(request, post.get_absolute_url())
+    """The article as schema.org data. ``headline`` stays the title readers
+    see above the article; the description and addresses follow the
+    post's overrides (a republished post is the original's entity)."""
+    url = post_canonical(post, request)
     data = {
         "@context": "https://schema.org",
         "@type": "BlogPosting",
@@ -119,7 +149,7 @@ def blog_posting(post, request) -> dict:
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "url": url,
         "headline": post.title,
-        "description": post.excerpt,
+        "description": post_description(post),
         "inLanguage": language_tag(),
         "author": author_entity(post.author, request),
         "publisher": publisher(request),

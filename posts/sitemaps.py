@@ -1,10 +1,11 @@
 """sitemap.xml and robots.txt.
 
 The sitemaps list what readers can reach: published posts (lastmod: the last
-meaningful change), tags and authors with published posts, the archive
-months and years, the home, tag and archive index pages, and published
-pages (About…). Never drafts,
-previews or search results. Like every absolute address on the site they use
+meaningful change; not those hidden from search engines or first published
+elsewhere), tags and authors with published posts, the archive months and
+years, the home, tag and archive index pages, and published pages (About…).
+Never drafts, previews or search results. Like every absolute address on the
+site they use
 the request's host (see ``posts.seo``): each request gets its own sitemap
 objects carrying it.
 
@@ -57,15 +58,22 @@ class RequestSitemap(Sitemap):
 
 
 class PostSitemap(RequestSitemap):
+    """Published posts whose address here is the one to index: not those
+    hidden from search engines, nor those whose canonical address is the
+    original elsewhere (a sitemap lists canonical addresses only)."""
+
+    def posts(self):
+        return Post.objects.published().filter(noindex=False, canonical_url="")
+
     def items(self):
-        return Post.objects.published().only("slug", "published_at", "content_updated_at")
+        return self.posts().only("slug", "published_at", "content_updated_at")
 
     def lastmod(self, post):
         return post.content_updated_at or post.published_at
 
     def get_latest_lastmod(self):
         latest = Coalesce("content_updated_at", "published_at")
-        return Post.objects.published().aggregate(latest=Max(latest))["latest"]
+        return self.posts().aggregate(latest=Max(latest))["latest"]
 
 
 class TagSitemap(RequestSitemap):

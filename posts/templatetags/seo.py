@@ -42,9 +42,12 @@ def meta_description(value) -> str:
 @register.inclusion_tag("includes/social_meta.html", takes_context=True)
 def social_meta(context, title: str = "", description: str = "", post=None, url: str = ""):
     """OpenGraph and Twitter card tags. ``post`` makes it an article with the
-    post's share image; other pages get the blog's card."""
+    post's share image, and its title, description and address (overrides
+    included, see ``posts.seo``); other pages get the blog's card."""
     request = context.get("request")
     blog = settings.BLOG
+    if post:
+        title, description, url = seo.post_title(post), seo.post_description(post), seo.post_canonical(post, request)
     image = (seo.share_image(post) if post else None) or seo.default_share_image()
     return {
         "site_name": blog["NAME"],
@@ -59,6 +62,21 @@ def social_meta(context, title: str = "", description: str = "", post=None, url:
         "author_url": seo.absolute(request, post.author.get_absolute_url()) if post else "",
         "modified": (post.content_updated_at or post.published_at) if post else None,
     }
+
+
+@register.simple_tag
+def post_document_title(post) -> str:
+    return seo.post_document_title(post)
+
+
+@register.simple_tag
+def post_description(post) -> str:
+    return seo.post_description(post)
+
+
+@register.simple_tag(takes_context=True)
+def post_canonical(context, post) -> str:
+    return seo.post_canonical(post, context.get("request"))
 
 
 @register.simple_tag(takes_context=True)
