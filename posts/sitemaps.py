@@ -5,8 +5,7 @@ meaningful change; not those hidden from search engines or first published
 elsewhere), tags and authors with published posts, the archive months and
 years, the home, tag and archive index pages, and published pages (About…).
 Never drafts, previews or search results. Like every absolute address on the
-site they use
-the request's host (see ``posts.seo``): each request gets its own sitemap
+site they use the request's host (see ``posts.seo``): each request gets its own sitemap
 objects carrying it.
 
 ``/sitemap.xml`` is an index of sections (``/sitemap-posts.xml`` and so on),
