@@ -386,7 +386,15 @@ def add_tags(client, payloads: list[Payload], tally: Tally) -> dict[int, int]:
     return tags
 
 
-POST_FIELDS = {"post title": "title", "post excerpt": "excerpt", "post body": "body", "new tags": "new_tags"}
+POST_FIELDS = {
+    "post title": "title",
+    "post excerpt": "excerpt",
+    "post body": "body",
+    "new tags": "new_tags",
+    "meta title": "meta_title",
+    "meta description": "meta_description",
+    "canonical URL": "canonical_url",
+}
 
 
 def add_posts(client, payloads: list[Payload], tally: Tally, *, authors=None, tags=None) -> list[Post]:
@@ -404,6 +412,7 @@ def add_posts(client, payloads: list[Payload], tally: Tally, *, authors=None, ta
         if tags and n in tags:
             data["tags"] = [tags[n]]
         benign = {"title": f"Post {n}", "excerpt": "", "body": "<p>Plain.</p>", "new_tags": ""}
+        benign |= {"meta_title": "", "meta_description": "", "canonical_url": ""}
         refused = _submit(client, "/admin/posts/post/add/", data, POST_FIELDS, benign)
         for sink in POST_FIELDS:
             tally.outcome(sink, sink not in refused)
@@ -412,7 +421,8 @@ def add_posts(client, payloads: list[Payload], tally: Tally, *, authors=None, ta
 
 
 def publish(posts) -> None:
-    """Make the drafts public. Straight in the database: the publishing
+    """Make the drafts public, and featured (the home page's "Featured"
+    block shows them too). Straight in the database: the publishing
     checklist (thumbnail, title length…) is not what these tests are about,
     and what readers see is exactly what the admin stored."""
     from datetime import timedelta
@@ -422,7 +432,7 @@ def publish(posts) -> None:
     now = timezone.now()
     for index, post in enumerate(posts):
         Post.objects.filter(pk=post.pk).update(
-            status=Post.Status.PUBLISHED, published_at=now - timedelta(minutes=index)
+            status=Post.Status.PUBLISHED, published_at=now - timedelta(minutes=index), featured=True
         )
     TaggedPost.objects.copy_publish_dates()  # what every bulk write of posts does (see TaggedPost)
     cache.clear()  # the shared page cache keys on a content version that update() does not bump

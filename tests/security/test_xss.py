@@ -196,6 +196,7 @@ def test_author_fields(client, superuser_client, everything_on_one_page, setting
     publish([*posts, everything])
 
     post_sinks = ["post title", "post excerpt", "post body", "new tags", "tag name (tag admin)"]
+    post_sinks += ["meta title", "meta description", "canonical URL"]
     author_sinks = ["author name", "author bio", "author expertise"]
     everywhere = post_sinks + author_sinks
     # Lists, archives, search and feeds: every post at once.
