@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('authors', '0002_author_comment_notifications_and_more'),
-        ('posts', '0016_subscriptions'),
+        ('posts', '0017_pages'),
         ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
     ]
 
