@@ -11,7 +11,6 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.http import Http404
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,8 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django_comments_xtd.models import XtdComment
 
-from . import moderation, notifications
-from .comment_models import CommentReview
+from . import moderation
 from .comments import account_name, comment_link, commenter_name, public_comments
 from .forms import CommentForm
 from .models import Post
@@ -188,33 +186,21 @@ def post_comment(request):
         user=user, name=cleaned["name"], email=email, url=cleaned["url"], text=text, ip=ip,
         honeypot=cleaned.get("honeypot", ""),
     )  # fmt: skip
-    with transaction.atomic():
-        comment = XtdComment(
-            content_type=ContentType.objects.get_for_model(Post),
-            object_pk=str(post.pk),
-            site_id=settings.SITE_ID,
-            user=user,
-            user_name=cleaned["name"][:50],
-            user_email=email,
-            user_url=cleaned["url"],
-            comment=text,
-            submit_date=timezone.now(),
-            ip_address=ip or None,
-            is_public=verdict.is_public,
-            followup=cleaned["followup"],
-            parent_id=parent.pk if parent else 0,
-        )
-        comment.save()
-        CommentReview.objects.create(
-            comment=comment,
-            status=verdict.status,
-            reasons=CommentReview.encode(verdict.reasons),
-            announced_at=comment.submit_date if verdict.is_public else None,
-        )
-        if verdict.is_public:
-            notifications.comment_published(comment)
-        elif verdict.status == CommentReview.Status.PENDING:
-            notifications.comment_held(comment)
+    comment = XtdComment(
+        content_type=ContentType.objects.get_for_model(Post),
+        object_pk=str(post.pk),
+        site_id=settings.SITE_ID,
+        user=user,
+        user_name=cleaned["name"][:50],
+        user_email=email,
+        user_url=cleaned["url"],
+        comment=text,
+        submit_date=timezone.now(),
+        ip_address=ip or None,
+        followup=cleaned["followup"],
+        parent_id=parent.pk if parent else 0,
+    )
+    moderation.record(comment, verdict.status, verdict.reasons)
     return redirect(f"{post.get_absolute_url()}?comment={posted_comment_token(comment)}#comment-status")
 
 

@@ -2,6 +2,7 @@
 flag and the admin actions. Side effects (emails) are explicit calls to
 ``notifications`` and happen after commit."""
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_comments_xtd.models import XtdComment
@@ -10,7 +11,75 @@ from skolr_blog.page_cache import content_changed
 
 from . import notifications
 from .comment_models import CommentReview, HoldReason, ReaderFlag, TrustedCommenter
+from .comments import account_name
 from .policy import policy
+
+
+@transaction.atomic
+def record(comment: XtdComment, status: str, reasons=(), decided_by=None) -> XtdComment:
+    """Store a new comment with its moderation record, and say so: to the
+    post's author and followers if it is public, to moderators if it waits.
+
+    One path for readers' comments (the comment view, after the policy
+    judged them) and moderators' replies from the admin, so both are stored,
+    threaded and announced alike.
+    """
+    comment.is_public = status == CommentReview.Status.APPROVED
+    comment.save()
+    CommentReview.objects.create(
+        comment=comment,
+        status=status,
+        reasons=CommentReview.encode(reasons),
+        decided_by=decided_by,
+        decided_at=comment.submit_date if decided_by is not None else None,
+        announced_at=comment.submit_date if comment.is_public else None,
+    )
+    if comment.is_public:
+        notifications.comment_published(comment)
+    elif status == CommentReview.Status.PENDING:
+        notifications.comment_held(comment)
+    return comment
+
+
+@transaction.atomic
+def staff_reply(parent: XtdComment, user, text: str, ip: str = "") -> XtdComment:
+    """A moderator's reply to ``parent``, public at once and signed as they
+    sign comments on the site (their author name; the thread shows the
+    "Author" or "Team" badge from their account).
+
+    A parent still awaiting moderation is approved first: answering a
+    comment in public is judging it fit to be read (the caller refuses
+    rejected and spam comments). Checking the thread's depth is the
+    caller's too: django-comments-xtd raises past it.
+    """
+    if not parent.is_public:
+        decide(parent, CommentReview.Status.APPROVED, user)
+    reply = XtdComment(
+        content_type_id=parent.content_type_id,
+        object_pk=parent.object_pk,
+        site_id=settings.SITE_ID,
+        user=user,
+        user_name=account_name(user)[:50],
+        user_email=user.email,
+        comment=text.strip(),
+        submit_date=timezone.now(),
+        ip_address=ip or None,
+        parent_id=parent.pk,
+    )
+    return record(reply, CommentReview.Status.APPROVED, decided_by=user)
+
+
+def edit_text(comment: XtdComment, text: str) -> None:
+    """Replace a comment's text (a moderator fixing a typo or removing a
+    phone number) and retire the cached pages that show it.
+
+    Written with ``update()``, like ``is_public`` in ``decide``: saving the
+    model runs django-comments-xtd's signal that publishes or hides every
+    reply under it. Who edited is the admin's history entry of the change.
+    """
+    XtdComment.objects.filter(pk=comment.pk).update(comment=text)
+    comment.comment = text
+    content_changed()
 
 
 @transaction.atomic
