@@ -82,12 +82,14 @@ def commenter_name(comment) -> str:
     """The name shown for a comment. A signed-in commenter's is their
     account's name today (an author renamed, or a comment stored with the
     username before author names were used, shows the author name);
-    django-comments' ``comment.name`` prefers the user's full name to it."""
+    django-comments' ``comment.name`` prefers the user's full name to it.
+    A comment kept after its commenter was erased (posts.erasure) has no
+    name left: "Anonymous"."""
     if comment.user_id:
         author = author_profile(comment.user)
         if author is not None and author.name:
             return author.name
-    return comment.name
+    return comment.name or "Anonymous"
 
 
 @dataclass
