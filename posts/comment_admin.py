@@ -1,5 +1,7 @@
 """The moderators' side of comments: one queue, reasons, bulk decisions."""
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -8,11 +10,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import BigIntegerField, OuterRef, Subquery
 from django.db.models.functions import Cast
 from django.template.defaultfilters import truncatechars
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django_comments_xtd.models import BlackListedDomain, XtdComment
 
-from . import moderation
+from . import erasure, moderation, moderator_views
 from .comment_models import CommentReview, HoldReason, PendingComment, TrustedCommenter
 from .models import Post
 from .pagination import DeferredJoinPaginator
@@ -108,18 +110,28 @@ class CountedOnceChangeList(ChangeList):
 
 
 class ModerationForm(forms.ModelForm):
-    """A comment's only editable property here is the moderator's decision."""
+    """The moderator's decision, and the comment's text: a typo fixed, a
+    phone number taken out. Nothing else a reader typed is changed here."""
 
     decision = forms.ChoiceField(choices=Status.choices)
 
     class Meta:
         model = XtdComment
-        fields = []
+        fields = ["comment"]
+        widgets = {"comment": forms.Textarea(attrs={"rows": 8, "cols": 80})}
+        help_texts = {
+            "comment": "Readers see an edit at once. The comment's history records that you changed it "
+            "(not the old text, so a removed phone number is gone)."
+        }
+        error_messages = {"comment": {"required": "A comment needs some text: to take it down, reject it."}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         review = getattr(self.instance, "review", None) if self.instance.pk else None
-        self.fields["decision"].initial = review.status if review else Status.PENDING
+        # A comment older than reviews is as public as it is: saving an edit
+        # must not move it to the queue.
+        shown = Status.APPROVED if self.instance.is_public else Status.PENDING
+        self.fields["decision"].initial = review.status if review else shown
 
 
 @admin.register(XtdComment)
@@ -127,7 +139,7 @@ class CommentAdmin(admin.ModelAdmin):
     """All comments, with their moderation status and reasons."""
 
     form = ModerationForm
-    list_display = ["excerpt", "commenter", "article", "ip_address", "submit_date", "status", "reasons"]
+    list_display = ["excerpt", "commenter", "article", "ip_address", "submit_date", "status", "reasons", "reply"]
     list_filter = [StatusFilter, ReasonFilter, PostFilter, "submit_date"]
     search_fields = ["user_name", "user_email", "comment", "ip_address"]
     ordering = ["-submit_date"]
@@ -137,12 +149,47 @@ class CommentAdmin(admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
     paginator = DeferredJoinPaginator
-    actions = ["approve_comments", "reject_comments", "mark_spam", "trust_commenters"]
-    fields = ["decision", "comment_text", "commenter", "user_url", "article", "ip_address", "submit_date", "reasons"]
-    readonly_fields = ["comment_text", "commenter", "user_url", "article", "ip_address", "submit_date", "reasons"]
+    actions = ["approve_comments", "reject_comments", "mark_spam", "trust_commenters", "erase_commenters"]
+    fields = [
+        "decision",
+        "comment",
+        "reply",
+        "commenter",
+        "user_url",
+        "article",
+        "ip_address",
+        "submit_date",
+        "reasons",
+    ]
+    readonly_fields = ["reply", "commenter", "user_url", "article", "ip_address", "submit_date", "reasons"]
+    change_list_template = "admin/posts/comment_change_list.html"
 
     def get_changelist(self, request, **kwargs):
         return CountedOnceChangeList
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
+        own = [
+            path("erase/", self.admin_site.admin_view(partial(moderator_views.erase_view, self)), name=f"{name}_erase"),
+            path(
+                "<path:object_id>/reply/",
+                self.admin_site.admin_view(partial(moderator_views.reply_view, self)),
+                name=f"{name}_reply",
+            ),
+        ]
+        return [*own, *super().get_urls()]
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return shown if self.has_moderate_permission(request) else [name for name in shown if name != "reply"]
+
+    def get_fields(self, request, obj=None):
+        shown = super().get_fields(request, obj)
+        return shown if self.has_moderate_permission(request) else [name for name in shown if name != "reply"]
+
+    def changelist_view(self, request, extra_context=None):
+        context = {"may_erase": self.has_moderate_permission(request)}
+        return super().changelist_view(request, (extra_context or {}) | context)
 
     def get_queryset(self, request):
         title = Post.objects.filter(pk=Cast(OuterRef("object_pk"), BigIntegerField())).values("title")[:1]
@@ -167,8 +214,14 @@ class CommentAdmin(admin.ModelAdmin):
         return request.user.has_perm("django_comments.can_moderate")
 
     def save_model(self, request, obj, form, change):
-        # Never save the comment itself (see moderation.decide); record the decision.
-        moderation.decide(obj, form.cleaned_data["decision"], request.user)
+        # Never save the comment itself (see moderation.decide and
+        # edit_text), and decide only when the decision changed: deciding
+        # again would move the comment's publication time, and with it,
+        # put it in its author's next daily digest a second time.
+        if "comment" in form.changed_data:
+            moderation.edit_text(obj, form.cleaned_data["comment"])
+        if "decision" in form.changed_data:
+            moderation.decide(obj, form.cleaned_data["decision"], request.user)
 
     def save_related(self, request, form, formsets, change):
         pass
@@ -177,9 +230,12 @@ class CommentAdmin(admin.ModelAdmin):
     def excerpt(self, comment) -> str:
         return truncatechars(comment.comment, 80)
 
-    @admin.display(description="comment")
-    def comment_text(self, comment) -> str:
-        return format_html('<div style="white-space: pre-wrap; max-width: 60ch">{}</div>', comment.comment)
+    @admin.display(description="reply")
+    def reply(self, comment) -> str:
+        if not moderator_views.may_be_answered(comment):
+            return "—"
+        url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_reply", args=[comment.pk])
+        return format_html('<a href="{}">Reply as yourself</a>', url)
 
     @admin.display(description="commenter", ordering="user_name")
     def commenter(self, comment) -> str:
@@ -232,6 +288,15 @@ class CommentAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"Now trusted: {', '.join(sorted(emails)) or 'nobody (no email given)'}.", messages.SUCCESS
         )
+
+    @admin.action(description="Erase these commenters (on their request)…", permissions=["moderate"])
+    def erase_commenters(self, request, queryset):
+        """The erasure's confirmation page for the selected comments' addresses."""
+        emails = sorted(erasure.normalized(queryset.values_list("user_email", flat=True)))
+        if not emails:
+            self.message_user(request, "None of these comments has an email address to erase.", messages.WARNING)
+            return None
+        return moderator_views.erase_confirmation(self, request, emails)
 
 
 @admin.register(PendingComment)

@@ -449,7 +449,7 @@ class TestModerationQueue:
         url = f"/admin/django_comments_xtd/xtdcomment/{comment.pk}/change/"
         page = client.get(url).content.decode()
         assert "Decided on its own page" in page and "First-time commenter" in page
-        assert client.post(url, {"decision": "approved"}).status_code == 302
+        assert client.post(url, {"decision": "approved", "comment": "Decided on its own page"}).status_code == 302
         assert XtdComment.objects.get(pk=comment.pk).is_public is True
 
     def test_approving_a_parent_does_not_publish_its_held_replies(self, client, post, moderator):
