@@ -58,6 +58,10 @@ class PostAdminForm(KeepsUploads, forms.ModelForm):
             # A malformed address (the model's validator words the rest the same way).
             "canonical_url": {"invalid": validate_canonical_url.message},
         }
+        help_texts = {
+            "body": "To show a YouTube or Vimeo video, paste its address on a line of its own; "
+            "readers start it with a click.",
+        }
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

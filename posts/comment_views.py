@@ -21,6 +21,7 @@ from django_comments_xtd.models import XtdComment
 
 from . import moderation
 from .comments import account_name, comment_link, commenter_name, public_comments
+from .embeds import allow_players, frame_origins
 from .forms import CommentForm
 from .models import Post
 from .policy import claim_posting_slot, client_ip, earlier_copy_is_public, judge, policy
@@ -69,7 +70,9 @@ def _render_article(request, post: Post, form: CommentForm | None, status: int, 
     """The article page again, with a message and the reader's text (and,
     for a reply, which comment it answers: the form is at the foot of the
     page now, and still posts a reply)."""
-    context = {"post": post, "object": post, "is_preview": False} | comment_section(request, post, form)
+    players = frame_origins(post.body)
+    context = {"post": post, "object": post, "is_preview": False, "video_players": players}
+    context |= comment_section(request, post, form)
     replying_to = form["reply_to"].value() if form is not None else None
     parent = _parent(post, _as_id(replying_to))
     context |= {
@@ -80,7 +83,7 @@ def _render_article(request, post: Post, form: CommentForm | None, status: int, 
     }
     response = render(request, "posts/post_detail.html", context, status=status)
     response["Cache-Control"] = "private, no-store"
-    return response
+    return allow_players(response, players)
 
 
 def _fresh_form(post: Post, data, **changes) -> CommentForm:

@@ -20,6 +20,7 @@ from authors.models import Author
 from skolr_blog.images import strip_metadata, validate_image
 
 from .comments import public_comments
+from .embeds import iframes_as_addresses
 from .html import add_heading_anchors, plain_code_blocks
 
 # What an author can put in a post body. The editor offers exactly this and
@@ -79,13 +80,14 @@ LATEST_PUBLISH_DATE = datetime(2999, 1, 1, tzinfo=UTC)  # exclusive
 
 def clean_body(html: str) -> str:
     """Sanitize, then add heading anchors (which the sanitizer would drop) and
-    store code blocks as plain text, each step idempotent.
+    store code blocks as plain text, each step idempotent. A YouTube or Vimeo
+    ``<iframe>`` is first kept as its video's address (``posts.embeds``).
 
     Code is highlighted when shown (``posts.html.highlight_code``), not here:
     the editor loses the newlines of a highlighted block (see
     ``plain_code_blocks``), and this also turns the spans of bodies saved
     before that, such as a restored old revision, back into plain text."""
-    return plain_code_blocks(add_heading_anchors(sanitize_body_html(html or "")))
+    return plain_code_blocks(add_heading_anchors(sanitize_body_html(iframes_as_addresses(html or ""))))
 
 
 @lru_cache(maxsize=8)

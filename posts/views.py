@@ -14,6 +14,7 @@ from skolr_blog.page_cache import content_cached
 
 from . import seo
 from .comments import comment_link, comment_page, comment_tree, comments_for, comments_per_page
+from .embeds import allow_players, frame_origins
 from .forms import CommentForm
 from .models import FEATURED_ON_HOME, Post, PreviewLink, SlugRedirect, TaggedPost
 from .pagination import FirstPage, PageMoved, keyset_page
@@ -207,11 +208,14 @@ class PostDetailView(DetailView):
         return post
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(is_preview=not self.object.is_published, **kwargs)
+        context = super().get_context_data(
+            is_preview=not self.object.is_published, video_players=frame_origins(self.object.body), **kwargs
+        )
         return context | comment_section(self.request, self.object)
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)
+        allow_players(response, context["video_players"])
         if context["is_preview"] or context["posted_comment"]:
             # Previews and "your comment is held" notices are for one person.
             add_never_cache_headers(response)
