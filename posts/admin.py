@@ -359,6 +359,15 @@ class TagAdmin(admin.ModelAdmin):
         # Also what the post form's tag autocomplete searches.
         return tags_for(request.user).order_by(*self.get_ordering(request))
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+
+        class RequestForm(form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, user=request.user, **inner)
+
+        return RequestForm
+
     @admin.display(description="Posts", ordering="post_count")
     def post_count(self, tag) -> int:
         return tag.post_count

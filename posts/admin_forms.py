@@ -19,7 +19,7 @@ from skolr_blog.staged_uploads import KeepsUploads
 from .authoring_models import PreviewLink, SlugRedirect, TagProfile
 from .models import Post, validate_canonical_url
 from .revisions import saved_since
-from .tagging import tag_description, tag_name_problem, tags_for, unseen_tag_names
+from .tagging import tag_description, tag_name_problem, tags_for, takes_old_tag_address, unseen_tag_names
 
 _IMG_SRC = re.compile(r"<img\b[^>]*?\ssrc=\"([^\"]*)\"", re.IGNORECASE)
 
@@ -139,6 +139,16 @@ class PostAdminForm(KeepsUploads, forms.ModelForm):
                 "Choose another name, or ask an editor to add it."
                 for name in unseen_tag_names(self.user, names)
             ]
+        if not problems:
+            # A name that is a tag already is that tag; a new one must not end
+            # the redirect of another tag's old address.
+            problems = [
+                f"“{name}” cannot be a new tag: its address is an old address of another tag and still "
+                "redirects to it. Choose another name, or ask an editor."
+                for name in names
+                if takes_old_tag_address(self.user, Tag().slugify(name))
+                and not Tag.objects.filter(name__iexact=name).exists()
+            ]
         if problems:
             raise forms.ValidationError(problems)
         return value
@@ -236,8 +246,9 @@ class TagAdminForm(forms.ModelForm):
         fields = ["name", "slug"]
         help_texts = {"slug": "The tag page's address: letters A–Z, digits, hyphens and underscores."}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         if self.instance.pk:
             self.fields["description"].initial = tag_description(self.instance)
 
@@ -261,6 +272,10 @@ class TagAdminForm(forms.ModelForm):
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
         validate_slug(slug)  # ASCII: taggit's own field would take any letter, which no URL here matches
+        if takes_old_tag_address(self.user, slug, self.instance):
+            raise forms.ValidationError(
+                f"“{slug}” is an old address of another tag and still redirects to it: choose another slug."
+            )
         return slug
 
 

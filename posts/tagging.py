@@ -96,6 +96,26 @@ def unseen_tag_names(user, names: list[str]) -> list[str]:
     ]
 
 
+def takes_old_tag_address(user, slug: str, tag: Tag | None = None) -> bool:
+    """Would ``user`` end the redirect of another tag's old address by
+    giving a tag the ``slug``?
+
+    A tag whose slug an editor changed keeps its old address redirecting
+    (``TagRedirect``), and a tag that takes that address ends the redirect
+    (``keep_old_tag_address``): the links out there would lead to this tag
+    instead. Editors may reuse an address, as they may a post's; authors
+    may not (``PostAdminForm.clean_slug`` is the same rule for posts).
+    """
+    from .models import TagRedirect
+
+    if user is None or user.has_perm("posts.edit_all_posts"):
+        return False
+    redirects = TagRedirect.objects.filter(old_slug=slug)
+    if tag is not None and tag.pk is not None:
+        redirects = redirects.exclude(tag=tag)
+    return redirects.exists()
+
+
 def keep_old_tag_address(sender, instance: Tag, **kwargs) -> None:
     """``pre_save`` of Tag: a changed slug leaves its old address redirecting
     to the tag, as a renamed post's does; an address a tag takes (back) is
@@ -112,10 +132,12 @@ def moved_tag(request, slug: str) -> HttpResponsePermanentRedirect | None:
     """A permanent redirect from a tag's old address (its page or a feed,
     with the query string) to the same page at its address now; None if
     ``slug`` was never a tag's."""
-    from .models import TagRedirect
+    from .models import TaggedPost, TagRedirect
 
     moved = TagRedirect.objects.select_related("tag").filter(old_slug=slug).first()
-    if moved is None:
+    # A tag without published posts has no page (404): its old address must
+    # not tell readers its new one either.
+    if moved is None or not TaggedPost.objects.filter(tag=moved.tag).published().exists():
         return None
     match = request.resolver_match
     path = reverse(match.view_name, kwargs=match.kwargs | {"slug": moved.tag.slug})

@@ -740,6 +740,61 @@ def test_a_tags_old_address_redirects_after_its_slug_changes(client):
     assert client.get(f"/tags/{old}/").status_code == 200
 
 
+class TestATagsOldAddress:
+    """A tag whose slug an editor changed keeps its old address redirecting."""
+
+    @pytest.fixture
+    def moved(self):
+        make_post(tags=["Maths Pedagogy"])
+        tag = Tag.objects.get(name="Maths Pedagogy")
+        old = tag.slug
+        editor = Client()
+        editor.force_login(make_user("editor", groups=[EDITORS]))
+        editor.post(f"/admin/taggit/tag/{tag.pk}/change/", {"name": "Maths Pedagogy", "slug": "pedagogy"})
+        assert Client().get(f"/tags/{old}/")["Location"] == "/tags/pedagogy/"
+        return old
+
+    def test_an_author_cannot_take_it_with_a_new_tag_in_a_post(self, client, writer, moved):
+        """Taking it would end the redirect: links to the tag would lead to the author's tag."""
+        response = client.post("/admin/posts/post/add/", admin_post_form(new_tags="Maths: pedagogy, Other"))
+        page = unescape(response.content.decode())
+        assert response.status_code == 200
+        assert "“Maths: pedagogy” cannot be a new tag: its address is an old address of another tag" in page
+        assert 'value="Maths: pedagogy, Other"' in page  # what was typed stays
+        assert not Post.objects.filter(slug="fresh-draft").exists()
+        assert client.get(f"/tags/{moved}/")["Location"] == "/tags/pedagogy/"
+
+    def test_an_author_cannot_take_it_in_the_tag_list(self, client, writer, moved):
+        response = client.post("/admin/taggit/tag/add/", {"name": "Something else", "slug": moved})
+        assert response.status_code == 200
+        assert "is an old address of another tag and still redirects to it" in unescape(response.content.decode())
+        assert not Tag.objects.filter(slug=moved).exists()
+
+    def test_an_existing_tag_of_that_name_is_still_chosen(self, client, writer, moved):
+        """Typing the moved tag's own name gives the post that tag, as always."""
+        response = client.post("/admin/posts/post/add/", admin_post_form(new_tags="maths pedagogy,"))
+        assert response.status_code == 302
+        assert [tag.slug for tag in Post.objects.get(slug="fresh-draft").tags.all()] == ["pedagogy"]
+
+    def test_an_editor_may_give_it_to_another_tag(self, client, moved):
+        client.force_login(make_user("chief", groups=[EDITORS]))
+        response = client.post("/admin/taggit/tag/add/", {"name": "Something else", "slug": moved})
+        assert response.status_code == 302
+        make_post(tags=[Tag.objects.get(slug=moved)])
+        assert client.get(f"/tags/{moved}/").status_code == 200
+
+    def test_it_does_not_tell_the_new_address_of_a_tag_without_published_posts(self, client, moved):
+        Post.objects.update(status=Post.Status.DRAFT)
+        from posts.models import TaggedPost
+
+        TaggedPost.objects.copy_publish_dates()
+        cache.clear()
+        for path in (f"/tags/{moved}/", f"/tags/{moved}/feed/"):
+            response = client.get(path)
+            assert response.status_code == 404, path
+            assert "/tags/pedagogy/" not in response.content.decode()
+
+
 def test_an_editor_describes_a_tag_and_its_page_and_feed_say_it(client):
     make_post(tags=["Assessment"])
     tag = Tag.objects.get(name="Assessment")
