@@ -1,4 +1,4 @@
-"""Bring a WordPress or Ghost blog over: authors, posts, tags and comments.
+"""Bring a WordPress or Ghost blog over: authors, posts, pages, tags and comments.
 
 Each format is read into the same plain records (``Source``) first, checked
 as a whole; a malformed file stops there with ``ImportProblem`` and nothing
@@ -15,6 +15,12 @@ Images stay where they are: ``<img src>`` keeps its absolute address on the
 old site and nothing is downloaded. Thumbnails and author photos are uploaded
 files here, so a Ghost ``feature_image`` or ``profile_image`` is reported,
 not imported.
+
+Pages (About, Contact…) become ``Page`` rows, flat and in no menu: which
+pages the header and footer show is the editors' choice here, not the old
+theme's. A page keeps its old slug unless the blog uses that address for
+itself (``/tags/``): it then gets "-page" added, with a note, so its text
+still comes over and nobody's address is taken.
 """
 
 import contextlib
@@ -51,10 +57,12 @@ from .models import (
     LATEST_PUBLISH_DATE,
     CommentReview,
     HoldReason,
+    Page,
     Post,
     PostNewsletter,
     TagProfile,
 )
+from .page_models import reserved_slugs
 from .tagging import tag_name_problem
 
 
@@ -105,9 +113,21 @@ class PostRecord:
 
 
 @dataclass
+class PageRecord:
+    key: str
+    title: str
+    slug: str
+    body: str
+    description: str
+    published: bool
+    menu_order: int = 0
+
+
+@dataclass
 class Source:
     authors: dict[str, AuthorRecord] = field(default_factory=dict)
     posts: list[PostRecord] = field(default_factory=list)
+    pages: list[PageRecord] = field(default_factory=list)
     tag_descriptions: dict[str, str] = field(default_factory=dict)  # by tag name
     left_out: Counter = field(default_factory=Counter)  # what the file has that is not imported, by kind
     notes: list[str] = field(default_factory=list)  # what was changed on the way in, for the summary
@@ -202,15 +222,52 @@ def _limit(value: str, limit: int, what: str, source: Source) -> str:
     return value[: limit - 1].rstrip() + "…"
 
 
-def _slug(raw: str, title: str, key: str, taken: set[str]) -> str:
-    """The post's address: its old one when it is a valid slug here
-    (WordPress stores non-ASCII ones percent-encoded), else made from the
-    title, else from its id. Deterministic, so a second run finds it."""
-    slug = slugify(unquote(raw or ""))[:200].strip("-") or slugify(title)[:200].strip("-") or f"post-{key}"
+def _wanted_slug(raw: str, title: str, fallback: str) -> str:
+    """The old address when it is a valid slug here (WordPress stores
+    non-ASCII ones percent-encoded), else one made from the title."""
+    return slugify(unquote(raw or ""))[:200].strip("-") or slugify(title)[:200].strip("-") or fallback
+
+
+def _unique(slug: str, key: str, taken: set[str]) -> str:
+    """``slug``, or with the item's id added when another item of the file
+    has it. Deterministic, so a second run finds the same one."""
     if slug in taken:
         slug = f"{slug[:190]}-{key}"
     taken.add(slug)
     return slug
+
+
+def _slug(raw: str, title: str, key: str, taken: set[str]) -> str:
+    """The post's address (``/posts/<slug>/``): its old one, else from the
+    title, else from its id."""
+    return _unique(_wanted_slug(raw, title, f"post-{key}"), key, taken)
+
+
+def _page_slug(raw: str, title: str, key: str, taken: set[str], what: str, source: Source) -> str:
+    """The page's address (``/<slug>/``), in a namespace of its own: a page
+    may share a post's slug. A slug the blog uses for itself (``tags``,
+    ``search``…) would be refused, and skipping the page would lose its
+    text, so it gets "-page" added (``/tags-page/``); that, or two pages of
+    the file wanting one slug (WordPress child pages are unique only among
+    their siblings), is said in a note."""
+    wanted = _wanted_slug(raw, title, f"page-{key}")
+    slug = f"{wanted[:195]}-page" if wanted in reserved_slugs() else wanted
+    slug = _unique(slug, key, taken)
+    if slug != wanted:
+        why = "is one of the blog's own addresses" if wanted in reserved_slugs() else "is another page's in the file"
+        source.notes.append(f"{what}: /{wanted}/ {why}; imported at /{slug}/.")
+    return slug
+
+
+def _menu_order(value: str, what: str, source: Source) -> int:
+    try:
+        order = int(value or 0)
+    except ValueError:
+        raise ImportProblem(f"{what}: the menu order {value!r} is not a whole number.") from None
+    kept = min(max(order, 0), 32767)
+    if kept != order:
+        source.notes.append(f"{what}: menu order {order} is {kept} here (0 to 32767).")
+    return kept
 
 
 def _tags(names: list[str], title: str, source: Source) -> list[str]:
@@ -338,8 +395,16 @@ def read_wordpress(path: Path) -> Source:
             if name and description:
                 source.tag_descriptions[name] = description
     slugs: set[str] = set()
+    page_slugs: set[str] = set()
+    parents: dict[str, tuple[str, str]] = {}  # a child page's key: its parent's, its old address
     for item in channel.iter("item"):
         post_type, wp_status = _text(item, "wp:post_type") or "post", _text(item, "wp:status")
+        if post_type == "page":
+            if page := _wp_page(item, page_slugs, source):
+                source.pages.append(page)
+                if _text(item, "wp:post_parent") not in ("", "0"):
+                    parents[page.key] = (_text(item, "wp:post_parent"), _text(item, "link"))
+            continue
         if post_type != "post":
             source.left_out[post_type.replace("_", " ")] += 1
             continue
@@ -384,7 +449,49 @@ def read_wordpress(path: Path) -> Source:
         )
         post.comments = _wp_comments(item, what, logins_by_id, source)
         source.posts.append(post)
+    # Parents may come after their children in the file: named once all are read.
+    pages = {page.key: page for page in source.pages}
+    for page in source.pages:
+        if page.key in parents:
+            parent_key, link = parents[page.key]
+            under = f"under “{pages[parent_key].title}”" if parent_key in pages else "under another page"
+            was = f" ({link})" if link else ""
+            source.notes.append(
+                f"page “{page.title}” was {under} on WordPress{was}: it is at /{page.slug}/ here, "
+                "as pages are not nested."
+            )
     return source
+
+
+# Pages have no review and no date here: only a published page is public.
+WP_PAGE_STATUSES = {"publish": True, "future": False, "draft": False, "pending": False, "private": False}
+
+
+def _wp_page(item: ET.Element, taken: set[str], source: Source) -> PageRecord | None:
+    """A WordPress page as a record, or None when it is left out (trash,
+    auto-draft). Its author is not needed: a page is the blog speaking. Its
+    comments are left out and counted."""
+    wp_status = _text(item, "wp:status")
+    if wp_status not in WP_PAGE_STATUSES:
+        source.left_out[f"page ({wp_status or 'no status'})"] += 1
+        return None
+    if comments := sum(1 for _ in item.iter("wp:comment")):
+        source.left_out["comment on a page"] += comments
+    key = _text(item, "wp:post_id") or f"p{len(source.pages) + 1}"
+    title = plain_text(_text(item, "title")) or f"Untitled page {key}"
+    what = f"page “{title}”"
+    if wp_status in ("private", "future"):
+        was = "private" if wp_status == "private" else "scheduled"
+        source.notes.append(f"{what} was {was} on WordPress: imported as a draft.")
+    return PageRecord(
+        key=key,
+        title=_limit(title, 200, f"The title of {what}", source),
+        slug=_page_slug(_text(item, "wp:post_name"), title, key, taken, what, source),
+        body=prepare_body(_raw(item, "content:encoded")),
+        description=_limit(plain_text(_raw(item, "excerpt:encoded")), 300, f"The description of {what}", source),
+        published=WP_PAGE_STATUSES[wp_status],
+        menu_order=_menu_order(_text(item, "wp:menu_order"), what, source),
+    )
 
 
 def _wp_comments(item: ET.Element, what: str, logins_by_id: dict[str, str], source: Source) -> list[CommentRecord]:
@@ -499,9 +606,16 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
             (row.get("sort_order") or 0, str(row.get("author_id")))
         )
     slugs: set[str] = set()
+    page_slugs: set[str] = set()
     for row in _ghost_table(data, "posts"):
-        if row.get("type", "post") != "post":
-            source.left_out[str(row.get("type"))] += 1
+        # Ghost 5 says ``type``; exports of Ghost 1 and 2 say ``page: true``.
+        kind = str(row.get("type") or ("page" if row.get("page") else "post"))
+        if kind == "page":
+            if page := _ghost_page(row, page_slugs, site_url, source):
+                source.pages.append(page)
+            continue
+        if kind != "post":
+            source.left_out[kind] += 1
             continue
         key = str(row.get("id", ""))
         title = plain_text(str(row.get("title") or "")) or f"Untitled post {key}"
@@ -537,6 +651,35 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
         )
     source.notes = list(dict.fromkeys(source.notes))
     return source
+
+
+def _ghost_page(row: dict, taken: set[str], site_url: str, source: Source) -> PageRecord | None:
+    """A Ghost page as a record: published and public, it is published here;
+    a draft, scheduled or members-only page arrives as a draft."""
+    key = str(row.get("id", ""))
+    title = plain_text(str(row.get("title") or "")) or f"Untitled page {key}"
+    what = f"page “{title}”"
+    status = row.get("status")
+    if status not in GHOST_STATUSES:
+        source.left_out[f"page ({status})"] += 1
+        return None
+    published = status == "published"
+    if status == "scheduled":
+        source.notes.append(f"{what} was scheduled on Ghost: imported as a draft.")
+    if published and row.get("visibility", "public") != "public":
+        published = False
+        source.notes.append(f"{what} was for members only: imported as a draft.")
+    if row.get("feature_image"):
+        image = _site_url(str(row["feature_image"]), site_url, source)
+        source.notes.append(f"{what}: feature image not imported (pages have none here): {image}")
+    return PageRecord(
+        key=key,
+        title=_limit(title, 200, f"The title of {what}", source),
+        slug=_page_slug(str(row.get("slug") or ""), title, key, taken, what, source),
+        body=prepare_body(_site_url(str(row.get("html") or ""), site_url, source)),
+        description=_limit(plain_text(str(row.get("custom_excerpt") or "")), 300, f"The description of {what}", source),
+        published=published,
+    )
 
 
 # --- Writing ----------------------------------------------------------------------
@@ -640,6 +783,29 @@ def _save_post(record: PostRecord, author: Author, update: bool, counts: Counter
     return post, created
 
 
+def _save_page(record: PageRecord, update: bool, counts: Counter) -> bool:
+    """Create the page, or with ``update`` overwrite the one of its slug
+    from the file; return False when a page of that slug is left as it is.
+    A new page is in no menu; an updated one keeps the menus editors chose,
+    which the file knows nothing of."""
+    page = Page.objects.filter(slug=record.slug).first()
+    if page is not None and not update:
+        counts["pages", "skipped"] += 1
+        return False
+    created = page is None
+    page = page or Page(slug=record.slug)
+    page.title, page.body, page.description = record.title, record.body, record.description
+    page.published, page.menu_order = record.published, record.menu_order
+    try:
+        page.full_clean(validate_unique=False)
+    except ValidationError as error:
+        problems = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items())
+        raise ImportProblem(f"page “{record.title}”: {problems}") from error
+    page.save()
+    counts["pages", "created" if created else "updated"] += 1
+    return True
+
+
 def _save_comments(post: Post, records: list[CommentRecord], authors: dict[str, Author], counts: Counter) -> None:
     """Store a post's comments in thread order, parents first, with their
     dates; approved ones public, the rest in the moderation queue. A reply
@@ -711,7 +877,9 @@ def _describe_tags(descriptions: dict[str, str]) -> None:
 def save_source(source: Source, *, update: bool = False) -> Counter:
     """Write what ``source`` holds, all or nothing; return counts by (kind,
     outcome). A post whose slug exists is skipped with its comments, or
-    with ``update`` overwritten from the file (its new comments added)."""
+    with ``update`` overwritten from the file (its new comments added); a
+    page likewise, named in a note when skipped (it may be one of ours, such
+    as the About page, rather than one imported before)."""
     counts: Counter = Counter()
     with transaction.atomic():
         tags_before = Tag.objects.count()
@@ -720,6 +888,14 @@ def save_source(source: Source, *, update: bool = False) -> Counter:
             post, _ = _save_post(record, authors[record.author_key], update, counts)
             if post is not None:
                 _save_comments(post, record.comments, authors, counts)
+        skipped = []
+        for record in source.pages:
+            if not _save_page(record, update, counts):
+                skipped.append(f"/{record.slug}/")
+        if skipped:
+            source.notes.append(
+                f"Pages already here, left as they are (--update overwrites them from the file): {', '.join(skipped)}."
+            )
         counts["tags", "created"] = Tag.objects.count() - tags_before
         _describe_tags(source.tag_descriptions)
     return counts
@@ -728,11 +904,15 @@ def save_source(source: Source, *, update: bool = False) -> Counter:
 def summary(source: Source, counts: Counter) -> list[str]:
     """What the import did, a line per kind, then what it left out and changed."""
     lines = []
-    for kind in ("authors", "accounts", "posts", "comments", "tags"):
+    for kind in ("authors", "accounts", "posts", "pages", "comments", "tags"):
         outcomes = {outcome: n for (k, outcome), n in counts.items() if k == kind and n}
-        if outcomes or kind in ("authors", "posts", "comments"):
+        if outcomes or kind in ("authors", "posts", "pages", "comments"):
             said = ", ".join(f"{n} {outcome}" for outcome, n in outcomes.items()) or "none"
             lines.append(f"{kind.capitalize()}: {said}.")
+    if counts["pages", "created"]:
+        lines.append(
+            "Imported pages are in neither menu: an editor chooses what the header and footer show (Posts → Pages)."
+        )
     if source.left_out:
         lines.append("Not imported: " + ", ".join(f"{n} × {kind}" for kind, n in sorted(source.left_out.items())) + ".")
     lines.extend(source.notes)

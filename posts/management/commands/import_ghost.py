@@ -1,7 +1,7 @@
-"""``manage.py import_ghost export.json``: authors, posts and tags from a
-Ghost export (Settings → Advanced → Import/Export), in one transaction.
-Posts whose slug exists are skipped (``--update`` overwrites them). See
-``posts.importers``."""
+"""``manage.py import_ghost export.json``: authors, posts, pages and tags
+from a Ghost export (Settings → Advanced → Import/Export), in one
+transaction. Posts and pages whose slug exists are skipped (``--update``
+overwrites them). See ``posts.importers``."""
 
 from pathlib import Path
 
@@ -11,11 +11,13 @@ from posts.importers import ImportProblem, read_ghost, save_source, summary
 
 
 class Command(BaseCommand):
-    help = "Import authors, posts and tags from a Ghost export file (JSON)."
+    help = "Import authors, posts, pages and tags from a Ghost export file (JSON)."
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="The .json file Ghost's export wrote.")
-        parser.add_argument("--update", action="store_true", help="Overwrite posts whose slug already exists.")
+        parser.add_argument(
+            "--update", action="store_true", help="Overwrite posts and pages whose slug already exists."
+        )
         parser.add_argument(
             "--site-url",
             default="",

@@ -1,7 +1,7 @@
-"""``manage.py import_wordpress export.xml``: authors, posts, tags and
+"""``manage.py import_wordpress export.xml``: authors, posts, pages, tags and
 comments from a WordPress export (Tools → Export), in one transaction.
-Posts whose slug exists are skipped (``--update`` overwrites them), so a
-second run adds only what is new. See ``posts.importers``."""
+Posts and pages whose slug exists are skipped (``--update`` overwrites
+them), so a second run adds only what is new. See ``posts.importers``."""
 
 from pathlib import Path
 
@@ -11,11 +11,13 @@ from posts.importers import ImportProblem, read_wordpress, save_source, summary
 
 
 class Command(BaseCommand):
-    help = "Import authors, posts, tags and comments from a WordPress export file (WXR)."
+    help = "Import authors, posts, pages, tags and comments from a WordPress export file (WXR)."
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="The .xml file WordPress's Tools → Export wrote.")
-        parser.add_argument("--update", action="store_true", help="Overwrite posts whose slug already exists.")
+        parser.add_argument(
+            "--update", action="store_true", help="Overwrite posts and pages whose slug already exists."
+        )
 
     def handle(self, *args, file: Path, update: bool = False, **options):
         if not file.is_file():
