@@ -6,8 +6,11 @@ Element names and namespaces are WordPress's own, as its ``export.php``
 writes them; WordPress's importer looks them up by those prefixes. Posts of
 every state go out (review as ``pending``, a scheduled post as ``future``),
 with their tags and their public comments in thread order, parents first,
-which is the order WordPress's importer needs to rebuild threads. Bodies go
-out as stored: sanitized HTML whose images keep their addresses here.
+which is the order WordPress's importer needs to rebuild threads. Pages go
+out as WordPress pages (published as ``publish``, drafts as ``draft``, with
+their menu position); which menus show them is not in the file, as WordPress
+keeps menus apart from pages. Bodies go out as stored: sanitized HTML whose
+images keep their addresses here.
 """
 
 import html
@@ -21,7 +24,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from .comments import public_comments
-from .models import Post, TagProfile
+from .models import Page, Post, TagProfile
 from .notifications import absolute_url
 
 WXR_VERSION = "1.2"
@@ -62,8 +65,9 @@ def _status(post: Post) -> str:
 
 
 def build_wxr() -> tuple[ET.ElementTree, Counter]:
-    """The export document and counts of what it holds. Four queries: posts
-    with their authors, their tags, all public comments, tag descriptions."""
+    """The export document and counts of what it holds. Five queries: posts
+    with their authors, their tags, all public comments, tag descriptions,
+    pages."""
     for prefix, uri in NAMESPACES.items():
         ET.register_namespace(prefix, uri)
     posts = list(Post.objects.select_related("author__user").prefetch_related("tags").order_by("pk"))
@@ -156,8 +160,46 @@ def build_wxr() -> tuple[ET.ElementTree, Counter]:
             _add(element, "wp:comment_user_id", author_of_user.get(comment.user_id, 0))
             exported.add(comment.pk)
         counts["comments"] += len(exported)
+
+    # WordPress numbers posts and pages in one sequence, and its importer
+    # maps items by that number: pages are numbered after the last post.
+    first_page_id = max((post.pk for post in posts), default=0)
+    pages = list(Page.objects.order_by("pk"))
+    counts["pages"] = len(pages)
+    for page in pages:
+        _add_page(channel, page, first_page_id + page.pk)
     ET.indent(rss, space="\t")
     return ET.ElementTree(rss), counts
+
+
+def _add_page(channel: ET.Element, page: Page, item_id: int) -> None:
+    """A page as WordPress writes one. Pages have no author here: an empty
+    ``dc:creator``, which WordPress's importer gives to whoever imports.
+    Their only date is when they were written."""
+    item = ET.SubElement(channel, "item")
+    url = absolute_url(page.get_absolute_url())
+    _add(item, "title", page.title)
+    _add(item, "link", url)
+    _add(item, "pubDate", format_datetime(page.created_at.astimezone(UTC)))
+    _add(item, "dc:creator")
+    _add(item, "guid", url, isPermaLink="false")
+    _add(item, "description")
+    _add(item, "content:encoded", page.body)
+    _add(item, "excerpt:encoded", page.description)
+    _add(item, "wp:post_id", item_id)
+    _add(item, "wp:post_date", _local(page.created_at))
+    _add(item, "wp:post_date_gmt", _gmt(page.created_at if page.published else None))
+    _add(item, "wp:post_modified", _local(page.updated_at))
+    _add(item, "wp:post_modified_gmt", _gmt(page.updated_at))
+    _add(item, "wp:comment_status", "closed")
+    _add(item, "wp:ping_status", "closed")
+    _add(item, "wp:post_name", page.slug)
+    _add(item, "wp:status", "publish" if page.published else "draft")
+    _add(item, "wp:post_parent", 0)
+    _add(item, "wp:menu_order", page.menu_order)
+    _add(item, "wp:post_type", "page")
+    _add(item, "wp:post_password")
+    _add(item, "wp:is_sticky", 0)
 
 
 def write_wxr(stream) -> Counter:

@@ -1,6 +1,6 @@
 """``manage.py export_wordpress blog.xml``: every post, its tags, authors and
-public comments as a WordPress export (WXR 1.2), for WordPress's importer
-or ``import_wordpress``. See ``posts.exporters``."""
+public comments, and every page, as a WordPress export (WXR 1.2), for
+WordPress's importer or ``import_wordpress``. See ``posts.exporters``."""
 
 from pathlib import Path
 
@@ -10,7 +10,7 @@ from posts.exporters import write_wxr
 
 
 class Command(BaseCommand):
-    help = "Write posts, tags, authors and public comments to a WordPress export file (WXR 1.2)."
+    help = "Write posts, pages, tags, authors and public comments to a WordPress export file (WXR 1.2)."
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="Where to write the .xml file.")
@@ -23,6 +23,6 @@ class Command(BaseCommand):
             counts = write_wxr(stream)
         partial.replace(file)  # a failed export leaves no half-written file under the name
         self.stdout.write(
-            f"Exported {counts['posts']} post(s), {counts['tags']} tag(s), {counts['authors']} author(s) "
-            f"and {counts['comments']} public comment(s) to {file}."
+            f"Exported {counts['posts']} post(s), {counts['pages']} page(s), {counts['tags']} tag(s), "
+            f"{counts['authors']} author(s) and {counts['comments']} public comment(s) to {file}."
         )
