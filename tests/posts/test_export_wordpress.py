@@ -13,9 +13,9 @@ from taggit.models import Tag
 
 from authors.models import Author
 from posts.comments import public_comments
-from posts.models import Post, TagProfile
+from posts.models import Page, Post, TagProfile
 from posts.tagging import tag_description
-from tests.factories import make_author, make_comment, make_post
+from tests.factories import make_author, make_comment, make_page, make_post
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,8 @@ def run(command: str, *args) -> str:
 
 def blog() -> dict:
     """What readers and editors see of the blog: posts with their fields
-    and tags, and each post's public comment threads (who answered whom)."""
+    and tags, each post's public comment threads (who answered whom), and
+    pages with their text, state and menu position."""
     posts = {}
     for post in Post.objects.select_related("author").order_by("slug"):
         comments = public_comments().filter(object_pk=str(post.pk)).order_by("thread_id", "order")
@@ -45,7 +46,11 @@ def blog() -> dict:
                 for c in comments
             ],
         }
-    return posts
+    pages = {
+        page.slug: (page.title, page.description, page.body, page.published, page.menu_order)
+        for page in Page.objects.all()
+    }
+    return {"posts": posts, "pages": pages}
 
 
 def test_export_then_import_into_an_empty_database_gives_the_same_blog(tmp_path):
@@ -57,20 +62,38 @@ def test_export_then_import_into_an_empty_database_gives_the_same_blog(tmp_path)
     post.save()
     TagProfile.objects.create(tag=Tag.objects.get(name="Django"), description="The web framework.")
     make_comment(post, comment="Use <div> & not\n\na <table>.", submit_date=post.published_at.replace(microsecond=0))
+    # A page written here, in both menus; and a draft page.
+    make_page(
+        slug="contact",
+        title="Contact & press",
+        description="How to reach us.",
+        body='<p>Write to <a href="mailto:hello@example.org">us</a>.</p>',
+        menu_order=9,
+        show_in_header=True,
+        show_in_footer=True,
+    )
+    make_page(slug="privacy", title="Privacy", published=False)
     before = blog()
+    assert len(before["pages"]) == 5
     file = tmp_path / "blog.xml"
 
     out = run("export_wordpress", file)
 
-    assert "Exported 5 post(s), 4 tag(s), 3 author(s) and 5 public comment(s)" in out
+    assert "Exported 5 post(s), 5 page(s), 4 tag(s), 3 author(s) and 5 public comment(s)" in out
     Post.objects.all().delete()  # its comments go with it
+    Page.objects.all().delete()
     Author.objects.all().delete()
     get_user_model().objects.all().delete()
     Tag.objects.all().delete()
     assert not XtdComment.objects.exists()
 
-    assert "Posts: 5 created." in run("import_wordpress", file)
+    out = run("import_wordpress", file)
+
+    assert "Posts: 5 created." in out and "Pages: 5 created." in out
     assert blog() == before
+    # WordPress keeps menus apart from pages: the file has none, editors choose again.
+    assert not Page.objects.filter(show_in_header=True).exists()
+    assert not Page.objects.filter(show_in_footer=True).exists()
 
 
 def test_the_file_uses_wordpress_names_and_leaves_out_held_comments(tmp_path):
@@ -87,14 +110,26 @@ def test_the_file_uses_wordpress_names_and_leaves_out_held_comments(tmp_path):
     channel = ET.fromstring(raw).find("channel")
     assert channel.findtext(f"{WP}wxr_version") == "1.2"
     assert {author.findtext(f"{WP}author_login") for author in channel.iter(f"{WP}author")} == {"mrivera", "tomaso"}
-    items = {item.findtext(f"{WP}post_name"): item for item in channel.iter("item")}
-    statuses = {slug: item.findtext(f"{WP}status") for slug, item in items.items()}
+    items = {(item.findtext(f"{WP}post_type"), item.findtext(f"{WP}post_name")): item for item in channel.iter("item")}
+    statuses = {key: item.findtext(f"{WP}status") for key, item in items.items()}
     assert statuses == {
-        "marking-essays-with-rubrics": "publish",
-        "python-in-the-year-9-classroom": "draft",
-        "spring-term-timetable": "future",
-        "peer-review-that-works": "pending",
+        ("post", "marking-essays-with-rubrics"): "publish",
+        ("post", "python-in-the-year-9-classroom"): "draft",
+        ("post", "spring-term-timetable"): "future",
+        ("post", "peer-review-that-works"): "pending",
+        ("page", "about"): "publish",
+        ("page", "team"): "publish",
+        ("page", "tags-page"): "draft",
     }
+    # One sequence of ids for posts and pages, as WordPress's importer maps items by it.
+    ids = [item.findtext(f"{WP}post_id") for item in items.values()]
+    assert len(set(ids)) == len(ids)
+    team = items["page", "team"]
+    assert team.findtext(f"{WP}menu_order") == "2" and team.findtext(f"{WP}post_parent") == "0"
+    assert team.findtext("link") == "http://testserver/team/"
+    assert team.findtext(f"{WP}comment_status") == "closed" and team.findtext("{*}creator") == ""
+    assert items["page", "about"].findtext("{*}encoded").startswith("<p>Classroom Notes is written by")
+    items = {slug: item for (_, slug), item in items.items()}
     rubrics = items["marking-essays-with-rubrics"]
     assert rubrics.findtext(f"{WP}post_date_gmt") == "2025-11-03 08:30:00"
     assert items["python-in-the-year-9-classroom"].findtext(f"{WP}post_date_gmt") == "0000-00-00 00:00:00"

@@ -2,6 +2,8 @@
 ``import_ghost`` bring over, what they leave out, and that they send nothing."""
 
 import io
+import json
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,8 +20,8 @@ from authors.models import Author
 from authors.roles import AUTHORS, MODERATORS
 from posts import importers, subscriptions
 from posts.comments import comments_for
-from posts.models import CommentReview, HoldReason, Post, PostNewsletter, Subscriber
-from tests.factories import make_author, make_post, make_user
+from posts.models import CommentReview, HoldReason, Page, Post, PostNewsletter, Subscriber
+from tests.factories import make_author, make_page, make_post, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +40,7 @@ def rows() -> tuple:
     """Everything an import writes, to compare before and after."""
     return (
         list(Post.objects.values_list("slug", "title", "status", "published_at").order_by("slug")),
+        list(Page.objects.values_list("slug", "title", "body", "published", "show_in_header").order_by("slug")),
         list(Author.objects.values_list("slug", "name", "user__username").order_by("slug")),
         get_user_model().objects.count(),
         Tag.objects.count(),
@@ -50,6 +53,17 @@ def by_text(post: Post) -> dict[str, XtdComment]:
     return {comment.comment.split("\n")[0]: comment for comment in comments_for(post, public_only=False)}
 
 
+def pages() -> dict[str, tuple]:
+    return {
+        page.slug: (page.title, page.published, page.menu_order, page.show_in_header, page.show_in_footer)
+        for page in Page.objects.all()
+    }
+
+
+def header_links(html: str) -> list[str]:
+    return re.findall(r'<a href="([^"]*)">', re.search(r'<nav aria-label="Main">(.*?)</nav>', html, re.S)[1])
+
+
 # --- WordPress -------------------------------------------------------------------
 
 
@@ -58,8 +72,9 @@ def test_wordpress_posts_arrive_with_their_fields_statuses_and_tags():
 
     assert "Authors: 2 created." in out
     assert "Posts: 4 created." in out
+    assert "Pages: 3 created." in out
     assert "Comments: 4 created, 1 held for moderation." in out
-    assert "1 × page" in out and "1 × attachment" in out and "1 × post (trash)" in out
+    assert "1 × page (trash)" in out and "1 × attachment" in out and "1 × post (trash)" in out
     assert "1 × comment (spam)" in out and "1 × pingback or trackback" in out
 
     post = Post.objects.get(slug="marking-essays-with-rubrics")
@@ -138,6 +153,65 @@ def test_wordpress_comments_keep_threads_dates_and_moderation(client):
     assert "Could you share your comment bank?" not in page
 
 
+def test_wordpress_pages_arrive_flat_sanitized_and_in_no_menu(client):
+    out = run("import_wordpress", WXR)
+
+    assert pages() == {
+        "about": ("About", True, 1, False, False),
+        "team": ("Our team", True, 2, False, False),
+        # /tags/ is the blog's tag index: the page comes over under another slug.
+        "tags-page": ("Tags", False, 3, False, False),
+    }
+    assert "Imported pages are in neither menu: an editor chooses what the header and footer show" in out
+    assert "page “Tags”: /tags/ is one of the blog's own addresses; imported at /tags-page/." in out
+    assert (
+        "page “Our team” was under “About” on WordPress (https://classroom-notes.example.org/about/team/): "
+        "it is at /team/ here, as pages are not nested."
+    ) in out
+    # Pages have no comments here; the trashed page stays behind.
+    assert "1 × comment on a page" in out and "1 × page (trash)" in out
+    assert not XtdComment.objects.filter(comment__contains="Lovely to meet you").exists()
+    assert not Page.objects.filter(title="Sample Page").exists()
+
+    about = Page.objects.get(slug="about")
+    assert about.description == "Who writes Classroom Notes & why."
+    assert "<script" not in about.body and "about-stolen" not in about.body and "<!--" not in about.body
+    assert '<h2 id="who-we-are">Who we are</h2>' in about.body  # an h1 in the body: our pages' title is the h1
+    response = client.get("/about/")
+    assert response.status_code == 200
+    assert b"<strong>teachers</strong> for teachers" in response.content
+    assert b"about-stolen" not in response.content
+    assert "/about/" not in header_links(response.content.decode())
+    # A classic-editor page: blank lines are paragraphs.
+    team = client.get("/team/").content.decode()
+    assert "<p>Marta writes about assessment.</p>\n<p>Tomaso teaches computing.</p>" in team
+    # The draft is no reader's, and the blog's own /tags/ is still the tag index.
+    assert client.get("/tags-page/").status_code == 404
+    assert "Every topic we write about." not in client.get("/tags/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("status", "published", "note"),
+    [
+        ("publish", True, ""),
+        ("draft", False, ""),
+        ("pending", False, ""),
+        ("private", False, "page “Our team” was private on WordPress: imported as a draft."),
+        ("future", False, "page “Our team” was scheduled on WordPress: imported as a draft."),
+    ],
+)
+def test_only_a_published_wordpress_page_is_published(tmp_path, status, published, note):
+    """Our team is published on WordPress; its status changed here."""
+    before, team = WXR.read_text().split("<wp:post_id>3</wp:post_id>", 1)
+    export = tmp_path / "export.xml"
+    export.write_text(before + "<wp:post_id>3</wp:post_id>" + team.replace("[publish]", f"[{status}]", 1))
+
+    out = run("import_wordpress", export)
+
+    assert Page.objects.get(slug="team").published is published
+    assert note in out
+
+
 def test_imported_authors_get_accounts_nobody_can_sign_in_to():
     moderator = make_user("mod", groups=[MODERATORS], email="mod@skolr.example")
     run("import_wordpress", WXR)
@@ -172,8 +246,13 @@ def test_importing_sends_no_email(django_capture_on_commit_callbacks, caplog):
         run("import_ghost", GHOST)
 
     # After commit the page cache hears of it (every cached page is retired),
-    # and the one scheduled post is due to subscribers when it goes live, in 2041.
-    assert {callback.__module__ for callback in callbacks} == {"skolr_blog.page_cache", "posts.subscriptions"}
+    # and the one scheduled post is due to subscribers when it goes live, in
+    # 2041; the menus are read again too, since pages were saved.
+    assert {callback.__module__ for callback in callbacks} == {
+        "skolr_blog.page_cache",
+        "posts.subscriptions",
+        "posts.menus",
+    }
     assert mail.outbox == []
     assert "send_newsletter" in caplog.text and "2041-03-01" in caplog.text
     # Posts already live are recorded as mailed, to nobody: saving one in
@@ -198,7 +277,12 @@ def test_a_second_run_skips_what_is_there():
 
     assert "Authors: 2 skipped." in out
     assert "Posts: 4 skipped." in out
+    assert "Pages: 3 skipped." in out
+    assert (
+        "Pages already here, left as they are (--update overwrites them from the file): /about/, /team/, /tags-page/."
+    ) in out
     assert "Comments: none." in out
+    assert "in neither menu" not in out
     assert rows() == before
 
 
@@ -222,6 +306,65 @@ def test_update_overwrites_posts_and_adds_only_new_comments(tmp_path):
     assert len(texts) == 6 and "Is there a template?" in texts
 
 
+def test_update_overwrites_pages_keeps_the_editors_menus_and_readers_see_it_next_request(client, tmp_path):
+    run("import_wordpress", WXR)
+    Page.objects.filter(slug="about").update(show_in_header=True)  # an editor's choice after the import
+    assert client.get("/about/").headers["X-Page-Cache"] == "miss"
+    assert client.get("/about/").headers["X-Page-Cache"] == "hit"
+    changed = tmp_path / "export.xml"
+    changed.write_text(
+        WXR.read_text()
+        .replace("<title><![CDATA[About]]></title>", "<title><![CDATA[About us]]></title>")
+        .replace("written by <strong>teachers</strong>", "written by <strong>two teachers</strong>")
+        .replace("<wp:menu_order>1</wp:menu_order>", "<wp:menu_order>7</wp:menu_order>")
+    )
+
+    out = run("import_wordpress", "--update", changed)
+
+    assert "Pages: 3 updated." in out and "left as they are" not in out
+    assert pages()["about"] == ("About us", True, 7, True, False)
+    response = client.get("/about/")
+    assert response.headers["X-Page-Cache"] == "miss"
+    html = response.content.decode()
+    assert "<strong>two teachers</strong>" in html
+    assert '<a href="/about/">About us</a>' in html  # still in the header menu, under its new title
+
+
+def test_a_page_of_the_same_slug_here_is_left_alone_and_named():
+    """The blog's own About page is the likeliest: an import never replaces
+    it unasked."""
+    ours = make_page(slug="about", title="About Skolr", body="<p>Ours.</p>", show_in_header=True)
+
+    out = run("import_wordpress", WXR)
+
+    assert "Pages: 1 skipped, 2 created." in out
+    assert "Pages already here, left as they are (--update overwrites them from the file): /about/." in out
+    ours.refresh_from_db()
+    assert (ours.title, ours.body, ours.show_in_header) == ("About Skolr", "<p>Ours.</p>", True)
+
+
+def test_a_page_may_share_a_posts_slug(client):
+    """Different addresses: /posts/homework-policy/ and /homework-policy/."""
+    run("import_ghost", GHOST)
+
+    post, page = Post.objects.get(slug="homework-policy"), Page.objects.get(slug="homework-policy")
+    assert (post.title, page.title) == ("Draft: homework policy", "Homework policy")
+    assert b"Homework is set on" in client.get("/homework-policy/").content
+
+
+def test_two_pages_of_one_slug_in_the_file_both_come_over(tmp_path):
+    """WordPress child pages need unique slugs only among their siblings
+    (/about/team/ and /courses/team/): flat here, the second gets its id."""
+    export = tmp_path / "export.xml"
+    export.write_text(WXR.read_text().replace("<![CDATA[tags]]></wp:post_name>", "<![CDATA[team]]></wp:post_name>"))
+
+    out = run("import_wordpress", export)
+
+    assert Page.objects.get(slug="team-4").title == "Tags"
+    assert "page “Tags”: /team/ is another page's in the file; imported at /team-4/." in out
+    assert "Pages: 3 skipped." in run("import_wordpress", export)
+
+
 def test_an_existing_post_of_the_same_slug_is_left_alone():
     mine = make_post(slug="marking-essays-with-rubrics", title="Our own post", author=make_author())
     run("import_wordpress", WXR)
@@ -240,6 +383,8 @@ def test_an_existing_post_of_the_same_slug_is_left_alone():
          "post “Marking essays with rubrics & comment banks”: '03/11/2025' is not a date"),
         (lambda text: text.replace("<rss ", '<!DOCTYPE rss [<!ENTITY x "xx">]>\n<rss ', 1), "declares a DOCTYPE"),
         (lambda text: text.replace("2041-03-01 08:00:00]", "3041-03-01 08:00:00]"), "not in a year from 1900 to 2998"),
+        (lambda text: text.replace("<wp:menu_order>2</wp:menu_order>", "<wp:menu_order>second</wp:menu_order>"),
+         "page “Our team”: the menu order 'second' is not a whole number"),
     ],
 )  # fmt: skip
 def test_a_malformed_file_is_refused_with_a_clear_message_and_nothing_saved(tmp_path, content, message):
@@ -270,6 +415,23 @@ def test_a_failure_while_writing_leaves_nothing_half_imported(monkeypatch):
     assert rows() == before
 
 
+def test_a_page_that_fails_to_save_rolls_back_the_pages_and_posts_before_it(monkeypatch):
+    save_page = importers._save_page
+
+    def fail_on_the_last(record, *args):
+        if record.slug == "tags-page":
+            raise importers.ImportProblem("the page could not be stored.")
+        return save_page(record, *args)
+
+    monkeypatch.setattr(importers, "_save_page", fail_on_the_last)
+    before = rows()
+
+    with pytest.raises(CommandError, match=r"the page could not be stored\. Nothing was imported\."):
+        run("import_wordpress", WXR)
+
+    assert rows() == before and not Page.objects.exists()
+
+
 def test_a_file_that_is_not_there_is_an_error(tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         run("import_wordpress", tmp_path / "missing.xml")
@@ -281,8 +443,8 @@ def test_a_file_that_is_not_there_is_an_error(tmp_path):
 def test_ghost_posts_arrive_with_authors_tags_and_statuses(tmp_path):
     out = run("import_ghost", "--site-url", "https://learning-lab.example.org/", GHOST)
 
-    assert "Authors: 2 created." in out and "Posts: 3 created." in out
-    assert "Not imported: 1 × internal tag, 1 × page." in out
+    assert "Authors: 2 created." in out and "Posts: 3 created." in out and "Pages: 3 created." in out
+    assert "Not imported: 1 × internal tag." in out
     assert "feature image not imported (upload a thumbnail): https://learning-lab.example.org/content/images" in out
     assert "was for members only: imported as a draft." in out
 
@@ -305,7 +467,63 @@ def test_ghost_posts_arrive_with_authors_tags_and_statuses(tmp_path):
     assert (ines.bio, ines.website, ines.x) == ("Head of science.", "https://ines.example.org", "https://x.com/ines")
     assert not ines.user.has_usable_password()
 
-    assert "Posts: 3 skipped." in run("import_ghost", GHOST)
+    again = run("import_ghost", GHOST)
+    assert "Posts: 3 skipped." in again and "Pages: 3 skipped." in again
+
+
+def test_ghost_pages_arrive_sanitized_with_their_status_and_in_no_menu(client):
+    out = run("import_ghost", "--site-url", "https://learning-lab.example.org", GHOST)
+
+    assert pages() == {
+        "contact": ("Contact", True, 0, False, False),
+        "homework-policy": ("Homework policy", True, 0, False, False),
+        "archive-page": ("Archive", False, 0, False, False),
+    }
+    assert "page “Archive”: /archive/ is one of the blog's own addresses; imported at /archive-page/." in out
+    assert (
+        "page “Homework policy”: feature image not imported (pages have none here): "
+        "https://learning-lab.example.org/content/images/2025/09/homework.jpg"
+    ) in out
+    assert "in neither menu" in out
+    policy = Page.objects.get(slug="homework-policy")
+    assert policy.description == "When homework is set, when it is due, and who may skip it."
+    assert '<a href="https://learning-lab.example.org/timetable/">Mondays</a>' in policy.body
+    assert '<h2 id="exemptions">Exemptions</h2>' in policy.body
+    assert "onclick" not in policy.body and "steal" not in policy.body
+    html = client.get("/homework-policy/").content.decode()
+    assert '<meta name="description" content="When homework is set, when it is due, and who may skip it.">' in html
+    assert client.get("/contact/").status_code == 200
+    assert client.get("/archive-page/").status_code == 404  # a draft
+    assert client.get("/archive/").status_code == 200  # the blog's own archive
+
+
+def test_pages_of_older_ghost_exports_and_pages_readers_could_not_see(tmp_path):
+    """Ghost 1 and 2 marked pages ``page: true`` instead of a ``type``;
+    members-only and scheduled pages arrive as drafts."""
+    row = {"html": "<p>Text.</p>", "status": "published", "published_at": "2020-01-01T10:00:00.000Z"}
+    export = tmp_path / "export.json"
+    data = {
+        "posts": [
+            row | {"id": "1", "title": "Old about", "slug": "old-about", "page": True},
+            row | {"id": "2", "title": "Old post", "slug": "old-post", "page": False, "author_id": "1"},
+            row | {"id": "3", "title": "Members", "slug": "members", "type": "page", "visibility": "members"},
+            row | {"id": "4", "title": "Soon", "slug": "soon", "type": "page", "status": "scheduled"},
+        ],
+        "users": [{"id": "1", "name": "Ines Duarte", "slug": "ines"}],
+    }
+    export.write_text(json.dumps({"db": [{"data": data}]}))
+
+    out = run("import_ghost", export)
+
+    assert "Posts: 1 created." in out and "Pages: 3 created." in out
+    assert Post.objects.get().slug == "old-post"
+    assert {slug: published for slug, (_, published, *_) in pages().items()} == {
+        "old-about": True,
+        "members": False,
+        "soon": False,
+    }
+    assert "page “Members” was for members only: imported as a draft." in out
+    assert "page “Soon” was scheduled on Ghost: imported as a draft." in out
 
 
 def test_ghost_without_site_url_says_what_to_give(tmp_path):
