@@ -480,16 +480,21 @@ def _wp_page(item: ET.Element, taken: set[str], source: Source) -> PageRecord | 
     key = _text(item, "wp:post_id") or f"p{len(source.pages) + 1}"
     title = plain_text(_text(item, "title")) or f"Untitled page {key}"
     what = f"page “{title}”"
+    published = WP_PAGE_STATUSES[wp_status]
     if wp_status in ("private", "future"):
         was = "private" if wp_status == "private" else "scheduled"
         source.notes.append(f"{what} was {was} on WordPress: imported as a draft.")
+    elif published and _text(item, "wp:post_password"):
+        # Readers needed a password there; here it would be open to all.
+        published = False
+        source.notes.append(f"{what} was password-protected on WordPress: imported as a draft.")
     return PageRecord(
         key=key,
         title=_limit(title, 200, f"The title of {what}", source),
         slug=_page_slug(_text(item, "wp:post_name"), title, key, taken, what, source),
         body=prepare_body(_raw(item, "content:encoded")),
         description=_limit(plain_text(_raw(item, "excerpt:encoded")), 300, f"The description of {what}", source),
-        published=WP_PAGE_STATUSES[wp_status],
+        published=published,
         menu_order=_menu_order(_text(item, "wp:menu_order"), what, source),
     )
 

@@ -198,13 +198,18 @@ def test_wordpress_pages_arrive_flat_sanitized_and_in_no_menu(client):
         ("pending", False, ""),
         ("private", False, "page “Our team” was private on WordPress: imported as a draft."),
         ("future", False, "page “Our team” was scheduled on WordPress: imported as a draft."),
+        ("publish password", False, "page “Our team” was password-protected on WordPress: imported as a draft."),
     ],
 )
-def test_only_a_published_wordpress_page_is_published(tmp_path, status, published, note):
-    """Our team is published on WordPress; its status changed here."""
+def test_only_a_published_wordpress_page_readers_could_see_is_published(tmp_path, status, published, note):
+    """Our team is published on WordPress; its status (and password) changed here."""
+    status, _, password = status.partition(" ")
     before, team = WXR.read_text().split("<wp:post_id>3</wp:post_id>", 1)
+    team = team.replace("[publish]", f"[{status}]", 1).replace(
+        "<![CDATA[]]></wp:post_password>", f"{password}</wp:post_password>", 1
+    )
     export = tmp_path / "export.xml"
-    export.write_text(before + "<wp:post_id>3</wp:post_id>" + team.replace("[publish]", f"[{status}]", 1))
+    export.write_text(before + "<wp:post_id>3</wp:post_id>" + team)
 
     out = run("import_wordpress", export)
 
