@@ -138,7 +138,7 @@ def build_wxr() -> tuple[ET.ElementTree, Counter]:
         _add(item, "wp:menu_order", 0)
         _add(item, "wp:post_type", "post")
         _add(item, "wp:post_password")
-        _add(item, "wp:is_sticky", 0)
+        _add(item, "wp:is_sticky", int(post.featured))
         for tag in post.tags.all():
             _add(item, "category", tag.name, domain="post_tag", nicename=tag.slug)
         exported = set()

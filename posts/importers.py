@@ -109,6 +109,7 @@ class PostRecord:
     published_at: datetime | None
     tags: list[str]
     allow_comments: bool = True
+    featured: bool = False
     comments: list[CommentRecord] = field(default_factory=list)
 
 
@@ -419,6 +420,10 @@ def read_wordpress(path: Path) -> Source:
             raise ImportProblem(f"{what} has no author (<dc:creator>).")
         source.authors.setdefault(login, AuthorRecord(key=login, login=login, name=login))
         status = WP_STATUSES[wp_status]
+        if status == Post.Status.PUBLISHED and _text(item, "wp:post_password"):
+            # Readers needed a password there; here it would be open to all.
+            source.notes.append(f"{what} was password-protected on WordPress: imported as a draft.")
+            status = Post.Status.DRAFT
         published_at = None
         if status == Post.Status.PUBLISHED:
             published_at = _wp_date(_text(item, "wp:post_date_gmt"), what)
@@ -446,6 +451,8 @@ def read_wordpress(path: Path) -> Source:
             published_at=published_at,
             tags=_tags(categories, title, source),
             allow_comments=_text(item, "wp:comment_status") != "closed",
+            # A sticky post stays at the top of WordPress's front page: featured here.
+            featured=_text(item, "wp:is_sticky") == "1",
         )
         post.comments = _wp_comments(item, what, logins_by_id, source)
         source.posts.append(post)
@@ -652,6 +659,7 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
                 status=status,
                 published_at=published_at if status == Post.Status.PUBLISHED else None,
                 tags=_tags([tags[tag] for _, tag in sorted(post_tags.get(key, [])) if tag in tags], title, source),
+                featured=bool(row.get("featured")),
             )
         )
     source.notes = list(dict.fromkeys(source.notes))
@@ -774,6 +782,7 @@ def _save_post(record: PostRecord, author: Author, update: bool, counts: Counter
     post = post or Post(slug=record.slug)
     post.title, post.author, post.excerpt, post.body = record.title, author, record.excerpt, record.body
     post.status, post.published_at, post.allow_comments = record.status, record.published_at, record.allow_comments
+    post.featured = record.featured
     try:
         post.full_clean(validate_unique=False)
     except ValidationError as error:

@@ -39,7 +39,7 @@ def blog() -> dict:
         text = {comment.pk: comment.comment for comment in comments}
         posts[post.slug] = {
             "fields": (post.title, post.author.slug, post.author.name, post.excerpt, post.body, post.status),
-            "dates": (post.published_at, post.allow_comments),
+            "dates": (post.published_at, post.allow_comments, post.featured),
             "tags": sorted((tag.name, tag_description(tag)) for tag in post.tags.all()),
             "comments": [
                 (c.user_name, c.user_email, c.user_url, c.comment, c.submit_date, c.level, text.get(c.parent_id))
@@ -59,6 +59,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_blog(tmp_path)
     post = make_post(slug="written-here", author=make_author(slug="skolr", name="Skolr"), tags=["Django"])
     post.body = "<p>Made <em>here</em>.</p><pre><code>a &lt; b\n\nc</code></pre>"
     post.published_at = post.published_at.replace(microsecond=0)  # as the admin saves it; WXR has seconds
+    post.featured = True  # WordPress calls it sticky
     post.save()
     TagProfile.objects.create(tag=Tag.objects.get(name="Django"), description="The web framework.")
     make_comment(post, comment="Use <div> & not\n\na <table>.", submit_date=post.published_at.replace(microsecond=0))

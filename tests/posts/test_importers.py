@@ -217,6 +217,41 @@ def test_only_a_published_wordpress_page_readers_could_see_is_published(tmp_path
     assert note in out
 
 
+def test_a_password_protected_wordpress_post_arrives_as_a_draft(tmp_path):
+    """Readers needed a password for it there; published here, anyone could read it."""
+    before, post = WXR.read_text().split("<wp:post_id>12</wp:post_id>", 1)
+    post = post.replace("<![CDATA[]]></wp:post_password>", "staff-only</wp:post_password>", 1)
+    export = tmp_path / "export.xml"
+    export.write_text(before + "<wp:post_id>12</wp:post_id>" + post)
+
+    out = run("import_wordpress", export)
+
+    imported = Post.objects.get(slug="marking-essays-with-rubrics")
+    assert (imported.status, imported.published_at) == (Post.Status.DRAFT, None)
+    assert (
+        "post “Marking essays with rubrics & comment banks” was password-protected on WordPress: imported as a draft."
+        in out
+    )
+
+
+def test_sticky_wordpress_posts_and_featured_ghost_posts_are_featured(tmp_path):
+    before, post = WXR.read_text().split("<wp:post_id>12</wp:post_id>", 1)
+    export = tmp_path / "export.xml"
+    export.write_text(before + "<wp:post_id>12</wp:post_id>" + post.replace("<wp:is_sticky>0", "<wp:is_sticky>1", 1))
+    ghost = json.loads(GHOST.read_text())
+    ghost["db"][0]["data"]["posts"][0]["featured"] = 1
+    ghost_export = tmp_path / "ghost.json"
+    ghost_export.write_text(json.dumps(ghost))
+
+    run("import_wordpress", export)
+    run("import_ghost", ghost_export)
+
+    assert set(Post.objects.featured().values_list("slug", flat=True)) == {
+        "marking-essays-with-rubrics",
+        "retrieval-practice-in-five-minutes",
+    }
+
+
 def test_imported_authors_get_accounts_nobody_can_sign_in_to():
     moderator = make_user("mod", groups=[MODERATORS], email="mod@skolr.example")
     run("import_wordpress", WXR)
