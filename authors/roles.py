@@ -48,6 +48,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "taggit.delete_tag",
         "taggit.view_tag",
         "authors.view_author",
+        # Old addresses that lead to a post or page now (or are gone: 410).
+        "redirects.add_redirect",
+        "redirects.change_redirect",
+        "redirects.delete_redirect",
+        "redirects.view_redirect",
         # Who subscribed by email: to answer a reader, and delete an address on request.
         "posts.view_subscriber",
         "posts.delete_subscriber",

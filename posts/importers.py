@@ -34,15 +34,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.redirects.models import Redirect
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django_comments_xtd.models import XtdComment
@@ -110,6 +112,7 @@ class PostRecord:
     tags: list[str]
     allow_comments: bool = True
     featured: bool = False
+    old_path: str = ""  # its address on the old site, to redirect from
     comments: list[CommentRecord] = field(default_factory=list)
 
 
@@ -122,6 +125,7 @@ class PageRecord:
     description: str
     published: bool
     menu_order: int = 0
+    old_path: str = ""
 
 
 @dataclass
@@ -282,6 +286,28 @@ def _tags(names: list[str], title: str, source: Source) -> list[str]:
             continue
         tags.setdefault(name.casefold(), name)
     return list(tags.values())
+
+
+def _old_path(link: str) -> str:
+    """The path of a WordPress permalink, to redirect from; "" when it can
+    never reach the redirects: a query string (``/?p=12``, WordPress's plain
+    links: our home answers those), the home itself, or too long to store."""
+    parts = urlsplit(link)
+    path = parts.path or "/"
+    if parts.query or path == "/" or len(path) > Redirect._meta.get_field("old_path").max_length:
+        return ""
+    return path
+
+
+def _save_redirect(old_path: str, new_path: str, counts: Counter) -> None:
+    """Have the old site's address of a post or page answer with a 301 to
+    its address here (``django.contrib.redirects``: only addresses that are
+    otherwise a 404). One an editor already set is left as it is."""
+    if old_path and old_path != new_path:
+        _, created = Redirect.objects.get_or_create(
+            site_id=settings.SITE_ID, old_path=old_path, defaults={"new_path": new_path}
+        )
+        counts["redirects", "created" if created else "kept"] += 1
 
 
 def _check_date(value: datetime | None, what: str) -> datetime | None:
@@ -453,6 +479,7 @@ def read_wordpress(path: Path) -> Source:
             allow_comments=_text(item, "wp:comment_status") != "closed",
             # A sticky post stays at the top of WordPress's front page: featured here.
             featured=_text(item, "wp:is_sticky") == "1",
+            old_path=_old_path(_text(item, "link")),
         )
         post.comments = _wp_comments(item, what, logins_by_id, source)
         source.posts.append(post)
@@ -503,6 +530,7 @@ def _wp_page(item: ET.Element, taken: set[str], source: Source) -> PageRecord | 
         description=_limit(plain_text(_raw(item, "excerpt:encoded")), 300, f"The description of {what}", source),
         published=published,
         menu_order=_menu_order(_text(item, "wp:menu_order"), what, source),
+        old_path=_old_path(_text(item, "link")),
     )
 
 
@@ -902,10 +930,13 @@ def save_source(source: Source, *, update: bool = False) -> Counter:
             post, _ = _save_post(record, authors[record.author_key], update, counts)
             if post is not None:
                 _save_comments(post, record.comments, authors, counts)
+                _save_redirect(record.old_path, post.get_absolute_url(), counts)
         skipped = []
         for record in source.pages:
             if not _save_page(record, update, counts):
                 skipped.append(f"/{record.slug}/")
+            else:
+                _save_redirect(record.old_path, reverse("pages:detail", kwargs={"slug": record.slug}), counts)
         if skipped:
             source.notes.append(
                 f"Pages already here, left as they are (--update overwrites them from the file): {', '.join(skipped)}."
@@ -918,7 +949,7 @@ def save_source(source: Source, *, update: bool = False) -> Counter:
 def summary(source: Source, counts: Counter) -> list[str]:
     """What the import did, a line per kind, then what it left out and changed."""
     lines = []
-    for kind in ("authors", "accounts", "posts", "pages", "comments", "tags"):
+    for kind in ("authors", "accounts", "posts", "pages", "comments", "tags", "redirects"):
         outcomes = {outcome: n for (k, outcome), n in counts.items() if k == kind and n}
         if outcomes or kind in ("authors", "posts", "pages", "comments"):
             said = ", ".join(f"{n} {outcome}" for outcome, n in outcomes.items()) or "none"

@@ -5,8 +5,9 @@ import logging
 import sqlite3
 
 from django.conf import settings
+from django.contrib.redirects import middleware as redirects
 from django.db import InterfaceError, OperationalError, connections
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseGone
 from django.template import loader
 
 logger = logging.getLogger(__name__)
@@ -109,4 +110,17 @@ class DatabaseUnavailableMiddleware:
         response = HttpResponse(loader.render_to_string("503.html"), status=503)
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "no-store"
+        return response
+
+
+class RedirectFallbackMiddleware(redirects.RedirectFallbackMiddleware):
+    """``django.contrib.redirects``: a 404 whose address an editor listed
+    under Redirects becomes a 301 to its new address, or a 410 when the new
+    address is left empty (the page is gone for good). The 410 is the blog's
+    page saying so, not Django's empty one."""
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        if isinstance(response, HttpResponseGone) and not response.content:
+            return HttpResponseGone(loader.render_to_string("410.html", request=request))
         return response

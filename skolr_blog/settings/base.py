@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django.contrib.sitemaps",
+    # Old addresses (a moved blog's, a deleted post's) answered with a 301
+    # or a 410 instead of a 404: editors keep them under Redirects.
+    "django.contrib.redirects",
     # django_comments_xtd must come before django_comments (its templates
     # and admin override the base app's).
     "django_comments_xtd",
@@ -56,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Only a 404 response costs it a query (a Redirect with that old path).
+    "skolr_blog.middleware.RedirectFallbackMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
