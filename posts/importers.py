@@ -688,6 +688,8 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
                 published_at=published_at if status == Post.Status.PUBLISHED else None,
                 tags=_tags([tags[tag] for _, tag in sorted(post_tags.get(key, [])) if tag in tags], title, source),
                 featured=bool(row.get("featured")),
+                # Ghost's default permalink; its export holds no addresses.
+                old_path=_old_path(f"/{row['slug']}/") if row.get("slug") else "",
             )
         )
     source.notes = list(dict.fromkeys(source.notes))

@@ -98,3 +98,12 @@ def test_a_wordpress_import_redirects_the_old_permalinks(client):
     assert Redirect.objects.count() == 2
     assert Redirect.objects.get(old_path="/about/team/").new_path == "/about/"
     assert "Redirects: 2 kept." in again.getvalue()
+
+
+def test_a_ghost_import_redirects_its_default_permalinks(client):
+    """Ghost's posts live at /<slug>/ by default; here that is where pages live."""
+    call_command("import_ghost", str(WXR.with_name("ghost.json")), stdout=io.StringIO())
+
+    response = client.get("/retrieval-practice-in-five-minutes/")
+
+    assert (response.status_code, response["Location"]) == (301, "/posts/retrieval-practice-in-five-minutes/")
