@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Count
+from django.forms import Script
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -56,7 +57,8 @@ class AuthorAdmin(KeepsUploadsAdmin, admin.ModelAdmin):
     form = UploadKeepingForm
 
     class Media:
-        js = ["js/admin_unsaved.js"]  # asks before leaving with unsaved changes
+        # Asks before leaving with unsaved changes; keeps a copy of them in the browser.
+        js = ["js/admin_unsaved.js", Script("js/admin_autosave.js", defer=True)]
 
     list_display = ["name", "slug", "user", "post_count"]
     list_select_related = ["user"]

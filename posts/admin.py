@@ -3,6 +3,7 @@ from functools import partial
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import F
+from django.forms import Script
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -103,7 +104,8 @@ class PostAdmin(KeepsUploadsAdmin, SimpleHistoryAdmin):
     form = PostAdminForm
 
     class Media:
-        js = ["js/admin_unsaved.js"]  # asks before leaving with unsaved changes
+        # Asks before leaving with unsaved changes; keeps a copy of them in the browser.
+        js = ["js/admin_unsaved.js", Script("js/admin_autosave.js", defer=True)]
 
     list_display = ["title", "author", "state", "featured", "published_at", "updated_at", "comments_enabled"]
     list_filter = [StateFilter, "featured", "author", "allow_comments", "tags"]

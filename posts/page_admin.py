@@ -2,6 +2,7 @@
 which appear in the header and footer menus."""
 
 from django.contrib import admin
+from django.forms import Script
 from django.utils.html import format_html
 
 from .models import Page
@@ -10,7 +11,8 @@ from .models import Page
 @admin.register(Page)
 class PageAdmin(admin.ModelAdmin):
     class Media:
-        js = ["js/admin_unsaved.js"]  # asks before leaving with unsaved changes
+        # Asks before leaving with unsaved changes; keeps a copy of them in the browser.
+        js = ["js/admin_unsaved.js", Script("js/admin_autosave.js", defer=True)]
 
     list_display = ["title", "slug", "published", "menus", "menu_order", "updated_at", "on_site"]
     list_filter = ["published", "show_in_header", "show_in_footer"]
