@@ -803,6 +803,16 @@ def _save_author(record: AuthorRecord, counts: Counter) -> Author:
     return author
 
 
+def _check(what: str, instance) -> None:
+    """The model's own validation, as the admin's would run it; a refusal
+    stops the import naming the record and every problem."""
+    try:
+        instance.full_clean(validate_unique=False)
+    except ValidationError as error:
+        problems = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items())
+        raise ImportProblem(f"{what}: {problems}") from error
+
+
 def _save_post(record: PostRecord, author: Author, update: bool, counts: Counter) -> tuple[Post | None, bool]:
     post = Post.objects.filter(slug=record.slug).first()
     if post is not None and not update:
@@ -813,11 +823,7 @@ def _save_post(record: PostRecord, author: Author, update: bool, counts: Counter
     post.title, post.author, post.excerpt, post.body = record.title, author, record.excerpt, record.body
     post.status, post.published_at, post.allow_comments = record.status, record.published_at, record.allow_comments
     post.featured = record.featured
-    try:
-        post.full_clean(validate_unique=False)
-    except ValidationError as error:
-        problems = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items())
-        raise ImportProblem(f"post “{record.title}”: {problems}") from error
+    _check(f"post “{record.title}”", post)
     post.save()
     post.tags.set(record.tags)
     if post.is_published:
@@ -840,11 +846,7 @@ def _save_page(record: PageRecord, update: bool, counts: Counter) -> bool:
     page = page or Page(slug=record.slug)
     page.title, page.body, page.description = record.title, record.body, record.description
     page.published, page.menu_order = record.published, record.menu_order
-    try:
-        page.full_clean(validate_unique=False)
-    except ValidationError as error:
-        problems = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items())
-        raise ImportProblem(f"page “{record.title}”: {problems}") from error
+    _check(f"page “{record.title}”", page)
     page.save()
     counts["pages", "created" if created else "updated"] += 1
     return True
