@@ -100,3 +100,29 @@ def test_a_hand_edited_tag_id_is_refused_with_the_form(admin_client, post):
     assert post.title != "Changed"
     assert list(post.tags.names()) == ["Django"]
     assert Post.objects.count() == 1
+
+
+@pytest.mark.parametrize("value", ["abc", HUGE, "['1', '2']"])
+@pytest.mark.parametrize(
+    ("changelist", "action"),
+    [
+        ("/admin/posts/post/", "feature"),
+        ("/admin/posts/post/", "delete_selected"),
+        ("/admin/django_comments_xtd/xtdcomment/", "approve_comments"),
+        ("/admin/posts/page/", "delete_selected"),
+    ],
+)
+def test_a_list_action_on_ids_that_cannot_be_ids_is_refused(admin_client, post, changelist, action, value):
+    """Found by QA: a forged ``_selected_action`` was a 500 on every list
+    action (ValueError, or OverflowError on SQLite), and changed nothing."""
+    response = admin_client.post(changelist, {"action": action, "_selected_action": [str(post.pk), value]})
+    assert response.status_code == 400
+    post.refresh_from_db()
+    assert not post.featured and Post.objects.count() == 1
+
+
+def test_a_list_action_on_real_ids_still_runs(admin_client, post):
+    response = admin_client.post("/admin/posts/post/", {"action": "feature", "_selected_action": [str(post.pk)]})
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert post.featured
