@@ -111,6 +111,12 @@ def reply_view(model_admin, request, object_id: str):
         Post.objects.published().filter(pk=int(pk)).first() if pk.isascii() and pk.isdigit() and len(pk) <= 18 else None
     )
     refusal = reply_refusal(comment, post)
+    # Too deep to answer: the comment it answers can be, unless the article
+    # itself takes no reply (closed, unpublished), which is then the reason.
+    parent = None
+    if comment.level >= settings.COMMENTS_XTD_MAX_THREAD_LEVEL:
+        parent = type(comment).objects.filter(pk=comment.parent_id).first()
+    answer_parent = parent is not None and not reply_refusal(parent, post)
     form = StaffReplyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and not refusal and form.is_valid():
         text = form.cleaned_data["comment"].strip()
@@ -138,10 +144,7 @@ def reply_view(model_admin, request, object_id: str):
         "signed_as": account_name(request.user),
         "badge": badge,
         "change_url": _admin_url(model_admin, "change", comment.pk),
-        # Too deep to answer: the comment it answers can be.
-        "answer_parent_url": _admin_url(model_admin, "reply", comment.parent_id)
-        if comment.level >= settings.COMMENTS_XTD_MAX_THREAD_LEVEL
-        else "",
+        "answer_parent_url": _admin_url(model_admin, "reply", comment.parent_id) if answer_parent else "",
     }
     status = 400 if request.method == "POST" else 200
     return _page(model_admin, request, "admin/posts/comment_reply.html", context, status)

@@ -228,3 +228,16 @@ def test_an_edit_to_nothing_is_refused_and_keeps_the_text(client, post, moderato
     response = client.post(change_url(comment), {"decision": "approved", "comment": "  "})
     assert response.status_code == 200 and "A comment needs some text" in response.content.decode()
     assert XtdComment.objects.get(pk=comment.pk).comment == "Keep me"
+
+
+def test_a_deep_comment_on_a_closed_article_offers_no_other_reply(client, post, moderator):
+    """Found by QA: the refusal said the article was closed, then offered
+    "Reply to that comment", which is refused for the same reason."""
+    root = make_comment(post, comment="Root")
+    middle = make_comment(post, parent=root, comment="Middle")
+    deepest = make_comment(post, parent=middle, comment="Deepest")
+    Post.objects.filter(pk=post.pk).update(allow_comments=False)
+
+    page = client.get(reply_url(deepest)).content.decode()
+    assert "Comments on this article are closed." in page
+    assert "Reply to that comment" not in page
