@@ -28,12 +28,13 @@
     frame.src = src;
     frame.title = title;
     frame.loading = "lazy";
+    // Full screen is granted here, by "fullscreen" (the older allowfullscreen
+    // attribute beside it only draws a console warning).
     frame.allow = "autoplay; encrypted-media; fullscreen; picture-in-picture";
     frame.referrerPolicy = "strict-origin-when-cross-origin"; // YouTube refuses to play without a referrer
     // The player may run its scripts and open the video on its site, never
     // navigate this page.
     frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-presentation allow-popups allow-popups-to-escape-sandbox");
-    frame.allowFullscreen = true;
     link.replaceWith(frame);
     frame.focus();
   });

@@ -106,3 +106,18 @@ def test_the_player_keeps_to_the_screen_on_a_phone(page: Page, live_site):
     page.get_by_role("link", name="Play video on Vimeo").click()
     assert page.locator(".embed iframe").bounding_box() == wide.bounding_box()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_the_player_starts_without_a_console_warning_and_may_go_full_screen(page: Page, live_site):
+    """Found by QA: the player had both ``allow="… fullscreen"`` and
+    ``allowfullscreen``, and Chromium warned in the console on every click."""
+    post = make_post(body=f"<p>https://www.youtube.com/watch?v={ID}</p>")
+    stand_in_for_the_players(page)
+    said: list[str] = []
+    page.on("console", lambda message: said.append(f"{message.type}: {message.text}"))
+    page.goto(live_site.url + post.get_absolute_url())
+    page.get_by_role("link", name="Play video on YouTube").click()
+    frame = page.locator(".embed iframe")
+    expect(frame).to_have_attribute("allow", "autoplay; encrypted-media; fullscreen; picture-in-picture")
+    expect(page.frame_locator(".embed iframe").locator("p")).to_have_text("The player")
+    assert said == []
