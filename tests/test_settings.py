@@ -132,3 +132,30 @@ def test_env_example_lists_every_variable_at_its_default_commented_out():
     assert read >= {"DJANGO_SECRET_KEY", "DATABASE_URL", "GUNICORN_WORKERS"}  # the search itself works
     assert sorted(read - listed) == []
     assert [line for line in example if re.match(r"[A-Z]", line)] == []  # nothing set by copying it
+
+
+def test_development_processes_share_the_page_cache():
+    """`make run` serves beside the task worker, and editors run manage.py
+    commands (imports, load_posts) beside both: a change one process makes
+    retires the pages the server cached. Found by QA: with a local-memory
+    cache, the home page stayed without the posts just imported for ten
+    minutes. (This retires the checkout's development pages, nothing more.)"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k != "CACHE_URL"}
+    env["DJANGO_SETTINGS_MODULE"] = "skolr_blog.settings.dev"
+
+    def run(code: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()[-1]
+
+    changed = run(
+        "from skolr_blog import page_cache; page_cache.content_changed(); print(page_cache.content_version())"
+    )
+    assert run("from skolr_blog import page_cache; print(page_cache.content_version())") == changed

@@ -1,8 +1,8 @@
 """Settings shared by every environment, read from the environment.
 
 Every variable is documented in ``.env.example``. The defaults describe the
-embedded set-up that needs nothing but Python: SQLite, local-memory cache and
-mail written to the console. Production overrides what must never default
+embedded set-up that needs nothing but Python: SQLite, local-memory cache (a
+file cache in development, ``dev.py``) and mail written to the console. Production overrides what must never default
 (see ``prod.py``).
 """
 
