@@ -1,11 +1,6 @@
 """The post form in the admin: publishing rules, tag autocomplete, kept uploads."""
 
-import re
-from html import unescape
-from urllib.parse import urlsplit
-
 from django import forms
-from django.conf import settings
 from django.contrib import admin
 from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
@@ -17,11 +12,10 @@ from skolr_blog.admin_site import SafeAutocompleteSelectMultiple
 from skolr_blog.staged_uploads import KeepsUploads
 
 from .authoring_models import PreviewLink, SlugRedirect, TagProfile
+from .html import image_hosts_elsewhere
 from .models import Post, validate_canonical_url
 from .revisions import saved_since
 from .tagging import tag_description, tag_name_problem, tags_for, takes_old_tag_address, unseen_tag_names
-
-_IMG_SRC = re.compile(r"<img\b[^>]*?\ssrc=\"([^\"]*)\"", re.IGNORECASE)
 
 # Search engines show about this much of a title and a description.
 TITLE_LIMIT = 90
@@ -96,10 +90,7 @@ class PostAdminForm(KeepsUploads, forms.ModelForm):
         (img-src 'self') has readers' browsers refuse any other site's, so an
         image linked from elsewhere would show as broken to every reader."""
         body = self.cleaned_data.get("body") or ""
-        ours = {host.lstrip(".") for host in settings.ALLOWED_HOSTS if host != "*"}
-        hosts = {urlsplit(unescape(src)).hostname for src in _IMG_SRC.findall(body)}
-        elsewhere = sorted(host for host in hosts if host and host not in ours)
-        if elsewhere:
+        if elsewhere := image_hosts_elsewhere(body):
             raise forms.ValidationError(
                 f"An image in the body is on another site ({', '.join(elsewhere)}), which readers' browsers "
                 "will not load. Upload it under “Images for the body” below and use its address instead."

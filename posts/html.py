@@ -3,13 +3,27 @@
 import html
 import re
 from functools import lru_cache
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
+
+_IMG_SRC = re.compile(r"<img\b[^>]*?\ssrc=\"([^\"]*)\"", re.IGNORECASE)
+
+
+def image_hosts_elsewhere(body: str) -> list[str]:
+    """The other sites a body's images are on, which readers' browsers refuse
+    to load here: the pages' Content-Security-Policy allows only this blog's
+    own images (img-src 'self')."""
+    ours = {host.lstrip(".") for host in settings.ALLOWED_HOSTS if host != "*"}
+    hosts = {urlsplit(html.unescape(src)).hostname for src in _IMG_SRC.findall(body)}
+    return sorted(host for host in hosts if host and host not in ours)
+
 
 _HEADING = re.compile(r"<h([2-4])(?:\s[^>]*)?>(.*?)</h\1>", re.IGNORECASE | re.DOTALL)
 

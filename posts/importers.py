@@ -12,7 +12,9 @@ live are also recorded as mailed (to nobody), so saving one in the admin
 later does not send it to subscribers as news.
 
 Images stay where they are: ``<img src>`` keeps its absolute address on the
-old site and nothing is downloaded. Thumbnails and author photos are uploaded
+old site and nothing is downloaded. Readers' browsers refuse them here (the
+pages' Content-Security-Policy allows the blog's own images), so the summary
+names each body that has some. Thumbnails and author photos are uploaded
 files here, so a Ghost ``feature_image`` or ``profile_image`` is reported,
 not imported.
 
@@ -54,6 +56,7 @@ from authors.models import Author
 from authors.roles import AUTHORS, ensure_groups
 
 from .comments import comments_for
+from .html import image_hosts_elsewhere
 from .models import (
     EARLIEST_PUBLISH_DATE,
     LATEST_PUBLISH_DATE,
@@ -920,6 +923,17 @@ def _describe_tags(descriptions: dict[str, str]) -> None:
             TagProfile.objects.create(tag=tag, description=description[:300])
 
 
+def _note_images_elsewhere(what: str, body: str, source: Source) -> None:
+    """Images keep their old addresses, but the blog's pages let readers'
+    browsers load its own images only (Content-Security-Policy): say which
+    bodies would show them broken until they are uploaded here."""
+    if hosts := image_hosts_elsewhere(body):
+        source.notes.append(
+            f"{what}: its images stay on {', '.join(hosts)}, which readers' browsers do not load here "
+            "(the blog shows its own images only): upload them here and change their addresses."
+        )
+
+
 def save_source(source: Source, *, update: bool = False) -> Counter:
     """Write what ``source`` holds, all or nothing; return counts by (kind,
     outcome). A post whose slug exists is skipped with its comments, or
@@ -935,12 +949,14 @@ def save_source(source: Source, *, update: bool = False) -> Counter:
             if post is not None:
                 _save_comments(post, record.comments, authors, counts)
                 _save_redirect(record.old_path, post.get_absolute_url(), counts)
+                _note_images_elsewhere(f"post “{record.title}”", record.body, source)
         skipped = []
         for record in source.pages:
             if not _save_page(record, update, counts):
                 skipped.append(f"/{record.slug}/")
             else:
                 _save_redirect(record.old_path, reverse("pages:detail", kwargs={"slug": record.slug}), counts)
+                _note_images_elsewhere(f"page “{record.title}”", record.body, source)
         if skipped:
             source.notes.append(
                 f"Pages already here, left as they are (--update overwrites them from the file): {', '.join(skipped)}."

@@ -602,3 +602,21 @@ def test_a_ghost_post_by_an_unknown_author_stops_the_import(tmp_path):
         run("import_ghost", broken)
 
     assert rows() == before
+
+
+def test_the_summary_names_the_bodies_whose_images_readers_will_not_see(client):
+    """Found by QA: images keep their old site's address, which the pages'
+    Content-Security-Policy (img-src 'self') has every reader's browser
+    refuse; the import said nothing, and the posts showed broken images."""
+    out = run("import_wordpress", WXR)
+
+    assert (
+        "post “Marking essays with rubrics & comment banks”: its images stay on classroom-notes.example.org, "
+        "which readers' browsers do not load here (the blog shows its own images only): "
+        "upload them here and change their addresses."
+    ) in out
+    post = Post.objects.get(slug="marking-essays-with-rubrics")
+    response = client.get(post.get_absolute_url())
+    assert "https://classroom-notes.example.org/wp-content/uploads/2025/11/rubric.png" in response.content.decode()
+    assert "img-src 'self' data:;" in response["Content-Security-Policy"]
+    assert "“Our team”: its images" not in out  # no image, no note
