@@ -141,7 +141,8 @@ def test_development_processes_share_the_page_cache():
     cache, the home page stayed without the posts just imported for ten
     minutes. (This retires the checkout's development pages, nothing more.)"""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k != "CACHE_URL"}
-    env["DJANGO_SETTINGS_MODULE"] = "skolr_blog.settings.dev"
+    # content_changed() asks the database whether a transaction is open: any will do.
+    env |= {"DJANGO_SETTINGS_MODULE": "skolr_blog.settings.dev", "DATABASE_URL": "sqlite://:memory:"}
 
     def run(code: str) -> str:
         result = subprocess.run(
