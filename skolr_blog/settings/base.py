@@ -2,8 +2,8 @@
 
 Every variable is documented in ``.env.example``. The defaults describe the
 embedded set-up that needs nothing but Python: SQLite, local-memory cache (a
-file cache in development, ``dev.py``) and mail written to the console. Production overrides what must never default
-(see ``prod.py``).
+file cache in development, ``dev.py``) and mail written to the console.
+Production overrides what must never default (see ``prod.py``).
 """
 
 from pathlib import Path
