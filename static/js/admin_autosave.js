@@ -6,11 +6,13 @@
 // the logged-out page drops every copy (it is unpublished text, and the
 // computer may be shared). Nothing is stored on the server.
 //
-// A copy is kept under the form's address and says which version of the
-// object it was written on (the post's updated_at when the form was opened),
-// so a copy older than someone else's save is recognized. It holds only the
-// fields changed on this device: restoring it onto a newer version leaves
-// the other person's changes to the other fields as they are.
+// A copy is kept under the account and the form's address, and says which
+// version of the object it was written on (the post's updated_at when the
+// form was opened), so a copy older than someone else's save is recognized.
+// It holds only the fields changed on this device: restoring it onto a newer
+// version leaves the other person's changes to the other fields as they are.
+// Another account's copies are dropped when its form pages open: a session
+// that expired without a logout must not hand them to the next person.
 //
 // The writing only, as restoring a revision: text fields, the body, tags.
 // Never passwords, files or hidden inputs (the CSRF token, the version), and
@@ -210,8 +212,8 @@
     form.insertBefore(banner, form.firstChild);
   }
 
-  function start(form) {
-    var key = PREFIX + location.pathname;
+  function start(form, mine) {
+    var key = mine + location.pathname;
     var fields = fieldsOf(form);
     var initial = {};
     fields.forEach(function (el) { initial[el.name] = valueOf(el); });
@@ -325,6 +327,15 @@
   }
   prune();
 
+  // The signed-in account (templates/admin/base_site.html): copies typed by
+  // another account go. Without one (not signed in) nothing is offered.
+  var account = document.querySelector('meta[name="skolr-account"]');
+  if (!account || !account.content) return;
+  var mine = PREFIX + account.content + ":";
+  copyKeys().forEach(function (key) {
+    if (key.indexOf(mine) !== 0) remove(key);
+  });
+
   if (!/\/(add|change)\/$/.test(location.pathname)) return; // not the history, delete or list pages
   var form = document.querySelector("#content-main form[id$='_form'][method=post]");
   if (!form) return;
@@ -343,7 +354,7 @@
   function startOnce() {
     if (started) return;
     started = true;
-    start(form);
+    start(form, mine);
   }
   window.addEventListener("load", function () {
     if (editorsReady()) return startOnce();

@@ -60,10 +60,15 @@ def copies(page: Page) -> dict:
     )
 
 
+def key(page: Page, path: str) -> str:
+    """The key of the signed-in account's copy of the form at ``path``."""
+    return f"{PREFIX}{page.locator('meta[name=skolr-account]').get_attribute('content')}:{path}"
+
+
 def wait_for_copy(page: Page, path: str, text: str) -> None:
     """The copy of ``path`` holds ``text`` (it is written a moment after typing)."""
     page.wait_for_function(
-        "([key, text]) => (localStorage.getItem(key) || '').includes(text)", arg=[PREFIX + path, text]
+        "([key, text]) => (localStorage.getItem(key) || '').includes(text)", arg=[key(page, path), text]
     )
 
 
@@ -97,7 +102,7 @@ def test_typed_title_and_body_come_back_after_a_reload_and_a_save_then_drops_the
 
     type_title_and_body(page, "A better title", " An hour of writing.")
     wait_for_copy(page, path, "An hour of writing.")
-    copy = copies(page)[PREFIX + path]
+    copy = copies(page)[key(page, path)]
     assert copy["fields"] == {"title": "A better title", "body": "<p>Start. An hour of writing.</p>"}
     assert copy["version"] == post.updated_at.isoformat()  # the form's opened_version
     assert "csrfmiddlewaretoken" not in json.dumps(copy)
@@ -174,7 +179,7 @@ def test_a_save_refused_because_someone_saved_first_keeps_the_copy(page: Page, l
     assert answer.value.status == 200  # shown again, refused
     expect(page.locator(".errornote")).to_be_visible()
     expect(page.locator("#autosave-banner")).to_have_count(0)  # the form shows the typed text
-    assert PREFIX + path in copies(page)
+    assert key(page, path) in copies(page)
     post.refresh_from_db()
     assert post.title == "A draft to edit"
 
@@ -209,6 +214,26 @@ def test_a_save_after_the_session_ended_comes_back_after_signing_in_again(page: 
     expect(page.locator(BODY)).to_have_text("Start. Not lost.")
 
 
+def test_after_a_session_ended_another_account_signing_in_is_not_handed_the_copy(page: Page, live_site, post):
+    """A shared computer, no logout: the session merely expired. The next
+    person signs in with their own account and opens the same post (an
+    editor may): the first author's unpublished words are neither offered
+    nor left in the browser."""
+    sign_in(page, live_site, post.author.user)
+    path = f"/admin/posts/post/{post.pk}/change/"
+    open_form(page, live_site.url + path)
+    assert key(page, path) == f"{PREFIX}{post.author.user.pk}:{path}"
+    type_title_and_body(page, "Secret working title", " Unpublished words.")
+    wait_for_copy(page, path, "Unpublished words.")
+    page.context.clear_cookies(name="sessionid")
+
+    sign_in(page, live_site, make_user("colleague", groups=["Editors"]))
+    open_form(page, live_site.url + path)
+    page.wait_for_function("() => !Object.keys(localStorage).some(k => k.startsWith('skolr-autosave:'))")
+    expect(page.locator("#autosave-banner")).to_have_count(0)
+    expect(page.locator("#id_title")).to_have_value("A draft to edit")
+
+
 def test_logging_out_drops_every_copy(page: Page, live_site, post):
     sign_in(page, live_site, post.author.user)
     page.add_init_script(LISTEN)
@@ -219,7 +244,7 @@ def test_logging_out_drops_every_copy(page: Page, live_site, post):
     wait_for_copy(page, path, "Unpublished words.")
     page.evaluate(
         "([key, copy]) => localStorage.setItem(key, copy)",
-        [PREFIX + "/admin/posts/page/add/", json.dumps({"time": int(time.time() * 1000), "fields": {"title": "x"}})],
+        [key(page, "/admin/posts/page/add/"), json.dumps({"time": int(time.time() * 1000), "fields": {"title": "x"}})],
     )
     assert len(copies(page)) == 2
 
@@ -245,12 +270,13 @@ def test_old_copies_and_copies_past_the_limit_are_dropped(page: Page, live_site,
                 JSON.stringify({time: now - i * 1000, fields: {title: 'n' + i}}));
             localStorage.setItem(prefix + '/admin/posts/post/2000/change/', 'not a copy');
         }""",
-        [PREFIX, now, day],
+        [f"{PREFIX}{post.author.user.pk}:", now, day],
     )
     page.reload()
     page.wait_for_load_state("load")
     kept = copies(page)
-    assert sorted(kept) == sorted(f"{PREFIX}/admin/posts/post/{1000 + i}/change/" for i in range(20))
+    mine = f"{PREFIX}{post.author.user.pk}:"
+    assert sorted(kept) == sorted(f"{mine}/admin/posts/post/{1000 + i}/change/" for i in range(20))
 
 
 @pytest.mark.parametrize(
@@ -295,7 +321,7 @@ def test_a_page_and_an_author_profile_are_kept_too(page: Page, live_site, post):
     open_form(page, live_site.url + path)
     page.locator("#id_title").fill("Contact us")
     wait_for_copy(page, path, "Contact us")
-    assert copies(page)[PREFIX + path]["version"] == page.locator("#autosave-version").get_attribute("data-version")
+    assert copies(page)[key(page, path)]["version"] == page.locator("#autosave-version").get_attribute("data-version")
     SitePage.objects.filter(pk=contact.pk).update(title="Contact")  # unchanged on the server
     leave_without_saving(page)
     page.get_by_role("button", name="Restore them").click()
