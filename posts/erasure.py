@@ -10,11 +10,12 @@ their words are theirs to keep. The erased person's own replies follow the
 same rule, so a thread keeps its shape and loses every word of theirs.
 
 Their trusted-commenter entry, their follow-up emails (the ``followup``
-flag of their comments) and their email subscription go too, and the
-admin's history entries of their comments lose the excerpt Django keeps
-as their name.
+flag of their comments), their email subscription and the task worker's
+rows of emails to them go too, and the admin's history entries of their
+comments lose the excerpt Django keeps as their name.
 """
 
+import json
 from dataclasses import dataclass, field
 
 from django.contrib.admin.models import LogEntry
@@ -22,8 +23,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.tasks import TaskResultStatus
 from django_comments.models import Comment
 from django_comments_xtd.models import XtdComment
+from django_tasks_db.models import DBTaskResult
 
 from skolr_blog.page_cache import content_changed
 
@@ -45,6 +48,7 @@ class Erasure:
     follows: int = 0  # articles whose new comments they were emailed about
     trusted: int = 0
     subscriptions: int = 0
+    mail_tasks: int = 0  # the task worker's rows of emails to them, waiting or sent
 
     @property
     def comments(self) -> int:
@@ -52,7 +56,7 @@ class Erasure:
 
     @property
     def anything(self) -> bool:
-        return bool(self.comments or self.trusted or self.subscriptions)
+        return bool(self.comments or self.trusted or self.subscriptions or self.mail_tasks)
 
 
 def normalized(emails) -> list[str]:
@@ -88,6 +92,7 @@ def plan(emails) -> Erasure:
     erasure.follows = len({row["object_pk"] for row in theirs if row["followup"]})
     erasure.trusted = TrustedCommenter.objects.filter(email__in=erasure.emails).count()
     erasure.subscriptions = _their_subscriptions(erasure.emails).count()
+    erasure.mail_tasks = _their_mail_tasks(erasure.emails).count()
     return erasure
 
 
@@ -105,6 +110,21 @@ def _their_subscriptions(emails: list[str]):
     return Subscriber.objects.alias(email_lower=Lower("email")).filter(email_lower__in=emails)
 
 
+def _their_mail_tasks(emails: list[str]):
+    """The task worker's rows whose arguments hold one of these addresses:
+    emails waiting to go, and those sent or failed (django-tasks-db keeps a
+    finished task's arguments). The address is matched as a whole JSON
+    string, quotes included, so erasing ann@ leaves joann@'s rows; in both
+    spellings the databases store it (PostgreSQL's jsonb keeps non-ASCII
+    letters, SQLite the ``\\u`` escapes of ``json.dumps``). A row running
+    now is left to finish: every send looks the address up again first."""
+    mentions = Q()
+    for email in emails:
+        for spelling in {json.dumps(email), json.dumps(email, ensure_ascii=False)}:
+            mentions |= Q(args_kwargs__icontains=spelling)
+    return DBTaskResult.objects.filter(mentions).exclude(status=TaskResultStatus.RUNNING)
+
+
 @transaction.atomic
 def erase(emails) -> Erasure:
     """Erase these addresses now (planned again, in the transaction); say what was done."""
@@ -118,6 +138,7 @@ def erase(emails) -> Erasure:
     XtdComment.objects.filter(pk__in=erasure.deleted).delete()
     TrustedCommenter.objects.filter(email__in=erasure.emails).delete()
     _their_subscriptions(erasure.emails).delete()
+    _their_mail_tasks(erasure.emails).delete()
     # Django names a comment in its history as "<name>: <first 50 characters>...".
     kinds = ContentType.objects.get_for_models(XtdComment, PendingComment, Comment, for_concrete_models=False)
     ids = [str(pk) for pk in erasure.deleted + erasure.anonymized]

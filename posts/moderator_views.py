@@ -230,5 +230,6 @@ def report(done: erasure.Erasure) -> str:
         f"follow-up emails stopped on {_count(done.follows, 'article')}",
         f"{_count(done.trusted, 'trusted-commenter entry', 'trusted-commenter entries')} and "
         f"{_count(done.subscriptions, 'email subscription')} removed",
+        f"{_count(done.mail_tasks, 'record')} of emails to them (waiting or sent) deleted",
     ]
     return f"Erased {who}: {'; '.join(parts)}."

@@ -7,14 +7,19 @@ from html import unescape
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.tasks import TaskResultStatus
 from django.test import Client
 from django.utils import timezone
 from django_comments_xtd.models import XtdComment
+from django_tasks_db.models import DBTaskResult
 
 from authors.roles import AUTHORS, MODERATORS
 from posts.erasure import ERASED_TEXT
 from posts.models import CommentReview, TrustedCommenter
+from posts.notifications import deliver
 from posts.subscription_models import Subscriber
+from posts.subscriptions import send_confirmation
+from tests.comments.test_notifications import db_tasks  # noqa: F401
 from tests.factories import make_comment, make_post, make_user
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +109,7 @@ def test_erasing_removes_everything_of_theirs_and_keeps_the_threads(client, mode
     assert (
         "Erased asha@example.com: 6 comments deleted; 1 comment kept as “[removed at the commenter's request]” for the "
         "replies under them; follow-up emails stopped on 2 articles; 1 trusted-commenter entry and 1 email "
-        "subscription removed." in message
+        "subscription removed; 0 records of emails to them (waiting or sent) deleted." in message
     )
     # Asha's words and details are gone from every table.
     assert not XtdComment.objects.filter(user_email__iexact="asha@example.com").exists()
@@ -143,6 +148,36 @@ def test_an_emptied_comment_shows_on_the_next_request(client, moderator, post):
 
     page = reader.get(post.get_absolute_url())
     assert page["X-Page-Cache"] == "miss" and "Only this one" not in page.content.decode()
+
+
+def test_the_task_workers_rows_of_emails_to_them_go_too(client, moderator, post, db_tasks):  # noqa: F811
+    """django-tasks-db keeps each email task's arguments, the address among
+    them, waiting or long sent. Erasing deletes those rows, whatever the
+    case of the address or its letters, but not a look-alike address's,
+    nor a row the worker is running at that moment."""
+    comment = asha(post, comment="Following this")
+    for address in ["asha@example.com", "ASHA@example.com", "sasha@example.com", "zoe@exämple.org"]:
+        deliver.enqueue("follower", comment.pk, address)
+    send_confirmation.enqueue("Asha@Example.com")
+    sent = deliver.enqueue("author", comment.pk, "asha@example.com")
+    running = deliver.enqueue("held", comment.pk, "asha@example.com")
+    DBTaskResult.objects.filter(pk=sent.id).update(status=TaskResultStatus.SUCCESSFUL)
+    DBTaskResult.objects.filter(pk=running.id).update(status=TaskResultStatus.RUNNING)
+
+    page = unescape(client.post(ERASE, {"email": "asha@example.com"}).content.decode())
+    assert "<strong>4</strong> records of emails to them, waiting to be sent or sent" in page
+    done = unescape(client.post(ERASE, {"email": "asha@example.com", "confirm": "yes"}, follow=True).content.decode())
+    assert "4 records of emails to them (waiting or sent) deleted" in done
+    left = {(row.args_kwargs["args"][-1], row.status) for row in DBTaskResult.objects.all()}
+    assert left == {
+        ("sasha@example.com", TaskResultStatus.READY),
+        ("zoe@exämple.org", TaskResultStatus.READY),
+        ("asha@example.com", TaskResultStatus.RUNNING),
+    }
+
+    client.post(ERASE, {"email": "Zoe@Exämple.org", "confirm": "yes"})
+    left = {row.args_kwargs["args"][-1] for row in DBTaskResult.objects.all()}
+    assert left == {"sasha@example.com", "asha@example.com"}
 
 
 def test_the_admin_action_confirms_for_the_selected_comments_authors(client, moderator, threads):
