@@ -10,7 +10,7 @@ class PostsConfig(AppConfig):
 
         # cache_signals and search_signals keep the page cache and the
         # full-text index in step with posts and tags.
-        from . import cache_signals, comments, search_signals, site_domain, tagging  # noqa: F401
+        from . import cache_signals, comments, search_signals, site_domain, tagging, task_records  # noqa: F401
         from .models import Post
 
         post_delete.connect(comments.delete_post_comments, sender=Post, dispatch_uid="posts.delete_post_comments")
@@ -18,3 +18,5 @@ class PostsConfig(AppConfig):
 
         # Emailed links name the site by the Sites framework's domain.
         post_migrate.connect(site_domain.on_post_migrate, dispatch_uid="posts.site_domain")
+        # The worker's finished rows (readers' addresses among their arguments) are swept daily.
+        post_migrate.connect(task_records.on_post_migrate, dispatch_uid="posts.task_records")

@@ -359,6 +359,9 @@ TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 # Every email is sent by a task after the transaction commits; `make run`
 # starts a worker (`manage.py db_worker`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
+# Days the worker's rows of finished tasks are kept (for emails, with the
+# address): enough to look into a failure, then swept (posts/task_records.py).
+FINISHED_TASK_DAYS = 14
 # Site address used in emailed links (emails have no request to take it
 # from): SITE_DOMAIN is written to the current Site after every migrate
 # (posts/site_domain.py). `make run` passes 127.0.0.1:$(PORT).

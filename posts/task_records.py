@@ -1,0 +1,58 @@
+"""The task worker's finished rows go after ``FINISHED_TASK_DAYS``.
+
+django-tasks-db keeps the row of every task it ran, arguments included: for
+each email sent (a comment's followers, a new post to each subscriber, a
+confirmation link) that is the reader's address, kept for good unless
+someone deletes it, in a table that grows with every newsletter. A sweep
+on the worker deletes the rows finished longer ago than that (successful
+or failed; a waiting or running row is never touched). There is no cron:
+every ``migrate`` (each deploy, ``make run``) and each sweep make sure one
+sweep waits for the next day (``run_after``). Erasing a commenter deletes
+their rows at once (``posts.erasure``).
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.tasks import TaskResultStatus, task
+from django.utils import timezone
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
+
+EVERY = timedelta(days=1)
+
+
+def forget_finished(now=None) -> int:
+    """Delete the rows of tasks finished more than ``FINISHED_TASK_DAYS`` ago; return how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.FINISHED_TASK_DAYS)
+    deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    return deleted
+
+
+def schedule_sweep() -> bool:
+    """Have one sweep wait on the worker for a day from now, unless one
+    already waits; return whether one was enqueued. Nothing with a backend
+    that does not keep rows (the tests' immediate one)."""
+    backend = forget_finished_tasks.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        return False
+    waiting = DBTaskResult.objects.filter(task_path=forget_finished_tasks.module_path, status=TaskResultStatus.READY)
+    if waiting.exists():
+        return False
+    forget_finished_tasks.using(run_after=timezone.now() + EVERY).enqueue()
+    return True
+
+
+@task()
+def forget_finished_tasks() -> int:
+    """``forget_finished()`` once a day: the next sweep is scheduled first,
+    so a failing sweep does not end the chain."""
+    schedule_sweep()
+    return forget_finished()
+
+
+def on_post_migrate(sender, app_config=None, using="default", **kwargs) -> None:
+    """After ``migrate`` (once, for this app): the first sweep, or the one
+    lost with a database restored from before it."""
+    if app_config is not None and app_config.name == "posts":
+        schedule_sweep()
