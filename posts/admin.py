@@ -377,4 +377,4 @@ class TagAdmin(admin.ModelAdmin):
 
 # django-comments-xtd registers its own comment admin; the blog's replaces it.
 admin.site.unregister(XtdComment)
-from . import comment_admin, page_admin, subscription_admin  # noqa: E402, F401
+from . import comment_admin, page_admin, redirect_admin, subscription_admin  # noqa: E402, F401

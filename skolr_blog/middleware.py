@@ -6,9 +6,13 @@ import sqlite3
 
 from django.conf import settings
 from django.contrib.redirects import middleware as redirects
+from django.contrib.redirects.models import Redirect
+from django.contrib.sites.shortcuts import get_current_site
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse, HttpResponseGone
 from django.template import loader
+
+from posts.redirects import follow
 
 logger = logging.getLogger(__name__)
 
@@ -117,10 +121,31 @@ class RedirectFallbackMiddleware(redirects.RedirectFallbackMiddleware):
     """``django.contrib.redirects``: a 404 whose address an editor listed
     under Redirects becomes a 301 to its new address, or a 410 when the new
     address is left empty (the page is gone for good). The 410 is the blog's
-    page saying so, not Django's empty one."""
+    page saying so, not Django's empty one.
+
+    A new address that is a post's or a page's is followed only while it
+    leads somewhere (``posts.redirects``): a renamed post's new address in
+    one hop, a 404 while it is not published, a 410 once it is deleted."""
 
     def process_response(self, request, response):
-        response = super().process_response(request, response)
-        if isinstance(response, HttpResponseGone) and not response.content:
+        if response.status_code != 404:
+            return response
+        listed = self.listed(request)
+        if listed is None:
+            return response
+        outcome = follow(listed.new_path)
+        if outcome.status == 301:
+            return self.response_redirect_class(outcome.location)
+        if outcome.status == 410:
             return HttpResponseGone(loader.render_to_string("410.html", request=request))
         return response
+
+    @staticmethod
+    def listed(request) -> Redirect | None:
+        """The redirect of the request's address, as Django's middleware
+        finds it (also with a slash added), in one query."""
+        paths = [request.get_full_path()]
+        if settings.APPEND_SLASH and not request.path.endswith("/"):
+            paths.append(request.get_full_path(force_append_slash=True))
+        found = {r.old_path: r for r in Redirect.objects.filter(site=get_current_site(request), old_path__in=paths)}
+        return next((found[path] for path in paths if path in found), None)

@@ -3,12 +3,15 @@ and a WordPress import lists its permalinks there, so links to the old blog
 keep working."""
 
 import io
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.redirects.models import Redirect
 from django.core.management import call_command
+from django.utils import timezone
 
 from authors.roles import AUTHORS, EDITORS, MODERATORS
 from posts.models import Post
@@ -65,6 +68,7 @@ def test_editors_manage_redirects_and_other_roles_cannot(client):
         )
     assert not Redirect.objects.exists()
 
+    make_post(slug="new-name")
     client.force_login(make_user(groups=[EDITORS]))
     response = client.post(
         "/admin/redirects/redirect/add/",
@@ -107,3 +111,112 @@ def test_a_ghost_import_redirects_its_default_permalinks(client):
     response = client.get("/retrieval-practice-in-five-minutes/")
 
     assert (response.status_code, response["Location"]) == (301, "/posts/retrieval-practice-in-five-minutes/")
+
+
+# --- Redirects never lead nowhere ----------------------------------------------------
+
+
+def gets(client, old_path: str) -> tuple[int, str | None]:
+    response = client.get(old_path)
+    return response.status_code, response.get("Location")
+
+
+def test_a_redirect_to_a_deleted_post_or_page_answers_gone(client):
+    post, page = make_post(slug="withdrawn"), make_page(slug="old-team")
+    redirect("/2019/05/withdrawn/", post.get_absolute_url())
+    redirect("/about/old-team/", page.get_absolute_url())
+    assert gets(client, "/2019/05/withdrawn/") == (301, "/posts/withdrawn/")
+
+    post.delete()
+    page.delete()
+
+    for old_path in ("/2019/05/withdrawn/", "/about/old-team/"):
+        response = client.get(old_path)
+        assert (response.status_code, response.get("Location")) == (410, None), old_path
+        assert "This page is gone" in response.content.decode()
+
+
+def test_a_redirect_to_an_unpublished_post_or_page_waits_until_it_is_published_again(client):
+    """Not a 301 to a 404, nor a 410 that search engines would act on: the
+    old address is a plain 404 while the target is not live."""
+    post, page = make_post(slug="being-fixed"), make_page(slug="team")
+    redirect("/2019/05/being-fixed/", post.get_absolute_url())
+    redirect("/about/team/", page.get_absolute_url())
+    published_at = post.published_at
+
+    Post.objects.filter(pk=post.pk).update(status=Post.Status.DRAFT, published_at=None)
+    page.published = False
+    page.save()
+    assert gets(client, "/2019/05/being-fixed/") == (404, None)
+    assert gets(client, "/about/team/") == (404, None)
+
+    post.published_at = timezone.now() + timedelta(days=1)  # scheduled: not live yet either
+    post.save()
+    assert gets(client, "/2019/05/being-fixed/") == (404, None)
+
+    post.published_at = published_at
+    post.save()
+    page.published = True
+    page.save()
+    assert gets(client, "/2019/05/being-fixed/") == (301, "/posts/being-fixed/")
+    assert gets(client, "/about/team/") == (301, "/team/")
+
+
+def test_an_imported_redirect_follows_a_renamed_post_in_one_hop(client):
+    call_command("import_wordpress", str(WXR), stdout=io.StringIO())
+    post = Post.objects.get(slug="marking-essays-with-rubrics")
+    redirect("/go/rubrics/", "/posts/marking-essays-with-rubrics/?from=newsletter")
+
+    post.slug = "rubrics-and-comment-banks"
+    post.save()
+
+    assert gets(client, "/2025/11/marking-essays-with-rubrics/") == (301, "/posts/rubrics-and-comment-banks/")
+    assert gets(client, "/go/rubrics/") == (301, "/posts/rubrics-and-comment-banks/?from=newsletter")
+
+
+def test_an_old_address_costs_a_few_queries(client, django_assert_max_num_queries):
+    post = make_post(slug="renamed-once")
+    redirect("/2019/05/renamed-once/", post.get_absolute_url())
+    post.slug = "renamed-twice"
+    post.save()
+
+    with django_assert_max_num_queries(4):
+        assert gets(client, "/2019/05/renamed-once/") == (301, "/posts/renamed-twice/")
+
+
+def test_the_admin_list_says_what_each_redirect_does_for_readers(client, django_assert_max_num_queries):
+    live, renamed, draft, deleted = (make_post(slug=slug) for slug in ("live", "renamed", "draft", "deleted"))
+    hidden_page = make_page(slug="hidden", published=False)
+    for post in (live, renamed, draft, deleted):
+        redirect(f"/old/{post.slug}/", post.get_absolute_url())
+    redirect("/old/hidden/", hidden_page.get_absolute_url())
+    redirect("/old/gone/", "")
+    redirect("/old/elsewhere/", "https://example.org/")
+    renamed.slug = "renamed-now"
+    renamed.save()
+    Post.objects.filter(pk=draft.pk).update(status=Post.Status.DRAFT, published_at=None)
+    deleted.delete()
+    client.force_login(make_user(groups=[EDITORS]))
+
+    with django_assert_max_num_queries(12):  # as many for one row as for a hundred: three find every row's target
+        response = client.get("/admin/redirects/redirect/")
+
+    rows = {
+        old_path: said
+        for old_path, said in re.findall(
+            r'<th class="field-old_path"><a [^>]*>([^<]*)</a></th>.*?<td class="field-readers_get">([^<]*)</td>',
+            response.content.decode(),
+            re.S,
+        )
+    }
+    assert rows == {
+        "/old/live/": "301 to the post",
+        "/old/renamed/": "301 to /posts/renamed-now/ (the post was renamed)",
+        "/old/draft/": "404 until the post is published",
+        "/old/deleted/": "410: no post has that address (deleted?)",
+        "/old/hidden/": "404 until the page is published",
+        "/old/gone/": "410: gone",
+        "/old/elsewhere/": "301 (address not checked)",
+    }
+    detail = client.get(f"/admin/redirects/redirect/{Redirect.objects.get(old_path='/old/draft/').pk}/change/")
+    assert "404 until the post is published" in detail.content.decode()
