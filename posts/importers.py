@@ -57,6 +57,7 @@ from authors.roles import AUTHORS, ensure_groups
 
 from .comments import comments_for
 from .html import image_hosts_elsewhere
+from .import_seo import SearchSettings, checked, from_ghost, from_wordpress, page_description
 from .models import (
     EARLIEST_PUBLISH_DATE,
     LATEST_PUBLISH_DATE,
@@ -115,6 +116,7 @@ class PostRecord:
     tags: list[str]
     allow_comments: bool = True
     featured: bool = False
+    search: SearchSettings = field(default_factory=SearchSettings)  # meta title, description, canonical, noindex
     old_path: str = ""  # its address on the old site, to redirect from
     comments: list[CommentRecord] = field(default_factory=list)
 
@@ -302,15 +304,22 @@ def _old_path(link: str) -> str:
     return path
 
 
-def _save_redirect(old_path: str, new_path: str, counts: Counter) -> None:
+def _save_redirect(old_path: str, new_path: str, live: bool, counts: Counter, waiting: list[str]) -> None:
     """Have the old site's address of a post or page answer with a 301 to
     its address here (``django.contrib.redirects``: only addresses that are
-    otherwise a 404). One an editor already set is left as it is."""
+    otherwise a 404). One an editor already set is left as it is.
+
+    A post or page that is not live here (a draft, in review, scheduled)
+    gets its redirect too: it is followed only once the target is live
+    (``posts.redirects``), and a 404 until then, never a 301 to a 404.
+    ``waiting`` collects those addresses for the summary."""
     if old_path and old_path != new_path:
         _, created = Redirect.objects.get_or_create(
             site_id=settings.SITE_ID, old_path=old_path, defaults={"new_path": new_path}
         )
         counts["redirects", "created" if created else "kept"] += 1
+        if created and not live:
+            waiting.append(old_path)
 
 
 def _check_date(value: datetime | None, what: str) -> datetime | None:
@@ -404,6 +413,7 @@ def read_wordpress(path: Path) -> Source:
     if channel is None or not _text(channel, "wp:wxr_version"):
         raise ImportProblem("not a WordPress export: no <rss><channel> with a <wp:wxr_version>.")
     source = Source()
+    site = [_text(channel, "wp:base_site_url"), _text(channel, "wp:base_blog_url"), _text(channel, "link")]
     logins_by_id: dict[str, str] = {}
     for element in channel.iter("wp:author"):
         login = _text(element, "wp:author_login")
@@ -430,7 +440,7 @@ def read_wordpress(path: Path) -> Source:
     for item in channel.iter("item"):
         post_type, wp_status = _text(item, "wp:post_type") or "post", _text(item, "wp:status")
         if post_type == "page":
-            if page := _wp_page(item, page_slugs, source):
+            if page := _wp_page(item, page_slugs, site, source):
                 source.pages.append(page)
                 if _text(item, "wp:post_parent") not in ("", "0"):
                     parents[page.key] = (_text(item, "wp:post_parent"), _text(item, "link"))
@@ -469,19 +479,23 @@ def read_wordpress(path: Path) -> Source:
             if element.get("domain") == "post_tag"
             or (element.get("domain") == "category" and element.get("nicename") != "uncategorized")
         ]
+        title = _limit(title, 200, f"The title of {what}", source)
+        excerpt = _limit(plain_text(_raw(item, "excerpt:encoded")), 300, f"The excerpt of {what}", source)
+        found = from_wordpress(_postmeta(item), title=title, excerpt=excerpt, site=site, what=what, notes=source.notes)
         post = PostRecord(
             key=key,
-            title=_limit(title, 200, f"The title of {what}", source),
+            title=title,
             slug=_slug(_text(item, "wp:post_name"), title, key, slugs),
             author_key=login,
             body=prepare_body(_raw(item, "content:encoded")),
-            excerpt=_limit(plain_text(_raw(item, "excerpt:encoded")), 300, f"The excerpt of {what}", source),
+            excerpt=excerpt,
             status=status,
             published_at=published_at,
             tags=_tags(categories, title, source),
             allow_comments=_text(item, "wp:comment_status") != "closed",
             # A sticky post stays at the top of WordPress's front page: featured here.
             featured=_text(item, "wp:is_sticky") == "1",
+            search=checked(found, what, source.notes),
             old_path=_old_path(_text(item, "link")),
         )
         post.comments = _wp_comments(item, what, logins_by_id, source)
@@ -504,10 +518,11 @@ def read_wordpress(path: Path) -> Source:
 WP_PAGE_STATUSES = {"publish": True, "future": False, "draft": False, "pending": False, "private": False}
 
 
-def _wp_page(item: ET.Element, taken: set[str], source: Source) -> PageRecord | None:
+def _wp_page(item: ET.Element, taken: set[str], site: list[str], source: Source) -> PageRecord | None:
     """A WordPress page as a record, or None when it is left out (trash,
     auto-draft). Its author is not needed: a page is the blog speaking. Its
-    comments are left out and counted."""
+    comments are left out and counted. Its description is the one Yoast or
+    Rank Math gave search engines, else its excerpt."""
     wp_status = _text(item, "wp:status")
     if wp_status not in WP_PAGE_STATUSES:
         source.left_out[f"page ({wp_status or 'no status'})"] += 1
@@ -525,16 +540,28 @@ def _wp_page(item: ET.Element, taken: set[str], source: Source) -> PageRecord | 
         # Readers needed a password there; here it would be open to all.
         published = False
         source.notes.append(f"{what} was password-protected on WordPress: imported as a draft.")
+    title = _limit(title, 200, f"The title of {what}", source)
+    excerpt = _limit(plain_text(_raw(item, "excerpt:encoded")), 300, f"The description of {what}", source)
+    found = from_wordpress(_postmeta(item), title=title, excerpt=excerpt, site=site, what=what, notes=source.notes)
     return PageRecord(
         key=key,
-        title=_limit(title, 200, f"The title of {what}", source),
+        title=title,
         slug=_page_slug(_text(item, "wp:post_name"), title, key, taken, what, source),
         body=prepare_body(_raw(item, "content:encoded")),
-        description=_limit(plain_text(_raw(item, "excerpt:encoded")), 300, f"The description of {what}", source),
+        description=page_description(found, excerpt, what, source.notes),
         published=published,
         menu_order=_menu_order(_text(item, "wp:menu_order"), what, source),
         old_path=_old_path(_text(item, "link")),
     )
+
+
+def _postmeta(item: ET.Element) -> dict[str, str]:
+    """An item's custom fields by key (the first of a key, as WordPress's
+    ``get_post_meta(…, single: true)`` reads it)."""
+    meta: dict[str, str] = {}
+    for element in item.iter("wp:postmeta"):
+        meta.setdefault(_text(element, "wp:meta_key"), _raw(element, "wp:meta_value"))
+    return meta
 
 
 def _wp_comments(item: ET.Element, what: str, logins_by_id: dict[str, str], source: Source) -> list[CommentRecord]:
@@ -648,13 +675,15 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
         post_authors.setdefault(str(row.get("post_id")), []).append(
             (row.get("sort_order") or 0, str(row.get("author_id")))
         )
+    # Ghost 3 and later keep a post's search and social fields in a table of their own.
+    post_meta = {str(row.get("post_id")): row for row in _ghost_table(data, "posts_meta")}
     slugs: set[str] = set()
     page_slugs: set[str] = set()
     for row in _ghost_table(data, "posts"):
         # Ghost 5 says ``type``; exports of Ghost 1 and 2 say ``page: true``.
         kind = str(row.get("type") or ("page" if row.get("page") else "post"))
         if kind == "page":
-            if page := _ghost_page(row, page_slugs, site_url, source):
+            if page := _ghost_page(row, post_meta.get(str(row.get("id")), {}), page_slugs, site_url, source):
                 source.pages.append(page)
             continue
         if kind != "post":
@@ -679,6 +708,7 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
         if row.get("feature_image"):
             image = _site_url(str(row["feature_image"]), site_url, source)
             source.notes.append(f"{what}: feature image not imported (upload a thumbnail): {image}")
+        found = from_ghost(row, post_meta.get(key, {}), site_url=site_url, what=what, notes=source.notes)
         source.posts.append(
             PostRecord(
                 key=key,
@@ -691,6 +721,7 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
                 published_at=published_at if status == Post.Status.PUBLISHED else None,
                 tags=_tags([tags[tag] for _, tag in sorted(post_tags.get(key, [])) if tag in tags], title, source),
                 featured=bool(row.get("featured")),
+                search=checked(found, what, source.notes),
                 # Ghost's default permalink; its export holds no addresses.
                 old_path=_old_path(f"/{row['slug']}/") if row.get("slug") else "",
             )
@@ -699,9 +730,10 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
     return source
 
 
-def _ghost_page(row: dict, taken: set[str], site_url: str, source: Source) -> PageRecord | None:
+def _ghost_page(row: dict, meta: dict, taken: set[str], site_url: str, source: Source) -> PageRecord | None:
     """A Ghost page as a record: published and public, it is published here;
-    a draft, scheduled or members-only page arrives as a draft."""
+    a draft, scheduled or members-only page arrives as a draft. Its
+    description is its meta description, else its excerpt."""
     key = str(row.get("id", ""))
     title = plain_text(str(row.get("title") or "")) or f"Untitled page {key}"
     what = f"page “{title}”"
@@ -723,7 +755,12 @@ def _ghost_page(row: dict, taken: set[str], site_url: str, source: Source) -> Pa
         title=_limit(title, 200, f"The title of {what}", source),
         slug=_page_slug(str(row.get("slug") or ""), title, key, taken, what, source),
         body=prepare_body(_site_url(str(row.get("html") or ""), site_url, source)),
-        description=_limit(plain_text(str(row.get("custom_excerpt") or "")), 300, f"The description of {what}", source),
+        description=page_description(
+            from_ghost(row, meta, site_url=site_url, what=what, notes=source.notes),
+            _limit(plain_text(str(row.get("custom_excerpt") or "")), 300, f"The description of {what}", source),
+            what,
+            source.notes,
+        ),
         published=published,
     )
 
@@ -826,6 +863,9 @@ def _save_post(record: PostRecord, author: Author, update: bool, counts: Counter
     post.title, post.author, post.excerpt, post.body = record.title, author, record.excerpt, record.body
     post.status, post.published_at, post.allow_comments = record.status, record.published_at, record.allow_comments
     post.featured = record.featured
+    search = record.search
+    post.meta_title, post.meta_description = search.meta_title, search.meta_description
+    post.canonical_url, post.noindex = search.canonical_url, search.noindex
     _check(f"post “{record.title}”", post)
     post.save()
     post.tags.set(record.tags)
@@ -944,22 +984,29 @@ def save_source(source: Source, *, update: bool = False) -> Counter:
     with transaction.atomic():
         tags_before = Tag.objects.count()
         authors = {key: _save_author(record, counts) for key, record in source.authors.items()}
+        waiting: list[str] = []
         for record in source.posts:
             post, _ = _save_post(record, authors[record.author_key], update, counts)
             if post is not None:
                 _save_comments(post, record.comments, authors, counts)
-                _save_redirect(record.old_path, post.get_absolute_url(), counts)
+                _save_redirect(record.old_path, post.get_absolute_url(), post.is_published, counts, waiting)
                 _note_images_elsewhere(f"post “{record.title}”", record.body, source)
         skipped = []
         for record in source.pages:
             if not _save_page(record, update, counts):
                 skipped.append(f"/{record.slug}/")
             else:
-                _save_redirect(record.old_path, reverse("pages:detail", kwargs={"slug": record.slug}), counts)
+                new_path = reverse("pages:detail", kwargs={"slug": record.slug})
+                _save_redirect(record.old_path, new_path, record.published, counts, waiting)
                 _note_images_elsewhere(f"page “{record.title}”", record.body, source)
         if skipped:
             source.notes.append(
                 f"Pages already here, left as they are (--update overwrites them from the file): {', '.join(skipped)}."
+            )
+        if waiting:
+            source.notes.append(
+                "Old addresses of posts and pages not published here redirect once they are (a 404 until then): "
+                f"{', '.join(waiting)}."
             )
         counts["tags", "created"] = Tag.objects.count() - tags_before
         _describe_tags(source.tag_descriptions)

@@ -174,6 +174,19 @@ def test_an_imported_redirect_follows_a_renamed_post_in_one_hop(client):
     assert gets(client, "/go/rubrics/") == (301, "/posts/rubrics-and-comment-banks/?from=newsletter")
 
 
+def test_an_import_lists_the_old_address_of_a_post_not_yet_published_and_says_so(client):
+    out = io.StringIO()
+    call_command("import_wordpress", str(WXR.with_name("wordpress-seo.xml")), stdout=out)
+
+    assert (
+        "Old addresses of posts and pages not published here redirect once they are (a 404 until then): "
+        "/2041/03/spring-term-timetable/." in out.getvalue()
+    )
+    assert gets(client, "/2041/03/spring-term-timetable/") == (404, None)  # scheduled for 2041
+    Post.objects.filter(slug="spring-term-timetable").update(published_at=timezone.now())
+    assert gets(client, "/2041/03/spring-term-timetable/") == (301, "/posts/spring-term-timetable/")
+
+
 def test_an_old_address_costs_a_few_queries(client, django_assert_max_num_queries):
     post = make_post(slug="renamed-once")
     redirect("/2019/05/renamed-once/", post.get_absolute_url())
