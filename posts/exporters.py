@@ -11,6 +11,13 @@ out as WordPress pages (published as ``publish``, drafts as ``draft``, with
 their menu position); which menus show them is not in the file, as WordPress
 keeps menus apart from pages. Bodies go out as stored: sanitized HTML whose
 images keep their addresses here.
+
+A post's search and social settings go out as Yoast SEO's post meta, which
+WordPress keeps whether or not the plugin is installed, Yoast reads once it
+is, and ``import_wordpress`` reads back: the meta title (written whole, as
+Yoast shows a title without variables), description, canonical URL and
+noindex. A page's description goes out as its excerpt and its Yoast
+description.
 """
 
 import html
@@ -24,6 +31,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from .comments import public_comments
+from .import_seo import YOAST_CANONICAL, YOAST_DESCRIPTION, YOAST_NOINDEX, YOAST_TITLE
 from .models import Page, Post, TagProfile
 from .notifications import absolute_url
 
@@ -141,6 +149,10 @@ def build_wxr() -> tuple[ET.ElementTree, Counter]:
         _add(item, "wp:is_sticky", int(post.featured))
         for tag in post.tags.all():
             _add(item, "category", tag.name, domain="post_tag", nicename=tag.slug)
+        _add_meta(item, YOAST_TITLE, post.meta_title)
+        _add_meta(item, YOAST_DESCRIPTION, post.meta_description)
+        _add_meta(item, YOAST_CANONICAL, post.canonical_url)
+        _add_meta(item, YOAST_NOINDEX, "1" if post.noindex else "")
         exported = set()
         for comment in comments[str(post.pk)]:
             element = _add(item, "wp:comment")
@@ -200,6 +212,16 @@ def _add_page(channel: ET.Element, page: Page, item_id: int) -> None:
     _add(item, "wp:post_type", "page")
     _add(item, "wp:post_password")
     _add(item, "wp:is_sticky", 0)
+    _add_meta(item, YOAST_DESCRIPTION, page.description)
+
+
+def _add_meta(item: ET.Element, key: str, value: str) -> None:
+    """A custom field (``wp:postmeta``), left out when empty: WordPress's own
+    export has none for a setting nobody filled in."""
+    if value:
+        element = _add(item, "wp:postmeta")
+        _add(element, "wp:meta_key", key)
+        _add(element, "wp:meta_value", value)
 
 
 def write_wxr(stream) -> Counter:

@@ -30,9 +30,9 @@ def run(command: str, *args) -> str:
 
 
 def blog() -> dict:
-    """What readers and editors see of the blog: posts with their fields
-    and tags, each post's public comment threads (who answered whom), and
-    pages with their text, state and menu position."""
+    """What readers and editors see of the blog: posts with their fields,
+    search settings and tags, each post's public comment threads (who
+    answered whom), and pages with their text, state and menu position."""
     posts = {}
     for post in Post.objects.select_related("author").order_by("slug"):
         comments = public_comments().filter(object_pk=str(post.pk)).order_by("thread_id", "order")
@@ -40,6 +40,7 @@ def blog() -> dict:
         posts[post.slug] = {
             "fields": (post.title, post.author.slug, post.author.name, post.excerpt, post.body, post.status),
             "dates": (post.published_at, post.allow_comments, post.featured),
+            "search": (post.meta_title, post.meta_description, post.canonical_url, post.noindex),
             "tags": sorted((tag.name, tag_description(tag)) for tag in post.tags.all()),
             "comments": [
                 (c.user_name, c.user_email, c.user_url, c.comment, c.submit_date, c.level, text.get(c.parent_id))
@@ -60,6 +61,9 @@ def test_export_then_import_into_an_empty_database_gives_the_same_blog(tmp_path)
     post.body = "<p>Made <em>here</em>.</p><pre><code>a &lt; b\n\nc</code></pre>"
     post.published_at = post.published_at.replace(microsecond=0)  # as the admin saves it; WXR has seconds
     post.featured = True  # WordPress calls it sticky
+    # Its search and social settings go out as Yoast's (a title without variables is taken whole).
+    post.meta_title, post.meta_description = "Made here: 100% of it", "How & why we made it."
+    post.canonical_url, post.noindex = "https://magazine.example/made-here?ref=skolr", True
     post.save()
     TagProfile.objects.create(tag=Tag.objects.get(name="Django"), description="The web framework.")
     make_comment(post, comment="Use <div> & not\n\na <table>.", submit_date=post.published_at.replace(microsecond=0))

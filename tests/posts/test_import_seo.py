@@ -1,19 +1,23 @@
 """Search and social settings come over from WordPress (Yoast SEO, Rank Math)
 and Ghost: the imported article's head shows them, a bad value is named in
-the summary instead of stopping the import."""
+the summary instead of stopping the import, and the export writes them as
+Yoast's post meta."""
 
 import io
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from posts.models import Page, Post
+from tests.factories import make_page, make_post
 from tests.posts.test_seo import BASE, head
 
 pytestmark = pytest.mark.django_db
 
 FIXTURES = Path(__file__).parent / "fixtures"
+WP = "{http://wordpress.org/export/1.2/}"
 
 
 def run(command: str, *args) -> str:
@@ -109,3 +113,32 @@ def test_ghost_meta_fields_arrive_from_posts_meta_and_from_older_exports(client)
     assert "its canonical URL “https://learning-lab.example.org/dual-coding/” was on the old blog" in out
     assert "its meta description had 319 characters, shortened" in out
     assert Page.objects.get(slug="contact").description == "How to reach the Learning Lab team."
+
+
+def test_the_export_writes_yoasts_post_meta(tmp_path):
+    make_post(
+        slug="syndicated",
+        meta_title="Grading, explained",
+        meta_description="What we learnt & why.",
+        canonical_url="https://magazine.example/grading",
+        noindex=True,
+    )
+    make_post(slug="plain")
+    make_page(slug="about", description="Who we are.")
+    file = tmp_path / "blog.xml"
+
+    run("export_wordpress", file)
+
+    items = {item.findtext(f"{WP}post_name"): item for item in ET.parse(file).getroot().iter("item")}
+
+    def meta(slug):
+        return {m.findtext(f"{WP}meta_key"): m.findtext(f"{WP}meta_value") for m in items[slug].iter(f"{WP}postmeta")}
+
+    assert meta("syndicated") == {
+        "_yoast_wpseo_title": "Grading, explained",
+        "_yoast_wpseo_metadesc": "What we learnt & why.",
+        "_yoast_wpseo_canonical": "https://magazine.example/grading",
+        "_yoast_wpseo_meta-robots-noindex": "1",
+    }
+    assert meta("plain") == {}  # nothing for settings nobody filled in
+    assert meta("about") == {"_yoast_wpseo_metadesc": "Who we are."}
