@@ -61,6 +61,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "posts.change_page",
         "posts.delete_page",
         "posts.view_page",
+        *[f"posts.{action}_pageimage" for action in ("add", "change", "delete", "view")],
     ],
     # Moderators decide which comments are public; they do not edit posts.
     MODERATORS: [

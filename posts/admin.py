@@ -18,10 +18,11 @@ from taggit.models import Tag
 
 from skolr_blog.admin_site import fits
 from skolr_blog.page_cache import content_changed
-from skolr_blog.staged_uploads import KeepsUploadsAdmin, UploadKeepingForm
+from skolr_blog.staged_uploads import KeepsUploadsAdmin
 
 from . import editorial_mail, revisions
 from .admin_forms import PostAdminForm, PreviewLinkForm, TagAdminForm
+from .body_image_admin import BodyImageInline
 from .comments import comments_for
 from .models import ChangeNote, Post, PostImage, PreviewLink
 from .notifications import absolute_url
@@ -53,17 +54,8 @@ class StateFilter(admin.SimpleListFilter):
         }.get(self.value(), queryset)
 
 
-class PostImageInline(admin.TabularInline):
+class PostImageInline(BodyImageInline):
     model = PostImage
-    form = UploadKeepingForm
-    extra = 0
-    fields = ["image", "alt", "address"]
-    readonly_fields = ["address"]
-    verbose_name_plural = "images for the body (upload, then paste the address into the editor's image button)"
-
-    @admin.display(description="address to insert")
-    def address(self, image: PostImage) -> str:
-        return format_html("<code>{}</code>", image.image.url) if image.pk else "—"
 
 
 class ChangeNoteInline(admin.TabularInline):

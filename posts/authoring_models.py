@@ -1,4 +1,4 @@
-"""What authors work with around a post: inline images, secret preview
+"""What authors work with around a post: images in its body, secret preview
 links, old addresses that must keep working, and public change notes."""
 
 import secrets
@@ -11,23 +11,36 @@ from django.utils import timezone
 from skolr_blog.images import strip_metadata, validate_image
 
 
-class PostImage(models.Model):
-    """An image uploaded for use inside a post's body.
+def body_image_path(image: "BodyImage", filename: str) -> str:
+    return f"{image.folder}/{timezone.now():%Y}/{filename}"
+
+
+class BodyImage(models.Model):
+    """An image uploaded for use inside a body (a post's or a page's).
 
     The editor inserts images by address; uploading them here (validated,
-    metadata stripped) gives authors that address without leaving the admin.
+    metadata stripped) gives editors that address without leaving the admin,
+    and the pages' Content-Security-Policy lets readers' browsers load only
+    the blog's own images. An import downloads the old site's images into
+    these too, and remembers where each came from, so a second run finds
+    them instead of downloading again.
     """
 
-    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="images")
+    folder = ""  # under MEDIA_ROOT, then the year
+
     image = models.ImageField(
-        upload_to="posts/inline/%Y/", validators=[validate_image], width_field="width", height_field="height"
+        upload_to=body_image_path, validators=[validate_image], width_field="width", height_field="height"
     )
     width = models.PositiveIntegerField(null=True, editable=False)
     height = models.PositiveIntegerField(null=True, editable=False)
     alt = models.CharField("alt text", max_length=200, help_text="Describe the image for readers who cannot see it.")
+    source_url = models.URLField(
+        "imported from", max_length=2000, blank=True, editable=False, help_text="Its address on the old site."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
         ordering = ["created_at"]
 
     def __str__(self) -> str:
@@ -36,6 +49,12 @@ class PostImage(models.Model):
     def save(self, *args, **kwargs):
         strip_metadata(self.image)
         super().save(*args, **kwargs)
+
+
+class PostImage(BodyImage):
+    folder = "posts/inline"
+
+    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="images")
 
 
 def _new_token() -> str:

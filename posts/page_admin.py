@@ -5,11 +5,18 @@ from django.contrib import admin
 from django.forms import Script
 from django.utils.html import format_html
 
-from .models import Page
+from skolr_blog.staged_uploads import KeepsUploadsAdmin
+
+from .body_image_admin import BodyImageInline
+from .models import Page, PageImage
+
+
+class PageImageInline(BodyImageInline):
+    model = PageImage
 
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(KeepsUploadsAdmin, admin.ModelAdmin):
     class Media:
         # Asks before leaving with unsaved changes; keeps a copy of them in the browser.
         js = ["js/admin_unsaved.js", Script("js/admin_autosave.js", defer=True)]
@@ -20,6 +27,7 @@ class PageAdmin(admin.ModelAdmin):
     search_fields = ["title", "slug", "description", "body"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["created_at", "updated_at"]
+    inlines = [PageImageInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "description", "body"]}),
         ("Publishing", {"fields": ["published", "show_in_header", "show_in_footer", "menu_order"]}),

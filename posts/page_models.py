@@ -18,6 +18,7 @@ from django.utils.html import strip_tags
 from django_prose_editor.fields import ProseEditorField
 
 from . import seo
+from .authoring_models import BodyImage
 from .models import BODY_EXTENSIONS, clean_body
 
 
@@ -120,3 +121,11 @@ class Page(models.Model):
     def can_be_previewed_by(self, user) -> bool:
         """Staff who may edit pages see a draft before readers do."""
         return user.is_active and user.is_staff and user.has_perm("posts.change_page")
+
+
+class PageImage(BodyImage):
+    """An image in a page's body, as ``PostImage`` is in a post's."""
+
+    folder = "pages/inline"
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="images")

@@ -7,11 +7,12 @@ from html import unescape
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from authors.roles import AUTHORS, EDITORS, MODERATORS
 from posts import menus
 from posts.models import Page
-from tests.factories import count_queries, make_page, make_post, make_user
+from tests.factories import count_queries, make_page, make_post, make_user, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +43,8 @@ def page_form(**fields) -> dict:
         "body": "<p>Write to us.</p>",
         "published": "on",
         "menu_order": "0",
+        "images-TOTAL_FORMS": "0",  # the page's images inline, empty
+        "images-INITIAL_FORMS": "0",
     }
     return data | fields
 
@@ -265,6 +268,21 @@ def test_editors_add_change_and_delete_pages_in_the_admin(client, editor):
     assert client.get(f"/admin/posts/page/{page.pk}/change/").status_code == 200
     assert client.post(f"/admin/posts/page/{page.pk}/delete/", {"post": "yes"}).status_code == 302
     assert not Page.objects.exists()
+
+
+def test_editors_upload_a_pages_images_and_get_their_address(client, editor):
+    """As for posts: the page's Content-Security-Policy shows only the blog's
+    own images, so a page's images are uploaded with it."""
+    picture = SimpleUploadedFile("team.png", png_bytes(size=(120, 80)), content_type="image/png")
+    data = page_form(**{"images-TOTAL_FORMS": "1", "images-0-image": picture, "images-0-alt": "The team"})
+
+    assert client.post("/admin/posts/page/add/", data).status_code == 302
+
+    image = Page.objects.get().images.get()
+    assert (image.alt, image.width, image.height) == ("The team", 120, 80)
+    assert image.image.name.startswith("pages/inline/")
+    form = client.get(f"/admin/posts/page/{image.page.pk}/change/").content.decode()
+    assert f"<code>{image.image.url}</code>" in form
 
 
 @pytest.mark.parametrize("group", [AUTHORS, MODERATORS])
