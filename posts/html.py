@@ -13,16 +13,54 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-_IMG_SRC = re.compile(r"<img\b[^>]*?\ssrc=\"([^\"]*)\"", re.IGNORECASE)
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_SRC = re.compile(r"\ssrc=\"([^\"]*)\"", re.IGNORECASE)
+_ALT = re.compile(r"\salt=\"([^\"]*)\"", re.IGNORECASE)
+_TITLE = re.compile(r"\stitle=\"([^\"]*)\"", re.IGNORECASE)
+_SRCSET = re.compile(r"\s(?:srcset|sizes)=\"[^\"]*\"", re.IGNORECASE)
+
+
+def images_elsewhere(body: str) -> dict[str, str]:
+    """The addresses of a sanitized body's images on other sites, which
+    readers' browsers refuse to load here (the pages' Content-Security-Policy
+    allows only this blog's own images: img-src 'self'), each with its alt
+    text (else its title, else ""), in the order the body shows them."""
+    ours = {host.lstrip(".") for host in settings.ALLOWED_HOSTS if host != "*"}
+    found: dict[str, str] = {}
+    for tag in _IMG.findall(body):
+        if (src := _SRC.search(tag)) is None:
+            continue
+        address = html.unescape(src.group(1))
+        host = urlsplit(address).hostname
+        if host and host not in ours and not found.get(address):
+            said = [
+                " ".join(html.unescape(text.group(1)).split())
+                for text in (_ALT.search(tag), _TITLE.search(tag))
+                if text
+            ]
+            found[address] = next(filter(None, said), "")
+    return found
 
 
 def image_hosts_elsewhere(body: str) -> list[str]:
-    """The other sites a body's images are on, which readers' browsers refuse
-    to load here: the pages' Content-Security-Policy allows only this blog's
-    own images (img-src 'self')."""
-    ours = {host.lstrip(".") for host in settings.ALLOWED_HOSTS if host != "*"}
-    hosts = {urlsplit(html.unescape(src)).hostname for src in _IMG_SRC.findall(body)}
-    return sorted(host for host in hosts if host and host not in ours)
+    """The other sites a body's images are on (see ``images_elsewhere``)."""
+    return sorted({urlsplit(address).hostname for address in images_elsewhere(body)})
+
+
+def point_images_at(body: str, addresses: dict[str, str]) -> str:
+    """A sanitized body with each image whose address is a key of
+    ``addresses`` showing the value instead. Its ``srcset`` and ``sizes``
+    go: they name the other site's copies in other sizes."""
+
+    def moved(tag: re.Match) -> str:
+        src = _SRC.search(tag.group(0))
+        new = addresses.get(html.unescape(src.group(1))) if src else None
+        if new is None:
+            return tag.group(0)
+        start, end = src.span(1)
+        return _SRCSET.sub("", tag.group(0)[:start] + html.escape(new) + tag.group(0)[end:])
+
+    return _IMG.sub(moved, body)
 
 
 _HEADING = re.compile(r"<h([2-4])(?:\s[^>]*)?>(.*?)</h\1>", re.IGNORECASE | re.DOTALL)

@@ -11,12 +11,13 @@ and the comment view call (``posts.notifications``, ``editorial_mail``,
 live are also recorded as mailed (to nobody), so saving one in the admin
 later does not send it to subscribers as news.
 
-Images stay where they are: ``<img src>`` keeps its absolute address on the
-old site and nothing is downloaded. Readers' browsers refuse them here (the
-pages' Content-Security-Policy allows the blog's own images), so the summary
-names each body that has some. Thumbnails and author photos are uploaded
-files here, so a Ghost ``feature_image`` or ``profile_image`` is reported,
-not imported.
+Images come along (``posts.import_images``): those in bodies, posts'
+featured images (WordPress's ``_thumbnail_id``, Ghost's ``feature_image``)
+as thumbnails, and Ghost's ``profile_image`` as the author's photo. They are
+downloaded before the transaction; an image that cannot be had keeps its old
+address and is named in the summary. Without downloads (``--no-images``)
+the summary names each body whose images stay on the old site, which
+readers' browsers do not load here.
 
 Pages (About, Contact…) become ``Page`` rows, flat and in no menu: which
 pages the header and footer show is the editors' choice here, not the old
@@ -32,6 +33,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -54,9 +56,10 @@ from taggit.models import Tag
 
 from authors.models import Author
 from authors.roles import AUTHORS, ensure_groups
+from skolr_blog.fetching import Policy
 
 from .comments import comments_for
-from .html import image_hosts_elsewhere
+from .import_images import ImageImport
 from .import_seo import SearchSettings, checked, from_ghost, from_wordpress, page_description
 from .models import (
     EARLIEST_PUBLISH_DATE,
@@ -87,6 +90,12 @@ class AuthorRecord:
     bio: str = ""
     website: str = ""
     x: str = ""
+    photo_url: str = ""
+
+    @property
+    def slug(self) -> str:
+        """The author's address here, which an earlier import gave them too."""
+        return slugify(self.login)[:100].strip("-") or slugify(self.name)[:100].strip("-") or f"author-{self.key}"
 
 
 @dataclass
@@ -118,6 +127,8 @@ class PostRecord:
     featured: bool = False
     search: SearchSettings = field(default_factory=SearchSettings)  # meta title, description, canonical, noindex
     old_path: str = ""  # its address on the old site, to redirect from
+    thumbnail_url: str = ""  # its featured image on the old site
+    thumbnail_alt: str = ""
     comments: list[CommentRecord] = field(default_factory=list)
 
 
@@ -391,6 +402,14 @@ def _text(element: ET.Element, name: str) -> str:
     return (child.text or "").strip() if child is not None else ""
 
 
+def _meta(item: ET.Element, key: str) -> str:
+    """A custom field of an item (``<wp:postmeta>``), e.g. ``_thumbnail_id``."""
+    for meta in item.iter("wp:postmeta"):
+        if _text(meta, "wp:meta_key") == key:
+            return _text(meta, "wp:meta_value")
+    return ""
+
+
 def _raw(element: ET.Element, name: str) -> str:
     """Text kept as written (bodies: their blank lines are paragraphs)."""
     child = _child(element, name)
@@ -437,6 +456,8 @@ def read_wordpress(path: Path) -> Source:
     slugs: set[str] = set()
     page_slugs: set[str] = set()
     parents: dict[str, tuple[str, str]] = {}  # a child page's key: its parent's, its old address
+    attachments: dict[str, tuple[str, str]] = {}  # media library items: their address and alt text
+    featured: dict[str, str] = {}  # a post's key: its featured image's attachment id
     for item in channel.iter("item"):
         post_type, wp_status = _text(item, "wp:post_type") or "post", _text(item, "wp:status")
         if post_type == "page":
@@ -444,7 +465,12 @@ def read_wordpress(path: Path) -> Source:
                 source.pages.append(page)
                 if _text(item, "wp:post_parent") not in ("", "0"):
                     parents[page.key] = (_text(item, "wp:post_parent"), _text(item, "link"))
+                if _meta(item, "_thumbnail_id"):
+                    source.notes.append(f"page “{page.title}”: featured image not imported (pages have none here).")
             continue
+        if post_type == "attachment":
+            alt = plain_text(_meta(item, "_wp_attachment_image_alt")) or plain_text(_text(item, "title"))
+            attachments[_text(item, "wp:post_id")] = (_text(item, "wp:attachment_url"), alt)
         if post_type != "post":
             source.left_out[post_type.replace("_", " ")] += 1
             continue
@@ -499,7 +525,17 @@ def read_wordpress(path: Path) -> Source:
             old_path=_old_path(_text(item, "link")),
         )
         post.comments = _wp_comments(item, what, logins_by_id, source)
+        if thumbnail_id := _meta(item, "_thumbnail_id"):
+            featured[key] = thumbnail_id
         source.posts.append(post)
+    # Attachments may come after the posts that feature them.
+    for post in source.posts:
+        if post.key in featured:
+            post.thumbnail_url, post.thumbnail_alt = attachments.get(featured[post.key], ("", ""))
+            if not post.thumbnail_url:
+                source.notes.append(
+                    f"post “{post.title}”: its featured image (attachment {featured[post.key]}) is not in the file."
+                )
     # Parents may come after their children in the file: named once all are read.
     pages = {page.key: page for page in source.pages}
     for page in source.pages:
@@ -655,9 +691,8 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
             bio=str(user.get("bio") or "").strip(),
             website=str(user.get("website") or ""),
             x=f"https://x.com/{handle}" if (handle := str(user.get("twitter") or "").lstrip("@")) else "",
+            photo_url=_site_url(str(user.get("profile_image") or ""), site_url, source),
         )
-        if user.get("profile_image"):
-            source.notes.append(f"Author “{source.authors[key].name}”: profile image not imported (upload a photo).")
     tags = {}
     for tag in _ghost_table(data, "tags"):
         name = str(tag.get("name") or "")
@@ -675,7 +710,8 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
         post_authors.setdefault(str(row.get("post_id")), []).append(
             (row.get("sort_order") or 0, str(row.get("author_id")))
         )
-    # Ghost 3 and later keep a post's search and social fields in a table of their own.
+    # Ghost 3 and later keep a post's search and social fields (and its
+    # feature image's alt text) in a table of their own.
     post_meta = {str(row.get("post_id")): row for row in _ghost_table(data, "posts_meta")}
     slugs: set[str] = set()
     page_slugs: set[str] = set()
@@ -705,9 +741,6 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
         authors = [author for _, author in sorted(post_authors.get(key, []))] or [str(row.get("author_id", ""))]
         if authors[0] not in source.authors:
             raise ImportProblem(f"{what}: its author {authors[0]!r} is not among the export's users.")
-        if row.get("feature_image"):
-            image = _site_url(str(row["feature_image"]), site_url, source)
-            source.notes.append(f"{what}: feature image not imported (upload a thumbnail): {image}")
         found = from_ghost(row, post_meta.get(key, {}), site_url=site_url, what=what, notes=source.notes)
         source.posts.append(
             PostRecord(
@@ -724,6 +757,9 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
                 search=checked(found, what, source.notes),
                 # Ghost's default permalink; its export holds no addresses.
                 old_path=_old_path(f"/{row['slug']}/") if row.get("slug") else "",
+                thumbnail_url=_site_url(str(row.get("feature_image") or ""), site_url, source),
+                # Ghost 5 keeps the alt text apart, in posts_meta.
+                thumbnail_alt=plain_text(str(post_meta.get(key, {}).get("feature_image_alt") or "")),
             )
         )
     source.notes = list(dict.fromkeys(source.notes))
@@ -825,20 +861,23 @@ def _account(record: AuthorRecord, counts: Counter):
     return user
 
 
-def _save_author(record: AuthorRecord, counts: Counter) -> Author:
-    slug = slugify(record.login)[:100].strip("-") or slugify(record.name)[:100].strip("-") or f"author-{record.key}"
-    author = Author.objects.filter(slug=slug).first()
+def _save_author(record: AuthorRecord, counts: Counter, images: ImageImport) -> Author:
+    author = Author.objects.filter(slug=record.slug).first()
     if author is not None:
         counts["authors", "skipped"] += 1
         return author
-    author = Author.objects.create(
-        slug=slug,
+    author = Author(
+        slug=record.slug,
         name=record.name[:100],
         bio=record.bio,
         website=_valid_url(record.website),
         x=_valid_url(record.x),
         user=_account(record, counts),
     )
+    if record.photo_url:
+        problem = f"Author “{author.name}”: profile image {record.photo_url} not imported ({{}}): upload a photo."
+        images.store(author, "photo", record.photo_url, problem)
+    author.save()
     counts["authors", "created"] += 1
     return author
 
@@ -853,21 +892,33 @@ def _check(what: str, instance) -> None:
         raise ImportProblem(f"{what}: {problems}") from error
 
 
-def _save_post(record: PostRecord, author: Author, update: bool, counts: Counter) -> tuple[Post | None, bool]:
+def _save_post(
+    record: PostRecord, author: Author, update: bool, counts: Counter, images: ImageImport
+) -> tuple[Post | None, bool]:
+    """Create the post, or with ``update`` overwrite the one of its slug.
+    Its featured image becomes its thumbnail unless it has one (an earlier
+    run's, or an editor's)."""
     post = Post.objects.filter(slug=record.slug).first()
     if post is not None and not update:
         counts["posts", "skipped"] += 1
         return None, False
     created = post is None
     post = post or Post(slug=record.slug)
-    post.title, post.author, post.excerpt, post.body = record.title, author, record.excerpt, record.body
+    what = f"post “{record.title}”"
+    post.body, body_images = images.localize(record.body, post, record.title, what)
+    post.title, post.author, post.excerpt = record.title, author, record.excerpt
     post.status, post.published_at, post.allow_comments = record.status, record.published_at, record.allow_comments
     post.featured = record.featured
     search = record.search
     post.meta_title, post.meta_description = search.meta_title, search.meta_description
     post.canonical_url, post.noindex = search.canonical_url, search.noindex
-    _check(f"post “{record.title}”", post)
+    if record.thumbnail_url and not post.thumbnail:
+        problem = f"{what}: featured image {record.thumbnail_url} not imported ({{}}): upload a thumbnail."
+        if images.store(post, "thumbnail", record.thumbnail_url, problem):
+            post.thumbnail_alt = (record.thumbnail_alt or record.title)[:200]
+    _check(what, post)
     post.save()
+    _save_images(post, body_images, what)
     post.tags.set(record.tags)
     if post.is_published:
         # Not news here: never mailed to subscribers, even if saved again.
@@ -876,7 +927,14 @@ def _save_post(record: PostRecord, author: Author, update: bool, counts: Counter
     return post, created
 
 
-def _save_page(record: PageRecord, update: bool, counts: Counter) -> bool:
+def _save_images(owner: Post | Page, images: list, what: str) -> None:
+    for image in images:
+        setattr(image, "post" if isinstance(owner, Post) else "page", owner)
+        _check(f"an image of {what}", image)
+        image.save()
+
+
+def _save_page(record: PageRecord, update: bool, counts: Counter, images: ImageImport) -> bool:
     """Create the page, or with ``update`` overwrite the one of its slug
     from the file; return False when a page of that slug is left as it is.
     A new page is in no menu; an updated one keeps the menus editors chose,
@@ -887,10 +945,13 @@ def _save_page(record: PageRecord, update: bool, counts: Counter) -> bool:
         return False
     created = page is None
     page = page or Page(slug=record.slug)
-    page.title, page.body, page.description = record.title, record.body, record.description
+    what = f"page “{record.title}”"
+    page.body, body_images = images.localize(record.body, page, record.title, what)
+    page.title, page.description = record.title, record.description
     page.published, page.menu_order = record.published, record.menu_order
-    _check(f"page “{record.title}”", page)
+    _check(what, page)
     page.save()
+    _save_images(page, body_images, what)
     counts["pages", "created" if created else "updated"] += 1
     return True
 
@@ -963,42 +1024,51 @@ def _describe_tags(descriptions: dict[str, str]) -> None:
             TagProfile.objects.create(tag=tag, description=description[:300])
 
 
-def _note_images_elsewhere(what: str, body: str, source: Source) -> None:
-    """Images keep their old addresses, but the blog's pages let readers'
-    browsers load its own images only (Content-Security-Policy): say which
-    bodies would show them broken until they are uploaded here."""
-    if hosts := image_hosts_elsewhere(body):
-        source.notes.append(
-            f"{what}: its images stay on {', '.join(hosts)}, which readers' browsers do not load here "
-            "(the blog shows its own images only): upload them here and change their addresses."
-        )
-
-
-def save_source(source: Source, *, update: bool = False) -> Counter:
+def save_source(
+    source: Source,
+    *,
+    update: bool = False,
+    images: Policy | None = None,
+    downloading: Callable[[int], None] | None = None,
+) -> Counter:
     """Write what ``source`` holds, all or nothing; return counts by (kind,
     outcome). A post whose slug exists is skipped with its comments, or
     with ``update`` overwritten from the file (its new comments added); a
     page likewise, named in a note when skipped (it may be one of ours, such
-    as the About page, rather than one imported before)."""
+    as the About page, rather than one imported before). With an image
+    policy, images are downloaded first (``posts.import_images``), and
+    ``downloading`` is told how many."""
+    with ImageImport.fetching(images) as found:
+        found.fetch_for(source, update, downloading)
+        try:
+            counts = _write(source, update, found)
+        except BaseException:
+            found.discard()
+            raise
+    for outcome in ("downloaded", "reused", "failed"):  # in this order in the summary
+        counts["images", outcome] = found.counts["images", outcome]
+    source.notes.extend(found.summary_notes())
+    return counts
+
+
+def _write(source: Source, update: bool, images: ImageImport) -> Counter:
     counts: Counter = Counter()
     with transaction.atomic():
         tags_before = Tag.objects.count()
-        authors = {key: _save_author(record, counts) for key, record in source.authors.items()}
+        authors = {key: _save_author(record, counts, images) for key, record in source.authors.items()}
         waiting: list[str] = []
         for record in source.posts:
-            post, _ = _save_post(record, authors[record.author_key], update, counts)
+            post, _ = _save_post(record, authors[record.author_key], update, counts, images)
             if post is not None:
                 _save_comments(post, record.comments, authors, counts)
                 _save_redirect(record.old_path, post.get_absolute_url(), post.is_published, counts, waiting)
-                _note_images_elsewhere(f"post “{record.title}”", record.body, source)
         skipped = []
         for record in source.pages:
-            if not _save_page(record, update, counts):
+            if not _save_page(record, update, counts, images):
                 skipped.append(f"/{record.slug}/")
             else:
                 new_path = reverse("pages:detail", kwargs={"slug": record.slug})
                 _save_redirect(record.old_path, new_path, record.published, counts, waiting)
-                _note_images_elsewhere(f"page “{record.title}”", record.body, source)
         if skipped:
             source.notes.append(
                 f"Pages already here, left as they are (--update overwrites them from the file): {', '.join(skipped)}."
@@ -1016,7 +1086,7 @@ def save_source(source: Source, *, update: bool = False) -> Counter:
 def summary(source: Source, counts: Counter) -> list[str]:
     """What the import did, a line per kind, then what it left out and changed."""
     lines = []
-    for kind in ("authors", "accounts", "posts", "pages", "comments", "tags", "redirects"):
+    for kind in ("authors", "accounts", "posts", "pages", "comments", "tags", "redirects", "images"):
         outcomes = {outcome: n for (k, outcome), n in counts.items() if k == kind and n}
         if outcomes or kind in ("authors", "posts", "pages", "comments"):
             said = ", ".join(f"{n} {outcome}" for outcome, n in outcomes.items()) or "none"

@@ -81,7 +81,7 @@ def test_editors_manage_redirects_and_other_roles_cannot(client):
 
 def test_a_wordpress_import_redirects_the_old_permalinks(client):
     out = io.StringIO()
-    call_command("import_wordpress", str(WXR), stdout=out)
+    call_command("import_wordpress", str(WXR), "--no-images", stdout=out)
 
     # A pretty permalink of a post, and a child page's (pages are flat here).
     essay = Post.objects.get(slug="marking-essays-with-rubrics")
@@ -98,7 +98,7 @@ def test_a_wordpress_import_redirects_the_old_permalinks(client):
     # A second run adds none; an address an editor pointed elsewhere stays theirs.
     Redirect.objects.filter(old_path="/about/team/").update(new_path="/about/")
     again = io.StringIO()
-    call_command("import_wordpress", str(WXR), "--update", stdout=again)
+    call_command("import_wordpress", str(WXR), "--update", "--no-images", stdout=again)
     assert Redirect.objects.count() == 2
     assert Redirect.objects.get(old_path="/about/team/").new_path == "/about/"
     assert "Redirects: 2 kept." in again.getvalue()
@@ -106,7 +106,7 @@ def test_a_wordpress_import_redirects_the_old_permalinks(client):
 
 def test_a_ghost_import_redirects_its_default_permalinks(client):
     """Ghost's posts live at /<slug>/ by default; here that is where pages live."""
-    call_command("import_ghost", str(WXR.with_name("ghost.json")), stdout=io.StringIO())
+    call_command("import_ghost", str(WXR.with_name("ghost.json")), "--no-images", stdout=io.StringIO())
 
     response = client.get("/retrieval-practice-in-five-minutes/")
 

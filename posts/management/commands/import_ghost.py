@@ -1,12 +1,14 @@
 """``manage.py import_ghost export.json``: authors, posts, pages and tags
 from a Ghost export (Settings → Advanced → Import/Export), in one
 transaction. Posts and pages whose slug exists are skipped (``--update``
-overwrites them). See ``posts.importers``."""
+overwrites them). Their images are downloaded from the old site first
+(``--no-images``: none). See ``posts.importers``."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from posts.import_images import add_image_options, image_policy
 from posts.importers import ImportProblem, read_ghost, save_source, summary
 
 
@@ -18,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--update", action="store_true", help="Overwrite posts and pages whose slug already exists."
         )
+        add_image_options(parser)
         parser.add_argument(
             "--site-url",
             default="",
@@ -29,7 +32,10 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: no such file")
         try:
             source = read_ghost(file, site_url=site_url)
-            counts = save_source(source, update=update)
+            counts = save_source(source, update=update, images=image_policy(options), downloading=self.downloading)
         except ImportProblem as problem:
             raise CommandError(f"{file}: {problem} Nothing was imported.") from problem
         self.stdout.write("\n".join(summary(source, counts)))
+
+    def downloading(self, count: int) -> None:
+        self.stdout.write(f"Downloading {count} image{'s' if count != 1 else ''} from the old site…")
