@@ -15,7 +15,9 @@ from django_comments_xtd.models import BlackListedDomain, XtdComment
 
 from .comment_models import CommentReview, HoldReason, TrustedCommenter
 
-_LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
+# An address ends at a bracket too: in Markdown, "[cheap](https://spam.example)"
+# is followed by one, and "https://[" is not an address Python can parse.
+_LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]]+", re.IGNORECASE)
 
 
 def policy(name: str):

@@ -116,6 +116,10 @@ def test_too_many_links_are_held_even_for_trusted_commenters(client, post):
     [
         ({"comment": "Cheap VIAGRA here"}, "blocked_word"),
         ({"comment": "Visit https://shop.spam.example/x"}, "blocked_domain"),
+        # Markdown's links, images and autolinks: the address ends at the bracket.
+        ({"comment": "[cheap](https://shop.spam.example)"}, "blocked_domain"),
+        ({"comment": "![pills](https://spam.example/p.png)"}, "blocked_domain"),
+        ({"comment": "<https://spam.example>"}, "blocked_domain"),
         ({"email": "bot@mail.spam.example"}, "blocked_domain"),
         ({"url": "https://spam.example/"}, "blocked_domain"),
         ({"honeypot": "I am a bot"}, "honeypot"),
@@ -130,6 +134,15 @@ def test_spam_is_kept_marked_and_hidden(client, post, settings, fields, reason):
     assert review.comment.is_public is False
     # The sender is told it is held, not that it was judged spam.
     assert "Your comment is held for review." in client.get(response["Location"]).content.decode()
+
+
+def test_an_address_that_is_no_address_is_held_not_a_server_error(client, post):
+    """ "https://[" reads as the start of an IPv6 address, which Python's URL
+    parser refuses: the policy's domain check raised, and the reader got a 500."""
+    assert (
+        submit(client, post, comment="Half an IPv6 link: https://[2001:db8 and [x](https://[oops)").status_code == 302
+    )
+    assert last_review().status == "pending"
 
 
 def test_domain_blocked_in_the_admin_marks_spam(client, post):
