@@ -14,8 +14,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django_comments_xtd.models import BlackListedDomain, XtdComment
 
-from . import erasure, moderation, moderator_views
-from .comment_models import CommentReview, HoldReason, PendingComment, TrustedCommenter
+from . import dates, erasure, moderation, moderator_views
+from .comment_format import HINT
+from .comment_models import CommentBody, CommentReview, HoldReason, PendingComment, TrustedCommenter
+from .comments import comment_html
 from .models import Post
 from .pagination import DeferredJoinPaginator
 from .policy import blocked_domain
@@ -120,7 +122,8 @@ class ModerationForm(forms.ModelForm):
         fields = ["comment"]
         widgets = {"comment": forms.Textarea(attrs={"rows": 8, "cols": 80})}
         help_texts = {
-            "comment": "Readers see an edit at once. The comment's history records that you changed it "
+            "comment": f"{HINT}. Readers see an edit at once, marked “Edited by a moderator” with the date "
+            "(not your name). The comment's history records that you changed it "
             "(not the old text, so a removed phone number is gone)."
         }
         error_messages = {"comment": {"required": "A comment needs some text: to take it down, reject it."}}
@@ -153,6 +156,8 @@ class CommentAdmin(admin.ModelAdmin):
     fields = [
         "decision",
         "comment",
+        "shown",
+        "edited",
         "reply",
         "commenter",
         "user_url",
@@ -161,7 +166,8 @@ class CommentAdmin(admin.ModelAdmin):
         "submit_date",
         "reasons",
     ]
-    readonly_fields = ["reply", "commenter", "user_url", "article", "ip_address", "submit_date", "reasons"]
+    # A moderator changes the decision and the text; the rest is shown.
+    readonly_fields = [name for name in fields if name not in ModerationForm.base_fields]
     change_list_template = "admin/posts/comment_change_list.html"
 
     def get_changelist(self, request, **kwargs):
@@ -219,7 +225,7 @@ class CommentAdmin(admin.ModelAdmin):
         # again would move the comment's publication time, and with it,
         # put it in its author's next daily digest a second time.
         if "comment" in form.changed_data:
-            moderation.edit_text(obj, form.cleaned_data["comment"])
+            moderation.edit_text(obj, form.cleaned_data["comment"], request.user)
         if "decision" in form.changed_data:
             moderation.decide(obj, form.cleaned_data["decision"], request.user)
 
@@ -229,6 +235,19 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.display(description="comment")
     def excerpt(self, comment) -> str:
         return truncatechars(comment.comment, 80)
+
+    @admin.display(description="as readers see it")
+    def shown(self, comment) -> str:
+        return format_html('<div style="max-width: 70ch">{}</div>', comment_html(comment))
+
+    @admin.display(description="edited")
+    def edited(self, comment) -> str:
+        body = CommentBody.objects.filter(comment=comment).select_related("edited_by").first()
+        if body is None or body.edited_at is None:
+            return "—"
+        editor = body.edited_by
+        who = (editor.get_full_name() or editor.get_username()) if editor else "an account since deleted"
+        return f"By {who}, {dates.day_and_time(body.edited_at)}"
 
     @admin.display(description="reply")
     def reply(self, comment) -> str:

@@ -1,5 +1,6 @@
 """What the blog records about comments beyond django-comments-xtd's model:
-the moderation decision and its reasons, trusted commenters, reader flags."""
+the moderation decision and its reasons, the text as shown, trusted
+commenters, reader flags."""
 
 from django.conf import settings
 from django.db import models
@@ -73,6 +74,28 @@ class CommentReview(models.Model):
     def reason_labels(self) -> list[str]:
         labels = dict(HoldReason.choices)
         return [labels.get(code, code) for code in self.reason_codes]
+
+
+class CommentBody(models.Model):
+    """A comment's text as readers see it, and whether a moderator changed it.
+
+    Comments are written in Markdown (``posts.comment_format``); the HTML is
+    made when a comment is posted or edited and read with the comments of a
+    page (``select_related``, no query of its own), rather than parsed again
+    for every comment of every page shown. A comment without one (written by
+    some other path) is rendered when shown.
+    """
+
+    comment = models.OneToOneField(XtdComment, on_delete=models.CASCADE, primary_key=True, related_name="body")
+    html = models.TextField(help_text="The comment's Markdown, rendered and sanitized.")
+    # Readers see "Edited by a moderator" and when; who is for the moderators.
+    edited_at = models.DateTimeField(null=True, blank=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Text of comment {self.comment_id}"
 
 
 class TrustedCommenter(models.Model):

@@ -30,7 +30,8 @@ from django_tasks_db.models import DBTaskResult
 
 from skolr_blog.page_cache import content_changed
 
-from .comment_models import PendingComment, TrustedCommenter
+from .comment_format import render_markdown
+from .comment_models import CommentBody, PendingComment, TrustedCommenter
 from .subscription_models import Subscriber
 
 ERASED_TEXT = "[removed at the commenter's request]"
@@ -134,6 +135,11 @@ def erase(emails) -> Erasure:
     XtdComment.objects.filter(pk__in=erasure.anonymized).update(
         comment=ERASED_TEXT, user_name="", user_email="", user_url="", ip_address=None, user=None, followup=False
     )
+    # Their words go from the HTML readers are shown too (a moderator's
+    # earlier edit of those words with them).
+    CommentBody.objects.filter(comment_id__in=erasure.anonymized).delete()
+    erased = render_markdown(ERASED_TEXT)
+    CommentBody.objects.bulk_create(CommentBody(comment_id=pk, html=erased) for pk in erasure.anonymized)
     # Their reviews and reader flags go with them (cascades).
     XtdComment.objects.filter(pk__in=erasure.deleted).delete()
     TrustedCommenter.objects.filter(email__in=erasure.emails).delete()

@@ -4,6 +4,8 @@ from django.core.validators import MaxLengthValidator
 from django_comments_xtd.forms import XtdCommentForm
 from django_comments_xtd.models import XtdComment
 
+from .comment_format import HINT
+
 # django-contrib-comments' form allows a longer email (320) and URL (no limit)
 # than its model stores (254 and 200): on PostgreSQL a longer one was a 500.
 COLUMN_OF = {"name": "user_name", "email": "user_email", "url": "user_url"}
@@ -24,7 +26,7 @@ class CommentForm(XtdCommentForm):
         self.fields["email"].help_text = "Never shown; used only if you ask to hear about replies."
         self.fields["url"].widget = forms.URLInput(attrs={"autocomplete": "url", "placeholder": "https://"})
         self.fields["comment"].widget = forms.Textarea(attrs={"rows": 6, "maxlength": limit})
-        self.fields["comment"].help_text = f"Plain text, up to {limit} characters."
+        self.fields["comment"].help_text = f"{HINT}. Up to {limit} characters."
         self.fields["followup"].label = "Email me when someone replies"
         for name, column in COLUMN_OF.items():
             limit = XtdComment._meta.get_field(column).max_length

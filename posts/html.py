@@ -1,4 +1,5 @@
-"""Small, deterministic transforms of sanitized post HTML."""
+"""Small, deterministic transforms of sanitized post HTML, and the code
+blocks that posts and comments show alike."""
 
 import html
 import re
@@ -145,13 +146,17 @@ def highlight_code(body: str) -> str:
 
 @lru_cache(maxsize=128)
 def _highlighted(body: str) -> str:
-    def render(match: re.Match) -> str:
-        language, code = _code_block(match)
-        if language is None:
-            return f'<pre class="code"><code>{html.escape(code, quote=False)}</code></pre>'
-        coloured = highlight(code, _lexer(language), HtmlFormatter(nowrap=True))
-        if not code.endswith("\n"):
-            coloured = coloured.removesuffix("\n")  # Pygments ends every text with one
-        return f'<pre class="code"><code class="language-{language}">{coloured}</code></pre>'
+    return _CODE_BLOCK.sub(lambda match: code_block_html(*_code_block(match)), body)
 
-    return _CODE_BLOCK.sub(render, body)
+
+def code_block_html(language: str | None, code: str) -> str:
+    """One code block as readers see it, in posts and in comments alike: in
+    the ``pre.code`` box, coloured when Pygments knows ``language`` (never
+    guessed), else escaped plain text."""
+    lexer = _lexer(language)
+    if lexer is None:
+        return f'<pre class="code"><code>{html.escape(code, quote=False)}</code></pre>'
+    coloured = highlight(code, lexer, HtmlFormatter(nowrap=True))
+    if not code.endswith("\n"):
+        coloured = coloured.removesuffix("\n")  # Pygments ends every text with one
+    return f'<pre class="code"><code class="language-{html.escape(language)}">{coloured}</code></pre>'

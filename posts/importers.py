@@ -58,12 +58,14 @@ from authors.models import Author
 from authors.roles import AUTHORS, ensure_groups
 from skolr_blog.fetching import Policy
 
+from .comment_format import render_markdown
 from .comments import comments_for
 from .import_images import ImageImport
 from .import_seo import SearchSettings, checked, from_ghost, from_wordpress, page_description
 from .models import (
     EARLIEST_PUBLISH_DATE,
     LATEST_PUBLISH_DATE,
+    CommentBody,
     CommentReview,
     HoldReason,
     Page,
@@ -228,8 +230,9 @@ _ANCHOR = re.compile(r"<a\b[^>]*?\bhref=[\"']([^\"']+)[\"'][^>]*>(.*?)</a>", re.
 
 
 def comment_text(value: str) -> str:
-    """A WordPress comment (light HTML) as the plain text our comments are:
-    a link keeps its address, paragraphs their blank lines."""
+    """A WordPress comment (light HTML) as the text our comments are (read
+    as Markdown, in which plain text stays itself): a link keeps its
+    address, paragraphs their blank lines."""
     value = _ANCHOR.sub(_anchor_text, value or "")
     value = re.sub(r"</p>\s*<p[^>]*>", "\n\n", value, flags=re.IGNORECASE)
     value = re.sub(r"<br\s*/?>", "\n", value, flags=re.IGNORECASE)
@@ -1000,6 +1003,7 @@ def _save_comments(post: Post, records: list[CommentRecord], authors: dict[str, 
             parent_id=parent.pk if parent is not None else 0,
         )
         comment.save()
+        CommentBody.objects.create(comment=comment, html=render_markdown(comment.comment))
         CommentReview.objects.create(
             comment=comment,
             status=CommentReview.Status.APPROVED if record.is_public else CommentReview.Status.PENDING,

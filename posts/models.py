@@ -446,13 +446,14 @@ class Post(models.Model):
 
 
 from .authoring_models import ChangeNote, PostImage, PreviewLink, SlugRedirect, TagProfile, TagRedirect  # noqa: E402
-from .comment_models import CommentReview, HoldReason, PendingComment, ReaderFlag, TrustedCommenter  # noqa: E402
+from .comment_models import CommentBody, CommentReview, HoldReason, PendingComment, ReaderFlag, TrustedCommenter  # noqa: E402
 from .page_models import Page, PageImage  # noqa: E402
 from .search_models import SearchDocument  # noqa: E402
 from .subscription_models import PostNewsletter, Subscriber  # noqa: E402
 
 __all__ = [
     "ChangeNote",
+    "CommentBody",
     "CommentReview",
     "HoldReason",
     "Page",

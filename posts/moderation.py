@@ -10,7 +10,8 @@ from django_comments_xtd.models import XtdComment
 from skolr_blog.page_cache import content_changed
 
 from . import notifications
-from .comment_models import CommentReview, HoldReason, ReaderFlag, TrustedCommenter
+from .comment_format import render_markdown
+from .comment_models import CommentBody, CommentReview, HoldReason, ReaderFlag, TrustedCommenter
 from .comments import account_name
 from .policy import policy
 
@@ -26,6 +27,7 @@ def record(comment: XtdComment, status: str, reasons=(), decided_by=None) -> Xtd
     """
     comment.is_public = status == CommentReview.Status.APPROVED
     comment.save()
+    CommentBody.objects.create(comment=comment, html=render_markdown(comment.comment))
     CommentReview.objects.create(
         comment=comment,
         status=status,
@@ -69,16 +71,22 @@ def staff_reply(parent: XtdComment, user, text: str, ip: str = "") -> XtdComment
     return record(reply, CommentReview.Status.APPROVED, decided_by=user)
 
 
-def edit_text(comment: XtdComment, text: str) -> None:
+@transaction.atomic
+def edit_text(comment: XtdComment, text: str, user=None) -> None:
     """Replace a comment's text (a moderator fixing a typo or removing a
-    phone number) and retire the cached pages that show it.
+    phone number), with its HTML, and retire the cached pages that show it.
 
-    Written with ``update()``, like ``is_public`` in ``decide``: saving the
-    model runs django-comments-xtd's signal that publishes or hides every
-    reply under it. Who edited is the admin's history entry of the change.
+    Readers see that a moderator edited it, and when; ``edited_by`` keeps
+    who for the moderators (as does the admin's history entry). Written with
+    ``update()``, like ``is_public`` in ``decide``: saving the model runs
+    django-comments-xtd's signal that publishes or hides every reply under it.
     """
     XtdComment.objects.filter(pk=comment.pk).update(comment=text)
     comment.comment = text
+    editor = user if user is not None and user.is_authenticated else None
+    CommentBody.objects.update_or_create(
+        comment=comment, defaults={"html": render_markdown(text), "edited_at": timezone.now(), "edited_by": editor}
+    )
     content_changed()
 
 

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from . import erasure, moderation
+from .comment_format import HINT
 from .comment_models import CommentReview
 from .comments import account_name, comment_link, commenter_name
 from .models import Post
@@ -58,7 +59,7 @@ class StaffReplyForm(forms.Form):
         label="Your reply",
         max_length=settings.COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8, "cols": 80, "maxlength": settings.COMMENT_MAX_LENGTH}),
-        help_text=f"Plain text, up to {settings.COMMENT_MAX_LENGTH} characters, shown as readers' comments are.",
+        help_text=f"{HINT}. Up to {settings.COMMENT_MAX_LENGTH} characters, shown as readers' comments are.",
     )
 
 

@@ -172,7 +172,7 @@ def comment_section(request, post: Post, form: CommentForm | None = None) -> dic
     if token:
         try:
             pk = signing.loads(token, salt=POSTED_SALT, max_age=3600)
-            posted = comments_for(post, public_only=False).select_related("review").get(pk=pk)
+            posted = comments_for(post, public_only=False).select_related("review", "body").get(pk=pk)
             context["posted_comment"] = posted
             if posted.is_public:
                 context["posted_comment_link"] = comment_link(post, posted)

@@ -18,7 +18,8 @@ from django_comments_xtd.models import XtdComment
 from PIL import Image
 
 from authors.models import Author
-from posts.models import Page, Post
+from posts.comment_format import render_markdown
+from posts.models import CommentBody, Page, Post
 
 _sequence = itertools.count(1)
 
@@ -91,7 +92,9 @@ def make_page(**fields) -> Page:
     return Page.objects.create(**(defaults | fields))
 
 
-def make_comment(post: Post, *, parent: XtdComment | None = None, **fields) -> XtdComment:
+def make_comment(post: Post, *, parent: XtdComment | None = None, formatted: bool = True, **fields) -> XtdComment:
+    """A comment with its text's HTML stored, as the comment view and the
+    admin store it (``formatted=False``: without, as other paths may)."""
     n = next(_sequence)
     defaults = {
         "content_type": ContentType.objects.get_for_model(Post),
@@ -105,7 +108,10 @@ def make_comment(post: Post, *, parent: XtdComment | None = None, **fields) -> X
     }
     if parent is not None:
         defaults["parent_id"] = parent.pk
-    return XtdComment.objects.create(**(defaults | fields))
+    comment = XtdComment.objects.create(**(defaults | fields))
+    if formatted:
+        CommentBody.objects.create(comment=comment, html=render_markdown(comment.comment))
+    return comment
 
 
 INLINE_PREFIXES = ("images", "change_notes", "preview_links")

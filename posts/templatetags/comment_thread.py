@@ -15,7 +15,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from posts import dates
-from posts.comments import comment_html, commenter_name
+from posts.comments import comment_html, commenter_name, edited_at
 
 register = template.Library()
 
@@ -62,9 +62,12 @@ def comment_thread(context, nodes) -> str:
                 f'<a class="comment-date" href="{link}#c{pk}" title="Link to this comment">'
                 f'<time datetime="{dates.iso(comment.submit_date)}">'
                 f"{dates.day_and_time(comment.submit_date)}</time></a>"
-                f'</header><div class="comment-body">{comment_html(comment.comment)}</div>'
-                '<div class="comment-actions">'
+                f'</header><div class="comment-body">{comment_html(comment)}</div>'
             )
+            edited = edited_at(comment)
+            if edited is not None:
+                parts.append(_edited_note(edited))
+            parts.append('<div class="comment-actions">')
             if can_reply and comment.level < max_level:
                 parts.append(
                     f'<a class="comment-reply" href="{reply_url(pk)}" data-reply-to="{pk}">'
@@ -107,10 +110,22 @@ def _badge(comment, post_author_user: int | None) -> str:
 _TEAM = escape(f"member of {settings.BLOG['NAME']}")
 
 
+def _edited_note(edited) -> str:
+    """Under a comment whose text a moderator changed: readers should not
+    take the words as exactly the commenter's. Who edited is not shown."""
+    return (
+        f'<p class="comment-edited muted">Edited by a moderator on <time datetime="{dates.iso(edited)}">'
+        f"{dates.day_and_time(edited)}</time></p>"
+    )
+
+
 @register.filter
-def comment_text(text: str) -> str:
-    """``{{ comment.comment|comment_text }}``: as in the thread (posts.comments.comment_html)."""
-    return comment_html(text)
+def comment_text(comment) -> str:
+    """``{{ comment|comment_text }}``: its text, formatted as in the thread
+    (posts.comments.comment_html), with the note if a moderator edited it."""
+    edited = edited_at(comment)
+    note = _edited_note(edited) if edited is not None else ""
+    return mark_safe(comment_html(comment) + note)  # noqa: S308 (sanitized HTML and our own markup)
 
 
 _widgets: dict[tuple, str] = {}

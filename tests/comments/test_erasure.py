@@ -180,6 +180,20 @@ def test_the_task_workers_rows_of_emails_to_them_go_too(client, moderator, post,
     assert left == {"sasha@example.com", "asha@example.com"}
 
 
+def test_an_emptied_comment_loses_its_formatted_words_and_its_edit_note(client, moderator, post):
+    """The page shows the stored HTML, not the text: it is emptied too."""
+    answered = asha(post, comment="My number is **0123**")
+    ben(post, parent=answered, comment="A reply")
+    client.post(f"{CHANGELIST}{answered.pk}/change/", {"decision": "approved", "comment": "My number is [removed]"})
+    assert "Edited by a moderator" in Client().get(post.get_absolute_url()).content.decode()
+
+    client.post(ERASE, {"email": "asha@example.com", "confirm": "yes"})
+
+    page = unescape(Client().get(post.get_absolute_url()).content.decode())
+    assert f"<p>{ERASED_TEXT}</p>" in page
+    assert "My number" not in page and "Edited by a moderator" not in page
+
+
 def test_the_admin_action_confirms_for_the_selected_comments_authors(client, moderator, threads):
     selected = [threads["answered"].pk, threads["ben_answer"].pk]
     page = unescape(

@@ -133,6 +133,11 @@ def test_wordpress_comments_keep_threads_dates_and_moderation(client):
     deepest = comments["Same here, and we moderate peer marks."]
     held = comments["Could you share your comment bank?"]
     assert question.comment.endswith("See this study (https://example.net/rubrics).")
+    # Its HTML is stored as for a comment posted here, the address a link.
+    assert question.body.html.endswith(
+        'See this study (<a href="https://example.net/rubrics" rel="nofollow ugc noopener">'
+        "https://example.net/rubrics</a>).</p>"
+    )
     assert question.parent_id == question.pk and question.level == 0
     assert (answer.parent_id, answer.level) == (question.pk, 1)
     assert (thanks.parent_id, thanks.level) == (answer.pk, 2)

@@ -99,3 +99,24 @@ def test_comments_by_authors_and_staff_cost_no_query_each(client):
     assert count_queries(client, post.get_absolute_url()) == anonymous_only
     page = client.get(post.get_absolute_url()).content.decode()
     assert "Writer Number 3" in page and page.count('class="comment-badge"') == 9
+
+
+def test_formatted_and_edited_comments_cost_no_query_each(client):
+    """A comment's stored HTML and its "edited by a moderator" note come with
+    the comment (posts.comment_models.CommentBody); so does the absence of
+    one, for a comment stored without it."""
+    from django.utils import timezone
+
+    from posts.models import CommentBody
+
+    post = make_post(tags=["One"])
+    make_comment(post)
+    one = count_queries(client, post.get_absolute_url())
+    for n in range(10):
+        comment = make_comment(post, comment=f"With `code` number {n}")
+        CommentBody.objects.filter(comment=comment).update(edited_at=timezone.now())
+        make_comment(post, comment=f"Stored without HTML {n}", formatted=False)
+
+    assert count_queries(client, post.get_absolute_url()) == one
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert page.count("Edited by a moderator") == 10 and "<code>code</code> number 9" in page
