@@ -15,11 +15,13 @@ from django.http import Http404
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django_comments_xtd.models import XtdComment
 
 from . import moderation
+from .comment_format import render_markdown
 from .comments import account_name, comment_link, commenter_name, public_comments
 from .embeds import allow_players, frame_origins
 from .forms import CommentForm
@@ -66,10 +68,12 @@ def _target_post(data) -> Post | None:
         return None
 
 
-def _render_article(request, post: Post, form: CommentForm | None, status: int, error: str = "", kept=None):
-    """The article page again, with a message and the reader's text (and,
-    for a reply, which comment it answers: the form is at the foot of the
-    page now, and still posts a reply)."""
+def _render_article(
+    request, post: Post, form: CommentForm | None, status: int, error: str = "", kept=None, preview: str = ""
+):
+    """The article page again, with a message or a preview and the reader's
+    text (and, for a reply, which comment it answers: the form is at the
+    foot of the page now, and still posts a reply)."""
     players = frame_origins(post.body)
     context = {"post": post, "object": post, "is_preview": False, "video_players": players}
     context |= comment_section(request, post, form)
@@ -77,6 +81,7 @@ def _render_article(request, post: Post, form: CommentForm | None, status: int, 
     parent = _parent(post, _as_id(replying_to))
     context |= {
         "comment_error": error,
+        "comment_preview": mark_safe(preview),  # noqa: S308 (posts.comment_format.render_markdown sanitized it)
         "kept_text": kept or "",
         "replying_to": parent,
         "replying_to_name": commenter_name(parent) if parent else "",
@@ -152,6 +157,10 @@ def post_comment(request):
         )
     if not form.is_valid():
         return _render_article(request, post, form, 400)
+    if "preview" in data:
+        # Nothing is stored or judged: the reader sees what readers would,
+        # with the form as they left it, and posts it or changes it.
+        return _render_article(request, post, form, 200, preview=render_markdown(form.cleaned_data["comment"].strip()))
 
     cleaned = form.cleaned_data
     parent = _parent(post, cleaned["reply_to"])

@@ -137,3 +137,32 @@ def test_a_reader_can_have_the_browser_remember_their_details(page: Page, live_s
     expect(page.locator("#comment-status")).to_be_visible()
     page.goto(live_site.url + POST_PATH)
     expect(page.locator("form.comment-form #id_name")).to_have_value("")
+
+
+def test_a_previewed_reply_shows_coloured_code_under_its_comment_then_posts(page: Page, live_site, seed_post):
+    parent = add_public_comment(seed_post, "How do I read a setting?")
+    page.goto(live_site.url + POST_PATH)
+    page.locator(f"#c{parent.pk}").get_by_role("link", name="Reply to Grace").click()
+    form = page.locator(f"#c{parent.pk} form.comment-form")
+    form.locator("#id_name").fill("Ada")
+    form.locator("#id_email").fill("ada@example.com")
+    form.locator("#id_comment").fill("Like this:\n\n```python\nfrom django.conf import settings\n```")
+
+    form.get_by_role("button", name="Preview").click()
+
+    # Back under the comment it answers, the preview above the text as typed.
+    preview = page.locator(f"#c{parent.pk} .comment-preview")
+    expect(preview).to_be_in_viewport()
+    keyword = preview.locator("pre.code .kn").first
+    expect(keyword).to_have_text("from")
+    plain = preview.locator("pre.code .nn").first
+    assert keyword.evaluate("e => getComputedStyle(e).color") != plain.evaluate("e => getComputedStyle(e).color")
+    expect(form.locator("#id_comment")).to_have_value("Like this:\n\n```python\nfrom django.conf import settings\n```")
+    assert XtdComment.objects.count() == 1  # only the comment answered: a preview stores nothing
+
+    page.locator(f"#c{parent.pk} form.comment-form").get_by_role("button", name="Post comment").click()
+
+    expect(page.locator("#comment-status")).to_contain_text("Your comment is held for review.")
+    expect(page.locator("#comment-status pre.code .kn").first).to_have_text("from")
+    reply = XtdComment.objects.exclude(pk=parent.pk).get()
+    assert reply.parent_id == parent.pk and reply.comment.endswith("```")

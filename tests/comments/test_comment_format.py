@@ -212,9 +212,37 @@ def test_a_refused_comment_keeps_exactly_what_the_reader_typed(client, seed):
 
 
 @pytest.mark.django_db
+def test_preview_shows_the_formatted_comment_and_stores_nothing(client, seed):
+    data = comment_data(seed, comment=CODE_COMMENT) | {"preview": "1"}
+
+    response = client.post("/comments/post/", data)
+
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"]
+    page = response.content.decode()
+    preview = page[page.index('class="comment-preview"') :]
+    assert "not posted yet" in preview and HIGHLIGHTED_DEF in preview
+    assert "def view(request):\n    return render(request, &#x27;x.html&#x27;)" in preview  # still in the box
+    assert not XtdComment.objects.exists()
+    # Previewing takes no posting slot: posting right after is accepted.
+    del data["preview"]
+    assert client.post("/comments/post/", data).status_code == 302
+    assert XtdComment.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_preview_of_an_invalid_form_shows_the_errors_and_no_preview(client, seed):
+    response = client.post("/comments/post/", comment_data(seed, email="") | {"preview": "1"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Please correct the fields marked below" in page and 'class="comment-preview"' not in page
+
+
+@pytest.mark.django_db
 def test_the_form_says_what_markdown_does(client, seed):
     page = client.get(seed.get_absolute_url()).content.decode()
     assert "Markdown: `code`, ```blocks```, *emphasis*, [links](https://…)" in page
+    assert '<button type="submit" name="preview" value="1"' in page
 
 
 @pytest.mark.django_db
