@@ -39,7 +39,8 @@ from django_comments_xtd.models import XtdComment
 from taggit.models import Tag
 
 from authors.models import Author
-from posts.models import Post, TaggedPost
+from posts.comment_format import render_markdown
+from posts.models import CommentBody, Post, TaggedPost
 
 SEED = 20_26
 ARTICLE_SLUG = "django-vs-flask-vs-fastapi"
@@ -184,6 +185,13 @@ def _filler_comments(posts: list[Post]) -> None:
             f"LEFT JOIN {threads} x ON x.comment_ptr_id = c.id WHERE x.comment_ptr_id IS NULL",
             [False],
         )
+        # Their stored HTML, as posting stores it: a filler is one line of
+        # plain words, which Markdown makes one paragraph.
+        bodies = quote(CommentBody._meta.db_table)
+        cursor.execute(
+            f"INSERT INTO {bodies} (comment_id, html) SELECT c.id, '<p>' || c.comment || '</p>' FROM {comments} c "  # noqa: S608
+            f"LEFT JOIN {bodies} b ON b.comment_id = c.id WHERE b.comment_id IS NULL"
+        )
 
 
 def late_discussion(count: int) -> Post:
@@ -266,6 +274,11 @@ def _comments(post: Post, count: int, rng: random.Random) -> None:
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, [[row[field.attname] for field in fields] for row in rows])
+    # Each comment's HTML, as posting stores it (posts.comment_format).
+    CommentBody.objects.bulk_create(
+        [CommentBody(comment_id=comment.pk, html=render_markdown(comment.comment)) for comment in created],
+        batch_size=BATCH,
+    )
 
 
 @transaction.atomic
