@@ -1,4 +1,4 @@
-"""Migration 0019 gives every comment written before Markdown its HTML."""
+"""Migration 0020 gives every comment written before Markdown its HTML."""
 
 import importlib
 from types import SimpleNamespace
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_existing_comments_get_their_html_in_batches(client, monkeypatch):
-    migration = importlib.import_module("posts.migrations.0019_comment_body")
+    migration = importlib.import_module("posts.migrations.0020_comment_body")
     monkeypatch.setattr(migration, "BATCH", 2)
     post = make_post()
     texts = ["Plain words\non two lines", "A `snippet`", "```python\nx = 1\n```", "<script>no</script>", "Last"]
