@@ -1,5 +1,6 @@
 """What authors work with around a post: images in its body, secret preview
-links, old addresses that must keep working, and public change notes."""
+links, old addresses that must keep working, and public change notes.
+Pages share the first and third (``posts.page_models``)."""
 
 import secrets
 from datetime import timedelta
@@ -103,27 +104,56 @@ class PreviewLink(models.Model):
         return self.revoked_at is None and self.expires_at > timezone.now()
 
 
-class SlugRedirect(models.Model):
-    """An address a published post used to have; it redirects permanently."""
+class OldSlug(models.Model):
+    """An address something had before it was renamed, which keeps answering
+    with a permanent redirect to where it is now: readers' links and search
+    engines keep working.
 
-    old_slug = models.SlugField(max_length=200, unique=True)
-    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="old_slugs")
+    It points at the renamed thing, not at its next address, so a page
+    renamed twice sends its first address straight to the newest one.
+    ``target`` names the foreign key in each subclass.
+    """
+
+    target: str
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
 
     def __str__(self) -> str:
         return self.old_slug
 
+    @classmethod
+    def record_rename(cls, instance, old_slug: str | None) -> None:
+        """``instance`` now has its slug, and had ``old_slug`` (None: keep no
+        redirect). The address it takes (back) is no longer a redirect: what
+        lives there wins."""
+        if old_slug and old_slug != instance.slug:
+            cls.objects.update_or_create(old_slug=old_slug, defaults={cls.target: instance})
+        cls.objects.filter(old_slug=instance.slug).delete()
 
-class TagRedirect(models.Model):
+    @classmethod
+    def renamed(cls, old_slug: str):
+        """What had the address ``old_slug``, or None."""
+        found = cls.objects.select_related(cls.target).filter(old_slug=old_slug).first()
+        return getattr(found, cls.target) if found else None
+
+
+class SlugRedirect(OldSlug):
+    """An address a published post used to have; it redirects permanently."""
+
+    target = "post"
+    old_slug = models.SlugField(max_length=200, unique=True)
+    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="old_slugs")
+
+
+class TagRedirect(OldSlug):
     """An address a tag used to have, before an editor changed its slug; it
     redirects permanently (the tag's page and its feeds), like a post's."""
 
+    target = "tag"
     old_slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
     tag = models.ForeignKey("taggit.Tag", on_delete=models.CASCADE, related_name="old_slugs")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return self.old_slug
 
 
 class TagProfile(models.Model):

@@ -14,7 +14,7 @@ from authors.models import Author
 from skolr_blog.page_cache import content_changed
 
 from .menus import menus_changed
-from .models import ChangeNote, Page, Post, SlugRedirect, TaggedPost, TagProfile
+from .models import ChangeNote, Page, PageSlugRedirect, Post, SlugRedirect, TaggedPost, TagProfile
 
 
 def _changed(sender, **kwargs) -> None:
@@ -26,7 +26,7 @@ def _page_changed(sender, **kwargs) -> None:
     content_changed()
 
 
-for model in (Post, TaggedPost, Tag, TagProfile, Author, XtdComment, ChangeNote, SlugRedirect):
+for model in (Post, TaggedPost, Tag, TagProfile, Author, XtdComment, ChangeNote, SlugRedirect, PageSlugRedirect):
     post_save.connect(_changed, sender=model, dispatch_uid=f"pages-save-{model.__name__}")
     post_delete.connect(_changed, sender=model, dispatch_uid=f"pages-delete-{model.__name__}")
 m2m_changed.connect(_changed, sender=TaggedPost, dispatch_uid="pages-tags")

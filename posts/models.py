@@ -379,9 +379,7 @@ class Post(models.Model):
             super().save(*args, **kwargs)
             self.tagged_items.update(published_at=self.publish_date_for_tags)
             # Readers' links and search engines keep working after a rename.
-            if was_live and before["slug"] != self.slug:
-                SlugRedirect.objects.update_or_create(old_slug=before["slug"], defaults={"post": self})
-            SlugRedirect.objects.filter(old_slug=self.slug).delete()
+            SlugRedirect.record_rename(self, before["slug"] if was_live else None)
             if went_live:
                 from . import subscriptions  # it reads these models
 
@@ -447,7 +445,7 @@ class Post(models.Model):
 
 from .authoring_models import ChangeNote, PostImage, PreviewLink, SlugRedirect, TagProfile, TagRedirect  # noqa: E402
 from .comment_models import CommentBody, CommentReview, HoldReason, PendingComment, ReaderFlag, TrustedCommenter  # noqa: E402
-from .page_models import Page, PageImage  # noqa: E402
+from .page_models import Page, PageImage, PageSlugRedirect  # noqa: E402
 from .search_models import SearchDocument  # noqa: E402
 from .subscription_models import PostNewsletter, Subscriber  # noqa: E402
 
@@ -458,6 +456,7 @@ __all__ = [
     "HoldReason",
     "Page",
     "PageImage",
+    "PageSlugRedirect",
     "PendingComment",
     "Post",
     "PostImage",

@@ -11,14 +11,14 @@ from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils.html import strip_tags
 from django_prose_editor.fields import ProseEditorField
 
 from . import seo
-from .authoring_models import BodyImage
+from .authoring_models import BodyImage, OldSlug
 from .models import BODY_EXTENSIONS, clean_body
 
 
@@ -105,7 +105,13 @@ class Page(models.Model):
         # As for posts: whatever path the body came by, what is stored is
         # sanitized, since the page renders it as trusted HTML.
         self.body = clean_body(self.body)
-        super().save(*args, **kwargs)
+        before = Page.objects.filter(pk=self.pk).values_list("slug", flat=True).first() if self.pk else None
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            # Unlike a post's, a draft's rename is kept too: a page goes back
+            # to draft to be reworked, and its links out there are older than
+            # that. The view serves it only while the page is published.
+            PageSlugRedirect.record_rename(self, before)
 
     def get_absolute_url(self) -> str:
         return reverse("pages:detail", kwargs={"slug": self.slug})
@@ -129,3 +135,13 @@ class PageImage(BodyImage):
     folder = "pages/inline"
 
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="images")
+
+
+class PageSlugRedirect(OldSlug):
+    """An address a page used to have; it redirects permanently while the
+    page is published (``PageView``). Pages are matched after every address
+    of the blog's own, so an old one never hides a post, a tag or a section."""
+
+    target = "page"
+    old_slug = models.SlugField(max_length=200, unique=True)
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="old_slugs")

@@ -4,7 +4,9 @@ from django.http import Http404
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView
 
-from .models import Page
+from .models import Page, PageSlugRedirect
+from .page_models import reserved_slugs
+from .views import moved
 
 
 class PageView(DetailView):
@@ -13,6 +15,17 @@ class PageView(DetailView):
 
     def get_queryset(self):
         return Page.objects.all()
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # A renamed page keeps its old address, like a post; a draft's
+            # stays a 404, which tells nothing of where it went. An old slug
+            # the blog now uses itself (``/posts/``, say) is the blog's.
+            if kwargs["slug"].casefold() in reserved_slugs():
+                raise
+            return moved(PageSlugRedirect, kwargs["slug"], lambda page: page.published)
 
     def get_object(self, queryset=None):
         page = super().get_object(queryset)

@@ -123,9 +123,7 @@ def keep_old_tag_address(sender, instance: Tag, **kwargs) -> None:
     from .models import TagRedirect
 
     before = Tag.objects.filter(pk=instance.pk).values_list("slug", flat=True).first() if instance.pk else None
-    if before and before != instance.slug:
-        TagRedirect.objects.update_or_create(old_slug=before, defaults={"tag": instance})
-    TagRedirect.objects.filter(old_slug=instance.slug).delete()
+    TagRedirect.record_rename(instance, before)
 
 
 def moved_tag(request, slug: str) -> HttpResponsePermanentRedirect | None:
@@ -134,12 +132,12 @@ def moved_tag(request, slug: str) -> HttpResponsePermanentRedirect | None:
     ``slug`` was never a tag's."""
     from .models import TaggedPost, TagRedirect
 
-    moved = TagRedirect.objects.select_related("tag").filter(old_slug=slug).first()
+    tag = TagRedirect.renamed(slug)
     # A tag without published posts has no page (404): its old address must
     # not tell readers its new one either.
-    if moved is None or not TaggedPost.objects.filter(tag=moved.tag).published().exists():
+    if tag is None or not TaggedPost.objects.filter(tag=tag).published().exists():
         return None
     match = request.resolver_match
-    path = reverse(match.view_name, kwargs=match.kwargs | {"slug": moved.tag.slug})
+    path = reverse(match.view_name, kwargs=match.kwargs | {"slug": tag.slug})
     query = request.META.get("QUERY_STRING", "")
     return HttpResponsePermanentRedirect(f"{path}?{query}" if query else path)

@@ -1,4 +1,6 @@
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -13,6 +15,7 @@ from taggit.models import Tag
 from skolr_blog.page_cache import content_cached
 
 from . import seo
+from .authoring_models import OldSlug
 from .comments import comment_link, comment_page, comment_tree, comments_for, comments_per_page
 from .embeds import allow_players, frame_origins
 from .forms import CommentForm
@@ -181,6 +184,16 @@ def comment_section(request, post: Post, form: CommentForm | None = None) -> dic
     return context
 
 
+def moved(old_slugs: type[OldSlug], slug: str, readable: Callable[[Any], bool]) -> HttpResponsePermanentRedirect:
+    """The permanent redirect from a renamed post's or page's old address to
+    its address now; the 404 again when ``slug`` is no old address, or leads
+    to what readers may not see (a draft's new address is not told)."""
+    renamed = old_slugs.renamed(slug)
+    if renamed is None or not readable(renamed):
+        raise Http404("Nothing readers may see had this address.")
+    return HttpResponsePermanentRedirect(renamed.get_absolute_url())
+
+
 class PostDetailView(DetailView):
     template_name = "posts/post_detail.html"
     context_object_name = "post"
@@ -194,10 +207,7 @@ class PostDetailView(DetailView):
             return super().get(request, *args, **kwargs)
         except Http404:
             # A published post that was renamed keeps its old address.
-            moved = SlugRedirect.objects.filter(old_slug=kwargs["slug"]).select_related("post").first()
-            if moved and moved.post.is_published:
-                return HttpResponsePermanentRedirect(moved.post.get_absolute_url())
-            raise
+            return moved(SlugRedirect, kwargs["slug"], lambda post: post.is_published)
 
     def get_object(self, queryset=None):
         post = get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])

@@ -134,6 +134,21 @@ def admin_post_form(**fields) -> dict:
     return data | fields
 
 
+def admin_page_form(**fields) -> dict:
+    """The fields the admin's page form submits."""
+    data = {
+        "title": "Contact",
+        "slug": "contact",
+        "description": "",
+        "body": "<p>Write to us.</p>",
+        "published": "on",
+        "menu_order": "0",
+        "images-TOTAL_FORMS": "0",  # the page's images inline, empty
+        "images-INITIAL_FORMS": "0",
+    }
+    return data | fields
+
+
 def files_under(root) -> list:
     """Every file below ``root`` (none if it does not exist): what an upload left on disk."""
     from pathlib import Path

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from authors.roles import AUTHORS, EDITORS, MODERATORS
 from posts import menus
 from posts.models import Page
-from tests.factories import count_queries, make_page, make_post, make_user, png_bytes
+from tests.factories import admin_page_form, count_queries, make_page, make_post, make_user, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -33,20 +33,6 @@ def main_nav(html: str) -> list[str]:
 def footer_links(html: str) -> list[str]:
     footer = re.search(r'<footer class="site-footer">(.*?)</footer>', html, re.S)[1]
     return re.findall(r"<li><a href=\"[^\"]*\"(?: type=\"[^\"]*\")?>([^<]+)</a></li>", footer)
-
-
-def page_form(**fields) -> dict:
-    data = {
-        "title": "Contact",
-        "slug": "contact",
-        "description": "",
-        "body": "<p>Write to us.</p>",
-        "published": "on",
-        "menu_order": "0",
-        "images-TOTAL_FORMS": "0",  # the page's images inline, empty
-        "images-INITIAL_FORMS": "0",
-    }
-    return data | fields
 
 
 # Reading
@@ -135,7 +121,9 @@ def test_a_slug_of_the_blogs_own_addresses_is_refused_with_a_clear_message(slug)
 
 
 def test_the_admin_refuses_a_reserved_slug_and_keeps_what_was_typed(client, editor):
-    response = client.post("/admin/posts/page/add/", page_form(title="Our feed", slug="feed", body="<p>Long text.</p>"))
+    response = client.post(
+        "/admin/posts/page/add/", admin_page_form(title="Our feed", slug="feed", body="<p>Long text.</p>")
+    )
 
     assert response.status_code == 200
     html = unescape(response.content.decode())
@@ -178,7 +166,7 @@ def test_a_saved_page_shows_in_the_menus_on_the_next_request(client, editor):
     assert "About" in main_nav(reader.get("/").content.decode())
     assert reader.get("/").headers["X-Page-Cache"] == "hit"
 
-    form = page_form(title="About Skolr", slug="about", show_in_header="on", menu_order="0")
+    form = admin_page_form(title="About Skolr", slug="about", show_in_header="on", menu_order="0")
     assert client.post(f"/admin/posts/page/{page.pk}/change/", form).status_code == 302
 
     home = reader.get("/")
@@ -256,7 +244,7 @@ def test_the_sitemap_lists_published_pages_with_their_last_change(client):
 
 def test_editors_add_change_and_delete_pages_in_the_admin(client, editor):
     assert client.get("/admin/posts/page/add/").status_code == 200
-    response = client.post("/admin/posts/page/add/", page_form(show_in_footer="on", menu_order="3"))
+    response = client.post("/admin/posts/page/add/", admin_page_form(show_in_footer="on", menu_order="3"))
     assert response.status_code == 302
     page = Page.objects.get(slug="contact")
     assert (page.title, page.published, page.show_in_header, page.show_in_footer, page.menu_order) == (
@@ -274,7 +262,7 @@ def test_editors_upload_a_pages_images_and_get_their_address(client, editor):
     """As for posts: the page's Content-Security-Policy shows only the blog's
     own images, so a page's images are uploaded with it."""
     picture = SimpleUploadedFile("team.png", png_bytes(size=(120, 80)), content_type="image/png")
-    data = page_form(**{"images-TOTAL_FORMS": "1", "images-0-image": picture, "images-0-alt": "The team"})
+    data = admin_page_form(**{"images-TOTAL_FORMS": "1", "images-0-image": picture, "images-0-alt": "The team"})
 
     assert client.post("/admin/posts/page/add/", data).status_code == 302
 
@@ -292,8 +280,8 @@ def test_authors_and_moderators_cannot_touch_pages(client, group):
 
     assert client.get("/admin/posts/page/").status_code == 403
     assert client.get(f"/admin/posts/page/{page.pk}/change/").status_code == 403
-    assert client.post("/admin/posts/page/add/", page_form()).status_code == 403
-    assert client.post(f"/admin/posts/page/{page.pk}/change/", page_form(title="Taken")).status_code == 403
+    assert client.post("/admin/posts/page/add/", admin_page_form()).status_code == 403
+    assert client.post(f"/admin/posts/page/{page.pk}/change/", admin_page_form(title="Taken")).status_code == 403
     assert client.post(f"/admin/posts/page/{page.pk}/delete/", {"post": "yes"}).status_code == 403
     page.refresh_from_db()
     assert page.title == "About" and Page.objects.count() == 1
@@ -301,7 +289,7 @@ def test_authors_and_moderators_cannot_touch_pages(client, group):
 
 def test_the_body_is_sanitized_however_it_is_saved(client, editor):
     hostile = '<p onclick="steal()">Hi<script>alert(1)</script></p><p><a href="javascript:alert(2)">x</a></p>'
-    client.post("/admin/posts/page/add/", page_form(body=hostile))
+    client.post("/admin/posts/page/add/", admin_page_form(body=hostile))
     shell = make_page(slug="shell", body=hostile)
 
     for page in (Page.objects.get(slug="contact"), shell):
