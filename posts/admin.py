@@ -1,22 +1,14 @@
-from functools import partial
-
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import F
 from django.forms import Script
-from django.http import Http404, HttpResponseRedirect
-from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django_comments_xtd.models import XtdComment
-from simple_history.admin import SimpleHistoryAdmin
-from simple_history.models import to_historic
 from simple_history.utils import bulk_update_with_history
 from taggit.models import Tag
 
-from skolr_blog.admin_site import fits
 from skolr_blog.page_cache import content_changed
 from skolr_blog.staged_uploads import KeepsUploadsAdmin
 
@@ -92,7 +84,7 @@ class PreviewLinkInline(admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(KeepsUploadsAdmin, SimpleHistoryAdmin):
+class PostAdmin(KeepsUploadsAdmin, revisions.RevisionsAdmin):
     form = PostAdminForm
 
     class Media:
@@ -115,12 +107,9 @@ class PostAdmin(KeepsUploadsAdmin, SimpleHistoryAdmin):
     readonly_fields = ["created_at", "updated_at", "content_updated_at", "preview"]
     inlines = [PostImageInline, ChangeNoteInline, PreviewLinkInline]
     history_list_display = ["status"]
-    # simple-history names its own page templates, so Django's per-model
-    # lookup never finds ours: name them. The history page extends
-    # simple-history's, which includes the list template inside it.
-    object_history_template = "admin/posts/post/object_history.html"
-    object_history_list_template = "admin/posts/post/object_history_list.html"
-    object_history_form_template = "admin/posts/post/object_history_form.html"
+    compared_fields = revisions.COMPARED_FIELDS
+    restored_fields = revisions.RESTORED_FIELDS
+    kept_fields = revisions.PUBLISHING_FIELDS
     fieldsets = [
         (None, {"fields": ["title", "slug", "author", "excerpt", "body", "preview", "opened_version"]}),
         ("Thumbnail", {"fields": ["thumbnail", "thumbnail_alt"]}),
@@ -140,63 +129,19 @@ class PostAdmin(KeepsUploadsAdmin, SimpleHistoryAdmin):
         ("History", {"fields": ["created_at", "updated_at", "content_updated_at"], "classes": ["collapse"]}),
     ]
 
-    def history_view(self, request, object_id, extra_context=None):
-        # simple-history shows the history of any id, even one outside this
-        # user's queryset (it serves deleted posts' history too): refuse that.
-        if self.get_object(request, object_id) is None:
-            raise Http404("No post with that id.")
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if self.get_object(request, object_id) is None:
-            raise Http404("No post with that id.")
-        # The URL takes any text as the revision; simple-history looks it up as
-        # given, and "abc" (or 20 digits, on SQLite) raised instead of "not found".
-        if not fits(Post.history.model._meta.pk, version_id):
-            raise Http404("No revision with that id.")
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
     def delete_view(self, request, object_id, extra_context=None):
         post = self.get_object(request, object_id)
         comments = comments_for(post, public_only=False).count() if post is not None else 0
         return super().delete_view(request, object_id, (extra_context or {}) | {"comment_count": comments})
 
-    def get_urls(self):
-        compare = path(
-            "<path:object_id>/history/compare/",
-            self.admin_site.admin_view(partial(revisions.compare_view, self)),
-            name="posts_post_compare",
-        )
-        return [compare, *super().get_urls()]
-
     def get_form(self, request, obj=None, change=False, **kwargs):
-        # simple-history's history_form_view asks for the form with the
-        # revision as the instance, then builds and saves the form on it: the
-        # one place to keep the post's publishing state before the form reads
-        # its initial values, and to lock those fields on the restore page.
-        restoring = obj is not None and to_historic(obj) is not None
-        if restoring:
-            revisions.keep_publishing_state(obj)
         form = super().get_form(request, obj, change, **kwargs)
 
         class RequestForm(form):
             def __init__(self, *args, **inner):
                 super().__init__(*args, user=request.user, **inner)
-                if restoring:
-                    for name in revisions.PUBLISHING_FIELDS:
-                        if name in self.fields:
-                            self.fields[name].disabled = True
-                            self.fields[name].help_text = "Stays as it is now: restoring brings back the writing only."
 
         return RequestForm
-
-    def response_change(self, request, obj):
-        revision = to_historic(obj)
-        if revision is None:
-            return super().response_change(request, obj)
-        when = format_date(timezone.localtime(revision.history_date), "j M Y H:i")
-        self.message_user(request, f"Restored the revision of {when}.", messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:posts_post_change", args=[obj.pk]))
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("author").prefetch_related("tags")
@@ -277,14 +222,7 @@ class PostAdmin(KeepsUploadsAdmin, SimpleHistoryAdmin):
             # the date (its microseconds) in the post's history.
             obj.published_at = timezone.now().replace(microsecond=0)
         before = Post.objects.filter(pk=obj.pk).values_list("status", flat=True).first() if change else None
-        if change and not form.has_changed():
-            # "Save" with nothing changed (or only inlines and tags, which
-            # revisions do not record): no revision identical to the last.
-            obj.skip_history_when_saving = True
-        try:
-            super().save_model(request, obj, form, change)
-        finally:
-            obj.__dict__.pop("skip_history_when_saving", None)
+        super().save_model(request, obj, form, change)
         if obj.is_scheduled:
             when = date_format(timezone.localtime(obj.published_at), "j F Y, H:i T")
             messages.info(request, f"“{obj}” is scheduled: it goes live on {when}, with nothing more to do.")

@@ -1,5 +1,5 @@
-"""Pages in the admin: editors write them with the posts' editor and decide
-which appear in the header and footer menus."""
+"""Pages in the admin: editors write them with the posts' editor and
+revisions, and decide which appear in the header and footer menus."""
 
 from django.contrib import admin
 from django.forms import Script
@@ -9,6 +9,7 @@ from skolr_blog.staged_uploads import KeepsUploadsAdmin
 
 from .body_image_admin import BodyImageInline
 from .models import Page, PageImage
+from .revisions import RevisionsAdmin
 
 
 class PageImageInline(BodyImageInline):
@@ -16,7 +17,7 @@ class PageImageInline(BodyImageInline):
 
 
 @admin.register(Page)
-class PageAdmin(KeepsUploadsAdmin, admin.ModelAdmin):
+class PageAdmin(KeepsUploadsAdmin, RevisionsAdmin):
     class Media:
         # Asks before leaving with unsaved changes; keeps a copy of them in the browser.
         js = ["js/admin_unsaved.js", Script("js/admin_autosave.js", defer=True)]
@@ -33,6 +34,14 @@ class PageAdmin(KeepsUploadsAdmin, admin.ModelAdmin):
         ("Publishing", {"fields": ["published", "show_in_header", "show_in_footer", "menu_order"]}),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+    # Revisions: restoring one brings back what the page says; its address,
+    # whether it is published and where the menus show it stay as they are.
+    history_list_display = ["published"]
+    compared_fields = [
+        "title", "slug", "description", "body", "published", "show_in_header", "show_in_footer", "menu_order",
+    ]  # fmt: skip
+    restored_fields = ("title", "description", "body")
+    kept_fields = ("slug", "published", "show_in_header", "show_in_footer", "menu_order")
 
     @admin.display(description="Menus")
     def menus(self, page: Page) -> str:

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils.html import strip_tags
 from django_prose_editor.fields import ProseEditorField
+from simple_history.models import HistoricalRecords
 
 from . import seo
 from .authoring_models import BodyImage, OldSlug
@@ -93,6 +94,7 @@ class Page(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PageQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["menu_order", "title"]

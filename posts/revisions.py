@@ -1,17 +1,27 @@
-"""Compare any two saved revisions of a post, field by field."""
+"""Revisions of posts and pages in the admin: every save is kept
+(django-simple-history), any two can be compared field by field, and one can
+be restored: its writing, never how it is published."""
 
 import difflib
 import html
 import re
 from datetime import datetime
+from functools import partial
 
+from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import strip_tags
+from django.utils.text import get_text_list
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import to_historic
+
+from skolr_blog.admin_site import fits
 
 COMPARED_FIELDS = [
     "title", "slug", "excerpt", "body", "status", "published_at", "thumbnail", "thumbnail_alt", "featured",
@@ -34,20 +44,108 @@ PUBLISHING_FIELDS = (
 )  # fmt: skip
 
 
-def keep_publishing_state(revision) -> None:
-    """Give a revision about to be restored everything but its writing from the post as it is now.
+def keep_publishing_state(revision, restored_fields=RESTORED_FIELDS) -> None:
+    """Give a revision about to be restored everything but its writing
+    (``restored_fields``) from the post or page as it is now.
 
     simple-history rebuilds the whole post as the revision saved it and
     saves that: a published post's early draft revision took the post
     offline and cleared its date and thumbnail.
     """
     model = type(revision)
-    names = [f.attname for f in model._meta.concrete_fields if f.name not in RESTORED_FIELDS]
+    names = [f.attname for f in model._meta.concrete_fields if f.name not in restored_fields]
     current = model.objects.filter(pk=revision.pk).values(*names).first()
     # Stored values, set as loading from the database sets them: through the
     # image field's descriptor, the thumbnail was opened to be measured and
     # left closed, and the form could not read it back.
     revision.__dict__.update(current or {})
+
+
+class RevisionsAdmin(SimpleHistoryAdmin):
+    """A model admin with the blog's revisions: the history list (who and
+    when), *Compare two revisions*, and a restore that brings back
+    ``restored_fields`` and shows ``kept_fields`` locked as they are now.
+    A save that changes nothing adds no revision."""
+
+    compared_fields: list[str]
+    restored_fields: tuple[str, ...]
+    kept_fields: tuple[str, ...]
+
+    # simple-history names its own page templates, so Django's per-model
+    # lookup never finds ours: name them. The history page extends
+    # simple-history's, which includes the list template inside it.
+    object_history_template = "admin/posts/revisions/object_history.html"
+    object_history_list_template = "admin/posts/revisions/object_history_list.html"
+    object_history_form_template = "admin/posts/revisions/object_history_form.html"
+
+    def history_view(self, request, object_id, extra_context=None):
+        # simple-history shows the history of any id, even one outside this
+        # user's queryset (it serves deleted posts' history too): refuse that.
+        if self.get_object(request, object_id) is None:
+            raise Http404(f"No {self.opts.verbose_name} with that id.")
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if self.get_object(request, object_id) is None:
+            raise Http404(f"No {self.opts.verbose_name} with that id.")
+        # The URL takes any text as the revision; simple-history looks it up as
+        # given, and "abc" (or 20 digits, on SQLite) raised instead of "not found".
+        if not fits(self.model.history.model._meta.pk, version_id):
+            raise Http404("No revision with that id.")
+        names = [str(self.opts.get_field(name).verbose_name) for name in self.restored_fields]
+        context = {"restored": get_text_list(names, "and")} | (extra_context or {})
+        return super().history_form_view(request, object_id, version_id, context)
+
+    def get_urls(self):
+        compare = path(
+            "<path:object_id>/history/compare/",
+            self.admin_site.admin_view(partial(compare_view, self)),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_compare",
+        )
+        return [compare, *super().get_urls()]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # simple-history's history_form_view asks for the form with the
+        # revision as the instance, then builds and saves the form on it: the
+        # one place to keep the publishing state before the form reads its
+        # initial values, and to lock those fields on the restore page.
+        restoring = obj is not None and to_historic(obj) is not None
+        if restoring:
+            keep_publishing_state(obj, self.restored_fields)
+        form = super().get_form(request, obj, change, **kwargs)
+        if not restoring:
+            return form
+        kept = self.kept_fields
+
+        class RestoreForm(form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, **inner)
+                for name in kept:
+                    if name in self.fields:
+                        self.fields[name].disabled = True
+                        self.fields[name].help_text = "Stays as it is now: restoring brings back the writing only."
+
+        return RestoreForm
+
+    def response_change(self, request, obj):
+        revision = to_historic(obj)
+        if revision is None:
+            return super().response_change(request, obj)
+        when = format_date(timezone.localtime(revision.history_date), "j M Y H:i")
+        self.message_user(request, f"Restored the revision of {when}.", messages.SUCCESS)
+        change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+        return HttpResponseRedirect(change_url)
+
+    def save_model(self, request, obj, form, change):
+        if change and not form.has_changed() and to_historic(obj) is None:
+            # "Save" with nothing changed (or only inlines and tags, which
+            # revisions do not record): no revision identical to the last.
+            # A restore is a change, though its form is the revision's as shown.
+            obj.skip_history_when_saving = True
+        try:
+            super().save_model(request, obj, form, change)
+        finally:
+            obj.__dict__.pop("skip_history_when_saving", None)
 
 
 # Where a block of the body ends: one line of the diff each, so a change to
@@ -98,31 +196,31 @@ def saved_since(post, opened: str) -> str | None:
 
 
 def compare_view(model_admin, request, object_id):
-    post = model_admin.get_object(request, unquote(object_id))
-    if post is None:
-        raise Http404("No post with that id.")
-    if not model_admin.has_view_or_change_permission(request, post):
+    original = model_admin.get_object(request, unquote(object_id))
+    if original is None:
+        raise Http404(f"No {model_admin.opts.verbose_name} with that id.")
+    if not model_admin.has_view_or_change_permission(request, original):
         raise PermissionDenied
-    revisions = list(post.history.select_related("history_user").order_by("-history_date"))
+    revisions = list(original.history.select_related("history_user").order_by("-history_date"))
     by_id = {str(revision.history_id): revision for revision in revisions}
     older = by_id.get(request.GET.get("a", ""), revisions[1] if len(revisions) > 1 else None)
     newer = by_id.get(request.GET.get("b", ""), revisions[0] if revisions else None)
     rows = []
     if older and newer:
         differ = difflib.HtmlDiff(wrapcolumn=70)
-        for name in COMPARED_FIELDS:
+        for name in model_admin.compared_fields:
             before, after = getattr(older, name), getattr(newer, name)
             if before != after:
                 table = differ.make_table(_text(before), _text(after), "Older", "Newer", context=True, numlines=2)
-                rows.append((post._meta.get_field(name).verbose_name, table))
+                rows.append((original._meta.get_field(name).verbose_name, table))
     context = {
         **model_admin.admin_site.each_context(request),
-        "opts": post._meta,
-        "original": post,
-        "title": f"Compare revisions: {post}",
+        "opts": original._meta,
+        "original": original,
+        "title": f"Compare revisions: {original}",
         "revisions": revisions,
         "older": older,
         "newer": newer,
         "rows": rows,
     }
-    return TemplateResponse(request, "admin/posts/post/compare.html", context)
+    return TemplateResponse(request, "admin/posts/revisions/compare.html", context)

@@ -413,10 +413,15 @@ def test_revisions_are_kept_compared_and_restored(client, writer):
     assert '<span class="diff_add">Third&nbsp;title</span>' in diff
 
     restore_url = f"/admin/posts/post/{post.pk}/history/{history[0].history_id}/"
-    assert "First title" in client.get(restore_url).content.decode()
-    assert client.post(restore_url, admin_post_form(title="First title", slug="revised")).status_code == 302
+    page = client.get(restore_url)
+    assert "First title" in page.content.decode()
+    # The revision as the restore page shows it, sent back unchanged.
+    form = admin_post_form(title="First title", slug="revised", body=post.body, excerpt=post.excerpt)
+    assert client.post(restore_url, form | {"opened_version": opened_version(page)}).status_code == 302
     post.refresh_from_db()
     assert post.title == "First title"
+    # The restore is a revision of its own: the history ends with what the post says now.
+    assert [h.title for h in post.history.order_by("history_date")][-2:] == ["Third title", "First title"]
 
 
 def test_changing_one_paragraph_shows_only_that_paragraph_as_changed(client, writer):

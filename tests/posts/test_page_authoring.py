@@ -1,9 +1,16 @@
-"""Pages keep their old addresses: a renamed page's old address redirects to it."""
+"""Pages written like posts: a renamed page's old address redirects to it,
+and every save is a revision an editor can compare and restore."""
+
+import importlib
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
+from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
-from authors.roles import AUTHORS, EDITORS
+from authors.roles import AUTHORS, EDITORS, MODERATORS
 from posts.models import Page, PageSlugRedirect
 from tests.factories import admin_page_form, make_page, make_post, make_user
 
@@ -115,3 +122,101 @@ def test_an_old_address_costs_a_bounded_number_of_queries(client, django_assert_
     with django_assert_max_num_queries(3):
         # The page looked for, its old address, and the page cache's next scheduled post.
         assert client.get("/faq/").status_code == 301
+
+
+# Revisions
+
+
+def test_editors_see_compare_and_restore_a_pages_earlier_writing(client, editor):
+    page = make_page(title="About", slug="about", description="Who we are.", body="<p>First words.</p>")
+    first = page.history.get()
+    edited = admin_page_form(
+        title="About Skolr", slug="about-skolr", description="Who we are now.", body="<p>Second words.</p>"
+    )
+    assert client.post(f"/admin/posts/page/{page.pk}/change/", edited | {"show_in_header": "on"}).status_code == 302
+
+    revisions = list(page.history.order_by("history_date"))
+    assert [(r.title, r.slug, r.history_user) for r in revisions] == [
+        ("About", "about", None),
+        ("About Skolr", "about-skolr", editor),
+    ]
+    listing = client.get(f"/admin/posts/page/{page.pk}/history/").content.decode()
+    assert "editor" in listing and f'href="/admin/posts/page/{page.pk}/history/compare/"' in listing
+
+    compare = client.get(f"/admin/posts/page/{page.pk}/history/compare/")
+    diff = compare.content.decode()
+    assert compare.status_code == 200
+    assert "<h2>Title</h2>" in diff and "<h2>Body</h2>" in diff and "<h2>In the header menu</h2>" in diff
+    assert '<span class="diff_sub">First&nbsp;words.</span>' in diff
+    assert '<span class="diff_add">Second&nbsp;words.</span>' in diff
+    assert f'href="/admin/posts/page/{page.pk}/history/{first.history_id}/"' in diff
+
+    restore_url = f"/admin/posts/page/{page.pk}/history/{first.history_id}/"
+    form_page = client.get(restore_url).content.decode()
+    assert "Restoring brings back the title, description and body of this revision" in form_page
+    assert "First words." in form_page
+    # What the browser sends: the revision's writing. The locked fields
+    # (address, published, menus) are not sent; anything sent is ignored.
+    restored = admin_page_form(title="About", slug="about", description="Who we are.", body="<p>First words.</p>")
+    del restored["published"]
+    response = client.post(restore_url, restored, follow=True)
+
+    when = timezone.localtime(first.history_date).strftime("%-d %b %Y %H:%M")
+    assert f"Restored the revision of {when}." in response.content.decode()
+    page.refresh_from_db()
+    assert (page.title, page.description, page.body) == ("About", "Who we are.", "<p>First words.</p>")
+    assert (page.slug, page.published, page.show_in_header) == ("about-skolr", True, True)
+    assert page.history.count() == 3 and page.history.latest().title == "About"
+    reader = Client()
+    assert "First words." in reader.get("/about-skolr/").content.decode()
+    assert reader.get("/about/")["Location"] == "/about-skolr/"
+
+
+def test_saving_a_page_without_a_change_adds_no_revision(client, editor):
+    page = make_page(title="Contact", slug="contact", body="<p>Write to us.</p>")
+    form = admin_page_form(title="Contact", slug="contact", body="<p>Write to us.</p>")
+
+    assert client.post(f"/admin/posts/page/{page.pk}/change/", form).status_code == 302
+
+    assert page.history.count() == 1
+
+
+@pytest.mark.parametrize("group", [AUTHORS, MODERATORS])
+def test_only_editors_see_or_restore_a_pages_revisions(client, group):
+    page = make_page(title="About", body="<p>First.</p>")
+    first = page.history.get()
+    page.body = "<p>Second.</p>"
+    page.save()
+    client.force_login(make_user("someone", groups=[group]))
+
+    assert client.get(f"/admin/posts/page/{page.pk}/history/").status_code == 403
+    assert client.get(f"/admin/posts/page/{page.pk}/history/compare/").status_code == 403
+    restore_url = f"/admin/posts/page/{page.pk}/history/{first.history_id}/"
+    assert client.get(restore_url).status_code == 403
+    assert client.post(restore_url, admin_page_form(body="<p>First.</p>")).status_code == 403
+    page.refresh_from_db()
+    assert page.body == "<p>Second.</p>"
+
+
+def test_an_odd_or_foreign_revision_id_is_a_404(client, editor):
+    page, other = make_page(), make_page()
+
+    for url in (
+        f"/admin/posts/page/{page.pk}/history/abc/",
+        f"/admin/posts/page/{page.pk}/history/{'9' * 20}/",
+        f"/admin/posts/page/{page.pk}/history/{other.history.get().history_id}/",
+        "/admin/posts/page/999999/history/",
+    ):
+        assert client.get(url).status_code == 404, url
+
+
+def test_the_migration_gives_each_existing_page_a_first_revision():
+    migration = importlib.import_module("posts.migrations.0022_page_history")
+    page = make_page(title="Privacy", body="<p>We keep little.</p>", show_in_footer=True)
+    page.history.all().delete()
+
+    migration.first_revisions(django_apps, SimpleNamespace(connection=connection))
+
+    revision = page.history.get()
+    assert (revision.title, revision.body, revision.show_in_footer) == ("Privacy", "<p>We keep little.</p>", True)
+    assert (revision.history_type, revision.history_date) == ("+", page.updated_at)
