@@ -1,4 +1,5 @@
-"""The post form in the admin: publishing rules, tag autocomplete, kept uploads."""
+"""The post form in the admin: publishing rules, tag autocomplete, kept
+uploads; and what it shares with the page form about bodies."""
 
 from django import forms
 from django.contrib import admin
@@ -22,7 +23,23 @@ TITLE_LIMIT = 90
 EXCERPT_LIMIT = 160
 
 
-class PostAdminForm(KeepsUploads, forms.ModelForm):
+class BodyForm(forms.ModelForm):
+    """What the post and page forms check about a body."""
+
+    def clean_body(self):
+        """Images come from this blog: the pages' Content-Security-Policy
+        (img-src 'self') has readers' browsers refuse any other site's, so an
+        image linked from elsewhere would show as broken to every reader."""
+        body = self.cleaned_data.get("body") or ""
+        if elsewhere := image_hosts_elsewhere(body):
+            raise forms.ValidationError(
+                f"An image in the body is on another site ({', '.join(elsewhere)}), which readers' browsers "
+                "will not load. Upload it under “Images for the body” below and use its address instead."
+            )
+        return body
+
+
+class PostAdminForm(KeepsUploads, BodyForm):
     tags = forms.ModelMultipleChoiceField(queryset=Tag.objects.all(), required=False)
     new_tags = forms.CharField(
         required=False,
@@ -84,18 +101,6 @@ class PostAdminForm(KeepsUploads, forms.ModelForm):
 
     def clean_meta_description(self):
         return " ".join(self.cleaned_data["meta_description"].split())  # one line, as search results show it
-
-    def clean_body(self):
-        """Images come from this blog: the pages' Content-Security-Policy
-        (img-src 'self') has readers' browsers refuse any other site's, so an
-        image linked from elsewhere would show as broken to every reader."""
-        body = self.cleaned_data.get("body") or ""
-        if elsewhere := image_hosts_elsewhere(body):
-            raise forms.ValidationError(
-                f"An image in the body is on another site ({', '.join(elsewhere)}), which readers' browsers "
-                "will not load. Upload it under “Images for the body” below and use its address instead."
-            )
-        return body
 
     def clean_slug(self):
         """An author may not take another post's old address.

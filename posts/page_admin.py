@@ -1,5 +1,5 @@
-"""Pages in the admin: editors write them with the posts' editor and
-revisions, and decide which appear in the header and footer menus."""
+"""Pages in the admin: editors write them with the posts' editor, images,
+revisions and checks, and decide which appear in the header and footer menus."""
 
 from django.contrib import admin
 from django.forms import Script
@@ -7,9 +7,18 @@ from django.utils.html import format_html
 
 from skolr_blog.staged_uploads import KeepsUploadsAdmin
 
+from .admin_forms import BodyForm
 from .body_image_admin import BodyImageInline
 from .models import Page, PageImage
 from .revisions import RevisionsAdmin
+
+
+class PageAdminForm(BodyForm):
+    class Meta:
+        model = Page
+        fields = [
+            "title", "slug", "description", "body", "published", "show_in_header", "show_in_footer", "menu_order",
+        ]  # fmt: skip
 
 
 class PageImageInline(BodyImageInline):
@@ -18,6 +27,8 @@ class PageImageInline(BodyImageInline):
 
 @admin.register(Page)
 class PageAdmin(KeepsUploadsAdmin, RevisionsAdmin):
+    form = PageAdminForm
+
     class Media:
         # Asks before leaving with unsaved changes; keeps a copy of them in the browser.
         js = ["js/admin_unsaved.js", Script("js/admin_autosave.js", defer=True)]

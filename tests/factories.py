@@ -135,7 +135,7 @@ def admin_post_form(**fields) -> dict:
 
 
 def admin_page_form(**fields) -> dict:
-    """The fields the admin's page form submits."""
+    """The fields the admin's page form submits, with no images."""
     data = {
         "title": "Contact",
         "slug": "contact",

@@ -1,18 +1,25 @@
 """Pages written like posts: a renamed page's old address redirects to it,
-and every save is a revision an editor can compare and restore."""
+every save is a revision an editor can compare and restore, and images for
+the body are uploaded with the page (and other sites' refused)."""
 
 import importlib
+import io
+import re
+from html import unescape
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as django_apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
+from PIL import Image
 
 from authors.roles import AUTHORS, EDITORS, MODERATORS
-from posts.models import Page, PageSlugRedirect
-from tests.factories import admin_page_form, make_page, make_post, make_user
+from posts.models import Page, PageImage, PageSlugRedirect
+from tests.factories import admin_page_form, files_under, image_upload, make_page, make_post, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -220,3 +227,91 @@ def test_the_migration_gives_each_existing_page_a_first_revision():
     revision = page.history.get()
     assert (revision.title, revision.body, revision.show_in_footer) == ("Privacy", "<p>We keep little.</p>", True)
     assert (revision.history_type, revision.history_date) == ("+", page.updated_at)
+
+
+# Images
+
+
+def test_an_image_from_another_site_is_refused_with_what_was_typed_kept(client, editor):
+    body = '<p>Our office.</p><figure><img src="https://images.example.net/office.jpg" alt="The office"></figure>'
+
+    response = client.post("/admin/posts/page/add/", admin_page_form(title="Visit us", body=body))
+
+    assert response.status_code == 200
+    html = unescape(response.content.decode())
+    assert (
+        "An image in the body is on another site (images.example.net), which readers' browsers will not load. "
+        "Upload it under “Images for the body” below and use its address instead." in html
+    )
+    assert 'value="Visit us"' in html and "Our office." in html
+    assert not Page.objects.exists()
+
+    ours = '<p>Our office.</p><figure><img src="/media/pages/inline/2026/office.png" alt="The office"></figure>'
+    assert client.post("/admin/posts/page/add/", admin_page_form(title="Visit us", body=ours)).status_code == 302
+
+
+def test_an_image_uploaded_with_a_page_is_stored_and_its_address_shown(client, editor):
+    upload = SimpleUploadedFile("office.jpg", jpeg_with_comment(), content_type="image/jpeg")
+    images = {"images-TOTAL_FORMS": "1", "images-0-image": upload, "images-0-alt": "The office"}
+
+    assert client.post("/admin/posts/page/add/", admin_page_form(**images)).status_code == 302
+
+    image = PageImage.objects.get()
+    assert (image.page.slug, image.alt, image.width, image.height) == ("contact", "The office", 12, 10)
+    assert image.image.name.startswith("pages/inline/") and image.image.name.endswith(".jpg")
+    stored = Path(image.image.path).read_bytes()
+    assert b"<script>" not in stored  # metadata stripped, as for a post's images
+    with Image.open(io.BytesIO(stored)) as picture:
+        assert picture.size == (12, 10) and not picture.info.get("comment")
+    change = client.get(f"/admin/posts/page/{image.page.pk}/change/").content.decode()
+    assert f"<code>{image.image.url}</code>" in change and "Images for the body" in change
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"just some text, not an image", "Upload a valid image"), (b"", "The submitted file is empty.")],
+)
+def test_a_bad_upload_saves_nothing_and_says_why(client, editor, content, message):
+    upload = SimpleUploadedFile("office.png", content, content_type="image/png")
+    images = {"images-TOTAL_FORMS": "1", "images-0-image": upload, "images-0-alt": "The office"}
+
+    response = client.post("/admin/posts/page/add/", admin_page_form(title="Visit us", **images))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html and 'value="Visit us"' in html
+    assert not Page.objects.exists() and not PageImage.objects.exists()
+    assert files_under(Path(PageImage._meta.get_field("image").storage.location)) == []
+
+
+def test_an_upload_without_alt_text_is_refused_and_kept_for_the_next_try(client, editor):
+    images = {"images-TOTAL_FORMS": "1", "images-0-image": image_upload("map.png"), "images-0-alt": ""}
+
+    response = client.post("/admin/posts/page/add/", admin_page_form(**images))
+
+    html = response.content.decode()
+    assert response.status_code == 200 and "This field is required." in html
+    assert "Kept from your last try: map.png." in html
+    assert not Page.objects.exists() and not PageImage.objects.exists()
+    kept = re.search(r'name="images-0-image__staged" value="([^"]+)"', html)[1]
+    retry = {"images-TOTAL_FORMS": "1", "images-0-image__staged": kept, "images-0-alt": "A map"}
+    assert client.post("/admin/posts/page/add/", admin_page_form(**retry)).status_code == 302
+    assert PageImage.objects.get().alt == "A map"
+
+
+def test_an_image_is_kept_when_the_page_above_it_is_refused(client, editor):
+    images = {"images-TOTAL_FORMS": "1", "images-0-image": image_upload("map.png"), "images-0-alt": "A map"}
+
+    html = unescape(client.post("/admin/posts/page/add/", admin_page_form(slug="feed", **images)).content.decode())
+
+    assert "is already one of the blog's own addresses" in html and "Kept from your last try: map.png." in html
+    kept = re.search(r'name="images-0-image__staged" value="([^"]+)"', html)[1]
+    retry = {"images-TOTAL_FORMS": "1", "images-0-image__staged": kept, "images-0-alt": "A map"}
+    assert client.post("/admin/posts/page/add/", admin_page_form(**retry)).status_code == 302
+    assert PageImage.objects.get().page.slug == "contact"
+
+
+def jpeg_with_comment() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (12, 10), "#2a6").save(buffer, "JPEG", comment=b"<script>alert(1)</script>")
+    return buffer.getvalue()
