@@ -24,7 +24,15 @@ EXCERPT_LIMIT = 160
 
 
 class BodyForm(forms.ModelForm):
-    """What the post and page forms check about a body."""
+    """What the post and page forms say and check about a body."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "body" in self.fields:
+            self.fields["body"].help_text = (
+                "To show a YouTube or Vimeo video, paste its address on a line of its own; "
+                "readers start it with a click."
+            )
 
     def clean_body(self):
         """Images come from this blog: the pages' Content-Security-Policy
@@ -68,10 +76,6 @@ class PostAdminForm(KeepsUploads, BodyForm):
             },
             # A malformed address (the model's validator words the rest the same way).
             "canonical_url": {"invalid": validate_canonical_url.message},
-        }
-        help_texts = {
-            "body": "To show a YouTube or Vimeo video, paste its address on a line of its own; "
-            "readers start it with a click.",
         }
 
     def __init__(self, *args, user=None, **kwargs):

@@ -215,6 +215,19 @@ def allow_players(response, origins: tuple[str, ...]):
     return response
 
 
+class ShowsVideoPlayers:
+    """For the detail view of anything with a body (a post, a page): the
+    template gets ``video_players``, the origins its players need (it loads
+    ``embeds.js`` when there are any), and the response lets exactly those
+    be framed."""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(video_players=frame_origins(self.object.body), **kwargs)
+
+    def render_to_response(self, context, **kwargs):
+        return allow_players(super().render_to_response(context, **kwargs), context["video_players"])
+
+
 def _may_have_video(body: str) -> bool:
     return "youtu" in body or "vimeo.com" in body
 

@@ -3,7 +3,9 @@ Privacy policy), at the top of the site (``/about/``) like Ghost's and
 WordPress's, and linked from the header or footer menu when an editor says so.
 
 A page has no author, tags, date or comments: it is the blog speaking, and
-it is kept current rather than published once.
+it is kept current rather than published once. Otherwise it is written like
+a post: with revisions, images uploaded for its body, video players, and its
+old addresses redirecting after a rename.
 """
 
 import html

@@ -4,12 +4,13 @@ from django.http import Http404
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView
 
+from .embeds import ShowsVideoPlayers
 from .models import Page, PageSlugRedirect
 from .page_models import reserved_slugs
 from .views import moved
 
 
-class PageView(DetailView):
+class PageView(ShowsVideoPlayers, DetailView):
     template_name = "posts/page_detail.html"
     context_object_name = "page"
 

@@ -17,7 +17,7 @@ from skolr_blog.page_cache import content_cached
 from . import seo
 from .authoring_models import OldSlug
 from .comments import comment_link, comment_page, comment_tree, comments_for, comments_per_page
-from .embeds import allow_players, frame_origins
+from .embeds import ShowsVideoPlayers
 from .forms import CommentForm
 from .models import FEATURED_ON_HOME, Post, PreviewLink, SlugRedirect, TaggedPost
 from .pagination import FirstPage, PageMoved, keyset_page
@@ -194,7 +194,7 @@ def moved(old_slugs: type[OldSlug], slug: str, readable: Callable[[Any], bool]) 
     return HttpResponsePermanentRedirect(renamed.get_absolute_url())
 
 
-class PostDetailView(DetailView):
+class PostDetailView(ShowsVideoPlayers, DetailView):
     template_name = "posts/post_detail.html"
     context_object_name = "post"
 
@@ -218,14 +218,11 @@ class PostDetailView(DetailView):
         return post
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(
-            is_preview=not self.object.is_published, video_players=frame_origins(self.object.body), **kwargs
-        )
+        context = super().get_context_data(is_preview=not self.object.is_published, **kwargs)
         return context | comment_section(self.request, self.object)
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)
-        allow_players(response, context["video_players"])
         if context["is_preview"] or context["posted_comment"]:
             # Previews and "your comment is held" notices are for one person.
             add_never_cache_headers(response)

@@ -1,6 +1,7 @@
 """Pages written like posts: a renamed page's old address redirects to it,
-every save is a revision an editor can compare and restore, and images for
-the body are uploaded with the page (and other sites' refused)."""
+every save is a revision an editor can compare and restore, images for the
+body are uploaded with the page (and other sites' refused), and a video
+address alone in a paragraph is a click-to-load player."""
 
 import importlib
 import io
@@ -23,6 +24,9 @@ from tests.factories import admin_page_form, files_under, image_upload, make_pag
 
 pytestmark = pytest.mark.django_db
 
+YOUTUBE = "https://www.youtube-nocookie.com"
+VIDEO = "https://youtu.be/dQw4w9WgXcQ"
+
 
 @pytest.fixture
 def editor(client):
@@ -34,6 +38,11 @@ def editor(client):
 def rename(page: Page, slug: str) -> None:
     page.slug = slug
     page.save()
+
+
+def frame_src(response) -> str | None:
+    policy = response["Content-Security-Policy"]
+    return next((part.strip() for part in policy.split(";") if part.strip().startswith("frame-src")), None)
 
 
 # Old addresses
@@ -315,3 +324,48 @@ def jpeg_with_comment() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (12, 10), "#2a6").save(buffer, "JPEG", comment=b"<script>alert(1)</script>")
     return buffer.getvalue()
+
+
+# Videos
+
+
+def test_a_video_address_alone_in_a_paragraph_is_a_player_the_page_lets_frame(client):
+    make_page(slug="tour", body=f"<p>Take the tour:</p><p>{VIDEO}</p>")
+
+    response = client.get("/tour/")
+
+    html = response.content.decode()
+    assert '<a class="embed-play" href="https://www.youtube.com/watch?v=dQw4w9WgXcQ"' in html
+    assert f'data-player="{YOUTUBE}/embed/dQw4w9WgXcQ?autoplay=1"' in html
+    assert '<script src="/static/js/embeds.js" defer></script>' in html
+    assert frame_src(response) == f"frame-src {YOUTUBE}"
+    again = client.get("/tour/")
+    assert again["X-Page-Cache"] == "hit" and frame_src(again) == f"frame-src {YOUTUBE}"
+
+
+def test_a_page_without_a_video_lets_nothing_be_framed(client):
+    make_page(slug="about", body=f'<p>Our <a href="{VIDEO}">launch video</a> is on YouTube.</p>')
+
+    response = client.get("/about/")
+
+    assert frame_src(response) is None
+    html = response.content.decode()
+    assert "embeds.js" not in html and "embed-play" not in html
+
+
+def test_the_page_form_says_how_and_an_editor_previews_a_drafts_player(client, editor):
+    form = client.get("/admin/posts/page/add/").content.decode()
+    assert "To show a YouTube or Vimeo video, paste its address on a line of its own" in form
+    make_page(slug="tour", body=f"<p>{VIDEO}</p>", published=False)
+
+    response = client.get("/tour/")
+
+    assert response.status_code == 200 and frame_src(response) == f"frame-src {YOUTUBE}"
+
+
+def test_a_page_with_videos_costs_a_bounded_number_of_queries(client, django_assert_max_num_queries):
+    make_page(slug="tour", body="".join(f"<p>https://vimeo.com/{n}</p>" for n in range(1, 21)))
+    client.get("/")  # reads the menus
+
+    with django_assert_max_num_queries(2):
+        assert client.get("/tour/").status_code == 200
