@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from posts.models import Post
 from tests.browser.test_authoring import author_account, log_in, save
 from tests.browser.test_csp import LISTEN, violations
-from tests.factories import make_post
+from tests.factories import make_page, make_post
 
 ID = "dQw4w9WgXcQ"
 ADDRESS = f"https://youtu.be/{ID}"
@@ -121,3 +121,18 @@ def test_the_player_starts_without_a_console_warning_and_may_go_full_screen(page
     expect(frame).to_have_attribute("allow", "autoplay; encrypted-media; fullscreen; picture-in-picture")
     expect(page.frame_locator(".embed iframe").locator("p")).to_have_text("The player")
     assert said == []
+
+
+def test_a_pages_video_plays_on_click_under_its_policy(page: Page, live_site):
+    """Pages (About, a tour…) show videos as posts do: the page's own policy lets the player in."""
+    tour = make_page(slug="tour", title="Tour", body="<p>Take the tour:</p><p>https://vimeo.com/76979871</p>")
+    asked = stand_in_for_the_players(page)
+    page.add_init_script(LISTEN)
+    page.goto(live_site.url + tour.get_absolute_url())
+    page.wait_for_load_state("networkidle")
+    assert asked == []
+
+    page.get_by_role("link", name="Play video on Vimeo").click()
+    expect(page.frame_locator(".embed iframe").locator("p")).to_have_text("The player")
+    assert asked == ["https://player.vimeo.com/video/76979871?autoplay=1&dnt=1"]
+    assert violations(page) == []
