@@ -85,6 +85,13 @@ class RevisionsAdmin(SimpleHistoryAdmin):
             raise Http404(f"No {self.opts.verbose_name} with that id.")
         return super().history_view(request, object_id, extra_context)
 
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        # simple-history adds select_related() of the tracked foreign keys; a
+        # page has none, and select_related() without names (deprecated in
+        # Django 6.1) replaced the join of history_user: a query per row.
+        tracked = [field.name for field in history_manager.model.tracked_fields if field.is_relation]
+        return history_manager.filter(**{pk_name: object_id}).select_related("history_user", *tracked)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if self.get_object(request, object_id) is None:
             raise Http404(f"No {self.opts.verbose_name} with that id.")

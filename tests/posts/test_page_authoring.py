@@ -15,6 +15,7 @@ from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
@@ -186,6 +187,22 @@ def test_editors_see_compare_and_restore_a_pages_earlier_writing(client, editor)
     reader = Client()
     assert "First words." in reader.get("/about-skolr/").content.decode()
     assert reader.get("/about/")["Location"] == "/about-skolr/"
+
+
+def test_the_history_of_a_page_costs_the_same_however_many_revisions(client, editor, django_assert_max_num_queries):
+    page = make_page(title="About")
+    url = f"/admin/posts/page/{page.pk}/history/"
+    for n in range(2):
+        client.post(f"/admin/posts/page/{page.pk}/change/", admin_page_form(title=f"About {n}", slug=page.slug))
+    client.get(url)
+    with CaptureQueriesContext(connection) as three_revisions:
+        assert client.get(url).status_code == 200
+    budget = len(three_revisions)  # read now: the next request empties the log it reads
+
+    for n in range(2, 12):
+        client.post(f"/admin/posts/page/{page.pk}/change/", admin_page_form(title=f"About {n}", slug=page.slug))
+    with django_assert_max_num_queries(budget):
+        assert "About 11" in client.get(url).content.decode()
 
 
 def test_saving_a_page_without_a_change_adds_no_revision(client, editor):
