@@ -68,7 +68,9 @@ def _default_expiry():
 
 class PreviewLinkQuerySet(models.QuerySet):
     def usable(self):
-        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+        """Links that still show their draft: not revoked, not expired, and
+        not to a post in the trash (restoring it brings them back)."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now(), post__trashed_at__isnull=True)
 
 
 class PreviewLink(models.Model):

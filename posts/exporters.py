@@ -67,6 +67,8 @@ def _gmt(value: datetime | None) -> str:
 
 
 def _status(post: Post) -> str:
+    if post.in_trash:
+        return "trash"  # WordPress's importer puts it in its trash (our importer leaves it out)
     if post.status == Post.Status.PUBLISHED:
         return "future" if post.is_scheduled else "publish"
     return WP_STATUS[post.status]
@@ -153,6 +155,11 @@ def build_wxr() -> tuple[ET.ElementTree, Counter]:
         _add_meta(item, YOAST_DESCRIPTION, post.meta_description)
         _add_meta(item, YOAST_CANONICAL, post.canonical_url)
         _add_meta(item, YOAST_NOINDEX, "1" if post.noindex else "")
+        if post.in_trash:
+            # What WordPress records of a trashed post: its status before, and
+            # since when (its own trash is emptied counting from then).
+            _add_meta(item, "_wp_trash_meta_status", post.status)
+            _add_meta(item, "_wp_trash_meta_time", str(int(post.trashed_at.timestamp())))
         exported = set()
         for comment in comments[str(post.pk)]:
             element = _add(item, "wp:comment")

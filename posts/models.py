@@ -119,6 +119,15 @@ class PostQuerySet(models.QuerySet):
         """
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def in_trash(self):
+        """Posts moved to the trash (``posts.trash``): drafts nobody reads,
+        deleted for good ``BLOG["TRASH_DAYS"]`` days after."""
+        return self.filter(trashed_at__isnull=False)
+
+    def outside_trash(self):
+        """What the admin lists and works on unless the trash is asked for."""
+        return self.filter(trashed_at__isnull=True)
+
     def with_comment_count(self):
         """Annotate ``comment_count`` (public comments) in the same query."""
         return self.annotate(comment_count=_comment_count(ContentType.objects.get_for_model(Post).pk, settings.SITE_ID))
@@ -308,6 +317,11 @@ class Post(models.Model):
         help_text="Last meaningful change to a published post's title, excerpt or body.",
     )
 
+    # Set while the post is in the trash (posts.trash): a draft then, which
+    # readers cannot see, restored as a draft, deleted for good with its
+    # comments BLOG["TRASH_DAYS"] days after this.
+    trashed_at = models.DateTimeField("moved to the trash", null=True, blank=True, editable=False)
+
     # Changes to these, once the post is live, show as "Updated on …".
     TRACKED = ("title", "excerpt", "body")
 
@@ -334,12 +348,20 @@ class Post(models.Model):
                 condition=Q(featured=True, status="published"),
                 name="post_featured_idx",
             ),
+            # The trash's list and its daily sweep: a few rows, whatever the blog's size.
+            models.Index(fields=["trashed_at"], condition=Q(trashed_at__isnull=False), name="post_trash_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["draft", "review", "published"]), name="post_status_valid"),
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "review"]) | Q(published_at__isnull=False),
                 name="post_published_has_date",
+            ),
+            # A post in the trash is a draft: whatever reads "published"
+            # (pages, feeds, sitemaps, tags, search) leaves it out by itself.
+            models.CheckConstraint(
+                condition=Q(trashed_at__isnull=True) | Q(status="draft"),
+                name="post_trashed_is_draft",
             ),
             models.CheckConstraint(
                 condition=Q(thumbnail="") | ~Q(thumbnail_alt=""),
@@ -404,6 +426,17 @@ class Post(models.Model):
             raise ValidationError(errors)
 
     @property
+    def in_trash(self) -> bool:
+        return self.trashed_at is not None
+
+    @property
+    def deleted_for_good_on(self):
+        """When the trash's sweep deletes this post (``posts.trash``), if it stays there."""
+        if self.trashed_at is None:
+            return None
+        return self.trashed_at + timedelta(days=settings.BLOG["TRASH_DAYS"])
+
+    @property
     def is_published(self) -> bool:
         return (
             self.status == self.Status.PUBLISHED
@@ -437,8 +470,9 @@ class Post(models.Model):
         return self.status == self.Status.PUBLISHED and self.published_at is not None and not self.is_published
 
     def can_be_previewed_by(self, user) -> bool:
-        """Staff who may edit this post see it before readers do."""
-        if not (user.is_active and user.is_staff and user.has_perm("posts.change_post")):
+        """Staff who may edit this post see it before readers do; nobody
+        sees one in the trash (restore it first)."""
+        if self.in_trash or not (user.is_active and user.is_staff and user.has_perm("posts.change_post")):
             return False
         return user.has_perm("posts.edit_all_posts") or self.author.user_id == user.pk
 

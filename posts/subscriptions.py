@@ -110,7 +110,7 @@ def request_subscription(email: str, *, send: bool = True) -> None:
             else:
                 # Unconfirmed by then, it is deleted (the link expired before).
                 forget_at = subscriber.created_at + timedelta(days=setting("UNCONFIRMED_DAYS"))
-                transaction.on_commit(lambda: _enqueue_at(forget_unconfirmed_subscribers, forget_at), robust=True)
+                transaction.on_commit(lambda: enqueue_at(forget_unconfirmed_subscribers, forget_at), robust=True)
         if subscriber.is_receiving or not send:
             return
         address = subscriber.email
@@ -191,7 +191,7 @@ def _too_old(post: Post, now) -> bool:
     return post.published_at < now - timedelta(days=setting("MAX_POST_AGE_DAYS"))
 
 
-def _enqueue_at(the_task, when, *args) -> None:
+def enqueue_at(the_task, when, *args) -> None:
     """Enqueue ``the_task(*args)`` to run at ``when`` (at once if that has passed)."""
     if when <= timezone.now():
         the_task.enqueue(*args)
@@ -218,7 +218,7 @@ def post_went_live(post: Post) -> None:
     if _too_old(post, timezone.now()) or PostNewsletter.objects.filter(post=post).exists():
         return
     post_id, when = post.pk, post.published_at
-    transaction.on_commit(lambda: _enqueue_at(send_newsletter, when, post_id), robust=True)
+    transaction.on_commit(lambda: enqueue_at(send_newsletter, when, post_id), robust=True)
 
 
 @task(queue_name=MAIL_QUEUE)

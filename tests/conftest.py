@@ -42,6 +42,17 @@ def seed(db):
 
 
 @pytest.fixture
+def editor(client):
+    """A signed-in member of Editors."""
+    from authors.roles import EDITORS
+    from tests.factories import make_user
+
+    user = make_user("editor", groups=[EDITORS])
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
 def writer(client):
     """A signed-in member of Authors with an author profile of their own."""
     from authors.roles import AUTHORS

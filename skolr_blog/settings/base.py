@@ -285,6 +285,9 @@ BLOG = {
     "LOGO": "img/logo.png",
     "SHARE_IMAGE": "img/og-default.png",
     "ORGANIZATION_AUTHORS": env.list("DJANGO_BLOG_ORGANIZATION_AUTHORS", default=["skolr"]),
+    # Days a post stays in the trash before the task worker deletes it, with
+    # its comments, for good (posts.trash).
+    "TRASH_DAYS": env.int("DJANGO_BLOG_TRASH_DAYS", default=30),
 }
 THUMBNAIL_PRESERVE_FORMAT = False
 THUMBNAIL_UPSCALE = False

@@ -378,6 +378,10 @@ def test_deleting_a_post_deletes_its_comments_and_says_so_first(client, settings
     editor.user_permissions.add(Permission.objects.get(codename="edit_all_posts"))
     client.force_login(editor)
 
+    # "Delete" moves the post to the trash first (posts.trash), comments kept;
+    # deleted from there, it is gone for good.
+    assert client.post(f"/admin/posts/post/{post.pk}/delete/").status_code == 302
+    assert XtdComment.objects.count() == 3 and Post.objects.get(pk=post.pk).in_trash
     page = client.get(f"/admin/posts/post/{post.pk}/delete/").content.decode()
     assert "Its 2 comments, with the commenters’ names, emails and addresses, will be deleted too." in page
     assert client.post(f"/admin/posts/post/{post.pk}/delete/", {"post": "yes"}).status_code == 302

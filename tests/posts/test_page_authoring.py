@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
-from authors.roles import AUTHORS, EDITORS, MODERATORS
+from authors.roles import AUTHORS, MODERATORS
 from posts.models import Page, PageImage, PageSlugRedirect
 from tests.factories import admin_page_form, files_under, image_upload, make_page, make_post, make_user
 
@@ -27,13 +27,6 @@ pytestmark = pytest.mark.django_db
 
 YOUTUBE = "https://www.youtube-nocookie.com"
 VIDEO = "https://youtu.be/dQw4w9WgXcQ"
-
-
-@pytest.fixture
-def editor(client):
-    user = make_user("editor", groups=[EDITORS])
-    client.force_login(user)
-    return user
 
 
 def rename(page: Page, slug: str) -> None:

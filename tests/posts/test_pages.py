@@ -17,13 +17,6 @@ from tests.factories import admin_page_form, count_queries, make_page, make_post
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def editor(client):
-    user = make_user("editor", groups=[EDITORS])
-    client.force_login(user)
-    return user
-
-
 def main_nav(html: str) -> list[str]:
     return re.findall(
         r"<li><a href=\"[^\"]*\">([^<]+)</a></li>", re.search(r'<nav aria-label="Main">(.*?)</nav>', html, re.S)[1]
