@@ -75,6 +75,7 @@ from .models import (
 )
 from .page_models import reserved_slugs
 from .tagging import tag_name_problem
+from .wp_shortcodes import MediaLibrary, expander
 
 
 class ImportProblem(Exception):
@@ -199,13 +200,16 @@ def autop(text: str) -> str:
     return re.sub(r"\x00(\d+)\x00", lambda match: kept[int(match.group(1))], "\n".join(chunks))
 
 
-def prepare_body(body: str) -> str:
+def prepare_body(body: str, shortcodes: Callable[[str], str] | None = None) -> str:
     """An old blog's post HTML, shaped for our editor before the sanitizer
-    (``Post.save``) runs: block comments gone, headings moved into the h2–h4
-    the editor has (an h1 would lose its tag and run into the next line),
-    divs unwrapped into paragraphs, embedded frames turned into links,
-    WordPress captions into figures, and bare text into paragraphs."""
+    (``Post.save``) runs: block comments gone, WordPress's ``shortcodes``
+    expanded (``posts.wp_shortcodes``), headings moved into the h2–h4 the
+    editor has (an h1 would lose its tag and run into the next line), divs
+    unwrapped into paragraphs, embedded frames turned into links, WordPress
+    captions into figures, and bare text into paragraphs."""
     body = _BLOCK_COMMENT.sub("", body or "")
+    if shortcodes is not None:
+        body = shortcodes(body)
     body = _TOP_HEADING.sub(r"<\1h2", body)
     body = _SMALL_HEADING.sub(r"<\1h4", body)
     body = _IFRAME.sub(lambda match: f'\n\n<p><a href="{match.group(1)}">{match.group(1)}</a></p>\n\n', body)
@@ -459,21 +463,26 @@ def read_wordpress(path: Path) -> Source:
     slugs: set[str] = set()
     page_slugs: set[str] = set()
     parents: dict[str, tuple[str, str]] = {}  # a child page's key: its parent's, its old address
-    attachments: dict[str, tuple[str, str]] = {}  # media library items: their address and alt text
+    # The media library first: a gallery or a featured image may come before its items.
+    library = MediaLibrary()
+    for item in channel.iter("item"):
+        if _text(item, "wp:post_type") == "attachment":
+            ident = _text(item, "wp:post_id")
+            alt = plain_text(_meta(item, "_wp_attachment_image_alt")) or plain_text(_text(item, "title"))
+            library.items[ident] = (_text(item, "wp:attachment_url"), alt)
+            library.attached.setdefault(_text(item, "wp:post_parent"), []).append(ident)
+    attachments = library.items  # media library items: their address and alt text
     featured: dict[str, str] = {}  # a post's key: its featured image's attachment id
     for item in channel.iter("item"):
         post_type, wp_status = _text(item, "wp:post_type") or "post", _text(item, "wp:status")
         if post_type == "page":
-            if page := _wp_page(item, page_slugs, site, source):
+            if page := _wp_page(item, page_slugs, site, source, library):
                 source.pages.append(page)
                 if _text(item, "wp:post_parent") not in ("", "0"):
                     parents[page.key] = (_text(item, "wp:post_parent"), _text(item, "link"))
                 if _meta(item, "_thumbnail_id"):
                     source.notes.append(f"page “{page.title}”: featured image not imported (pages have none here).")
             continue
-        if post_type == "attachment":
-            alt = plain_text(_meta(item, "_wp_attachment_image_alt")) or plain_text(_text(item, "title"))
-            attachments[_text(item, "wp:post_id")] = (_text(item, "wp:attachment_url"), alt)
         if post_type != "post":
             source.left_out[post_type.replace("_", " ")] += 1
             continue
@@ -516,7 +525,7 @@ def read_wordpress(path: Path) -> Source:
             title=title,
             slug=_slug(_text(item, "wp:post_name"), title, key, slugs),
             author_key=login,
-            body=prepare_body(_raw(item, "content:encoded")),
+            body=prepare_body(_raw(item, "content:encoded"), expander(library, key, what, source.notes)),
             excerpt=excerpt,
             status=status,
             published_at=published_at,
@@ -557,7 +566,9 @@ def read_wordpress(path: Path) -> Source:
 WP_PAGE_STATUSES = {"publish": True, "future": False, "draft": False, "pending": False, "private": False}
 
 
-def _wp_page(item: ET.Element, taken: set[str], site: list[str], source: Source) -> PageRecord | None:
+def _wp_page(
+    item: ET.Element, taken: set[str], site: list[str], source: Source, library: MediaLibrary
+) -> PageRecord | None:
     """A WordPress page as a record, or None when it is left out (trash,
     auto-draft). Its author is not needed: a page is the blog speaking. Its
     comments are left out and counted. Its description is the one Yoast or
@@ -586,7 +597,7 @@ def _wp_page(item: ET.Element, taken: set[str], site: list[str], source: Source)
         key=key,
         title=title,
         slug=_page_slug(_text(item, "wp:post_name"), title, key, taken, what, source),
-        body=prepare_body(_raw(item, "content:encoded")),
+        body=prepare_body(_raw(item, "content:encoded"), expander(library, key, what, source.notes)),
         description=page_description(found, excerpt, what, source.notes),
         published=published,
         menu_order=_menu_order(_text(item, "wp:menu_order"), what, source),
