@@ -151,6 +151,15 @@ class BlogAdminSite(admin.AdminSite):
             )
         super().register(model_or_iterable, admin_class, **options)
 
+    def index(self, request, extra_context=None):
+        """The home page, with the work waiting for this person above the models (``posts.dashboard``)."""
+        from django.utils import timezone
+
+        from posts.dashboard import dashboard
+
+        context = {"dashboard": dashboard(request.user), "now": timezone.now()}
+        return super().index(request, context | (extra_context or {}))
+
 
 class BlogAdminConfig(AdminConfig):
     """``django.contrib.admin`` with ``BlogAdminSite`` as ``admin.site``."""
