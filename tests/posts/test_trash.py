@@ -218,6 +218,7 @@ def test_the_database_keeps_a_post_in_the_trash_a_draft():
     Post.objects.filter(pk=post.pk).update(status="draft", trashed_at=timezone.now())
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes the connection when it stops
 def test_the_worker_deletes_posts_for_good_when_their_days_in_the_trash_are_over(
     db_tasks,  # noqa: F811
     settings,
