@@ -25,7 +25,8 @@ def home(client) -> str:
 
 def part(page: str, title: str) -> str:
     """The box of the home page headed ``title`` ("" when there is none)."""
-    found = re.search(r'<div class="module work-module work-\d+">\s*<table>\s*<caption>(?:<a [^>]*>)?' + re.escape(title), page)
+    start = r'<div class="module work-module work-\d+">\s*<table>\s*<caption>(?:<a [^>]*>)?'
+    found = re.search(start + re.escape(title), page)
     if not found:
         return ""
     return page[found.start() : page.index("</div>", found.start())]
