@@ -1,14 +1,8 @@
-from dataclasses import replace
-
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.forms import Script
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -19,7 +13,7 @@ from taggit.models import Tag
 from skolr_blog.page_cache import content_changed
 from skolr_blog.staged_uploads import KeepsUploadsAdmin
 
-from . import editorial_mail, revisions, trash
+from . import editorial_mail, revisions
 from .admin_forms import PostAdminForm, PreviewLinkForm, TagAdminForm
 from .body_image_admin import BodyImageInline
 from .comments import comments_for
@@ -27,13 +21,7 @@ from .models import ChangeNote, Post, PostImage, PreviewLink
 from .notifications import absolute_url
 from .pagination import DeferredJoinPaginator
 from .tagging import tags_for
-
-TRASH = "trash"
-
-
-def showing_trash(request) -> bool:
-    """The list of posts shows the trash (and offers its actions)."""
-    return request.GET.get(StateFilter.parameter_name) == TRASH
+from .trash_admin import STATE, TRASH, TrashAdmin
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -41,7 +29,7 @@ class StateFilter(admin.SimpleListFilter):
     Posts in the trash are listed only under "In the trash"."""
 
     title = "state"
-    parameter_name = "state"
+    parameter_name = STATE
 
     def lookups(self, request, model_admin):
         return [
@@ -103,7 +91,7 @@ class PreviewLinkInline(admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(KeepsUploadsAdmin, revisions.RevisionsAdmin):
+class PostAdmin(KeepsUploadsAdmin, TrashAdmin, revisions.RevisionsAdmin):
     form = PostAdminForm
 
     class Media:
@@ -148,127 +136,20 @@ class PostAdmin(KeepsUploadsAdmin, revisions.RevisionsAdmin):
         ("History", {"fields": ["created_at", "updated_at", "content_updated_at"], "classes": ["collapse"]}),
     ]
 
-    # --- The trash (posts.trash) -------------------------------------------
-    # "Delete" moves a post to the trash; only a post in the trash is
-    # deleted for good, by the same button, by the trash's bulk action or by
-    # the worker after TRASH_DAYS. A post in the trash is read-only.
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.in_trash:
-            return False  # restore it first: it is shown read-only
-        return super().has_change_permission(request, obj)
+    # The trash (posts.trash_admin): "Delete" moves a post there, with its
+    # comments counted on the way; only there is it deleted for good.
+    trash_list_display = ["title", "author", "trashed_at", "deleted_for_good_on"]
 
     def delete_view(self, request, object_id, extra_context=None):
         post = self.get_object(request, unquote(object_id))
-        if post is not None and not post.in_trash:
-            return self.trash_view(request, post)
         comments = comments_for(post, public_only=False).count() if post is not None else 0
         return super().delete_view(request, object_id, (extra_context or {}) | {"comment_count": comments})
 
-    def trash_view(self, request, post: Post):
-        """Asks, then moves ``post`` to the trash (the delete view of a post
-        that is not there yet)."""
-        if not self.has_delete_permission(request, post):
-            raise PermissionDenied
-        if request.method == "POST":
-            trash.move_to_trash(post)
-            self.message_user(request, self._trashed_message([post]), messages.SUCCESS)
-            return HttpResponseRedirect(reverse("admin:posts_post_changelist"))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "object": post,
-            "title": "Move to the trash?",
-            "trash_days": trash.trash_days(),
-            "comment_count": comments_for(post, public_only=False).count(),
-        }
-        return TemplateResponse(request, "admin/posts/post/trash_confirmation.html", context)
-
-    def restore_view(self, request, object_id):
-        """Brings a post back from the trash as a draft (POST only)."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        post = self.get_object(request, unquote(object_id))
-        if post is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_delete_permission(request, post):
-            raise PermissionDenied
-        if trash.restore(post):
-            self.message_user(request, f"“{post}” is back from the trash, as a draft.", messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:posts_post_change", args=[post.pk]))
-
-    def get_urls(self):
-        restore = path(
-            "<path:object_id>/restore/",
-            self.admin_site.admin_view(self.restore_view),
-            name="posts_post_restore",
-        )
-        return [restore, *super().get_urls()]
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        post = self.get_object(request, unquote(object_id))
-        if post is not None and post.in_trash:
-            # simple-history asks for permission with the revision's own
-            # state, which was not in the trash: the post as it is now says.
-            self.message_user(
-                request, "Restore the post from the trash before restoring one of its revisions.", messages.WARNING
-            )
-            return HttpResponseRedirect(reverse("admin:posts_post_change", args=[post.pk]))
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def get_view_on_site_url(self, obj=None):
-        # Readers cannot see a post in the trash: no link to its 404.
-        return None if obj is not None and obj.in_trash else super().get_view_on_site_url(obj)
-
-    def _trashed_message(self, posts) -> str:
-        names = ", ".join(f"“{post}”" for post in posts[:3]) + (" and others" if len(posts) > 3 else "")
-        days = trash.trash_days()
+    def trashed_message(self, items) -> str:
         return (
-            f"Moved {names} to the trash: off the blog now, restorable from the list's “In the trash” for "
-            f"{days} days, then deleted for good with {'its' if len(posts) == 1 else 'their'} comments."
+            super().trashed_message(items).removesuffix(".")
+            + f", {'its' if len(items) == 1 else 'their'} comments too."
         )
-
-    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
-        actions = super().get_actions(request, action_location=action_location)
-        if showing_trash(request):
-            for name in ("feature", "unfeature", "move_to_trash"):
-                actions.pop(name, None)
-            if "delete_selected" in actions:
-                described = "Delete the selected posts for good"
-                actions["delete_selected"] = replace(
-                    actions["delete_selected"], description=described, plural_description=described
-                )
-        else:
-            actions.pop("delete_selected", None)
-            actions.pop("restore_from_trash", None)
-        return actions
-
-    def get_list_display(self, request):
-        if showing_trash(request):
-            return ["title", "author", "trashed_at", "deleted_for_good_on"]
-        return super().get_list_display(request)
-
-    @admin.action(description="Move the selected posts to the trash", permissions=["delete"])
-    def move_to_trash(self, request, queryset):
-        posts = [post for post in queryset.outside_trash().prefetch_related(None) if trash.move_to_trash(post)]
-        if posts:
-            self.message_user(request, self._trashed_message(posts), messages.SUCCESS)
-
-    @admin.action(description="Restore the selected posts (as drafts)", permissions=["delete"])
-    def restore_from_trash(self, request, queryset):
-        posts = [post for post in queryset.in_trash().prefetch_related(None) if trash.restore(post)]
-        count = len(posts)
-        self.message_user(
-            request, f"Restored {count} post{'' if count == 1 else 's'} from the trash, as drafts.", messages.SUCCESS
-        )
-
-    def delete_queryset(self, request, queryset):
-        # Only from the trash's list (get_actions): nothing else is deleted for good.
-        super().delete_queryset(request, queryset.in_trash())
-
-    @admin.display(description="Deleted for good on")
-    def deleted_for_good_on(self, post: Post) -> str:
-        return date_format(timezone.localtime(post.deleted_for_good_on), "j M Y")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

@@ -110,7 +110,45 @@ def _comment_count(content_type_id: int, site_id: int) -> Coalesce:
     return Coalesce(Subquery(counts), 0)
 
 
-class PostQuerySet(models.QuerySet):
+class TrashQuerySet(models.QuerySet):
+    def in_trash(self):
+        """What was moved to the trash (``posts.trash``): drafts nobody reads,
+        deleted for good ``BLOG["TRASH_DAYS"]`` days after."""
+        return self.filter(trashed_at__isnull=False)
+
+    def outside_trash(self):
+        """What the admin lists and works on unless the trash is asked for."""
+        return self.filter(trashed_at__isnull=True)
+
+
+class Trashable(models.Model):
+    """A post or page that "Delete" moves to the trash (``posts.trash``): a
+    draft then, which readers cannot see, restored as a draft, deleted for
+    good with what hangs on it ``BLOG["TRASH_DAYS"]`` days after
+    ``trashed_at``. Each model's constraint keeps one in the trash a draft."""
+
+    trashed_at = models.DateTimeField("moved to the trash", null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def in_trash(self) -> bool:
+        return self.trashed_at is not None
+
+    @property
+    def deleted_for_good_on(self):
+        """When the trash's sweep deletes this, if it stays there."""
+        if self.trashed_at is None:
+            return None
+        return self.trashed_at + timedelta(days=settings.BLOG["TRASH_DAYS"])
+
+    def make_draft(self) -> None:
+        """What readers see no more: set here, saved by ``posts.trash``."""
+        raise NotImplementedError
+
+
+class PostQuerySet(TrashQuerySet):
     def published(self):
         """Posts readers may see: published, with a publish time already past.
 
@@ -118,15 +156,6 @@ class PostQuerySet(models.QuerySet):
         the time comes, with no job to flip a flag.
         """
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
-
-    def in_trash(self):
-        """Posts moved to the trash (``posts.trash``): drafts nobody reads,
-        deleted for good ``BLOG["TRASH_DAYS"]`` days after."""
-        return self.filter(trashed_at__isnull=False)
-
-    def outside_trash(self):
-        """What the admin lists and works on unless the trash is asked for."""
-        return self.filter(trashed_at__isnull=True)
 
     def with_comment_count(self):
         """Annotate ``comment_count`` (public comments) in the same query."""
@@ -227,7 +256,7 @@ class TaggedPost(TaggedItemBase):
         super().save(*args, **kwargs)
 
 
-class Post(models.Model):
+class Post(Trashable):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         REVIEW = "review", "Submitted for review"
@@ -316,11 +345,6 @@ class Post(models.Model):
         editable=False,
         help_text="Last meaningful change to a published post's title, excerpt or body.",
     )
-
-    # Set while the post is in the trash (posts.trash): a draft then, which
-    # readers cannot see, restored as a draft, deleted for good with its
-    # comments BLOG["TRASH_DAYS"] days after this.
-    trashed_at = models.DateTimeField("moved to the trash", null=True, blank=True, editable=False)
 
     # Changes to these, once the post is live, show as "Updated on …".
     TRACKED = ("title", "excerpt", "body")
@@ -425,16 +449,8 @@ class Post(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    @property
-    def in_trash(self) -> bool:
-        return self.trashed_at is not None
-
-    @property
-    def deleted_for_good_on(self):
-        """When the trash's sweep deletes this post (``posts.trash``), if it stays there."""
-        if self.trashed_at is None:
-            return None
-        return self.trashed_at + timedelta(days=settings.BLOG["TRASH_DAYS"])
+    def make_draft(self) -> None:
+        self.status = self.Status.DRAFT
 
     @property
     def is_published(self) -> bool:

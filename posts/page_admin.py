@@ -11,6 +11,7 @@ from .admin_forms import BodyForm
 from .body_image_admin import BodyImageInline
 from .models import Page, PageImage
 from .revisions import RevisionsAdmin
+from .trash_admin import STATE, TRASH, TrashAdmin
 
 
 class PageAdminForm(BodyForm):
@@ -25,8 +26,27 @@ class PageImageInline(BodyImageInline):
     model = PageImage
 
 
+class PageStateFilter(admin.SimpleListFilter):
+    """Published or draft; pages in the trash are listed only under "In the trash"."""
+
+    title = "state"
+    parameter_name = STATE
+
+    def lookups(self, request, model_admin):
+        return [("published", "Published"), ("draft", "Draft"), (TRASH, "In the trash")]
+
+    def queryset(self, request, queryset):
+        if self.value() == TRASH:
+            return queryset.in_trash()
+        queryset = queryset.outside_trash()
+        return {
+            "published": queryset.filter(published=True),
+            "draft": queryset.filter(published=False),
+        }.get(self.value(), queryset)
+
+
 @admin.register(Page)
-class PageAdmin(KeepsUploadsAdmin, RevisionsAdmin):
+class PageAdmin(KeepsUploadsAdmin, TrashAdmin, RevisionsAdmin):
     form = PageAdminForm
 
     class Media:
@@ -34,7 +54,9 @@ class PageAdmin(KeepsUploadsAdmin, RevisionsAdmin):
         js = ["js/admin_unsaved.js", Script("js/admin_autosave.js", defer=True)]
 
     list_display = ["title", "slug", "published", "menus", "menu_order", "updated_at", "on_site"]
-    list_filter = ["published", "show_in_header", "show_in_footer"]
+    list_filter = [PageStateFilter, "show_in_header", "show_in_footer"]
+    actions = ["move_to_trash", "restore_from_trash"]
+    trash_list_display = ["title", "slug", "trashed_at", "deleted_for_good_on"]
     list_editable = ["menu_order"]
     search_fields = ["title", "slug", "description", "body"]
     prepopulated_fields = {"slug": ["title"]}

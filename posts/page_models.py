@@ -22,7 +22,7 @@ from simple_history.models import HistoricalRecords
 
 from . import seo
 from .authoring_models import BodyImage, OldSlug
-from .models import BODY_EXTENSIONS, clean_body
+from .models import BODY_EXTENSIONS, Trashable, TrashQuerySet, clean_body
 
 
 def _first_segments(patterns) -> set[str]:
@@ -60,13 +60,13 @@ def validate_page_slug(slug: str) -> None:
         )
 
 
-class PageQuerySet(models.QuerySet):
+class PageQuerySet(TrashQuerySet):
     def published(self):
         """Pages readers may see."""
         return self.filter(published=True)
 
 
-class Page(models.Model):
+class Page(Trashable):
     title = models.CharField(max_length=200)
     slug = models.SlugField(
         max_length=200,
@@ -100,7 +100,14 @@ class Page(models.Model):
 
     class Meta:
         ordering = ["menu_order", "title"]
-        constraints = [models.CheckConstraint(condition=~Q(slug=""), name="page_slug_not_empty")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(slug=""), name="page_slug_not_empty"),
+            # A page in the trash is a draft (posts.trash): readers, menus and the sitemap leave it out.
+            models.CheckConstraint(
+                condition=Q(trashed_at__isnull=True) | Q(published=False), name="page_trashed_is_draft"
+            ),
+        ]
+        indexes = [models.Index(fields=["trashed_at"], condition=Q(trashed_at__isnull=False), name="page_trash_idx")]
 
     def __str__(self) -> str:
         return self.title
@@ -129,8 +136,17 @@ class Page(models.Model):
         return seo.description(text)
 
     def can_be_previewed_by(self, user) -> bool:
-        """Staff who may edit pages see a draft before readers do."""
-        return user.is_active and user.is_staff and user.has_perm("posts.change_page")
+        """Staff who may edit pages see a draft before readers do; nobody
+        sees one in the trash (restore it first)."""
+        return not self.in_trash and user.is_active and user.is_staff and user.has_perm("posts.change_page")
+
+    def make_draft(self) -> None:
+        self.published = False
+
+    @property
+    def is_published(self) -> bool:
+        """Readers see it (as ``Post.is_published`` says of a post)."""
+        return self.published
 
 
 class PageImage(BodyImage):

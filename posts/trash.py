@@ -1,12 +1,13 @@
-"""The posts' trash: what "Delete" does to a post in the admin.
+"""The trash: what "Delete" does to a post or a page in the admin.
 
 Deleting a post used to take it, its comments and its history of readers'
 names and emails at once and for good (``posts.comments.delete_post_comments``):
 one wrong row ticked in the list, and an article and its discussion were
-gone. Now a post moved to the trash is a draft with ``trashed_at`` set:
+gone. Now a post or page moved to the trash is a draft with ``trashed_at``
+set (``models.Trashable``):
 
 - it leaves the blog on the next request, since nothing public reads drafts
-  (pages, feeds, sitemaps, tag pages, search, preview links);
+  (pages, menus, feeds, sitemaps, tag pages, search, preview links);
 - it keeps everything: body, tags, comments, revisions, old addresses;
 - restored, it comes back as a draft, so an editor decides whether it goes
   live again (as WordPress does since 5.6) and nobody republishes by mistake;
@@ -22,7 +23,7 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from .models import Post
+from .models import Page, Post, Trashable
 from .subscriptions import enqueue_at
 
 
@@ -30,48 +31,54 @@ def trash_days() -> int:
     return settings.BLOG["TRASH_DAYS"]
 
 
-def move_to_trash(post: Post) -> bool:
-    """Take ``post`` off the blog into the trash; False if it was there already.
+def move_to_trash(item: Trashable) -> bool:
+    """Take a post or page off the blog into the trash; False if it was there already.
 
-    Saved through ``Post.save()``, like any edit: the page cache is retired,
-    the tag pages' copy of the publish date emptied, and the revision says
-    what happened (simple-history takes who from the admin's request).
+    Saved through its ``save()``, like any edit: the page cache and the
+    menus are retired, a post's copy of its publish date on its tags
+    emptied, and the revision says what happened (simple-history takes who
+    from the admin's request).
     """
-    if post.in_trash:
+    if item.in_trash:
         return False
-    post.status, post.trashed_at = Post.Status.DRAFT, timezone.now()
-    post._change_reason = "Moved to the trash"
-    post.save()
-    due = post.deleted_for_good_on
+    item.make_draft()
+    item.trashed_at = timezone.now()
+    item._change_reason = "Moved to the trash"
+    item.save()
+    due = item.deleted_for_good_on
     transaction.on_commit(lambda: enqueue_at(empty_trash_task, due), robust=True)
     return True
 
 
-def restore(post: Post) -> bool:
-    """Bring ``post`` back from the trash as a draft; False if it was not there."""
-    if not post.in_trash:
+def restore(item: Trashable) -> bool:
+    """Bring a post or page back from the trash as a draft; False if it was not there."""
+    if not item.in_trash:
         return False
-    post.trashed_at = None
-    post._change_reason = "Restored from the trash (as a draft)"
-    post.save()
+    item.trashed_at = None
+    item._change_reason = "Restored from the trash (as a draft)"
+    item.save()
     return True
 
 
-def empty_expired(now=None) -> int:
-    """Delete for good the posts in the trash for ``TRASH_DAYS`` or more;
-    return how many. One at a time, through ``Post.delete()``: each takes its
-    comments with it and retires the page cache (its ``post_delete``)."""
+def empty_expired(now=None) -> dict[str, int]:
+    """Delete for good the posts and pages in the trash for ``TRASH_DAYS``
+    or more; return how many of each ("posts", "pages"). One at a time,
+    through ``delete()``: a post takes its comments with it, and each
+    retires the page cache."""
     cutoff = (now or timezone.now()) - timedelta(days=trash_days())
-    deleted = 0
-    for post in Post.objects.in_trash().filter(trashed_at__lte=cutoff).order_by("trashed_at"):
-        with transaction.atomic():
-            post.delete()
-        deleted += 1
+    deleted = {}
+    for model in (Post, Page):
+        expired = model.objects.in_trash().filter(trashed_at__lte=cutoff).order_by("trashed_at")
+        deleted[str(model._meta.verbose_name_plural)] = 0
+        for item in expired:
+            with transaction.atomic():
+                item.delete()
+            deleted[str(model._meta.verbose_name_plural)] += 1
     return deleted
 
 
 @task()
-def empty_trash_task() -> int:
+def empty_trash_task() -> dict[str, int]:
     """``empty_expired()`` on the worker, on the day a post's time in the
     trash ends; each run also deletes any older post whose own run was lost
     (a database restored from a backup, say)."""

@@ -176,10 +176,15 @@ def test_a_saved_page_shows_in_the_menus_on_the_next_request(client, editor):
     client.post(f"/admin/posts/page/{page.pk}/change/", form)
     assert "About Skolr" not in footer_links(reader.get("/").content.decode())
     assert reader.get("/about/").status_code == 404
-    Page.objects.filter(pk=page.pk).update(published=True)
-    client.post(f"/admin/posts/page/{page.pk}/delete/", {"post": "yes"})
-    assert not Page.objects.exists()
+    page.refresh_from_db()
+    page.published = True
+    page.save()
+    assert "About Skolr" in footer_links(reader.get("/").content.decode())
+    client.post(f"/admin/posts/page/{page.pk}/delete/")  # to the trash
+    assert Page.objects.get().in_trash
     assert "About Skolr" not in reader.get("/").content.decode()
+    client.post(f"/admin/posts/page/{page.pk}/restore/")
+    assert "About Skolr" not in reader.get("/").content.decode()  # back as a draft
 
 
 def test_a_page_saved_by_another_process_shows_on_the_next_render_here(client):
@@ -247,6 +252,15 @@ def test_editors_add_change_and_delete_pages_in_the_admin(client, editor):
     listing = client.get("/admin/posts/page/?q=contact").content.decode()
     assert "Contact" in listing and "Footer" in listing and "View on site" in listing
     assert client.get(f"/admin/posts/page/{page.pk}/change/").status_code == 200
+    # Deleting moves the page to the trash; deleted there, it is gone for good.
+    assert (
+        "Move the page “Contact” to the trash?" in client.get(f"/admin/posts/page/{page.pk}/delete/").content.decode()
+    )
+    assert client.post(f"/admin/posts/page/{page.pk}/delete/").status_code == 302
+    assert Page.objects.get().in_trash and not Page.objects.get().published
+    row = f'href="/admin/posts/page/{page.pk}/change/'
+    assert row not in client.get("/admin/posts/page/").content.decode()
+    assert row in client.get("/admin/posts/page/?state=trash").content.decode()
     assert client.post(f"/admin/posts/page/{page.pk}/delete/", {"post": "yes"}).status_code == 302
     assert not Page.objects.exists()
 

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.utils import timezone
 from django_comments_xtd.models import XtdComment
 from django_tasks_db.models import DBTaskResult
@@ -18,9 +19,9 @@ from django_tasks_db.models import DBTaskResult
 from authors.roles import AUTHORS
 from posts import trash
 from posts.exporters import build_wxr
-from posts.models import Post, PreviewLink
+from posts.models import Page, Post, PreviewLink, Subscriber
 from tests.comments.test_notifications import db_tasks, make_due, run_worker  # noqa: F401
-from tests.factories import admin_post_form, image_upload, make_author, make_comment, make_post, make_user
+from tests.factories import admin_post_form, image_upload, make_author, make_comment, make_page, make_post, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -251,7 +252,7 @@ def test_the_command_empties_the_trash_by_hand(settings):
     Post.objects.filter(pk=old.pk).update(trashed_at=timezone.now() - timedelta(days=8))
     out = io.StringIO()
     call_command("empty_trash", stdout=out)
-    assert out.getvalue().strip() == "Deleted 1 post for good (in the trash for 7 days or more)."
+    assert out.getvalue().strip() == "Deleted for good: 1 post, 0 pages (in the trash for 7 days or more)."
     assert list(Post.objects.all()) == [recent]
 
 
@@ -263,3 +264,43 @@ def test_the_export_gives_a_post_in_the_trash_to_wordpress_as_trash():
     text = "".join(item.itertext())
     assert item.findtext("{http://wordpress.org/export/1.2/}status") == "trash"
     assert re.search(r"_wp_trash_meta_time\s*\d+", text)
+
+
+def test_pages_go_to_the_trash_too_off_the_blog_and_its_menus_and_come_back_as_drafts(client, editor):
+    page = make_page(title="About Skolr", slug="about-skolr", show_in_header=True)
+    reader = Client()
+    assert reader.get("/about-skolr/").status_code == 200
+    assert "About Skolr" in reader.get("/").content.decode()  # in the header menu
+    form = listed(client, f"/admin/posts/page/{page.pk}/change/")
+    assert ">Move to the trash</a>" in form
+
+    response = client.post(f"/admin/posts/page/{page.pk}/delete/")
+    assert response.status_code == 302 and response["Location"] == "/admin/posts/page/"
+    page.refresh_from_db()
+    assert page.in_trash and not page.published
+    assert reader.get("/about-skolr/").status_code == 404
+    assert "About Skolr" not in reader.get("/").content.decode()
+    assert "/about-skolr/" not in reader.get("/sitemap-pages.xml").content.decode()
+
+    form = listed(client, f"/admin/posts/page/{page.pk}/change/")
+    assert "This page is in the trash" in form and ">Delete for good</a>" in form and 'name="_save"' not in form
+    assert "Restore the selected pages (as drafts)" in listed(client, "/admin/posts/page/?state=trash")
+    client.post(f"/admin/posts/page/{page.pk}/restore/")
+    page.refresh_from_db()
+    assert not page.in_trash and not page.published  # a draft, for an editor to publish again
+
+
+def test_the_apps_other_models_keep_a_plain_delete(client):
+    client.force_login(make_user("boss", is_superuser=True, staff=True))
+    subscriber = Subscriber.objects.create(email="reader@example.com")
+    form = listed(client, f"/admin/posts/subscriber/{subscriber.pk}/change/")
+    assert ">Delete</a>" in form and "trash" not in form.lower()
+
+
+def test_the_sweep_deletes_pages_too(settings):
+    settings.BLOG = settings.BLOG | {"TRASH_DAYS": 7}
+    old, recent = make_page(), make_page()
+    trash.move_to_trash(old), trash.move_to_trash(recent)
+    Page.objects.filter(pk=old.pk).update(trashed_at=timezone.now() - timedelta(days=7, seconds=1))
+    assert trash.empty_expired() == {"posts": 0, "pages": 1}
+    assert list(Page.objects.all()) == [recent]
