@@ -53,6 +53,22 @@ class TrashAdmin(admin.ModelAdmin):
         return None if obj is not None and obj.in_trash else super().get_view_on_site_url(obj)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id is not None:
+            item = self.get_object(request, unquote(object_id))
+            if item is not None and item.in_trash:
+                # Moved to the trash while this form was open: say so, rather
+                # than the bare 403 of a form nobody may change. What was typed
+                # stays in the browser (static/js/admin_autosave.js) until the
+                # form is editable again.
+                name = self.opts.verbose_name
+                self.message_user(
+                    request,
+                    f"“{item}” was moved to the trash while you were editing it, and nothing was saved. "
+                    f"Your changes are kept in this browser: restore the {name} from the trash, and its form "
+                    "offers them back.",
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(reverse(self._url("change"), args=[item.pk]))
         # The delete button says where it leads (templates/admin/posts/submit_line.html).
         return super().changeform_view(request, object_id, form_url, {"trashable": True} | (extra_context or {}))
 
@@ -73,6 +89,7 @@ class TrashAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
+            "media": self.media,  # the page's script tags carry their nonce through it
             "object": item,
             "title": "Move to the trash?",
             "trash_days": trash.trash_days(),

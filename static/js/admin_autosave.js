@@ -215,6 +215,9 @@
   function start(form, mine) {
     var key = mine + location.pathname;
     var fields = fieldsOf(form);
+    // A read-only form (a post or page in the trash) has nothing to type
+    // into: a copy kept from before waits for the form to be editable again.
+    if (!fields.length) return;
     var initial = {};
     fields.forEach(function (el) { initial[el.name] = valueOf(el); });
     // Fields changed on this device before this page (a restored copy, a

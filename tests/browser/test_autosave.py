@@ -19,6 +19,7 @@ from taggit.models import Tag
 
 from authors.models import Author
 from authors.roles import AUTHORS
+from posts import trash
 from posts.models import Page as SitePage
 from posts.models import Post
 from tests.factories import make_page, make_user
@@ -191,6 +192,30 @@ def test_a_save_refused_because_someone_saved_first_keeps_the_copy(page: Page, l
     expect(page.locator("#id_title")).to_have_value("My new title")
     expect(page.locator(BODY)).to_have_text("Start. My paragraph.")
     expect(page.locator("#id_excerpt")).to_have_value("An editor's excerpt.")  # not typed here: kept
+
+
+def test_a_post_moved_to_the_trash_while_being_edited_keeps_the_copy_until_it_is_back(page: Page, live_site, post):
+    """Found by QA: the save was a bare 403, and the read-only form of the
+    post in the trash deleted the copy, so restoring the post lost the edits."""
+    sign_in(page, live_site, post.author.user)
+    path = f"/admin/posts/post/{post.pk}/change/"
+    open_form(page, live_site.url + path)
+    type_title_and_body(page, "My new title", " My paragraph.")
+    wait_for_copy(page, path, "My paragraph.")
+    trash.move_to_trash(Post.objects.get(pk=post.pk))  # by someone else, meanwhile
+
+    page.get_by_role("button", name="Save and continue editing").click()
+    page.wait_for_load_state("load")
+    expect(page.locator(".messagelist .error")).to_contain_text("was moved to the trash while you were editing it")
+    expect(page.locator(".trash-notice")).to_contain_text("This post is in the trash")
+    assert key(page, path) in copies(page)  # the read-only form leaves it
+
+    page.get_by_role("button", name="Restore as a draft").click()
+    page.wait_for_load_state("load")
+    banner = page.locator("#autosave-banner")
+    banner.get_by_role("button", name="Restore them").click()
+    expect(page.locator("#id_title")).to_have_value("My new title")
+    expect(page.locator(BODY)).to_have_text("Start. My paragraph.")
 
 
 def test_a_save_after_the_session_ended_comes_back_after_signing_in_again(page: Page, live_site, post):
