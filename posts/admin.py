@@ -87,7 +87,9 @@ class PreviewLinkInline(admin.TabularInline):
             return "—"
         if preview.revoked_at:
             return "Revoked"
-        return "Active" if preview.is_usable else "Expired"
+        if not preview.is_usable:
+            return "Expired"
+        return "Paused while the post is in the trash" if preview.post.in_trash else "Active"
 
 
 @admin.register(Post)

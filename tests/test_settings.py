@@ -34,6 +34,16 @@ def test_production_refuses_to_start_without_a_required_variable(missing):
     assert result.stderr.strip() == f"skolr_blog: set the {missing} environment variable (see .env.example)."
 
 
+@pytest.mark.parametrize("value", ["abc", "-1", "0", "1.5"])
+def test_a_trash_period_that_is_no_number_of_days_stops_with_one_line(value):
+    result = manage("check", DJANGO_BLOG_TRASH_DAYS=value)
+    assert result.returncode != 0
+    assert result.stderr.strip() == (
+        f"skolr_blog: DJANGO_BLOG_TRASH_DAYS must be a whole number of days, 1 or more, not {value!r}."
+    )
+    assert manage("check", DJANGO_BLOG_TRASH_DAYS="7").returncode == 0
+
+
 def test_production_settings_pass_the_deploy_check():
     """With only the two required variables, as the README says."""
     result = manage("check", "--deploy", "--fail-level", "WARNING", **GOOD_PROD_ENV)

@@ -18,6 +18,17 @@ env = environ.Env()
 # variables in the process environment, which always wins.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+
+def _days(name: str, default: int) -> int:
+    """A number of days of at least one from the environment; else the
+    process stops with one line naming the variable (SystemExit, as
+    prod.py's required variables: no traceback)."""
+    raw = env.str(name, default=str(default)).strip()
+    if not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+        raise SystemExit(f"skolr_blog: {name} must be a whole number of days, 1 or more, not {raw!r}.")
+    return int(raw)
+
+
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
@@ -287,7 +298,7 @@ BLOG = {
     "ORGANIZATION_AUTHORS": env.list("DJANGO_BLOG_ORGANIZATION_AUTHORS", default=["skolr"]),
     # Days a post stays in the trash before the task worker deletes it, with
     # its comments, for good (posts.trash).
-    "TRASH_DAYS": env.int("DJANGO_BLOG_TRASH_DAYS", default=30),
+    "TRASH_DAYS": _days("DJANGO_BLOG_TRASH_DAYS", default=30),
 }
 THUMBNAIL_PRESERVE_FORMAT = False
 THUMBNAIL_UPSCALE = False

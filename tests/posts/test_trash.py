@@ -153,6 +153,8 @@ def test_a_post_in_the_trash_is_read_only_and_restored_as_a_draft_to_publish_aga
     assert "“Back soon” is back from the trash, as a draft." in message(response)
     post.refresh_from_db()
     assert not post.in_trash and post.status == Post.Status.DRAFT
+    history = listed(client, f"/admin/posts/post/{post.pk}/history/")
+    assert "<td>Moved to the trash</td>" in history and "<td>Restored from the trash (as a draft)</td>" in history
     assert client.logout() is None and client.get(post.get_absolute_url()).status_code == 404  # not live yet
 
     client.force_login(editor)
@@ -210,7 +212,8 @@ def test_previews_stop_for_a_post_in_the_trash_and_come_back_with_it(client, edi
     trash.move_to_trash(draft)
     assert client.get(link.get_preview_url()).status_code == 404
     assert client.get(draft.get_absolute_url()).status_code == 404
-    assert "View on site" not in listed(client, f"/admin/posts/post/{draft.pk}/change/")
+    form = listed(client, f"/admin/posts/post/{draft.pk}/change/")
+    assert "View on site" not in form and "Paused while the post is in the trash" in form
 
     trash.restore(draft)
     assert client.get(link.get_preview_url()).status_code == 200
