@@ -9,15 +9,17 @@ remember): a ``new_path`` that is a post's or a page's address is looked up
 then. Only addresses that are otherwise a 404 get that far, so no page
 that answers pays for it.
 
-- Published: a 301 to it; for a post renamed since, straight to its new
-  address (one hop, not through its old slug's own redirect).
-- Not live (a draft, in review, scheduled, an unpublished page): the old
-  address stays a 404 until it is, then redirects; nothing to undo, and an
-  import may list a draft's old address before it is published.
+- Published: a 301 to it; for a post or page renamed since, straight to
+  its new address (one hop, not through its old slug's own redirect).
+- Not live (a draft, in review, scheduled, an unpublished page, one in the
+  trash): the old address stays a 404 until it is, then redirects; nothing
+  to undo, and an import may list a draft's old address before it is
+  published.
 - Deleted: a 410, the blog's "This page is gone", as for a redirect left
   without a new address.
 
-Any other address (a tag, the home page, another site) is sent as written.
+Any other address (a tag, the home page, another site, another listed
+redirect) is sent as written.
 The admin's list of redirects shows what each one does, from the same rule.
 """
 
@@ -25,9 +27,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+from django.contrib.redirects.models import Redirect
 from django.urls import Resolver404, resolve
 
-from .models import Page, Post, SlugRedirect
+from .models import Page, PageSlugRedirect, Post, SlugRedirect
 
 
 @dataclass(frozen=True)
@@ -56,41 +59,57 @@ def _moved_to(new_path: str, path: str) -> str:
     return urlunsplit(urlsplit(new_path)._replace(path=path))
 
 
-def outcomes(new_paths: Iterable[str]) -> dict[str, Outcome]:
-    """What each address leads to, by address: at most three queries
-    however many there are (the admin's list asks for a page of them)."""
-    targets = {new_path: _target(new_path) for new_path in set(new_paths)}
-    post_slugs = {slug for kind, slug in targets.values() if kind == "post"}
-    page_slugs = {slug for kind, slug in targets.values() if kind == "page"}
-    fields = ("slug", "status", "published_at")  # what is_published and get_absolute_url() read
-    posts = {post.slug: post for post in Post.objects.filter(slug__in=post_slugs).only(*fields)}
+def _found(model, old_slugs, slugs: set[str], fields: tuple[str, ...]) -> tuple[dict, dict]:
+    """The posts (or pages) with these slugs, by slug, and those renamed
+    from one of the others, by the old slug: two queries at most."""
+    found = {item.slug: item for item in model.objects.filter(slug__in=slugs).only(*fields)} if slugs else {}
     renamed = {}
-    if missing := post_slugs - posts.keys():
-        moves = SlugRedirect.objects.filter(old_slug__in=missing).select_related("post")
-        renamed = {move.old_slug: move.post for move in moves.only("old_slug", *(f"post__{name}" for name in fields))}
-    pages = dict(Page.objects.filter(slug__in=page_slugs).values_list("slug", "published")) if page_slugs else {}
+    if missing := slugs - found.keys():
+        target = old_slugs.target
+        moves = old_slugs.objects.filter(old_slug__in=missing).select_related(target)
+        moves = moves.only("old_slug", *(f"{target}__{name}" for name in fields))
+        renamed = {move.old_slug: getattr(move, target) for move in moves}
+    return found, renamed
+
+
+def outcomes(new_paths: Iterable[str]) -> dict[str, Outcome]:
+    """What each address leads to, by address: at most five queries however
+    many there are (the admin's list asks for a page of them)."""
+    targets = {new_path: _target(new_path) for new_path in set(new_paths)}
+    slugs = {kind: {slug for k, slug in targets.values() if k == kind} for kind in ("post", "page")}
+    # What is_published and get_absolute_url() read.
+    posts = _found(Post, SlugRedirect, slugs["post"], ("slug", "status", "published_at", "trashed_at"))
+    pages = _found(Page, PageSlugRedirect, slugs["page"], ("slug", "published", "trashed_at"))
+    # Any one-segment address looks like a page's: one that is no page, and
+    # never was, may be another listed redirect (a chain), followed as written.
+    unknown = {
+        new_path
+        for new_path, (kind, slug) in targets.items()
+        if kind == "page" and slug not in pages[0] and slug not in pages[1]
+    }
+    chained = set()
+    if unknown:
+        listed = Redirect.objects.filter(old_path__in=[urlsplit(path).path for path in unknown])
+        chained = set(listed.values_list("old_path", flat=True))
 
     def outcome(new_path: str) -> Outcome:
         kind, slug = targets[new_path]
         if not new_path:
             return Outcome(410, "", "410: gone")
-        if kind == "post":
-            post = posts.get(slug) or renamed.get(slug)
-            if post is None:
-                return Outcome(410, "", "410: no post has that address (deleted?)")
-            if not post.is_published:
-                return Outcome(404, "", "404 until the post is published")
-            if post.slug != slug:
-                location = _moved_to(new_path, post.get_absolute_url())
-                return Outcome(301, location, f"301 to {location} (the post was renamed)")
-            return Outcome(301, new_path, "301 to the post")
-        if kind == "page":
-            if slug not in pages:
-                return Outcome(410, "", "410: no page has that address (deleted?)")
-            if not pages[slug]:
-                return Outcome(404, "", "404 until the page is published")
-            return Outcome(301, new_path, "301 to the page")
-        return Outcome(301, new_path, "301 (address not checked)")
+        if not kind or urlsplit(new_path).path in chained:
+            return Outcome(301, new_path, "301 (address not checked)")
+        found, renamed = posts if kind == "post" else pages
+        item = found.get(slug) or renamed.get(slug)
+        if item is None:
+            return Outcome(410, "", f"410: no {kind} has that address (deleted?)")
+        if item.in_trash:
+            return Outcome(404, "", f"404 while the {kind} is in the trash")
+        if not item.is_published:
+            return Outcome(404, "", f"404 until the {kind} is published")
+        if item.slug != slug:
+            location = _moved_to(new_path, item.get_absolute_url())
+            return Outcome(301, location, f"301 to {location} (the {kind} was renamed)")
+        return Outcome(301, new_path, f"301 to the {kind}")
 
     return {new_path: outcome(new_path) for new_path in targets}
 

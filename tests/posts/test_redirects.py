@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from authors.roles import AUTHORS, EDITORS, MODERATORS
+from posts import trash
 from posts.models import Post
 from tests.factories import make_page, make_post, make_user
 
@@ -172,6 +173,39 @@ def test_an_imported_redirect_follows_a_renamed_post_in_one_hop(client):
 
     assert gets(client, "/2025/11/marking-essays-with-rubrics/") == (301, "/posts/rubrics-and-comment-banks/")
     assert gets(client, "/go/rubrics/") == (301, "/posts/rubrics-and-comment-banks/?from=newsletter")
+
+
+def test_a_redirect_follows_a_renamed_page_in_one_hop_and_a_chain_as_written(client):
+    """Found by QA: every renamed page's listed old address answered 410, and
+    so did a redirect to another listed redirect (any one-segment address
+    looks like a page's)."""
+    page = make_page(slug="team-new")
+    redirect("/2019/05/team/", "/team-new/")
+    page.slug = "team-final"
+    page.save()
+    assert gets(client, "/2019/05/team/") == (301, "/team-final/")
+
+    redirect("/r-alive/", "/about-us/")
+    redirect("/r-chain/", "/r-alive/")
+    assert gets(client, "/r-chain/") == (301, "/r-alive/")
+    assert gets(client, "/nothing-here/") == (404, None)
+    redirect("/r-dead/", "/never-a-page/")
+    assert gets(client, "/r-dead/") == (410, None)
+
+
+def test_a_redirect_to_a_post_or_page_in_the_trash_waits_and_says_why(client):
+    post, page = make_post(slug="binned"), make_page(slug="binned-page")
+    redirect("/old/binned/", post.get_absolute_url())
+    redirect("/old/binned-page/", page.get_absolute_url())
+    trash.move_to_trash(post), trash.move_to_trash(page)
+    assert gets(client, "/old/binned/") == (404, None) and gets(client, "/old/binned-page/") == (404, None)
+    client.force_login(make_user(groups=[EDITORS]))
+    listing = client.get("/admin/redirects/redirect/").content.decode()
+    assert "404 while the post is in the trash" in listing and "404 while the page is in the trash" in listing
+    trash.restore(post)
+    post.status = Post.Status.PUBLISHED
+    post.save()
+    assert gets(client, "/old/binned/") == (301, "/posts/binned/")
 
 
 def test_an_import_lists_the_old_address_of_a_post_not_yet_published_and_says_so(client):
