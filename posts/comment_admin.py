@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BigIntegerField, OuterRef, Subquery
+from django.db.models import BigIntegerField, Exists, OuterRef, Subquery
 from django.db.models.functions import Cast
 from django.template.defaultfilters import truncatechars
 from django.urls import path, reverse
@@ -198,14 +198,17 @@ class CommentAdmin(admin.ModelAdmin):
         return super().changelist_view(request, (extra_context or {}) | context)
 
     def get_queryset(self, request):
-        title = Post.objects.filter(pk=Cast(OuterRef("object_pk"), BigIntegerField())).values("title")[:1]
-        slug = Post.objects.filter(pk=Cast(OuterRef("object_pk"), BigIntegerField())).values("slug")[:1]
+        post = Post.objects.filter(pk=Cast(OuterRef("object_pk"), BigIntegerField()))
         return (
             super()
             .get_queryset(request)
             .filter(content_type=ContentType.objects.get_for_model(Post))  # an id: no join to count through
             .select_related("review", "user", "content_type")
-            .annotate(post_title=Subquery(title), post_slug=Subquery(slug))
+            .annotate(
+                post_title=Subquery(post.values("title")[:1]),
+                post_slug=Subquery(post.values("slug")[:1]),
+                post_trashed=Exists(post.filter(trashed_at__isnull=False)),
+            )
         )
 
     def has_add_permission(self, request) -> bool:
@@ -264,8 +267,11 @@ class CommentAdmin(admin.ModelAdmin):
     def article(self, comment) -> str:
         if not comment.post_slug:
             return "—"
+        title = truncatechars(comment.post_title, 50)
+        if comment.post_trashed:  # its page is a 404, and approving tells no reader
+            return format_html("{} <em>(in the trash)</em>", title)
         url = reverse("posts:detail", args=[comment.post_slug])
-        return format_html('<a href="{}#c{}">{}</a>', url, comment.pk, truncatechars(comment.post_title, 50))
+        return format_html('<a href="{}#c{}">{}</a>', url, comment.pk, title)
 
     @admin.display(description="status")
     def status(self, comment) -> str:

@@ -327,8 +327,8 @@ def notify_moderators(comment_id: int) -> int:
 def notify_author(comment_id: int) -> int:
     """Tell the post's author, as they chose: an email now, a daily digest, or nothing."""
     comment, post = _load(comment_id)
-    if comment is None:
-        return 0
+    if comment is None or not post.is_published:
+        return 0  # a draft or a post in the trash: the link would be a 404
     author = post.author
     email = author_email(author)
     if email is None or _is_own_comment(comment, author):
@@ -345,8 +345,8 @@ def notify_author(comment_id: int) -> int:
 def notify_followers(comment_id: int) -> int:
     """Enqueue an email to each reader following the post, except the commenter."""
     comment, post = _load(comment_id)
-    if comment is None:
-        return 0
+    if comment is None or not post.is_published:
+        return 0  # a draft or a post in the trash: the link would be a 404
     skip = {comment.user_email.strip().lower()}
     author = post.author
     email = author_email(author)
@@ -368,8 +368,8 @@ def notify_followers(comment_id: int) -> int:
 def deliver(kind: str, comment_id: int, recipient: str, attempt: int = 1) -> int:
     """Send one email about one comment to one recipient; retry later if mail fails."""
     comment, post = _load(comment_id)
-    if comment is None:
-        return 0
+    if comment is None or (kind != "held" and not post.is_published):
+        return 0  # gone meanwhile, or its post left the blog (a reader's link would be a 404)
     message = MESSAGES[kind](comment, post, recipient)
     if message is None:
         return 0

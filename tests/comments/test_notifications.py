@@ -193,6 +193,27 @@ def test_a_comment_hidden_and_approved_again_is_announced_once(mailoutbox, djang
     assert XtdComment.objects.get(pk=comment.pk).is_public
 
 
+def test_a_comment_approved_on_a_post_in_the_trash_tells_no_reader(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Found by QA: the author and the followers were emailed links to the
+    post's page, a 404; the moderation queue now says where the post is."""
+    from posts import moderation, trash
+
+    post = make_post(author=author_with_account(EACH))
+    make_comment(post, user_email="follower@example.com", followup=True)
+    comment = make_comment(post, is_public=False, comment="Held for a moderator")
+    CommentReview.objects.create(comment=comment, status=CommentReview.Status.PENDING)
+    trash.move_to_trash(post)
+    client.force_login(make_user("moderator", groups=[MODERATORS]))
+    assert "(in the trash)</em>" in client.get("/admin/posts/pendingcomment/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        moderation.decide(XtdComment.objects.get(pk=comment.pk), "approved")
+
+    assert mailoutbox == []
+
+
 @pytest.mark.parametrize("same", ["account", "email"])
 def test_author_is_not_told_about_their_own_comment(mailoutbox, published, same):
     author = author_with_account(EACH)
