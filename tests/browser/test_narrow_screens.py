@@ -58,3 +58,23 @@ def test_the_article_fits_a_phone_screen_with_comments(page: Page, live_site, pa
         li_top = crumb.evaluate(LINES)["top"]
         name_top = crumb.locator("a, span").first.evaluate(LINES)["top"]
         assert abs(li_top - name_top) < 4, crumb.inner_text()
+
+
+@pytest.mark.parametrize(
+    "text", ["```\n" + "a_very_long_unbroken_token_" * 20 + "\n```", "https://example.org/" + "x" * 200]
+)
+def test_a_previewed_comment_with_a_long_line_fits_a_phone_screen(page: Page, live_site, seed_post, text):
+    """Found by QA: the preview of a long code line or address made the page
+    thousands of pixels wide, the form's fields off screen; posted, the same
+    comment scrolls in its code block and wraps its address."""
+    page.set_viewport_size({"width": WIDTH, "height": 800})
+    page.goto(live_site.url + POST_PATH)
+    form = page.locator("form.comment-form").first
+    form.locator("#id_name").fill("Ada")
+    form.locator("#id_email").fill("ada@example.com")
+    form.locator("#id_comment").fill(text)
+    form.get_by_role("button", name="Preview").click()
+    page.locator(".comment-preview").wait_for()
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+    assert page.locator("form.comment-form #id_email").bounding_box()["width"] <= WIDTH
