@@ -2,6 +2,9 @@
 does for readers now: a post or page it points at may since have been
 renamed, unpublished or deleted (``posts.redirects``)."""
 
+from urllib.parse import urlsplit
+
+from django import forms
 from django.contrib import admin
 from django.contrib.redirects.admin import RedirectAdmin
 from django.contrib.redirects.models import Redirect
@@ -11,8 +14,45 @@ from .redirects import follow, outcomes
 admin.site.unregister(Redirect)
 
 
+def _path_here(value: str) -> bool:
+    """An address on this blog: one path from its root. Not "//host/" nor
+    "/\\host/", which browsers read as another site's address."""
+    return value.startswith("/") and not value.startswith(("//", "/\\")) and value.isprintable() and " " not in value
+
+
+class RedirectForm(forms.ModelForm):
+    """Django saves any text as either address: a target readers' browsers
+    refuse (``javascript:…``, a 400) or read relative to the old address
+    (``relative/path``) said "301" in the list and led nowhere."""
+
+    class Meta:
+        model = Redirect
+        fields = ["site", "old_path", "new_path"]
+
+    def clean_old_path(self):
+        old_path = self.cleaned_data["old_path"].strip()
+        if not _path_here(old_path):
+            raise forms.ValidationError(
+                f"Give the old address as a path on this blog, starting with / (/2019/05/old-post/), not “{old_path}”."
+            )
+        return old_path
+
+    def clean_new_path(self):
+        new_path = self.cleaned_data["new_path"].strip()
+        if not new_path or _path_here(new_path):
+            return new_path
+        parts = urlsplit(new_path)
+        if parts.scheme in ("http", "https") and parts.netloc and new_path.isprintable() and " " not in new_path:
+            return new_path
+        raise forms.ValidationError(
+            "Give an address on this blog starting with / (/posts/new-name/), a whole address starting "
+            f"with https:// (or http://), or nothing (“gone”): not “{new_path}”."
+        )
+
+
 @admin.register(Redirect)
 class CheckedRedirectAdmin(RedirectAdmin):
+    form = RedirectForm
     list_display = [*RedirectAdmin.list_display, "readers_get"]
     readonly_fields = ["readers_get"]
 

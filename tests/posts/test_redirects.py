@@ -80,6 +80,41 @@ def test_editors_manage_redirects_and_other_roles_cannot(client):
     assert client.get("/old-name/")["Location"] == "/posts/new-name/"
 
 
+@pytest.mark.parametrize(
+    ("old_path", "new_path", "refused"),
+    [
+        ("/r-js/", "javascript:alert(1)", "new_path"),
+        ("/r-rel/", "relative/path", "new_path"),
+        ("/r-proto/", "//evil.example/", "new_path"),
+        ("/r-slash/", "/\\evil.example/", "new_path"),
+        ("/r-ftp/", "ftp://example.org/file", "new_path"),
+        ("no-slash/", "/posts/x/", "old_path"),
+        ("//evil.example/", "/posts/x/", "old_path"),
+    ],
+)
+def test_a_redirect_readers_could_not_follow_is_refused_with_a_message(client, old_path, new_path, refused):
+    """Found by QA: both were saved and listed as "301", while readers got a
+    400 (javascript:) or an address relative to the old one."""
+    client.force_login(make_user(groups=[EDITORS]))
+    response = client.post(
+        "/admin/redirects/redirect/add/", {"site": settings.SITE_ID, "old_path": old_path, "new_path": new_path}
+    )
+    assert response.status_code == 200
+    errors = re.search(rf'<ul class="errorlist" id="id_{refused}_error">.*?</ul>', response.content.decode(), re.S)
+    assert errors and ("starting with /" in errors[0])
+    assert not Redirect.objects.exists()
+
+
+@pytest.mark.parametrize("new_path", ["/posts/x/?from=mail", "https://example.org/a%20b", ""])
+def test_addresses_here_elsewhere_and_none_are_kept(client, new_path):
+    client.force_login(make_user(groups=[EDITORS]))
+    response = client.post(
+        "/admin/redirects/redirect/add/", {"site": settings.SITE_ID, "old_path": " /old/ ", "new_path": new_path}
+    )
+    assert response.status_code == 302
+    assert Redirect.objects.get().old_path == "/old/"
+
+
 def test_a_wordpress_import_redirects_the_old_permalinks(client):
     out = io.StringIO()
     call_command("import_wordpress", str(WXR), "--no-images", stdout=out)
