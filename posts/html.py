@@ -21,6 +21,13 @@ _TITLE = re.compile(r"\stitle=\"([^\"]*)\"", re.IGNORECASE)
 _SRCSET = re.compile(r"\s(?:srcset|sizes)=\"[^\"]*\"", re.IGNORECASE)
 
 
+def _host(address: str) -> str | None:
+    """The host an image address names, read as a browser reads it: tabs and
+    newlines dropped, a backslash a slash ("/\\host/x.png" is another site's
+    "//host/x.png"). None for an address on this site."""
+    return urlsplit(re.sub(r"[\t\n\r]", "", address.strip()).replace("\\", "/")).hostname
+
+
 def images_elsewhere(body: str) -> dict[str, str]:
     """The addresses of a sanitized body's images on other sites, which
     readers' browsers refuse to load here (the pages' Content-Security-Policy
@@ -32,7 +39,7 @@ def images_elsewhere(body: str) -> dict[str, str]:
         if (src := _SRC.search(tag)) is None:
             continue
         address = html.unescape(src.group(1))
-        host = urlsplit(address).hostname
+        host = _host(address)
         if host and host not in ours and not found.get(address):
             said = [
                 " ".join(html.unescape(text.group(1)).split())
@@ -45,7 +52,7 @@ def images_elsewhere(body: str) -> dict[str, str]:
 
 def image_hosts_elsewhere(body: str) -> list[str]:
     """The other sites a body's images are on (see ``images_elsewhere``)."""
-    return sorted({urlsplit(address).hostname for address in images_elsewhere(body)})
+    return sorted({_host(address) for address in images_elsewhere(body)})
 
 
 def point_images_at(body: str, addresses: dict[str, str]) -> str:

@@ -269,6 +269,19 @@ def test_an_image_from_another_site_is_refused_with_what_was_typed_kept(client, 
     assert client.post("/admin/posts/page/add/", admin_page_form(title="Visit us", body=ours)).status_code == 302
 
 
+@pytest.mark.parametrize(
+    "src", ["/\\images.example.net/office.jpg", "\\\\images.example.net/office.jpg", "//images.example.net/x.jpg"]
+)
+def test_an_image_address_browsers_read_as_another_sites_is_refused_too(client, editor, src):
+    """Found by QA: "/\\host/x.png" was saved as the blog's own image; a
+    browser reads it as "//host/x.png", which the policy refuses."""
+    body = f'<p>Our office.</p><figure><img src="{src}" alt="The office"></figure>'
+    response = client.post("/admin/posts/page/add/", admin_page_form(title="Visit us", body=body))
+    assert response.status_code == 200
+    assert "An image in the body is on another site (images.example.net)" in unescape(response.content.decode())
+    assert not Page.objects.exists()
+
+
 def test_an_image_uploaded_with_a_page_is_stored_and_its_address_shown(client, editor):
     upload = SimpleUploadedFile("office.jpg", jpeg_with_comment(), content_type="image/jpeg")
     images = {"images-TOTAL_FORMS": "1", "images-0-image": upload, "images-0-alt": "The office"}
