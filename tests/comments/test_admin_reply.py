@@ -230,6 +230,18 @@ def test_an_edit_to_nothing_is_refused_and_keeps_the_text(client, post, moderato
     assert XtdComment.objects.get(pk=comment.pk).comment == "Keep me"
 
 
+def test_an_edit_longer_than_readers_may_write_is_refused_and_keeps_the_text(client, post, moderator, settings):
+    """Found by QA: a moderator's edit had no limit; readers' is COMMENT_MAX_LENGTH."""
+    comment = make_comment(post, comment="Keep me")
+    too_long = "x" * (settings.COMMENT_MAX_LENGTH + 1)
+    response = client.post(change_url(comment), {"decision": "approved", "comment": too_long})
+    assert response.status_code == 200
+    assert f"Ensure this value has at most {settings.COMMENT_MAX_LENGTH} characters" in response.content.decode()
+    assert XtdComment.objects.get(pk=comment.pk).comment == "Keep me"
+    fits = "y" * settings.COMMENT_MAX_LENGTH
+    assert client.post(change_url(comment), {"decision": "approved", "comment": fits}).status_code == 302
+
+
 def test_a_deep_comment_on_a_closed_article_offers_no_other_reply(client, post, moderator):
     """Found by QA: the refusal said the article was closed, then offered
     "Reply to that comment", which is refused for the same reason."""
