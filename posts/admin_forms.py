@@ -34,6 +34,20 @@ class BodyForm(forms.ModelForm):
                 "readers start it with a click."
             )
 
+    def clean_slug(self):
+        """An address kept by something in the trash says so, rather than
+        Django's "already exists" about a post or page this list hides (and
+        an author cannot see, if it is someone else's)."""
+        slug = self.cleaned_data["slug"]
+        model = self._meta.model
+        if model.objects.in_trash().filter(slug=slug).exclude(pk=self.instance.pk).exists():
+            name = model._meta.verbose_name
+            raise forms.ValidationError(
+                f"“{slug}” is the address of a {name} in the trash: choose another slug, or restore that {name} "
+                f"and rename it, or delete it for good (an editor can), to use the address here."
+            )
+        return slug
+
     def clean_body(self):
         """Images come from this blog: the pages' Content-Security-Policy
         (img-src 'self') has readers' browsers refuse any other site's, so an
@@ -107,13 +121,14 @@ class PostAdminForm(KeepsUploads, BodyForm):
         return " ".join(self.cleaned_data["meta_description"].split())  # one line, as search results show it
 
     def clean_slug(self):
-        """An author may not take another post's old address.
+        """An author may not take another post's old address (nor, as on
+        pages, one of the trash's, ``BodyForm.clean_slug``).
 
         A renamed post's old slug redirects to it (SlugRedirect), and a post
         that takes the slug ends the redirect: another author's inbound links
         would lead to this post instead. Editors may still reuse an address.
         """
-        slug = self.cleaned_data["slug"]
+        slug = super().clean_slug()
         if self.user is None or self.user.has_perm("posts.edit_all_posts"):
             return slug
         if SlugRedirect.objects.filter(old_slug=slug).exclude(post=self.instance.pk).exists():

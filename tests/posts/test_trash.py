@@ -16,12 +16,21 @@ from django.utils import timezone
 from django_comments_xtd.models import XtdComment
 from django_tasks_db.models import DBTaskResult
 
-from authors.roles import AUTHORS
+from authors.roles import AUTHORS, EDITORS
 from posts import trash
 from posts.exporters import build_wxr
 from posts.models import Page, Post, PreviewLink, Subscriber
 from tests.comments.test_notifications import db_tasks, make_due, run_worker  # noqa: F401
-from tests.factories import admin_post_form, image_upload, make_author, make_comment, make_page, make_post, make_user
+from tests.factories import (
+    admin_page_form,
+    admin_post_form,
+    image_upload,
+    make_author,
+    make_comment,
+    make_page,
+    make_post,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -311,3 +320,21 @@ def test_the_sweep_deletes_pages_too(settings):
     Page.objects.filter(pk=old.pk).update(trashed_at=timezone.now() - timedelta(days=7, seconds=1))
     assert trash.empty_expired() == {"posts": 0, "pages": 1}
     assert list(Page.objects.all()) == [recent]
+
+
+def test_an_address_kept_by_the_trash_says_so_when_taken(client):
+    """Found by QA: an author got "Post with this Slug already exists" about
+    a post in someone else's trash, which no list of theirs shows."""
+    writer = make_user("writer", groups=[AUTHORS])
+    make_author(user=writer)
+    trash.move_to_trash(make_post(slug="second-trash"))
+    trash.move_to_trash(make_page(slug="old-about"))
+    client.force_login(writer)
+    response = client.post(CHANGELIST + "add/", admin_post_form(slug="second-trash"))
+    assert response.status_code == 200
+    assert "“second-trash” is the address of a post in the trash: choose another slug" in response.content.decode()
+
+    client.force_login(make_user("editor", groups=[EDITORS]))
+    response = client.post("/admin/posts/page/add/", admin_page_form(slug="old-about"))
+    assert "“old-about” is the address of a page in the trash" in response.content.decode()
+    assert Post.objects.count() == 1 and Page.objects.count() == 1
