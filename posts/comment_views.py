@@ -138,7 +138,10 @@ def post_comment(request):
     data = request.POST.copy()
     post = _target_post(data)
     if post is None:
-        return render(request, "comments/refused.html", status=400)
+        # The article went (to the trash, back to draft) while the reader
+        # wrote, or the form was forged: what was typed is handed back.
+        kept = (data.get("comment") or "")[: settings.COMMENT_MAX_LENGTH]
+        return render(request, "comments/refused.html", {"kept_text": kept}, status=400)
     if request.user.is_authenticated:
         # Signed-in readers comment as themselves, whatever the form says.
         data["name"] = account_name(request.user)[:50]

@@ -418,3 +418,21 @@ def test_links_in_a_comment_are_clickable_marked_as_readers_and_nothing_else_is(
             '<a href="https://example.com/a/very/long/address/that/goes/on/and/on/for/a/phone/screen/to/overflow"'
         )
         assert len(long_link[1]) == 60 and long_link[1].endswith("…")  # shortened on the page only
+
+
+def test_a_comment_for_an_article_taken_down_while_it_was_written_is_handed_back(client, seed):
+    """Found by QA: the refusal page lost what the reader typed, and its
+    advice (reload the article) led to a 404."""
+    from posts import trash
+
+    data = comment_data(seed, comment="A long thought about <b>Django</b>\nover two lines.")
+    trash.move_to_trash(seed)
+    response = client.post("/comments/post/", data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "the article may have been taken down or closed to comments" in page
+    assert (
+        '<textarea id="kept-comment" rows="6" readonly>A long thought about &lt;b&gt;Django&lt;/b&gt;\nover two lines.'
+        in page
+    )
+    assert not XtdComment.objects.exists()
