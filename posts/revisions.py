@@ -160,14 +160,27 @@ class RevisionsAdmin(SimpleHistoryAdmin):
 BLOCK_END = re.compile(r"<br\s*/?>|</(?:p|h[1-6]|li|blockquote|pre|tr|th|td|figcaption|div)\s*>", re.IGNORECASE)
 
 
+IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_IMAGE_SRC = re.compile(r"\ssrc=\"([^\"]*)\"", re.IGNORECASE)
+_IMAGE_ALT = re.compile(r"\salt=\"([^\"]*)\"", re.IGNORECASE)
+
+
+def _image_line(tag: re.Match) -> str:
+    """An image, which has no text, as a line of its own: [image: alt (file)]."""
+    src, alt = _IMAGE_SRC.search(tag[0]), _IMAGE_ALT.search(tag[0])
+    name = src[1].rsplit("/", 1)[-1] if src else "no address"
+    return f"\n[image: {alt[1] if alt and alt[1] else 'no alt text'} ({name})]\n"
+
+
 def _text(value) -> list[str]:
     """A field's value as lines of text; the body's markup is dropped for reading.
 
     Block ends become line breaks before the tags are stripped (stripping
-    first left the body one long line), and entities are decoded because
-    the diff escapes the text itself.
+    first left the body one long line), each image a line that names it (it
+    has no text, so adding or changing one showed no change), and entities
+    are decoded because the diff escapes the text itself.
     """
-    text = html.unescape(strip_tags(BLOCK_END.sub("\n", str(value or ""))))
+    text = html.unescape(strip_tags(IMAGE.sub(_image_line, BLOCK_END.sub("\n", str(value or "")))))
     return [line for line in text.splitlines() if line.strip()] or [""]
 
 

@@ -437,6 +437,17 @@ def test_changing_one_paragraph_shows_only_that_paragraph_as_changed(client, wri
     assert "Plums&nbsp;&amp;&nbsp;figs&nbsp;stay." in body_table  # unchanged context, escaped once
 
 
+def test_an_image_added_to_the_body_shows_in_the_comparison(client, writer):
+    """Found by QA: an image has no text, and an added one showed no change."""
+    post = make_post(author=writer, body="<p>Our office.</p>")
+    post.body = '<p>Our office.</p><figure><img src="/media/posts/inline/2026/desk.png" alt="A desk"></figure>'
+    post.save()
+
+    page = client.get(f"/admin/posts/post/{post.pk}/history/compare/").content.decode()
+    body_table = page.split("<h2>Body</h2>")[1].split("</table>")[0]
+    assert '<span class="diff_add">[image:&nbsp;A&nbsp;desk&nbsp;(desk.png)]</span>' in body_table
+
+
 def test_restoring_a_draft_revision_keeps_a_live_post_live(client, writer):
     """Restoring brings back the writing; the post stays published where it was, with its picture.
 
