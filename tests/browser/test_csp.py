@@ -58,3 +58,33 @@ def test_admin_change_form_with_the_editor_has_no_violations(page: Page, live_si
     page.locator("#id_title").press_sequentially("A new post title")
     expect(page.locator("#id_slug")).to_have_value("a-new-post-title")  # prepopulate JS ran
     assert violations(page) == []
+
+
+def test_the_admins_home_page_and_the_trash_have_no_violations(page: Page, live_site, seed_post):
+    """The admin's home page (its stylesheet) and the trash's pages: the move's
+    confirmation (whose cancel link is Django's script), the read-only form."""
+    user = make_user("writer", groups=[AUTHORS], password="a long test password")
+    seed_post.author.user = user
+    seed_post.author.save()
+    page.add_init_script(LISTEN)
+    page.goto(live_site.url + "/admin/login/")
+    page.fill("#id_username", "writer")
+    page.fill("#id_password", "a long test password")
+    page.click("input[type=submit]")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".work-module").first).to_contain_text("Your drafts")
+    width = page.locator(".work-module table").first.evaluate("e => e.getBoundingClientRect().width")
+    assert width == page.locator(".app-posts table").evaluate("e => e.getBoundingClientRect().width")
+    assert violations(page) == []
+
+    page.goto(live_site.url + f"/admin/posts/post/{seed_post.pk}/delete/")
+    expect(page.get_by_role("button", name="Yes, move it to the trash")).to_be_visible()
+    assert "nonce=" not in page.locator("body").inner_text()
+    page.get_by_role("button", name="No, take me back").click()  # Django's cancel script: the page before
+    expect(page).to_have_url(live_site.url + "/admin/")
+    page.goto(live_site.url + f"/admin/posts/post/{seed_post.pk}/delete/")
+    page.get_by_role("button", name="Yes, move it to the trash").click()
+    page.goto(live_site.url + f"/admin/posts/post/{seed_post.pk}/change/")
+    expect(page.locator(".trash-notice")).to_contain_text("This post is in the trash")
+    page.wait_for_load_state("networkidle")
+    assert violations(page) == []
