@@ -330,4 +330,4 @@ class TagAdmin(admin.ModelAdmin):
 
 # django-comments-xtd registers its own comment admin; the blog's replaces it.
 admin.site.unregister(XtdComment)
-from . import comment_admin, page_admin, redirect_admin, subscription_admin  # noqa: E402, F401
+from . import comment_admin, media_admin, page_admin, redirect_admin, subscription_admin  # noqa: E402, F401

@@ -1,0 +1,131 @@
+"""The media library: every image uploaded for a post's or a page's body,
+in one list each, to find one again and use it elsewhere.
+
+Images are uploaded with the post or page that shows them (the "images for
+the body" inline), which keeps each one's alt text and owner plain. What
+WordPress's Media screen adds, and this gives: see them all with a preview,
+search them by alt text, file name or post, copy an address to paste into
+another body (any of the blog's own images may be shown anywhere), fix alt
+text, and tell which ones their body no longer shows. An author sees the
+images of their own posts; editors see every post's and page's.
+"""
+
+from dataclasses import replace
+
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
+from django.template.defaultfilters import truncatechars
+from django.urls import reverse
+from django.utils.html import format_html
+
+from .models import PageImage, PostImage
+from .templatetags.pictures import rendition
+
+PREVIEW = "120x90"
+
+
+class MediaAdmin(admin.ModelAdmin):
+    """A library of one kind of body image; ``owner`` names its foreign key."""
+
+    owner: str
+    list_display = ["preview", "alt", "size", "owner_link", "in_body", "address", "created_at"]
+    list_display_links = ["preview", "alt"]
+    search_fields = ["alt", "image", "source_url"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-pk"]
+    fields = ["preview_large", "image", "alt", "size", "owner_link", "in_body", "address", "source_url", "created_at"]
+    readonly_fields = ["preview_large", "image", "size", "owner_link", "in_body", "address", "source_url", "created_at"]
+    list_per_page = 50
+
+    def has_add_permission(self, request) -> bool:
+        return False  # uploaded with the post or page that shows it, under its "images for the body"
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and self.in_body(obj):
+            return False  # readers would get a broken image: take it out of the text first
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        if "delete_selected" in actions:
+            described = "Delete the selected images (those their body no longer shows)"
+            actions["delete_selected"] = replace(
+                actions["delete_selected"],
+                func=self._delete_unshown,
+                description=described,
+                plural_description=described,
+            )
+        return actions
+
+    @staticmethod
+    def _delete_unshown(modeladmin, request, queryset):
+        """Django's "delete selected", confirmation and all, of the images no
+        body shows; those still shown stay, and the list says so."""
+        unshown = [image.pk for image in queryset if not modeladmin.in_body(image)]
+        if kept := queryset.count() - len(unshown):
+            modeladmin.message_user(
+                request,
+                f"{kept} of the selected images {'is' if kept == 1 else 'are'} still shown in a body and "
+                f"{'stays' if kept == 1 else 'stay'}: take {'it' if kept == 1 else 'them'} out of the text first.",
+                messages.WARNING,
+            )
+        if unshown:
+            return delete_selected(modeladmin, request, queryset.filter(pk__in=unshown))
+        return None
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(self.owner)
+
+    @staticmethod
+    def _img(image, geometry: str) -> str:
+        """A smaller copy (sorl-thumbnail, made once): the list shows fifty."""
+        url, width, height = rendition(image.image, geometry, quality=75)
+        return format_html(
+            '<img src="{}" width="{}" height="{}" alt="" loading="lazy">', url, width or "", height or ""
+        )
+
+    @admin.display(description="preview")
+    def preview(self, image) -> str:
+        return self._img(image, PREVIEW)
+
+    @admin.display(description="preview")
+    def preview_large(self, image) -> str:
+        return self._img(image, "480x360")
+
+    @admin.display(description="size")
+    def size(self, image) -> str:
+        return f"{image.width}\u00a0×\u00a0{image.height}" if image.width else "—"
+
+    @admin.display(description="address to insert")
+    def address(self, image) -> str:
+        return format_html("<code>{}</code>", image.image.url)
+
+    @admin.display(description="used in", ordering=None)
+    def owner_link(self, image) -> str:
+        owner = getattr(image, self.owner)
+        url = reverse(f"admin:posts_{self.owner}_change", args=[owner.pk])
+        return format_html('<a href="{}">{}</a>', url, truncatechars(str(owner), 40))
+
+    @admin.display(description="in its body", boolean=True)
+    def in_body(self, image) -> bool:
+        """Shown by the body it was uploaded for: an image taken out of the
+        text stays here until deleted."""
+        return image.image.url in getattr(image, self.owner).body
+
+
+@admin.register(PostImage)
+class PostImageAdmin(MediaAdmin):
+    owner = "post"
+    search_fields = [*MediaAdmin.search_fields, "post__title"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.has_perm("posts.edit_all_posts"):
+            return queryset
+        return queryset.filter(post__author__user=request.user)  # an author's own posts, as in the list of posts
+
+
+@admin.register(PageImage)
+class PageImageAdmin(MediaAdmin):
+    owner = "page"
+    search_fields = [*MediaAdmin.search_fields, "page__title"]
