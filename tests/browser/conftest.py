@@ -8,6 +8,7 @@ a broken set-up. See the shared NOTES.md, "Browser tests".
 """
 
 import os
+import threading
 from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,12 +16,51 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.sites.models import Site
 from django.core.management import call_command
+from django.test import testcases
 
 from posts.models import Post
 
 # Playwright's sync API runs an event loop in the test thread; Django would
 # otherwise refuse database queries made from that thread.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+class _OneRequestAtATime:
+    """The live server's application, answering one request at a time.
+
+    On SQLite the test database lives in memory, and every request thread of
+    the live server uses the test's one connection to it. Two requests at
+    once (the tag autocomplete asked while a form is saved) used it together:
+    SQLite answered "bad parameter or other API misuse", a permission query
+    failed, and the save got a 403. The body is read inside the lock too,
+    since a lazy response may still query.
+    """
+
+    def __init__(self, app):
+        self.app, self.lock = app, threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            response = self.app(environ, start_response)
+            try:
+                return [b"".join(response)]
+            finally:
+                if hasattr(response, "close"):
+                    response.close()
+
+
+_create_server = testcases.LiveServerThread._create_server
+
+
+def _create_serial_server(self, connections_override=None):
+    server = _create_server(self, connections_override)
+    if connections_override:  # a connection shared between threads: in-memory SQLite
+        set_app = server.set_app
+        server.set_app = lambda app: set_app(_OneRequestAtATime(app))
+    return server
+
+
+testcases.LiveServerThread._create_server = _create_serial_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
