@@ -88,7 +88,9 @@ def _web_address(value: str) -> str:
     return value if re.match(r"https?://[^\s<>\"]+$", value) else ""
 
 
-def _code_block(match: re.Match) -> str:
+def _code_block(match: re.Match, restore: Callable[[str], str]) -> str:
+    """A code shortcode as a code block; ``restore`` puts back what was set
+    aside in its text (HTML shown as code: it is escaped with the rest)."""
     name = match["name"].lower()
     attributes = _attributes(match["attrs"])
     if name in ("code", "sourcecode"):
@@ -96,7 +98,7 @@ def _code_block(match: re.Match) -> str:
         language = BRUSHES.get(typed, typed)
     else:
         language = BRUSHES[name]
-    code = html.escape(html.unescape(match["code"].strip("\r\n")), quote=False)
+    code = html.escape(html.unescape(restore(match["code"]).strip("\r\n")), quote=False)
     css = f' class="language-{language}"' if language and _LANGUAGE.fullmatch(language) else ""
     return f"\n\n<pre><code{css}>{code}</code></pre>\n\n"
 
@@ -144,14 +146,27 @@ def expander(library: MediaLibrary, key: str, what: str, notes: list[str]) -> Ca
     def expand(body: str) -> str:
         if "[" not in body:
             return body
-        body = _CODE.sub(_code_block, body)
+        # Code is kept as written, shortcodes shown in it included (a
+        # tutorial about WordPress): each code block, made from a shortcode
+        # or already in the body, is set aside while the others expand.
+        blocks: list[str] = []
+
+        def set_aside(match: re.Match) -> str:
+            blocks.append(match[0])
+            return f"\x00{len(blocks) - 1}\x00"
+
+        def restore(text: str) -> str:
+            return re.sub(r"\x00(\d+)\x00", lambda match: blocks[int(match[1])], text)
+
+        body = _PRE.sub(set_aside, body)  # the body's own code blocks
+        body = _CODE.sub(lambda match: _code_block(match, restore), body)
+        body = _PRE.sub(set_aside, body)  # and those just made
         body = _EMBED.sub(embed, body)
         body = _JETPACK_VIDEO.sub(jetpack_video, body)
         body = _MEDIA.sub(media, body)
         body = _GALLERY.sub(gallery, body)
-        left = {
-            (m[1] or m[2]).lower() for m in _LEFT.finditer(_PRE.sub("", body)) if (m[1] or m[2]).lower() != "caption"
-        }
+        left = {(m[1] or m[2]).lower() for m in _LEFT.finditer(body) if (m[1] or m[2]).lower() != "caption"}
+        body = restore(body)
         if left:
             names = ", ".join(f"[{name}]" for name in sorted(left))
             notes.append(f"{what}: shortcodes with no equivalent here, left as text: {names}.")

@@ -141,3 +141,23 @@ def test_pages_get_the_same(imported):
     page = Page.objects.get(slug="about-us")
     assert "<pre><code>x = 1</code></pre>" in page.body
     assert "[gallery]" not in page.body  # a page with no images attached: nothing to show
+
+
+def test_shortcodes_shown_in_code_stay_as_written(tmp_path):
+    """Found by QA: a tutorial's code showing shortcodes lost them to the
+    expansions, and its summary named audio and gallery files it has not."""
+    body = (
+        '[code lang="php"]\n// In a post, type: [youtube https://youtu.be/dQw4w9WgXcQ]\n'
+        "echo do_shortcode( '[gallery ids=\"101\"]' );\n[/code]\n\n"
+        '<pre>Audio: [audio mp3="https://example.org/a.mp3"][/audio]</pre>\n\n'
+        '[code lang="html"]<pre>kept as code</pre>[/code]'
+    )
+    out = run("import_wordpress", export(tmp_path, item(50, "Shortcodes in code", body)))
+    post = Post.objects.get(slug="shortcodes-in-code")
+    assert (
+        '<pre><code class="language-php">// In a post, type: [youtube https://youtu.be/dQw4w9WgXcQ]\n'
+        "echo do_shortcode( '[gallery ids=\"101\"]' );</code></pre>"
+    ) in post.body
+    assert 'Audio: [audio mp3="https://example.org/a.mp3"][/audio]' in post.body
+    assert '<pre><code class="language-html">&lt;pre&gt;kept as code&lt;/pre&gt;</code></pre>' in post.body
+    assert "Shortcodes in code" not in out  # nothing to say about it
