@@ -10,12 +10,15 @@ fixed number of queries whatever the blog's size.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BigIntegerField, Count, OuterRef, Q, Subquery
+from django.db.models import BigIntegerField, Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timesince import timesince
 from django_comments_xtd.models import XtdComment
 
 from .models import Post
@@ -31,6 +34,16 @@ class Row:
     url: str
     note: str = ""
     when: object = None  # a datetime shown after the note
+
+    @property
+    def when_text(self) -> str:
+        """ "3 hours ago", "just now", or the date of what is still to come."""
+        now = timezone.now()
+        if self.when > now:
+            return date_format(timezone.localtime(self.when), "j M Y, H:i")
+        if now - self.when < timedelta(minutes=1):
+            return "just now"
+        return f"{timesince(self.when, now)} ago"
 
 
 @dataclass
@@ -90,7 +103,7 @@ def _own_posts(user) -> Part | None:
         rows=rows,
         more_url="",
         more_label="",
-        empty="No drafts: everything you wrote is out.",
+        empty="No drafts, and nothing waiting for review.",
         extra_links=links,
     )
 
@@ -108,7 +121,7 @@ def _editor_queues(user) -> list[Part]:
     changelist = reverse(POSTS)
     waiting = Post.objects.outside_trash().filter(status=Post.Status.REVIEW)
     posts = waiting.select_related("author").only("title", "updated_at", "author__name").order_by("updated_at")
-    review = [Row(p.title, _change(p), f"by {p.author.name}, submitted", p.updated_at) for p in posts[:SHOWN]]
+    review = [Row(p.title, _change(p), f"by {p.author.name}, last saved", p.updated_at) for p in posts[:SHOWN]]
     coming = Post.objects.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now())
     posts = coming.only("title", "published_at").order_by("published_at")
     scheduled = [Row(p.title, _change(p), "goes live", p.published_at) for p in posts[:SHOWN]]
@@ -140,10 +153,16 @@ def _held_comments(user) -> Part | None:
     held = XtdComment.objects.filter(
         content_type=ContentType.objects.get_for_model(Post), review__status="pending"
     ).order_by("-submit_date")
-    comments = held.select_related(None).annotate(post_title=Subquery(title)).only("user_name", "submit_date")[:SHOWN]
+    trashed = Post.objects.filter(pk=Cast(OuterRef("object_pk"), BigIntegerField()), trashed_at__isnull=False)
+    comments = (
+        held.select_related(None)
+        .annotate(post_title=Subquery(title), post_trashed=Exists(trashed))
+        .only("user_name", "submit_date")[:SHOWN]
+    )
     rows = [
         Row(
-            f"{comment.user_name or 'Someone'} on “{comment.post_title or 'a deleted post'}”",
+            f"{comment.user_name or 'Someone'} on “{comment.post_title or 'a deleted post'}”"
+            + (" (in the trash)" if comment.post_trashed else ""),
             reverse("admin:posts_pendingcomment_change", args=[comment.pk]),
             "posted",
             comment.submit_date,

@@ -153,11 +153,9 @@ class BlogAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         """The home page, with the work waiting for this person above the models (``posts.dashboard``)."""
-        from django.utils import timezone
-
         from posts.dashboard import dashboard
 
-        context = {"dashboard": dashboard(request.user), "now": timezone.now()}
+        context = {"dashboard": dashboard(request.user)}
         return super().index(request, context | (extra_context or {}))
 
 

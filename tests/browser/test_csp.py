@@ -3,7 +3,7 @@
 from playwright.sync_api import Page, expect
 
 from authors.roles import AUTHORS
-from tests.factories import make_user
+from tests.factories import make_post, make_user
 
 POST_PATH = "/posts/django-vs-flask-vs-fastapi/"
 # Collect violations from inside the page (devtools-injected, not subject to CSP).
@@ -66,6 +66,7 @@ def test_the_admins_home_page_and_the_trash_have_no_violations(page: Page, live_
     user = make_user("writer", groups=[AUTHORS], password="a long test password")
     seed_post.author.user = user
     seed_post.author.save()
+    make_post(author=seed_post.author, title="Everything we learned from review queues", status="review")
     page.add_init_script(LISTEN)
     page.goto(live_site.url + "/admin/login/")
     page.fill("#id_username", "writer")
@@ -76,6 +77,11 @@ def test_the_admins_home_page_and_the_trash_have_no_violations(page: Page, live_
     width = page.locator(".work-module table").first.evaluate("e => e.getBoundingClientRect().width")
     assert width == page.locator(".app-posts table").evaluate("e => e.getBoundingClientRect().width")
     assert violations(page) == []
+    page.set_viewport_size({"width": 375, "height": 800})  # a phone: the title is not squeezed
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    title = page.locator(".work-module th a").first.bounding_box()
+    assert title["width"] > 100, title
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     page.goto(live_site.url + f"/admin/posts/post/{seed_post.pk}/delete/")
     expect(page.get_by_role("button", name="Yes, move it to the trash")).to_be_visible()

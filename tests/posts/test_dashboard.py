@@ -85,7 +85,8 @@ def test_an_editor_sees_the_review_queue_oldest_first_and_what_goes_live_next(cl
     page = home(client)
     queue = part(page, "Waiting for review")
     assert rows(queue) == ["Submitted first", "Submitted second"]
-    assert "by Ann Lee, submitted 2\xa0days ago" in text(queue)
+    assert "by Ann Lee, last saved 2\xa0days ago" in text(queue)
+    assert "by Ben Ode, last saved just now" in text(queue)
     assert f'href="/admin/posts/post/{first.pk}/change/"' in queue
     scheduled = part(page, "Scheduled")
     assert rows(scheduled) == ["Goes live soon", "Goes live later"]
@@ -108,6 +109,7 @@ def test_a_moderator_sees_the_comments_held_for_them(client):
     box = part(page, "Comments waiting for a moderator")
     assert "Comments waiting for a moderator (1)" in text(box)
     assert rows(box) == ["Dana on “Timetables”"]
+    assert "posted just now" in text(box)
     assert f'href="/admin/posts/pendingcomment/{held.pk}/change/"' in box
     assert '<a href="/admin/posts/pendingcomment/">The moderation queue</a>' in box
     assert not part(page, "Your drafts") and not part(page, "Waiting for review")
@@ -139,3 +141,12 @@ def test_the_home_page_costs_the_same_queries_however_much_work_waits(client, dj
     with django_assert_max_num_queries(12):
         page = home(client)
     assert all(part(page, title) for title in ("Your drafts", "Waiting for review", "Scheduled", "Comments"))
+
+
+def test_a_held_comment_on_a_post_in_the_trash_says_so(client):
+    post = make_post(title="Binned")
+    held = make_comment(post, user_name="Dana", is_public=False)
+    CommentReview.objects.create(comment=held, status="pending")
+    trash.move_to_trash(post)
+    client.force_login(make_user("moderator", groups=[MODERATORS]))
+    assert rows(part(home(client), "Comments waiting")) == ["Dana on “Binned” (in the trash)"]
