@@ -157,6 +157,12 @@ class TrashAdmin(admin.ModelAdmin):
             return self.trash_list_display
         return super().get_list_display(request)
 
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        if showing_trash(request):
+            changelist.list_editable = ()  # read-only there (a page's menu position had a stray Save)
+        return changelist
+
     @admin.action(description="Move the selected %(verbose_name_plural)s to the trash", permissions=["delete"])
     def move_to_trash(self, request, queryset):
         items = [item for item in queryset.outside_trash().prefetch_related(None) if trash.move_to_trash(item)]
@@ -166,8 +172,8 @@ class TrashAdmin(admin.ModelAdmin):
     @admin.action(description="Restore the selected %(verbose_name_plural)s (as drafts)", permissions=["delete"])
     def restore_from_trash(self, request, queryset):
         count = sum(trash.restore(item) for item in queryset.in_trash().prefetch_related(None))
-        names = self.opts.verbose_name if count == 1 else self.opts.verbose_name_plural
-        self.message_user(request, f"Restored {count} {names} from the trash, as drafts.", messages.SUCCESS)
+        names, drafts = (self.opts.verbose_name, "a draft") if count == 1 else (self.opts.verbose_name_plural, "drafts")
+        self.message_user(request, f"Restored {count} {names} from the trash, as {drafts}.", messages.SUCCESS)
 
     def delete_queryset(self, request, queryset):
         # Only from the trash's list (get_actions): nothing else is deleted for good.
