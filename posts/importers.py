@@ -906,14 +906,28 @@ def _check(what: str, instance) -> None:
         raise ImportProblem(f"{what}: {problems}") from error
 
 
+def _in_the_trash(item: Post | Page, what: str, notes: list[str]) -> bool:
+    """Whether ``item``, of an imported record's slug, is in the trash here:
+    then the record is left out, whatever ``--update`` says (an editor
+    decides what becomes of what they deleted), and a note says so."""
+    if not item.in_trash:
+        return False
+    kind = item._meta.verbose_name
+    notes.append(
+        f"{what}: {item.get_absolute_url()} is the address of a {kind} in the trash here, so it was left out: "
+        f"restore that {kind}, or delete it for good, and import again."
+    )
+    return True
+
+
 def _save_post(
-    record: PostRecord, author: Author, update: bool, counts: Counter, images: ImageImport
+    record: PostRecord, author: Author, update: bool, counts: Counter, images: ImageImport, notes: list[str]
 ) -> tuple[Post | None, bool]:
     """Create the post, or with ``update`` overwrite the one of its slug.
     Its featured image becomes its thumbnail unless it has one (an earlier
     run's, or an editor's)."""
     post = Post.objects.filter(slug=record.slug).first()
-    if post is not None and not update:
+    if post is not None and (_in_the_trash(post, f"post “{record.title}”", notes) or not update):
         counts["posts", "skipped"] += 1
         return None, False
     created = post is None
@@ -948,15 +962,19 @@ def _save_images(owner: Post | Page, images: list, what: str) -> None:
         image.save()
 
 
-def _save_page(record: PageRecord, update: bool, counts: Counter, images: ImageImport) -> bool:
+def _save_page(record: PageRecord, update: bool, counts: Counter, images: ImageImport, notes: list[str]) -> str:
     """Create the page, or with ``update`` overwrite the one of its slug
-    from the file; return False when a page of that slug is left as it is.
-    A new page is in no menu; an updated one keeps the menus editors chose,
-    which the file knows nothing of."""
+    from the file; return "saved", or "kept" when a page of that slug is
+    left as it is ("trash": the page of that slug is in the trash). A new
+    page is in no menu; an updated one keeps the menus editors chose, which
+    the file knows nothing of."""
     page = Page.objects.filter(slug=record.slug).first()
+    if page is not None and _in_the_trash(page, f"page “{record.title}”", notes):
+        counts["pages", "skipped"] += 1
+        return "trash"
     if page is not None and not update:
         counts["pages", "skipped"] += 1
-        return False
+        return "kept"
     created = page is None
     page = page or Page(slug=record.slug)
     what = f"page “{record.title}”"
@@ -967,7 +985,7 @@ def _save_page(record: PageRecord, update: bool, counts: Counter, images: ImageI
     page.save()
     _save_images(page, body_images, what)
     counts["pages", "created" if created else "updated"] += 1
-    return True
+    return "saved"
 
 
 def _save_comments(post: Post, records: list[CommentRecord], authors: dict[str, Author], counts: Counter) -> None:
@@ -1073,15 +1091,16 @@ def _write(source: Source, update: bool, images: ImageImport) -> Counter:
         authors = {key: _save_author(record, counts, images) for key, record in source.authors.items()}
         waiting: list[str] = []
         for record in source.posts:
-            post, _ = _save_post(record, authors[record.author_key], update, counts, images)
+            post, _ = _save_post(record, authors[record.author_key], update, counts, images, source.notes)
             if post is not None:
                 _save_comments(post, record.comments, authors, counts)
                 _save_redirect(record.old_path, post.get_absolute_url(), post.is_published, counts, waiting)
         skipped = []
         for record in source.pages:
-            if not _save_page(record, update, counts, images):
+            outcome = _save_page(record, update, counts, images, source.notes)
+            if outcome == "kept":
                 skipped.append(f"/{record.slug}/")
-            else:
+            elif outcome == "saved":
                 new_path = reverse("pages:detail", kwargs={"slug": record.slug})
                 _save_redirect(record.old_path, new_path, record.published, counts, waiting)
         if skipped:

@@ -633,3 +633,28 @@ def test_the_summary_names_the_bodies_whose_images_readers_will_not_see(client):
     assert "https://classroom-notes.example.org/wp-content/uploads/2025/11/rubric.png" in response.content.decode()
     assert "img-src 'self' data:;" in response["Content-Security-Policy"]
     assert "“Our team”: its images" not in out  # no image, no note
+
+
+@pytest.mark.parametrize("update", [False, True])
+def test_a_post_or_page_in_the_trash_here_keeps_its_address_and_the_summary_says_so(update):
+    """Found by QA: with --update the import stopped on a database constraint
+    ("post_trashed_is_draft"), and without it a page was called "already
+    here" at an address that answers 404."""
+    from posts import trash
+
+    run("import_wordpress", WXR)
+    post = Post.objects.get(slug="marking-essays-with-rubrics")
+    page = Page.objects.get(slug="team")
+    trash.move_to_trash(post), trash.move_to_trash(page)
+
+    out = run("import_wordpress", *(["--update"] if update else []), WXR)
+
+    assert (
+        "post “Marking essays with rubrics & comment banks”: /posts/marking-essays-with-rubrics/ is the address "
+        "of a post in the trash here, so it was left out: restore that post, or delete it for good, and import again."
+    ) in out
+    assert "page “Our team”: /team/ is the address of a page in the trash here, so it was left out" in out
+    already = [line for line in out.splitlines() if line.startswith("Pages already here")]
+    assert not any("/team/" in line for line in already)  # not "already here": in the trash
+    post.refresh_from_db(), page.refresh_from_db()
+    assert post.in_trash and page.in_trash  # as the editor left them
