@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.redirects.admin import RedirectAdmin
 from django.contrib.redirects.models import Redirect
+from django.utils.encoding import iri_to_uri
 
 from .redirects import follow, outcomes
 
@@ -35,7 +36,24 @@ class RedirectForm(forms.ModelForm):
             raise forms.ValidationError(
                 f"Give the old address as a path on this blog, starting with / (/2019/05/old-post/), not “{old_path}”."
             )
-        return old_path
+        # Stored as browsers ask for it: /café/ arrives as /caf%C3%A9/, and
+        # the raw text never matched.
+        return iri_to_uri(old_path)
+
+    def clean(self):
+        cleaned = super().clean()
+        old_path, new_path = cleaned.get("old_path"), cleaned.get("new_path")
+        if not old_path or not new_path or not _path_here(new_path):
+            return cleaned
+        target = urlsplit(iri_to_uri(new_path)).path
+        back = Redirect.objects.filter(old_path=target, new_path__in=[old_path, urlsplit(old_path).path])
+        if target == urlsplit(old_path).path or back.exclude(pk=self.instance.pk).exists():
+            self.add_error(
+                "new_path",
+                f"“{new_path}” leads back to “{old_path}”: readers' browsers would go round in circles. "
+                "Give the address the content has now.",
+            )
+        return cleaned
 
     def clean_new_path(self):
         new_path = self.cleaned_data["new_path"].strip()

@@ -80,12 +80,14 @@ def outcomes(new_paths: Iterable[str]) -> dict[str, Outcome]:
     # What is_published and get_absolute_url() read.
     posts = _found(Post, SlugRedirect, slugs["post"], ("slug", "status", "published_at", "trashed_at"))
     pages = _found(Page, PageSlugRedirect, slugs["page"], ("slug", "published", "trashed_at"))
-    # Any one-segment address looks like a page's: one that is no page, and
-    # never was, may be another listed redirect (a chain), followed as written.
+    # An address shaped like a post's or a page's (any one segment is) that
+    # is none, and never was, may be another listed redirect (a chain):
+    # followed as written.
+    found = {"post": posts, "page": pages}
     unknown = {
         new_path
         for new_path, (kind, slug) in targets.items()
-        if kind == "page" and slug not in pages[0] and slug not in pages[1]
+        if kind and slug not in found[kind][0] and slug not in found[kind][1]
     }
     chained = set()
     if unknown:
@@ -98,8 +100,8 @@ def outcomes(new_paths: Iterable[str]) -> dict[str, Outcome]:
             return Outcome(410, "", "410: gone")
         if not kind or urlsplit(new_path).path in chained:
             return Outcome(301, new_path, "301 (address not checked)")
-        found, renamed = posts if kind == "post" else pages
-        item = found.get(slug) or renamed.get(slug)
+        present, renamed = found[kind]
+        item = present.get(slug) or renamed.get(slug)
         if item is None:
             return Outcome(410, "", f"410: no {kind} has that address (deleted?)")
         if item.in_trash:

@@ -5,6 +5,7 @@ keep working."""
 import io
 import re
 from datetime import timedelta
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,45 @@ def test_a_redirect_readers_could_not_follow_is_refused_with_a_message(client, o
     errors = re.search(rf'<ul class="errorlist" id="id_{refused}_error">.*?</ul>', response.content.decode(), re.S)
     assert errors and ("starting with /" in errors[0])
     assert not Redirect.objects.exists()
+
+
+def test_an_old_address_in_any_script_is_stored_as_browsers_ask_for_it(client):
+    """Found by QA: /café/ was stored as typed and never matched the
+    percent-encoded address browsers send."""
+    make_page(slug="about")
+    client.force_login(make_user(groups=[EDITORS]))
+    client.post(
+        "/admin/redirects/redirect/add/", {"site": settings.SITE_ID, "old_path": "/café/", "new_path": "/about/"}
+    )
+    assert Redirect.objects.get().old_path == "/caf%C3%A9/"
+    client.logout()
+    assert gets(client, "/café/") == (301, "/about/")
+
+
+@pytest.mark.parametrize(
+    ("old_path", "new_path", "existing"),
+    [("/self/", "/self/", None), ("/loop1/", "/loop2/", ("/loop2/", "/loop1/")), ("/q/", "/q/?from=x", None)],
+)
+def test_a_redirect_that_leads_back_to_itself_is_refused(client, old_path, new_path, existing):
+    """Found by QA: saved and listed as "301", it sent browsers round in circles."""
+    if existing:
+        redirect(*existing)
+    client.force_login(make_user(groups=[EDITORS]))
+    response = client.post(
+        "/admin/redirects/redirect/add/", {"site": settings.SITE_ID, "old_path": old_path, "new_path": new_path}
+    )
+    assert response.status_code == 200
+    assert f"“{new_path}” leads back to “{old_path}”" in unescape(response.content.decode())
+    assert Redirect.objects.count() == (1 if existing else 0)
+
+
+def test_a_chain_through_an_address_shaped_like_a_posts_is_followed(client):
+    """Found by QA: a redirect to another listed redirect at /posts/<slug>/ answered 410."""
+    make_post(slug="kept")
+    redirect("/posts/removed-post/", "/posts/kept/")
+    redirect("/chain-a/", "/posts/removed-post/")
+    assert gets(client, "/chain-a/") == (301, "/posts/removed-post/")
+    assert gets(client, "/posts/removed-post/") == (301, "/posts/kept/")
 
 
 @pytest.mark.parametrize("new_path", ["/posts/x/?from=mail", "https://example.org/a%20b", ""])
