@@ -44,7 +44,7 @@ class BodyForm(forms.ModelForm):
             name = model._meta.verbose_name
             raise forms.ValidationError(
                 f"“{slug}” is the address of a {name} in the trash: choose another slug, or restore that {name} "
-                f"and rename it, or delete it for good (an editor can), to use the address here."
+                f"and rename it, or delete it for good, to use the address here."
             )
         return slug
 

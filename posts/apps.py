@@ -11,9 +11,15 @@ class PostsConfig(AppConfig):
         # cache_signals and search_signals keep the page cache and the
         # full-text index in step with posts and tags.
         from . import cache_signals, comments, search_signals, site_domain, tagging, task_records  # noqa: F401
-        from .models import Post
+        from .authoring_models import delete_unused_image_file
+        from .models import PageImage, Post, PostImage
 
         post_delete.connect(comments.delete_post_comments, sender=Post, dispatch_uid="posts.delete_post_comments")
+        # A deleted body image's file goes with it (kept while another row shares it).
+        for model in (PostImage, PageImage):
+            post_delete.connect(
+                delete_unused_image_file, sender=model, dispatch_uid=f"posts.image_file.{model.__name__}"
+            )
         pre_save.connect(tagging.keep_old_tag_address, sender=Tag, dispatch_uid="posts.keep_old_tag_address")
 
         # Emailed links name the site by the Sites framework's domain.

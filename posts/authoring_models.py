@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from skolr_blog.images import strip_metadata, validate_image
@@ -50,6 +50,26 @@ class BodyImage(models.Model):
     def save(self, *args, **kwargs):
         strip_metadata(self.image)
         super().save(*args, **kwargs)
+
+
+def delete_unused_image_file(sender, instance: BodyImage, **kwargs) -> None:
+    """A body image's row is deleted (from the media library, the post
+    form's inline, or with its post or page): its file and its renditions
+    go too, once the deletion commits, unless another row shares the file
+    (an import stores an address once for all the posts that show it).
+    Left behind, an image deleted as a mistake stayed public at its
+    address."""
+    name = instance.image.name
+    if not name:
+        return
+
+    def delete() -> None:
+        if not sender.objects.filter(image=name).exists():
+            from sorl.thumbnail import delete as delete_with_renditions
+
+            delete_with_renditions(instance.image)
+
+    transaction.on_commit(delete, robust=True)
 
 
 class PostImage(BodyImage):

@@ -2,6 +2,8 @@
 body, then paste its address into the editor's image button."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 
 from skolr_blog.staged_uploads import UploadKeepingForm
@@ -9,8 +11,25 @@ from skolr_blog.staged_uploads import UploadKeepingForm
 from .authoring_models import BodyImage
 
 
+class BodyImageFormSet(BaseInlineFormSet):
+    def clean(self):
+        """An image the body (as sent) still shows is not deleted: readers
+        would get a broken image. ``instance`` is the post or page with the
+        form's values, the admin's form having been valid."""
+        super().clean()
+        body = getattr(self.instance, "body", "") or ""
+        shown = [form.instance for form in self.deleted_forms if form.instance.pk and form.instance.image.url in body]
+        if shown:
+            names = ", ".join(f"“{image}”" for image in shown)
+            raise ValidationError(
+                f"{names} {'is' if len(shown) == 1 else 'are'} still shown in the body: take "
+                f"{'it' if len(shown) == 1 else 'them'} out of the text before deleting, or untick Delete."
+            )
+
+
 class BodyImageInline(admin.TabularInline):
     form = UploadKeepingForm
+    formset = BodyImageFormSet
     extra = 0
     fields = ["image", "alt", "address"]
     readonly_fields = ["address"]

@@ -5,15 +5,18 @@ Images are uploaded with the post or page that shows them (the "images for
 the body" inline), which keeps each one's alt text and owner plain. What
 WordPress's Media screen adds, and this gives: see them all with a preview,
 search them by alt text, file name or post, copy an address to paste into
-another body (any of the blog's own images may be shown anywhere), fix alt
-text, and tell which ones their body no longer shows. An author sees the
-images of their own posts; editors see every post's and page's.
+another body (any of the blog's own images may be shown anywhere), read its
+alt text, and tell which ones their body no longer shows (and delete those).
+An author sees the images of their own posts; editors see every post's and
+page's. It is read-only: the alt text readers get is the one in the body.
 """
 
 from dataclasses import replace
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.utils import unquote
+from django.http import HttpResponseRedirect
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils.html import format_html
@@ -40,10 +43,31 @@ class MediaAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # uploaded with the post or page that shows it, under its "images for the body"
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        if obj is not None and self.in_body(obj):
-            return False  # readers would get a broken image: take it out of the text first
-        return super().has_delete_permission(request, obj)
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Shown read-only: readers get the alt text of the image in the body
+        # (the editor's image button), which an edit here would not change.
+        return False
+
+    # An image its body shows is not deleted from here (readers would get a
+    # broken image). Not by has_delete_permission: Django asks it of every
+    # image a deleted post or page takes with it, and deleting a post in the
+    # trash for good was refused for lack of permission on its images.
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        image = self.get_object(request, unquote(object_id))
+        shown = image is not None and self.in_body(image)
+        return super().change_view(request, object_id, form_url, {"show_delete": not shown} | (extra_context or {}))
+
+    def delete_view(self, request, object_id, extra_context=None):
+        image = self.get_object(request, unquote(object_id))
+        if image is not None and self.in_body(image):
+            self.message_user(
+                request,
+                f"“{image}” is shown in the body of “{getattr(image, self.owner)}”: take it out of the text first.",
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(reverse(f"admin:posts_{self.opts.model_name}_change", args=[image.pk]))
+        return super().delete_view(request, object_id, extra_context)
 
     def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
         actions = super().get_actions(request, action_location=action_location)

@@ -5,12 +5,13 @@ renamed, unpublished or deleted (``posts.redirects``)."""
 from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.redirects.admin import RedirectAdmin
 from django.contrib.redirects.models import Redirect
 from django.utils.encoding import iri_to_uri
 
-from .redirects import follow, outcomes
+from .redirects import answered_here, follow, outcomes
 
 admin.site.unregister(Redirect)
 
@@ -30,11 +31,25 @@ class RedirectForm(forms.ModelForm):
         model = Redirect
         fields = ["site", "old_path", "new_path"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:  # one site: chosen already (else every first save was refused)
+            self.fields["site"].initial = settings.SITE_ID
+
     def clean_old_path(self):
         old_path = self.cleaned_data["old_path"].strip()
         if not _path_here(old_path):
             raise forms.ValidationError(
                 f"Give the old address as a path on this blog, starting with / (/2019/05/old-post/), not “{old_path}”."
+            )
+        if "#" in old_path:
+            raise forms.ValidationError(
+                "Leave out the part from # on: browsers never send it, so an address with it never matches."
+            )
+        if answered_here(old_path):
+            raise forms.ValidationError(
+                f"The blog answers “{old_path}” itself, and only addresses that would be a 404 are redirected: "
+                "this one would never be used."
             )
         # Stored as browsers ask for it: /café/ arrives as /caf%C3%A9/, and
         # the raw text never matched.

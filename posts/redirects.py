@@ -54,6 +54,19 @@ def _target(new_path: str) -> tuple[str, str]:
     return kind, match.kwargs.get("slug", "") if kind else ""
 
 
+def answered_here(old_path: str) -> bool:
+    """Whether ``old_path`` is one of the blog's own fixed addresses (the
+    home page, the list of tags, the feed, the admin): a redirect is used
+    only where the address is a 404, so one from there never is. An address
+    with a part that names something (a post, a tag, an author, a month) may
+    be a 404, once that is renamed or gone."""
+    try:
+        match = resolve(urlsplit(old_path).path)
+    except Resolver404:
+        return False
+    return not (match.args or match.kwargs)
+
+
 def _moved_to(new_path: str, path: str) -> str:
     """``new_path`` with ``path`` in place of its own, query kept."""
     return urlunsplit(urlsplit(new_path)._replace(path=path))

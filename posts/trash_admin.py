@@ -133,9 +133,10 @@ class TrashAdmin(admin.ModelAdmin):
     def trashed_message(self, items) -> str:
         """What the list says after moving ``items`` to the trash."""
         names = ", ".join(f"“{item}”" for item in items[:3]) + (" and others" if len(items) > 3 else "")
+        them = "it" if len(items) == 1 else "them"
         return (
-            f"Moved {names} to the trash: off the blog now, restorable from the list's “In the trash” for "
-            f"{trash.trash_days()} days, then deleted for good."
+            f"Moved {names} to the trash, where readers cannot see {them}: restorable from the list's "
+            f"“In the trash” for {trash.trash_days()} days, then deleted for good."
         )
 
     def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
@@ -172,6 +173,9 @@ class TrashAdmin(admin.ModelAdmin):
     @admin.action(description="Restore the selected %(verbose_name_plural)s (as drafts)", permissions=["delete"])
     def restore_from_trash(self, request, queryset):
         count = sum(trash.restore(item) for item in queryset.in_trash().prefetch_related(None))
+        if not count:
+            self.message_user(request, "None of the selected was in the trash: nothing restored.", messages.WARNING)
+            return
         names, drafts = (self.opts.verbose_name, "a draft") if count == 1 else (self.opts.verbose_name_plural, "drafts")
         self.message_user(request, f"Restored {count} {names} from the trash, as {drafts}.", messages.SUCCESS)
 

@@ -3,12 +3,13 @@ post's or a page's body, listed with a preview, found by alt text, file
 name or post, its address to reuse, and whether its body still shows it."""
 
 import re
+from pathlib import Path
 
 import pytest
 
 from authors.roles import AUTHORS, EDITORS, MODERATORS
 from posts.models import PageImage, PostImage
-from tests.factories import image_upload, make_author, make_page, make_post, make_user
+from tests.factories import admin_post_form, image_upload, make_author, make_page, make_post, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -60,19 +61,19 @@ def test_an_author_sees_the_images_of_their_own_posts_with_what_each_is_for(clie
     assert other.alt == "Someone else's"
 
 
-def test_fixing_alt_text_in_the_library_shows_in_the_post(client):
+def test_the_library_is_read_only_since_readers_get_the_alt_text_of_the_body(client):
+    """Found by QA: alt text fixed here did not reach the body's image, which
+    keeps its own (the editor's image button)."""
     user = make_user("writer", groups=[AUTHORS])
     post = make_post(author=make_author(user=user))
-    image = upload(post, "")
+    image = upload(post, "A whiteboard")
     client.force_login(user)
     form = client.get(f"{POSTS}{image.pk}/change/").content.decode()
-    assert f"<code>{image.image.url}</code>" in form
+    assert f"<code>{image.image.url}</code>" in form and "A whiteboard" in form
     assert re.search(r'<img src="/media/cache/[^"]+" width="300" height="200"', form)  # not enlarged
-
-    assert client.post(f"{POSTS}{image.pk}/change/", {"alt": "Pupils at a whiteboard"}).status_code == 302
-    assert PostImage.objects.get(pk=image.pk).alt == "Pupils at a whiteboard"
-    assert client.post(f"{POSTS}{image.pk}/change/", {"alt": ""}).status_code == 200  # required: refused
-    assert PostImage.objects.get(pk=image.pk).alt == "Pupils at a whiteboard"
+    assert 'name="alt"' not in form and 'name="_save"' not in form
+    assert client.post(f"{POSTS}{image.pk}/change/", {"alt": "Changed"}).status_code == 403
+    assert PostImage.objects.get(pk=image.pk).alt == "A whiteboard"
 
 
 def test_editors_see_every_posts_and_pages_images_and_moderators_none(client):
@@ -105,7 +106,9 @@ def test_only_images_no_body_shows_are_deleted(client):
 
     form = client.get(f"{POSTS}{shown.pk}/change/").content.decode()
     assert 'class="deletelink"' not in form
-    assert client.post(f"{POSTS}{shown.pk}/delete/", {"post": "yes"}).status_code == 403
+    refused = client.post(f"{POSTS}{shown.pk}/delete/", {"post": "yes"}, follow=True)
+    assert "“Shown” is shown in the body of" in refused.content.decode()
+    assert 'class="deletelink"' in client.get(f"{POSTS}{unused.pk}/change/").content.decode()
 
     selected = {"action": "delete_selected", "_selected_action": [shown.pk, unused.pk]}
     ask = client.post(POSTS, selected).content.decode()
@@ -113,3 +116,48 @@ def test_only_images_no_body_shows_are_deleted(client):
     assert "Unused" in ask and "Are you sure" in ask
     client.post(POSTS, selected | {"post": "yes"})
     assert list(PostImage.objects.values_list("alt", flat=True)) == ["Shown"]
+
+
+def test_a_deleted_images_file_goes_too_unless_another_row_shares_it(client, django_capture_on_commit_callbacks):
+    """Found by QA: deleting an image left its file public at its address."""
+    client.force_login(make_user("editor", groups=[EDITORS]))
+    post = make_post()
+    unused = upload(post, "Unused", shown=False, name="unused.png")
+    shared = upload(post, "Shared", shown=False, name="shared.png")
+    twin = PostImage.objects.create(post=make_post(), image=shared.image.name, alt="Same file")
+    files = [Path(unused.image.path), Path(shared.image.path)]
+    assert all(path.exists() for path in files)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{POSTS}{unused.pk}/delete/", {"post": "yes"})
+        client.post(f"{POSTS}{shared.pk}/delete/", {"post": "yes"})
+    assert not files[0].exists()
+    assert files[1].exists()  # still the twin's
+    assert client.get(f"{POSTS}{twin.pk}/change/").status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{POSTS}{twin.pk}/delete/", {"post": "yes"})
+    assert not files[1].exists()
+
+
+def test_the_post_form_will_not_delete_an_image_its_body_shows(client):
+    """Found by QA: ticking Delete on an image the body still showed deleted it."""
+    editor = make_user("editor", groups=[EDITORS])
+    post = make_post(status="draft", published_at=None)
+    image = upload(post, "Still shown")
+    client.force_login(editor)
+    form = admin_post_form(
+        title=post.title, slug=post.slug, author=post.author.pk, body=post.body,
+        **{"images-TOTAL_FORMS": "1", "images-INITIAL_FORMS": "1", "images-0-id": image.pk,
+           "images-0-post": post.pk, "images-0-alt": image.alt, "images-0-DELETE": "on"},
+    )  # fmt: skip
+    response = client.post(f"/admin/posts/post/{post.pk}/change/", form)
+    assert response.status_code == 200
+    assert "“Still shown” is still shown in the body: take it out of the text before deleting" in (
+        response.content.decode()
+    )
+    assert PostImage.objects.filter(pk=image.pk).exists()
+
+    form["body"] = "<p>No picture now.</p>"
+    assert client.post(f"/admin/posts/post/{post.pk}/change/", form).status_code == 302
+    assert not PostImage.objects.filter(pk=image.pk).exists()

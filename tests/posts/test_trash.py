@@ -6,6 +6,7 @@ BLOG["TRASH_DAYS"] days, with its comments."""
 import io
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.contrib.messages import get_messages
@@ -19,7 +20,7 @@ from django_tasks_db.models import DBTaskResult
 from authors.roles import AUTHORS, EDITORS
 from posts import trash
 from posts.exporters import build_wxr
-from posts.models import Page, Post, PreviewLink, Subscriber
+from posts.models import Page, Post, PostImage, PreviewLink, Subscriber
 from tests.comments.test_notifications import db_tasks, make_due, run_worker  # noqa: F401
 from tests.factories import (
     admin_page_form,
@@ -185,6 +186,22 @@ def test_delete_for_good_from_the_trash_takes_the_comments_and_says_so_first(cli
     assert client.post(f"/admin/posts/post/{post.pk}/delete/", {"post": "yes"}).status_code == 302
     assert not Post.objects.filter(pk=post.pk).exists()
     assert list(XtdComment.objects.all()) == [kept]
+
+
+def test_a_post_showing_its_own_image_is_deleted_for_good_with_it(client, editor, django_capture_on_commit_callbacks):
+    """Found by QA: the media library's "shown in its body" guard, asked of
+    every image a deleted post takes with it, refused the deletion to all."""
+    post = make_post(status="draft", published_at=None)
+    image = PostImage.objects.create(post=post, image=image_upload("shown.png"), alt="Shown")
+    post.body += f'<p><img src="{image.image.url}" alt="Shown"></p>'
+    post.save()
+    trash.move_to_trash(post)
+    assert "permission" not in listed(client, f"/admin/posts/post/{post.pk}/delete/")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/admin/posts/post/{post.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not Post.objects.exists() and not PostImage.objects.exists()
+    assert not Path(image.image.path).exists()
 
 
 def test_authors_move_and_restore_their_own_posts_only(client):
