@@ -170,3 +170,12 @@ def test_development_processes_share_the_page_cache():
         "from skolr_blog import page_cache; page_cache.content_changed(); print(page_cache.content_version())"
     )
     assert run("from skolr_blog import page_cache; print(page_cache.content_version())") == changed
+
+
+def test_the_shell_opens_without_an_import_it_cannot_make():
+    """Found by QA: every session began "1 object could not be automatically
+    imported: posts.HistoricalPage" (simple-history's module for it)."""
+    result = manage("shell", "-c", "print(Post.objects.model.__name__)")
+    assert result.returncode == 0, result.stderr
+    assert "could not be automatically imported" not in result.stdout + result.stderr
+    assert result.stdout.strip().endswith("Post")
