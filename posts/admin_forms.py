@@ -218,12 +218,15 @@ class PostAdminForm(KeepsUploads, BodyForm):
             self.add_error("new_tags", "Give the post at least one tag before publishing.")
         author = cleaned.get("author") or (self.instance.author if self.instance.author_id else None)
         if author is not None:
+            # Who can fill the profile in: its author (their own), or an
+            # administrator; editors only view authors' profiles.
+            own = self.user is not None and author.user_id == self.user.pk
+            may_edit = own or (self.user is not None and self.user.has_perm("authors.change_author"))
+            fix = "add one to their profile" if may_edit else f"ask {author} (or an administrator) to add one"
             if not author.bio.strip():
-                self.add_error(None, f"The author {author} has no bio yet: add one to their profile before publishing.")
+                self.add_error(None, f"The author {author} has no bio yet: {fix} before publishing.")
             if not author.photo:
-                self.add_error(
-                    None, f"The author {author} has no photo yet: add one to their profile before publishing."
-                )
+                self.add_error(None, f"The author {author} has no photo yet: {fix} before publishing.")
         if cleaned.get("published_at") is None:
             cleaned["published_at"] = timezone.now().replace(microsecond=0)  # publishing now, to the second
 

@@ -121,6 +121,8 @@ class TestPublishingRules:
             "has no photo yet",
         ]:
             assert message in page, message
+        # Editors only view authors' profiles: they are told whom to ask (found by QA).
+        assert f"The author {bare} has no photo yet: ask {bare} (or an administrator) to add one" in unescape(page)
         assert not Post.objects.exists()
 
     def test_author_without_bio_or_photo_cannot_publish_a_new_post(self, client):
@@ -130,7 +132,8 @@ class TestPublishingRules:
         response = client.post("/admin/posts/post/add/", complete(status="published"))
         page = response.content.decode()
         assert response.status_code == 200
-        assert "The author Newcomer has no bio yet" in page and "The author Newcomer has no photo yet" in page
+        assert "The author Newcomer has no bio yet: add one to their profile" in page
+        assert "The author Newcomer has no photo yet: add one to their profile" in page
         assert not Post.objects.exists()
 
     def test_a_refused_publish_leaves_the_preview_link_on_the_saved_draft(self, client, writer):
