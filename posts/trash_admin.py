@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 
 from . import trash
 
@@ -47,6 +48,33 @@ class TrashAdmin(admin.ModelAdmin):
         if obj is not None and obj.in_trash:
             return False  # restore it first: it is shown read-only
         return super().has_change_permission(request, obj)
+
+    # Read-only in the trash: the body as readers saw it (sanitized when
+    # saved), not its HTML source, and without the form's own fields for
+    # typing tags or catching a concurrent save.
+    FORM_ONLY = ("new_tags", "opened_version")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not obj.in_trash:
+            return fieldsets
+        shown = []
+        for name, options in fieldsets:
+            fields = [
+                "body_as_shown" if field == "body" else field
+                for field in options["fields"]
+                if field not in self.FORM_ONLY
+            ]
+            shown.append((name, {**options, "fields": fields}))
+        return shown
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "body_as_shown"] if obj is not None and obj.in_trash else readonly
+
+    @admin.display(description="body")
+    def body_as_shown(self, item) -> str:
+        return mark_safe(item.body)  # noqa: S308 (sanitized on every save: Post.save, Page.save)
 
     def get_view_on_site_url(self, obj=None):
         # Readers cannot see what is in the trash: no link to its 404.
