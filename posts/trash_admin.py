@@ -104,7 +104,13 @@ class TrashAdmin(admin.ModelAdmin):
         item = self.get_object(request, unquote(object_id))
         if item is not None and not item.in_trash:
             return self.trash_view(request, item, extra_context)
-        return super().delete_view(request, object_id, extra_context)
+        return super().delete_view(request, object_id, {"for_good": True} | (extra_context or {}))
+
+    def response_delete(self, request, obj_display, obj_id):
+        response = super().response_delete(request, obj_display, obj_id)
+        if isinstance(response, HttpResponseRedirect):  # only ever from the trash: back to it
+            response["Location"] = f"{reverse(self._url('changelist'))}?{STATE}={TRASH}"
+        return response
 
     def trash_view(self, request, item, extra_context=None):
         """Asks, then moves ``item`` to the trash (the delete view of one not there yet)."""

@@ -261,6 +261,8 @@ def test_editors_add_change_and_delete_pages_in_the_admin(client, editor):
     row = f'href="/admin/posts/page/{page.pk}/change/'
     assert row not in client.get("/admin/posts/page/").content.decode()
     assert row in client.get("/admin/posts/page/?state=trash").content.decode()
+    ask = client.get(f"/admin/posts/page/{page.pk}/delete/").content.decode()
+    assert "This deletes the page for good: it cannot be restored afterwards." in ask
     assert client.post(f"/admin/posts/page/{page.pk}/delete/", {"post": "yes"}).status_code == 302
     assert not Page.objects.exists()
 

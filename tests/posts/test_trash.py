@@ -185,7 +185,9 @@ def test_delete_for_good_from_the_trash_takes_the_comments_and_says_so_first(cli
 
     ask = listed(client, f"/admin/posts/post/{post.pk}/delete/")
     assert "Its 2 comments, with the commenters’ names, emails and addresses, will be deleted too." in ask
-    assert client.post(f"/admin/posts/post/{post.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert "This deletes the post for good: it cannot be restored afterwards." in ask
+    response = client.post(f"/admin/posts/post/{post.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and response["Location"] == TRASH_LIST  # back to what is left there
     assert not Post.objects.filter(pk=post.pk).exists()
     assert list(XtdComment.objects.all()) == [kept]
 
