@@ -21,36 +21,28 @@ from .models import ChangeNote, Post, PostImage, PreviewLink
 from .notifications import absolute_url
 from .pagination import DeferredJoinPaginator
 from .tagging import tags_for
-from .trash_admin import STATE, TRASH, TrashAdmin
+from .trash_admin import TrashAdmin, TrashStateFilter
 
 
-class StateFilter(admin.SimpleListFilter):
+class StateFilter(TrashStateFilter):
     """Draft, in review, scheduled or published: what an editor asks first.
     Posts in the trash are listed only under "In the trash"."""
 
-    title = "state"
-    parameter_name = STATE
+    states = [
+        ("draft", "Draft"),
+        ("review", "Submitted for review"),
+        ("scheduled", "Scheduled"),
+        ("published", "Published"),
+    ]
 
-    def lookups(self, request, model_admin):
-        return [
-            ("draft", "Draft"),
-            ("review", "Submitted for review"),
-            ("scheduled", "Scheduled"),
-            ("published", "Published"),
-            (TRASH, "In the trash"),
-        ]
-
-    def queryset(self, request, queryset):
-        if self.value() == TRASH:
-            return queryset.in_trash()
+    def narrow(self, queryset, value):
         now = timezone.now()
-        queryset = queryset.outside_trash()
         return {
             "draft": queryset.filter(status=Post.Status.DRAFT),
             "review": queryset.filter(status=Post.Status.REVIEW),
             "scheduled": queryset.filter(status=Post.Status.PUBLISHED, published_at__gt=now),
             "published": queryset.filter(status=Post.Status.PUBLISHED, published_at__lte=now),
-        }.get(self.value(), queryset)
+        }.get(value, queryset)
 
 
 class PostImageInline(BodyImageInline):

@@ -51,6 +51,10 @@ class BodyImage(models.Model):
         strip_metadata(self.image)
         super().save(*args, **kwargs)
 
+    def is_shown_in(self, body: str) -> bool:
+        """``body`` shows this image: deleting it would leave readers a broken one."""
+        return self.image.url in (body or "")
+
 
 def delete_unused_image_file(sender, instance: BodyImage, **kwargs) -> None:
     """A body image's row is deleted (from the media library, the post

@@ -17,8 +17,8 @@ class BodyImageFormSet(BaseInlineFormSet):
         would get a broken image. ``instance`` is the post or page with the
         form's values, the admin's form having been valid."""
         super().clean()
-        body = getattr(self.instance, "body", "") or ""
-        shown = [form.instance for form in self.deleted_forms if form.instance.pk and form.instance.image.url in body]
+        body = getattr(self.instance, "body", "")
+        shown = [form.instance for form in self.deleted_forms if form.instance.pk and form.instance.is_shown_in(body)]
         if shown:
             names = ", ".join(f"“{image}”" for image in shown)
             raise ValidationError(

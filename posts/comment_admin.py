@@ -7,8 +7,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BigIntegerField, Exists, OuterRef, Subquery
-from django.db.models.functions import Cast
 from django.template.defaultfilters import truncatechars
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -17,7 +15,7 @@ from django_comments_xtd.models import BlackListedDomain, XtdComment
 from . import dates, erasure, moderation, moderator_views
 from .comment_format import HINT
 from .comment_models import CommentBody, CommentReview, HoldReason, PendingComment, TrustedCommenter
-from .comments import comment_html
+from .comments import comment_html, with_their_post
 from .models import Post
 from .pagination import DeferredJoinPaginator
 from .policy import blocked_domain
@@ -198,17 +196,11 @@ class CommentAdmin(admin.ModelAdmin):
         return super().changelist_view(request, (extra_context or {}) | context)
 
     def get_queryset(self, request):
-        post = Post.objects.filter(pk=Cast(OuterRef("object_pk"), BigIntegerField()))
-        return (
+        return with_their_post(
             super()
             .get_queryset(request)
             .filter(content_type=ContentType.objects.get_for_model(Post))  # an id: no join to count through
             .select_related("review", "user", "content_type")
-            .annotate(
-                post_title=Subquery(post.values("title")[:1]),
-                post_slug=Subquery(post.values("slug")[:1]),
-                post_trashed=Exists(post.filter(trashed_at__isnull=False)),
-            )
         )
 
     def has_add_permission(self, request) -> bool:

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BigIntegerField, Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Cast
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timesince import timesince
 from django_comments_xtd.models import XtdComment
 
+from .comments import with_their_post
 from .models import Post
 
 SHOWN = 5  # rows per part; its link leads to the rest
@@ -149,16 +149,10 @@ def _held_comments(user) -> Part | None:
     """Comments held for a moderator, newest first, with the post each is on."""
     if not (user.has_perm("django_comments.can_moderate") and user.has_perm("posts.view_pendingcomment")):
         return None
-    title = Post.objects.filter(pk=Cast(OuterRef("object_pk"), BigIntegerField())).values("title")[:1]
     held = XtdComment.objects.filter(
         content_type=ContentType.objects.get_for_model(Post), review__status="pending"
     ).order_by("-submit_date")
-    trashed = Post.objects.filter(pk=Cast(OuterRef("object_pk"), BigIntegerField()), trashed_at__isnull=False)
-    comments = (
-        held.select_related(None)
-        .annotate(post_title=Subquery(title), post_trashed=Exists(trashed))
-        .only("user_name", "submit_date")[:SHOWN]
-    )
+    comments = with_their_post(held.select_related(None)).only("user_name", "submit_date")[:SHOWN]
     rows = [
         Row(
             f"{comment.user_name or 'Someone'} on “{comment.post_title or 'a deleted post'}”"

@@ -14,9 +14,11 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_SRC = re.compile(r"\ssrc=\"([^\"]*)\"", re.IGNORECASE)
-_ALT = re.compile(r"\salt=\"([^\"]*)\"", re.IGNORECASE)
+# An image of a sanitized body (its attributes double-quoted), its address
+# and its alt text: here and in the revisions' comparison (posts.revisions).
+IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+IMG_SRC = re.compile(r"\ssrc=\"([^\"]*)\"", re.IGNORECASE)
+IMG_ALT = re.compile(r"\salt=\"([^\"]*)\"", re.IGNORECASE)
 _TITLE = re.compile(r"\stitle=\"([^\"]*)\"", re.IGNORECASE)
 _SRCSET = re.compile(r"\s(?:srcset|sizes)=\"[^\"]*\"", re.IGNORECASE)
 
@@ -35,15 +37,15 @@ def images_elsewhere(body: str) -> dict[str, str]:
     text (else its title, else ""), in the order the body shows them."""
     ours = {host.lstrip(".") for host in settings.ALLOWED_HOSTS if host != "*"}
     found: dict[str, str] = {}
-    for tag in _IMG.findall(body):
-        if (src := _SRC.search(tag)) is None:
+    for tag in IMG.findall(body):
+        if (src := IMG_SRC.search(tag)) is None:
             continue
         address = html.unescape(src.group(1))
         host = _host(address)
         if host and host not in ours and not found.get(address):
             said = [
                 " ".join(html.unescape(text.group(1)).split())
-                for text in (_ALT.search(tag), _TITLE.search(tag))
+                for text in (IMG_ALT.search(tag), _TITLE.search(tag))
                 if text
             ]
             found[address] = next(filter(None, said), "")
@@ -61,14 +63,14 @@ def point_images_at(body: str, addresses: dict[str, str]) -> str:
     go: they name the other site's copies in other sizes."""
 
     def moved(tag: re.Match) -> str:
-        src = _SRC.search(tag.group(0))
+        src = IMG_SRC.search(tag.group(0))
         new = addresses.get(html.unescape(src.group(1))) if src else None
         if new is None:
             return tag.group(0)
         start, end = src.span(1)
         return _SRCSET.sub("", tag.group(0)[:start] + html.escape(new) + tag.group(0)[end:])
 
-    return _IMG.sub(moved, body)
+    return IMG.sub(moved, body)
 
 
 _HEADING = re.compile(r"<h([2-4])(?:\s[^>]*)?>(.*?)</h\1>", re.IGNORECASE | re.DOTALL)

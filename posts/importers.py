@@ -471,7 +471,6 @@ def read_wordpress(path: Path) -> Source:
             alt = plain_text(_meta(item, "_wp_attachment_image_alt")) or plain_text(_text(item, "title"))
             library.items[ident] = (_text(item, "wp:attachment_url"), alt)
             library.attached.setdefault(_text(item, "wp:post_parent"), []).append(ident)
-    attachments = library.items  # media library items: their address and alt text
     featured: dict[str, str] = {}  # a post's key: its featured image's attachment id
     for item in channel.iter("item"):
         post_type, wp_status = _text(item, "wp:post_type") or "post", _text(item, "wp:status")
@@ -543,7 +542,7 @@ def read_wordpress(path: Path) -> Source:
     # Attachments may come after the posts that feature them.
     for post in source.posts:
         if post.key in featured:
-            post.thumbnail_url, post.thumbnail_alt = attachments.get(featured[post.key], ("", ""))
+            post.thumbnail_url, post.thumbnail_alt = library.items.get(featured[post.key], ("", ""))
             if not post.thumbnail_url:
                 source.notes.append(
                     f"post “{post.title}”: its featured image (attachment {featured[post.key]}) is not in the file."

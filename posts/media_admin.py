@@ -134,7 +134,7 @@ class MediaAdmin(admin.ModelAdmin):
     def in_body(self, image) -> bool:
         """Shown by the body it was uploaded for: an image taken out of the
         text stays here until deleted."""
-        return image.image.url in getattr(image, self.owner).body
+        return image.is_shown_in(getattr(image, self.owner).body)
 
 
 @admin.register(PostImage)

@@ -11,7 +11,7 @@ from .admin_forms import BodyForm
 from .body_image_admin import BodyImageInline
 from .models import Page, PageImage
 from .revisions import RevisionsAdmin
-from .trash_admin import STATE, TRASH, TrashAdmin
+from .trash_admin import TrashAdmin, TrashStateFilter
 
 
 class PageAdminForm(BodyForm):
@@ -26,23 +26,13 @@ class PageImageInline(BodyImageInline):
     model = PageImage
 
 
-class PageStateFilter(admin.SimpleListFilter):
+class PageStateFilter(TrashStateFilter):
     """Published or draft; pages in the trash are listed only under "In the trash"."""
 
-    title = "state"
-    parameter_name = STATE
+    states = [("published", "Published"), ("draft", "Draft")]
 
-    def lookups(self, request, model_admin):
-        return [("published", "Published"), ("draft", "Draft"), (TRASH, "In the trash")]
-
-    def queryset(self, request, queryset):
-        if self.value() == TRASH:
-            return queryset.in_trash()
-        queryset = queryset.outside_trash()
-        return {
-            "published": queryset.filter(published=True),
-            "draft": queryset.filter(published=False),
-        }.get(self.value(), queryset)
+    def narrow(self, queryset, value):
+        return queryset.filter(published=value == "published") if value in ("published", "draft") else queryset
 
 
 @admin.register(Page)

@@ -55,6 +55,18 @@ class RedirectForm(forms.ModelForm):
         # the raw text never matched.
         return iri_to_uri(old_path)
 
+    def clean_new_path(self):
+        new_path = self.cleaned_data["new_path"].strip()
+        if not new_path or _path_here(new_path):
+            return new_path
+        parts = urlsplit(new_path)
+        if parts.scheme in ("http", "https") and parts.netloc and new_path.isprintable() and " " not in new_path:
+            return new_path
+        raise forms.ValidationError(
+            "Give an address on this blog starting with / (/posts/new-name/), a whole address starting "
+            f"with https:// (or http://), or nothing (“gone”): not “{new_path}”."
+        )
+
     def clean(self):
         cleaned = super().clean()
         old_path, new_path = cleaned.get("old_path"), cleaned.get("new_path")
@@ -69,18 +81,6 @@ class RedirectForm(forms.ModelForm):
                 "Give the address the content has now.",
             )
         return cleaned
-
-    def clean_new_path(self):
-        new_path = self.cleaned_data["new_path"].strip()
-        if not new_path or _path_here(new_path):
-            return new_path
-        parts = urlsplit(new_path)
-        if parts.scheme in ("http", "https") and parts.netloc and new_path.isprintable() and " " not in new_path:
-            return new_path
-        raise forms.ValidationError(
-            "Give an address on this blog starting with / (/posts/new-name/), a whole address starting "
-            f"with https:// (or http://), or nothing (“gone”): not “{new_path}”."
-        )
 
 
 @admin.register(Redirect)

@@ -23,6 +23,8 @@ from simple_history.models import to_historic
 
 from skolr_blog.admin_site import fits
 
+from .html import IMG, IMG_ALT, IMG_SRC
+
 COMPARED_FIELDS = [
     "title", "slug", "excerpt", "body", "status", "published_at", "thumbnail", "thumbnail_alt", "featured",
     "meta_title", "meta_description", "canonical_url", "noindex",
@@ -160,14 +162,9 @@ class RevisionsAdmin(SimpleHistoryAdmin):
 BLOCK_END = re.compile(r"<br\s*/?>|</(?:p|h[1-6]|li|blockquote|pre|tr|th|td|figcaption|div)\s*>", re.IGNORECASE)
 
 
-IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_IMAGE_SRC = re.compile(r"\ssrc=\"([^\"]*)\"", re.IGNORECASE)
-_IMAGE_ALT = re.compile(r"\salt=\"([^\"]*)\"", re.IGNORECASE)
-
-
 def _image_line(tag: re.Match) -> str:
     """An image, which has no text, as a line of its own: [image: alt (file)]."""
-    src, alt = _IMAGE_SRC.search(tag[0]), _IMAGE_ALT.search(tag[0])
+    src, alt = IMG_SRC.search(tag[0]), IMG_ALT.search(tag[0])
     name = src[1].rsplit("/", 1)[-1] if src else "no address"
     return f"\n[image: {alt[1] if alt and alt[1] else 'no alt text'} ({name})]\n"
 
@@ -180,7 +177,7 @@ def _text(value) -> list[str]:
     has no text, so adding or changing one showed no change), and entities
     are decoded because the diff escapes the text itself.
     """
-    text = html.unescape(strip_tags(IMAGE.sub(_image_line, BLOCK_END.sub("\n", str(value or "")))))
+    text = html.unescape(strip_tags(IMG.sub(_image_line, BLOCK_END.sub("\n", str(value or "")))))
     return [line for line in text.splitlines() if line.strip()] or [""]
 
 

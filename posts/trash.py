@@ -68,12 +68,11 @@ def empty_expired(now=None) -> dict[str, int]:
     cutoff = (now or timezone.now()) - timedelta(days=trash_days())
     deleted = {}
     for model in (Post, Page):
-        expired = model.objects.in_trash().filter(trashed_at__lte=cutoff).order_by("trashed_at")
-        deleted[str(model._meta.verbose_name_plural)] = 0
+        expired = list(model.objects.in_trash().filter(trashed_at__lte=cutoff).order_by("trashed_at"))
         for item in expired:
             with transaction.atomic():
                 item.delete()
-            deleted[str(model._meta.verbose_name_plural)] += 1
+        deleted[str(model._meta.verbose_name_plural)] = len(expired)
     return deleted
 
 

@@ -30,6 +30,26 @@ def showing_trash(request) -> bool:
     return request.GET.get(STATE) == TRASH
 
 
+class TrashStateFilter(admin.SimpleListFilter):
+    """A list's *state* filter: its ``states`` narrow what is outside the
+    trash (``narrow``), and "In the trash" lists only what is in it."""
+
+    title = "state"
+    parameter_name = STATE
+    states: list[tuple[str, str]] = []
+
+    def lookups(self, request, model_admin):
+        return [*self.states, (TRASH, "In the trash")]
+
+    def queryset(self, request, queryset):
+        if self.value() == TRASH:
+            return queryset.in_trash()
+        return self.narrow(queryset.outside_trash(), self.value())
+
+    def narrow(self, queryset, value):
+        return queryset
+
+
 class TrashAdmin(admin.ModelAdmin):
     """For the admin of a ``Trashable`` model whose list filters by ``?state=``
     (a filter whose queryset leaves the trash out unless it says ``trash``).
