@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -48,6 +49,19 @@ class TrashStateFilter(admin.SimpleListFilter):
 
     def narrow(self, queryset, value):
         return queryset
+
+
+class TrashScopedChangeList(ChangeList):
+    """The list's "N results (M total)" counts the side of the trash it
+    shows: the list leaves the trash out by default, and counting every
+    row said "5 results (7 total)" beside a list that showed all there was."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        if not getattr(self, "_scoped", False):  # asked again for the facets' counts
+            everything = self.root_queryset
+            self.root_queryset = everything.in_trash() if showing_trash(request) else everything.outside_trash()
+            self._scoped = True
+        return super().get_queryset(request, exclude_parameters)
 
 
 class TrashAdmin(admin.ModelAdmin):
@@ -211,6 +225,9 @@ class TrashAdmin(admin.ModelAdmin):
         if showing_trash(request):
             return self.trash_list_display
         return super().get_list_display(request)
+
+    def get_changelist(self, request, **kwargs):
+        return TrashScopedChangeList
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)

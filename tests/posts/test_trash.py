@@ -112,6 +112,25 @@ def test_the_list_keeps_the_trash_apart_with_its_own_column_and_actions(client, 
     assert kept.pk and draft.pk
 
 
+@pytest.mark.parametrize("kind", ["post", "page"])
+def test_the_lists_counts_are_of_the_side_of_the_trash_they_show(client, editor, kind):
+    """Found by QA: the list without the trash said "2 results (3 total)"
+    beside every row there was, counting what is in the trash."""
+    make = make_post if kind == "post" else make_page
+    make(title="Kept one"), make(title="Kept two")
+    trash.move_to_trash(make(title="Binned one"))
+    url = f"/admin/posts/{kind}/"
+
+    def counted(page: str) -> str:
+        return " ".join(re.sub(r"<[^>]+>", " ", page).split())
+
+    outside, binned = counted(listed(client, url)), counted(listed(client, f"{url}?state=trash"))
+    assert f"2 {kind}s" in outside and "total" not in outside
+    assert f"1 {kind}" in binned and "total" not in binned
+    searched = counted(listed(client, f"{url}?q=two"))
+    assert "1 result ( 2 total )" in searched
+
+
 def test_bulk_actions_move_restore_and_delete_for_good_only_from_the_trash(client, editor):
     first, second = make_post(title="First"), make_post(title="Second")
     make_comment(first)
