@@ -11,7 +11,7 @@ from django.contrib.redirects.admin import RedirectAdmin
 from django.contrib.redirects.models import Redirect
 from django.utils.encoding import iri_to_uri
 
-from .redirects import answered_here, follow, outcomes
+from .redirects import answered_here, follow, live_at, outcomes
 
 admin.site.unregister(Redirect)
 
@@ -53,7 +53,14 @@ class RedirectForm(forms.ModelForm):
             )
         # Stored as browsers ask for it: /café/ arrives as /caf%C3%A9/, and
         # the raw text never matched.
-        return iri_to_uri(old_path)
+        stored = iri_to_uri(old_path)
+        kind = live_at([stored]).get(stored) if "old_path" in self.changed_data else None
+        if kind:
+            raise forms.ValidationError(
+                f"Readers get a published {kind} at “{old_path}”, and only addresses that would be a 404 are "
+                f"redirected: this one would not be used while the {kind} is there."
+            )
+        return stored
 
     def clean_new_path(self):
         new_path = self.cleaned_data["new_path"].strip()
@@ -94,13 +101,20 @@ class CheckedRedirectAdmin(RedirectAdmin):
         page of rows, rather than three for each."""
         changelist = super().get_changelist_instance(request)
         found = outcomes(redirect.new_path for redirect in changelist.result_list)
+        live = live_at(redirect.old_path for redirect in changelist.result_list)
         for redirect in changelist.result_list:
             redirect.outcome = found[redirect.new_path]
+            redirect.live_here = live.get(redirect.old_path, "")
         return changelist
 
     @admin.display(description="Readers get")
     def readers_get(self, redirect: Redirect) -> str:
         if redirect.pk is None:
             return "—"
+        live_here = getattr(redirect, "live_here", None)
+        if live_here is None:
+            live_here = live_at([redirect.old_path]).get(redirect.old_path, "")
+        if live_here:
+            return f"Not used: the published {live_here} at this address"
         outcome = getattr(redirect, "outcome", None) or follow(redirect.new_path)
         return outcome.says

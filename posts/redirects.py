@@ -85,14 +85,41 @@ def _found(model, old_slugs, slugs: set[str], fields: tuple[str, ...]) -> tuple[
     return found, renamed
 
 
+# What is_published, in_trash and get_absolute_url() read.
+_POST_FIELDS = ("slug", "status", "published_at", "trashed_at")
+_PAGE_FIELDS = ("slug", "published", "trashed_at")
+
+
+def live_at(old_paths: Iterable[str]) -> dict[str, str]:
+    """Of these old addresses, those where readers get a published post or
+    page, or are sent on to one renamed from there: the blog answers them,
+    so a redirect listed for them is not used. {old address: "post" or
+    "page"}, in at most four queries. (A post published at an address an
+    import had listed, say; the redirect starts working again if it is
+    unpublished or renamed.)"""
+    targets = {path: _target(path) for path in set(old_paths)}
+    slugs = {kind: {slug for k, slug in targets.values() if k == kind} for kind in ("post", "page")}
+    found = {
+        "post": _found(Post, SlugRedirect, slugs["post"], _POST_FIELDS),
+        "page": _found(Page, PageSlugRedirect, slugs["page"], _PAGE_FIELDS),
+    }
+    live = {}
+    for path, (kind, slug) in targets.items():
+        if kind:
+            present, renamed = found[kind]
+            item = present.get(slug) or renamed.get(slug)
+            if item is not None and item.is_published:
+                live[path] = kind
+    return live
+
+
 def outcomes(new_paths: Iterable[str]) -> dict[str, Outcome]:
     """What each address leads to, by address: at most five queries however
     many there are (the admin's list asks for a page of them)."""
     targets = {new_path: _target(new_path) for new_path in set(new_paths)}
     slugs = {kind: {slug for k, slug in targets.values() if k == kind} for kind in ("post", "page")}
-    # What is_published and get_absolute_url() read.
-    posts = _found(Post, SlugRedirect, slugs["post"], ("slug", "status", "published_at", "trashed_at"))
-    pages = _found(Page, PageSlugRedirect, slugs["page"], ("slug", "published", "trashed_at"))
+    posts = _found(Post, SlugRedirect, slugs["post"], _POST_FIELDS)
+    pages = _found(Page, PageSlugRedirect, slugs["page"], _PAGE_FIELDS)
     # An address shaped like a post's or a page's (any one segment is) that
     # is none, and never was, may be another listed redirect (a chain):
     # followed as written.

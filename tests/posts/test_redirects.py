@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.contrib.redirects.models import Redirect
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from authors.roles import AUTHORS, EDITORS, MODERATORS
@@ -367,3 +368,48 @@ def test_the_add_form_has_the_site_chosen_and_refuses_what_would_never_be_used(c
         )
         assert response.status_code == 302, old_path
     assert Redirect.objects.count() == 3
+
+
+def test_a_redirect_from_a_published_posts_or_pages_address_says_it_is_not_used(client):
+    """Found by QA: the list said "301 to the post" for a redirect readers
+    never get, a published post answering its old address itself."""
+    target = make_post(slug="where-it-went")
+    make_post(slug="published-here")
+    make_page(slug="team")
+    renamed = make_post(slug="old-name")
+    renamed.slug = "new-name"
+    renamed.save()  # its old address now sends readers to it
+    make_post(slug="still-a-draft", status=Post.Status.DRAFT, published_at=None)
+    for old_path in ("/posts/published-here/", "/team/", "/posts/old-name/", "/posts/still-a-draft/"):
+        redirect(old_path, target.get_absolute_url())
+    client.force_login(make_user(groups=[EDITORS]))
+
+    listed = unescape(client.get("/admin/redirects/redirect/").content.decode())
+    rows = dict(
+        re.findall(
+            r'<th class="field-old_path"><a [^>]*>([^<]*)</a></th>.*?<td class="field-readers_get">([^<]*)</td>',
+            listed,
+            re.S,
+        )
+    )
+    assert rows == {
+        "/posts/published-here/": "Not used: the published post at this address",
+        "/team/": "Not used: the published page at this address",
+        "/posts/old-name/": "Not used: the published post at this address",
+        "/posts/still-a-draft/": "301 to the post",
+    }
+    reader = Client()
+    assert gets(reader, "/posts/still-a-draft/") == (301, "/posts/where-it-went/")  # what the list says
+    assert gets(reader, "/posts/old-name/") == (301, "/posts/new-name/")
+    assert reader.get("/posts/published-here/").status_code == 200
+    one = Redirect.objects.get(old_path="/team/")
+    assert "Not used: the published page" in client.get(f"/admin/redirects/redirect/{one.pk}/change/").content.decode()
+
+    response = client.post(
+        "/admin/redirects/redirect/add/",
+        {"site": settings.SITE_ID, "old_path": "/posts/published-here/", "new_path": "/about/"},
+    )
+    said = unescape(response.content.decode())
+    assert "Readers get a published post at “/posts/published-here/”" in said
+    assert 'value="/posts/published-here/"' in said  # what was typed stays
+    assert Redirect.objects.count() == 4
