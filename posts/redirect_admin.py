@@ -96,6 +96,9 @@ class CheckedRedirectAdmin(RedirectAdmin):
     list_display = [*RedirectAdmin.list_display, "readers_get"]
     readonly_fields = ["readers_get"]
 
+    class Media:
+        css = {"all": ["css/admin_redirects.css"]}
+
     def get_changelist_instance(self, request):
         """The list, each row knowing what it does: three queries for the
         page of rows, rather than three for each."""
