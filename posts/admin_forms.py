@@ -13,6 +13,7 @@ from skolr_blog.admin_site import SafeAutocompleteSelectMultiple
 from skolr_blog.staged_uploads import KeepsUploads
 
 from .authoring_models import PreviewLink, SlugRedirect, TagProfile
+from .embeds import left_out
 from .html import image_hosts_elsewhere
 from .models import Post, validate_canonical_url
 from .revisions import saved_since
@@ -51,8 +52,18 @@ class BodyForm(forms.ModelForm):
     def clean_body(self):
         """Images come from this blog: the pages' Content-Security-Policy
         (img-src 'self') has readers' browsers refuse any other site's, so an
-        image linked from elsewhere would show as broken to every reader."""
+        image linked from elsewhere would show as broken to every reader.
+        And what the sanitizer would take out unseen (an image pasted as
+        data, a map's frame: HTML pasted with the editor's source view, or
+        sent without the editor) is refused with what it is, not lost on
+        save: the form comes back with the body as it was sent."""
         body = self.cleaned_data.get("body") or ""
+        if lost := left_out(body):
+            raise forms.ValidationError(
+                f"The body has {'; '.join(lost)}. It would be lost on saving: upload images under “Images for "
+                "the body” below and insert them from there, paste a video's address on a line of its own, and "
+                "link to anything else."
+            )
         if elsewhere := image_hosts_elsewhere(body):
             raise forms.ValidationError(
                 f"An image in the body is on another site ({', '.join(elsewhere)}), which readers' browsers "

@@ -250,3 +250,51 @@ def _embedded(body: str) -> tuple[str, tuple[str, ...]]:
         return _player(video)
 
     return _SCAN.sub(replace, body), tuple(origins)
+
+
+# An image's address in an author's HTML, not yet sanitized: quoted or not.
+_IMG_SRC = re.compile(r"\ssrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.IGNORECASE)
+_SCHEME = re.compile(r"\s*([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+_TAG_END = re.compile(r"[\s/>]")
+
+
+def _tags(body: str, name: str):
+    """The opening tags ``<name …>`` of HTML not yet sanitized, each read
+    in a bounded window (an unclosed one is skipped)."""
+    lower, position = body.lower(), 0
+    while (start := lower.find(f"<{name}", position)) != -1:
+        position = start + 1
+        after = start + 1 + len(name)
+        end = lower.find(">", start, start + _LONGEST_TAG)
+        if end != -1 and _TAG_END.match(lower, after):
+            yield body[start : end + 1]
+
+
+def left_out(body: str) -> list[str]:
+    """What of an author's HTML the sanitizer (``posts.models.clean_body``)
+    would take out that readers would miss, said for the author: an image
+    whose address is no web address (pasted into the text as ``data:``,
+    ``blob:`` and the like: it would be stored without one, showing
+    nothing), and a frame that is not a YouTube or Vimeo video. Scripts,
+    styles and the rest the editor never offers are removed unasked."""
+    found = []
+    for tag in _tags(body, "img"):
+        src = _IMG_SRC.search(tag)
+        address = html.unescape(next(filter(None, src.groups()), "")) if src else ""
+        scheme = _SCHEME.match(address)
+        if scheme is None or scheme.group(1).lower() in ("http", "https"):
+            continue
+        if scheme.group(1).lower() == "data":
+            found.append("an image pasted into the text itself (a data: address), which is not stored")
+        else:
+            found.append(f"an image at “{address.strip()[:60]}”, which is no web address")
+    for tag in _tags(body, "iframe"):
+        src = _SRC.search(tag)
+        address = html.unescape(src.group(1)) if src else ""
+        if video_at(address) is None:
+            try:
+                where = urlsplit(address).hostname or "an unknown address"
+            except ValueError:
+                where = "an unknown address"
+            found.append(f"an embedded frame from {where}: only YouTube and Vimeo videos are shown")
+    return list(dict.fromkeys(found))

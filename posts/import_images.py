@@ -40,6 +40,7 @@ from skolr_blog.fetching import Policy, PrivateAddress, Refused, fetch
 from skolr_blog.images import strip_metadata, validate_image
 
 from .authoring_models import BodyImage
+from .embeds import left_out
 from .html import image_hosts_elsewhere, images_elsewhere, point_images_at
 from .models import Page, PageImage, Post, PostImage, clean_body
 
@@ -187,7 +188,9 @@ class ImageImport:
     def localize(self, body: str, owner: Post | Page, title: str, what: str) -> tuple[str, list[BodyImage]]:
         """The body with each image from elsewhere pointing at its copy here,
         and the image rows to save once ``owner`` is saved; an image that
-        could not be had keeps its address, named in a note."""
+        could not be had keeps its address, named in a note, as is what
+        the sanitizer takes out (an image pasted as data)."""
+        self.notes += [f"{what}: left out {lost}." for lost in left_out(body)]
         if self.policy is None:
             if hosts := image_hosts_elsewhere(clean_body(body)):
                 self.notes.append(

@@ -696,6 +696,37 @@ def test_the_seed_article_can_be_saved_in_the_admin_as_published(client, seed):
     assert response.status_code == 302, response.content.decode()[:3000]
 
 
+@pytest.mark.parametrize(
+    "image, said",
+    [
+        (
+            '<img src="data:image/png;base64,iVBORw0KGgo=" alt="Pasted chart">',
+            "an image pasted into the text itself (a data: address), which is not stored",
+        ),
+        ("<IMG SRC='blob:https://skolr.example/1f2e' alt=x>", "an image at “blob:https://skolr.example/1f2e”"),
+        ('<img alt="y" src = "ftp://files.example.net/a.png">', "an image at “ftp://files.example.net/a.png”"),
+    ],
+)
+def test_an_image_the_sanitizer_would_empty_is_refused_with_the_text_kept(client, writer, image, said):
+    """Found by QA: an image pasted as data (HTML pasted into the editor's
+    source, an old draft) was saved without its address, showing nothing,
+    and nobody was told."""
+    body = f"<p>Intro</p><figure>{image}</figure>"
+    response = client.post("/admin/posts/post/add/", admin_post_form(title="With a pasted chart", body=body))
+    page = unescape(response.content.decode())
+    assert response.status_code == 200 and not Post.objects.exists()
+    assert f"The body has {said}" in page and "It would be lost on saving: upload images" in page
+    assert image in page  # the body comes back as it was sent
+
+
+def test_images_on_the_web_and_on_this_blog_pass_the_sanitizers_check(client, writer):
+    body = '<p><img src="/media/posts/body/a.png" alt="a"> <img src="media/b.png" alt="b"> <img alt="c"></p>'
+    response = client.post("/admin/posts/post/add/", admin_post_form(body=body))
+    assert response.status_code == 302
+    stored = Post.objects.get(slug="fresh-draft").body
+    assert 'src="/media/posts/body/a.png"' in stored and 'src="media/b.png"' in stored
+
+
 def test_an_image_from_another_site_is_refused_with_the_text_kept(client, writer):
     """The pages' CSP lets browsers load this blog's images only: a linked
     one would be broken for every reader, so the form says so."""

@@ -3,6 +3,7 @@ as "Play video on …", which becomes the player on a click; the page lets
 only that player's host be framed. Nothing else an author types becomes a
 frame, and posts without a video are shown exactly as before."""
 
+import html
 import re
 from pathlib import Path
 
@@ -91,24 +92,38 @@ def test_addresses_with_words_around_them_stay_links(client):
 
 
 def test_typed_iframes_never_reach_the_page(client, writer):
-    """Only the players we build are framed: an <iframe> an author types is
-    removed, except a YouTube or Vimeo player's, which is kept as its
-    video's address (a Ghost or WordPress export's embed code)."""
-    body = (
-        '<p>Before</p><iframe src="https://evil.example/phish" width="600"></iframe>'
-        '<p><iframe src="https://www.youtube.com.evil.example/embed/dQw4w9WgXcQ"></iframe></p>'
+    """Only the players we build are framed. A YouTube or Vimeo player's
+    <iframe> (a Ghost or WordPress export's embed code) is kept as its
+    video's address; any other is refused by the form, saying what it is,
+    and removed by the sanitizer wherever else a body comes from."""
+    videos = (
         f'<figure><IFRAME SRC="https://www.youtube.com/embed/{ID}?start=30" onload="alert(1)"></IFRAME></figure>'
         '<p>After</p><iframe src="https://player.vimeo.com/video/76979871?h=0a1b2c3d4e"></iframe>'
     )
-    response = client.post("/admin/posts/post/add/", admin_post_form(body=body))
+    others = (
+        '<p>Before</p><iframe src="https://evil.example/phish" width="600"></iframe>'
+        '<p><iframe src="https://www.youtube.com.evil.example/embed/dQw4w9WgXcQ"></iframe></p>'
+    )
+    refused = client.post("/admin/posts/post/add/", admin_post_form(body=others + videos))
+    said = html.unescape(refused.content.decode())
+    assert refused.status_code == 200 and not Post.objects.exists()
+    assert "an embedded frame from evil.example: only YouTube and Vimeo videos are shown" in said
+    assert "an embedded frame from www.youtube.com.evil.example" in said
+    assert "https://evil.example/phish" in said  # the body comes back as it was sent
+
+    response = client.post("/admin/posts/post/add/", admin_post_form(body=videos))
     assert response.status_code == 302
     post = Post.objects.get(slug="fresh-draft")
-    assert "iframe" not in post.body.lower() and "evil" not in post.body and "onload" not in post.body
+    assert "iframe" not in post.body.lower() and "onload" not in post.body
     assert f"<p>https://www.youtube.com/watch?v={ID}&amp;t=30s</p>" in post.body
     assert "<p>https://vimeo.com/76979871/0a1b2c3d4e</p>" in post.body
     page = client.get(post.get_absolute_url()).content.decode()
-    assert "iframe" not in page.lower() and "evil.example" not in page
+    assert "iframe" not in page.lower()
     assert page.count('<a class="embed-play"') == 2
+
+    unchecked = make_post(slug="saved-without-the-form", body=others)
+    assert "iframe" not in unchecked.body.lower() and "evil" not in unchecked.body
+    assert "evil.example" not in client.get(unchecked.get_absolute_url()).content.decode()
 
 
 def test_the_page_lets_only_its_players_be_framed(client):

@@ -470,3 +470,20 @@ def test_allowing_a_host_allows_that_host_only(old_site):
 
     with pytest.raises(PrivateAddress):
         fetch(f"http://localhost:{old_site.server.server_port}/rubric.png", io.BytesIO(), policy)
+
+
+def test_an_image_pasted_as_data_is_named_in_the_summary(old_site, tmp_path):
+    """The sanitizer keeps no ``data:`` address: the image is left out, and
+    the summary says so rather than the post silently showing nothing there."""
+    body = '<p>Look:</p><p><img src="data:image/png;base64,iVBORw0KGgo=" alt="Pasted"></p>'
+    path = tmp_path / "export.xml"
+    path.write_text(wxr(post_item("21", "Pasted screenshot", body)))
+
+    out = run("import_wordpress", path)
+
+    post = Post.objects.get(title="Pasted screenshot")
+    assert "data:" not in post.body and "Look:" in post.body
+    assert (
+        "post “Pasted screenshot”: left out an image pasted into the text itself (a data: address), "
+        "which is not stored."
+    ) in out
