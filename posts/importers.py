@@ -754,6 +754,13 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
         authors = [author for _, author in sorted(post_authors.get(key, []))] or [str(row.get("author_id", ""))]
         if authors[0] not in source.authors:
             raise ImportProblem(f"{what}: its author {authors[0]!r} is not among the export's users.")
+        co_authors = dict.fromkeys(key for key in authors[1:] if key in source.authors and key != authors[0])
+        if others := [source.authors[key].name for key in co_authors]:
+            first = source.authors[authors[0]].name
+            source.notes.append(
+                f"{what} has {len(others) + 1} authors on Ghost: imported with its first, {first}, as its author "
+                f"(a post has one author here); credit {', '.join(others)} in its text if they should be."
+            )
         found = from_ghost(row, post_meta.get(key, {}), site_url=site_url, what=what, notes=source.notes)
         source.posts.append(
             PostRecord(

@@ -502,7 +502,11 @@ def test_ghost_posts_arrive_with_authors_tags_and_statuses(tmp_path):
     assert "was for members only: imported as a draft." in out
 
     post = Post.objects.get(slug="retrieval-practice-in-five-minutes")
-    assert post.author.name == "Kofi Mensah"  # the first of its authors
+    assert post.author.name == "Kofi Mensah"  # the first of its authors, and the summary names the other
+    assert (
+        "post “Retrieval practice in five minutes” has 2 authors on Ghost: imported with its first, Kofi Mensah, "
+        "as its author (a post has one author here); credit Ines Duarte in its text if they should be."
+    ) in out
     assert post.published_at == datetime(2025, 10, 6, 8, tzinfo=UTC) and post.is_published
     assert post.excerpt == "Three questions at the start of a lesson, and why recall beats rereading."
     assert [tag.name for tag in post.tags.order_by("name")] == ["Lesson planning", "Memory"]
