@@ -7,7 +7,6 @@ from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from taggit.models import Tag
-from taggit.utils import parse_tags
 
 from skolr_blog.admin_site import SafeAutocompleteSelectMultiple
 from skolr_blog.staged_uploads import KeepsUploads
@@ -17,7 +16,14 @@ from .embeds import left_out
 from .html import image_hosts_elsewhere
 from .models import Post, validate_canonical_url
 from .revisions import saved_since
-from .tagging import tag_description, tag_name_problem, tags_for, takes_old_tag_address, unseen_tag_names
+from .tagging import (
+    tag_description,
+    tag_name_problem,
+    tags_for,
+    takes_old_tag_address,
+    typed_tag_names,
+    unseen_tag_names,
+)
 
 # Search engines show about this much of a title and a description.
 TITLE_LIMIT = 90
@@ -156,7 +162,7 @@ class PostAdminForm(KeepsUploads, BodyForm):
 
     def clean_new_tags(self):
         value = self.cleaned_data.get("new_tags") or ""
-        names = parse_tags(value)
+        names = typed_tag_names(value)
         problems = [problem for name in names if (problem := tag_name_problem(name))]
         if not problems and self.user is not None:
             # Not the other author's tag, spelled their way: only what was typed.
@@ -225,7 +231,7 @@ class PostAdminForm(KeepsUploads, BodyForm):
             self.add_error("thumbnail", "Add a thumbnail before publishing.")
         if not (cleaned.get("thumbnail_alt") or "").strip():
             self.add_error("thumbnail_alt", "Describe the thumbnail (alt text) before publishing.")
-        if not cleaned.get("tags") and not parse_tags(cleaned.get("new_tags") or ""):
+        if not cleaned.get("tags") and not typed_tag_names(cleaned.get("new_tags") or ""):
             self.add_error("new_tags", "Give the post at least one tag before publishing.")
         author = cleaned.get("author") or (self.instance.author if self.instance.author_id else None)
         if author is not None:
@@ -248,7 +254,7 @@ class PostAdminForm(KeepsUploads, BodyForm):
         tag's unique name: the loser retries once and finds the winner's tag.
         """
         names = [tag.name for tag in self.cleaned_data.get("tags") or []]
-        names += parse_tags(self.cleaned_data.get("new_tags") or "")
+        names += typed_tag_names(self.cleaned_data.get("new_tags") or "")
         for attempt in range(2):
             try:
                 with transaction.atomic():

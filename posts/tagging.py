@@ -17,6 +17,19 @@ from taggit.models import Tag
 MAX_LENGTH = Tag._meta.get_field("name").max_length
 
 
+def typed_tag_names(value: str) -> list[str]:
+    """The names typed in the post form's *new tags*, separated by commas as
+    its help says: "Machine Learning" is one tag. (taggit's ``parse_tags``
+    splits on spaces when there is no comma, and gave the post "Machine" and
+    "Learning".) Runs of spaces become one, quotes around a name go, and a
+    name typed twice in any case counts once."""
+    names: dict[str, str] = {}
+    for part in value.split(","):
+        if name := " ".join(part.split()).strip("\"'").strip():
+            names.setdefault(name.casefold(), name)
+    return list(names.values())
+
+
 def tag_name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a new tag, or None if it can."""
     if len(name) > MAX_LENGTH:

@@ -40,6 +40,23 @@ def writer(client):
     return author
 
 
+@pytest.mark.parametrize(
+    "typed, tags",
+    [
+        ("Machine Learning", ["Machine Learning"]),
+        ("Machine   Learning ,  AI,", ["AI", "Machine Learning"]),
+        ('"Exam season", exam SEASON, Maths', ["Exam season", "Maths"]),
+        (" , ,", []),
+    ],
+)
+def test_new_tags_are_separated_by_commas_only(client, writer, typed, tags):
+    """Found by QA: "Machine Learning" without a comma became two tags,
+    "Machine" and "Learning" (taggit's parser splits on spaces then)."""
+    response = client.post("/admin/posts/post/add/", admin_post_form(new_tags=typed))
+    assert response.status_code == 302
+    assert sorted(Post.objects.get(slug="fresh-draft").tags.names()) == tags
+
+
 def grant_publish(author):
     author.user.user_permissions.add(Permission.objects.get(codename="publish_post"))
 
