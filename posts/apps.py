@@ -8,17 +8,19 @@ class PostsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_migrate, pre_save
         from taggit.models import Tag
 
+        from authors.models import Author
+
         # cache_signals and search_signals keep the page cache and the
         # full-text index in step with posts and tags.
         from . import cache_signals, comments, search_signals, site_domain, tagging, task_records  # noqa: F401
-        from .authoring_models import delete_unused_image_file
+        from .authoring_models import delete_unused_file
         from .models import PageImage, Post, PostImage
 
         post_delete.connect(comments.delete_post_comments, sender=Post, dispatch_uid="posts.delete_post_comments")
-        # A deleted body image's file goes with it (kept while another row shares it).
-        for model in (PostImage, PageImage):
+        # A deleted image's file goes with its row (kept while another row shares it).
+        for model, field in ((PostImage, "image"), (PageImage, "image"), (Post, "thumbnail"), (Author, "photo")):
             post_delete.connect(
-                delete_unused_image_file, sender=model, dispatch_uid=f"posts.image_file.{model.__name__}"
+                delete_unused_file(field), sender=model, weak=False, dispatch_uid=f"posts.image_file.{model.__name__}"
             )
         pre_save.connect(tagging.keep_old_tag_address, sender=Tag, dispatch_uid="posts.keep_old_tag_address")
 

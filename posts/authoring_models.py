@@ -56,24 +56,29 @@ class BodyImage(models.Model):
         return self.image.url in (body or "")
 
 
-def delete_unused_image_file(sender, instance: BodyImage, **kwargs) -> None:
-    """A body image's row is deleted (from the media library, the post
-    form's inline, or with its post or page): its file and its renditions
-    go too, once the deletion commits, unless another row shares the file
-    (an import stores an address once for all the posts that show it).
-    Left behind, an image deleted as a mistake stayed public at its
-    address."""
-    name = instance.image.name
-    if not name:
-        return
+def delete_unused_file(field: str):
+    """A ``post_delete`` receiver for models with an image ``field``: a
+    deleted row's file and its renditions go too, once the deletion
+    commits, unless another row shares the file (an import stores an
+    address once for all the posts that show it). Body images (from the
+    media library, the post form's inline, or with their post or page), a
+    post's thumbnail and an author's photo: left behind, an image deleted
+    for good stayed public at its address."""
 
-    def delete() -> None:
-        if not sender.objects.filter(image=name).exists():
-            from sorl.thumbnail import delete as delete_with_renditions
+    def receiver(sender, instance, **kwargs) -> None:
+        file = getattr(instance, field)
+        if not file.name:
+            return
 
-            delete_with_renditions(instance.image)
+        def delete() -> None:
+            if not sender._base_manager.filter(**{field: file.name}).exists():
+                from sorl.thumbnail import delete as delete_with_renditions
 
-    transaction.on_commit(delete, robust=True)
+                delete_with_renditions(file)
+
+        transaction.on_commit(delete, robust=True)
+
+    return receiver
 
 
 class PostImage(BodyImage):

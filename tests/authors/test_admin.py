@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -155,3 +156,17 @@ def test_an_authors_post_list_filters_only_their_own_posts(client, writer):
 
     make_post(author=writer, published_at=timezone.now() - timedelta(days=400))
     assert "Filter by publish date" in client.get("/admin/posts/post/").content.decode()
+
+
+def test_an_author_deleted_without_posts_takes_their_photo_file(client, django_capture_on_commit_callbacks):
+    """An administrator deletes a profile that has no posts (the posts'
+    author is protected): the photo is not left public at its address."""
+    client.force_login(make_user("boss", is_superuser=True, staff=True))
+    author = make_author(slug="leaving", photo=image_upload("leaving.png"))
+    photo = Path(author.photo.path)
+    assert photo.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/authors/author/{author.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302 and not photo.exists()

@@ -380,3 +380,23 @@ def test_an_address_kept_by_the_trash_says_so_when_taken(client):
     response = client.post("/admin/posts/page/add/", admin_page_form(slug="old-about"))
     assert "“old-about” is the address of a page in the trash" in response.content.decode()
     assert Post.objects.count() == 1 and Page.objects.count() == 1
+
+
+def test_a_post_deleted_for_good_takes_its_thumbnail_file_unless_another_post_shows_it(
+    client, editor, django_capture_on_commit_callbacks
+):
+    """Found by QA: the body's images went with a post deleted for good,
+    its thumbnail stayed public at its address. An import gives posts with
+    the same featured image one file: that one stays while a post shows it."""
+    alone = make_post(title="Alone", thumbnail=image_upload("alone.png"), thumbnail_alt="A square")
+    shared = make_post(title="Shared", thumbnail=image_upload("shared.png"), thumbnail_alt="A square")
+    other = make_post(title="Other", thumbnail=shared.thumbnail.name, thumbnail_alt="A square")
+    files = {post.title: Path(post.thumbnail.path) for post in (alone, shared)}
+    assert all(path.exists() for path in files.values())
+    for post in (alone, shared):
+        trash.move_to_trash(post)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(f"/admin/posts/post/{post.pk}/delete/", {"post": "yes"}).status_code == 302
+
+    assert not files["Alone"].exists()
+    assert files["Shared"].exists() and Post.objects.get(pk=other.pk).thumbnail.name == shared.thumbnail.name
