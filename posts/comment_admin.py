@@ -276,14 +276,24 @@ class CommentAdmin(admin.ModelAdmin):
         return ", ".join(review.reason_labels) if review else ""
 
     def _decide(self, request, queryset, status: str, verb: str):
+        """Decide the selected comments; those already so are left as they
+        were (who decided them and when stays), and the message counts
+        them apart: "3 were approved" for two approved and one approved
+        already was untrue."""
+        decided = already = 0
         for comment in queryset:
+            review = getattr(comment, "review", None)
+            current = review.status if review is not None else (Status.APPROVED if comment.is_public else None)
+            if current == status and comment.is_public == (status == Status.APPROVED):
+                already += 1
+                continue
             moderation.decide(comment, status, request.user)
-        count = len(queryset)
-        self.message_user(
-            request,
-            f"{count} comment{'s' if count != 1 else ''} {'was' if count == 1 else 'were'} {verb}.",
-            messages.SUCCESS,
-        )
+            decided += 1
+        message = f"{decided} comment{'s' if decided != 1 else ''} {'was' if decided == 1 else 'were'} {verb}."
+        if already:
+            state = verb.removeprefix("successfully ")
+            message += f" {already} {'was' if already == 1 else 'were'} {state} already."
+        self.message_user(request, message, messages.SUCCESS if decided else messages.WARNING)
 
     @admin.action(description="Approve selected comments", permissions=["moderate"])
     def approve_comments(self, request, queryset):

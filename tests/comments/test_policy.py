@@ -441,6 +441,37 @@ class TestModerationQueue:
         # Spam and rejected comments are kept, not deleted.
         assert XtdComment.objects.count() == 3
 
+    def test_bulk_actions_count_the_comments_decided_already_apart(self, client, post, moderator):
+        """Found by QA: two held comments and one approved, all approved,
+        said "3 comments were successfully approved"; the approved one's
+        decision (who, when) was written again."""
+        held = [self.held(post, comment=f"Held {n}") for n in range(2)]
+        approved = self.held(post, comment="Approved before")
+        client.post(
+            "/admin/posts/pendingcomment/",
+            {"action": "approve_comments", "_selected_action": [approved.pk]},
+            follow=True,
+        )
+        first = CommentReview.objects.get(comment=approved)
+        everything = "/admin/django_comments_xtd/xtdcomment/"
+
+        response = client.post(
+            everything,
+            {"action": "approve_comments", "_selected_action": [c.pk for c in [*held, approved]]},
+            follow=True,
+        )
+        said = [str(m) for m in response.context["messages"]]
+        assert said == ["2 comments were successfully approved. 1 was approved already."]
+        assert CommentReview.objects.get(comment=approved).decided_at == first.decided_at
+        assert all(XtdComment.objects.get(pk=c.pk).is_public for c in held)
+
+        response = client.post(everything, {"action": "mark_spam", "_selected_action": [held[0].pk]}, follow=True)
+        assert [str(m) for m in response.context["messages"]] == ["1 comment was marked as spam."]
+        response = client.post(everything, {"action": "mark_spam", "_selected_action": [held[0].pk]}, follow=True)
+        assert [str(m) for m in response.context["messages"]] == [
+            "0 comments were marked as spam. 1 was marked as spam already."
+        ]
+
     def test_spam_can_be_undone(self, client, post, moderator):
         comment = self.held(post, comment="Not spam after all")
         client.post("/admin/posts/pendingcomment/", {"action": "mark_spam", "_selected_action": [comment.pk]})
