@@ -30,7 +30,7 @@ from posts.comment_models import PendingComment
 from posts.discovery_views import SearchView
 from posts.models import Post
 from posts.views import PublishedPostListView
-from tests.factories import admin_post_form, make_author, make_user
+from tests.factories import make_author, make_user
 from tests.security.hostile import (
     Tally,
     add_posts,
@@ -38,6 +38,7 @@ from tests.security.hostile import (
     approve,
     load_payloads,
     post_comments_together,
+    post_with_every_payload,
     publish,
 )
 
@@ -159,11 +160,7 @@ def test_no_payload_runs_in_the_browser(browser: Browser, live_site, monkeypatch
     editor.force_login(make_user("editor", groups=[EDITORS]))
     tags = add_tags(editor, PAYLOADS, tally)
     posts = add_posts(editor, PAYLOADS, tally, authors=[author] * len(PAYLOADS), tags=tags)
-    combined = admin_post_form(slug="every-payload", title="Every payload", author=author.pk)
-    assert editor.post("/admin/posts/post/add/", combined).status_code == 302
-    everything = Post.objects.get(slug="every-payload")
-    body = "".join(f"<p>{payload.text}</p>" for payload in PAYLOADS)
-    assert editor.post(f"/admin/posts/post/{everything.pk}/change/", combined | {"body": body}).status_code == 302
+    everything = post_with_every_payload(editor, "every-payload", "Every payload", author, PAYLOADS, "")
     publish([everything, *posts])
 
     # Strangers comment on it; the comments wait in the queue.

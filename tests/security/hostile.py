@@ -22,6 +22,7 @@ from django_comments_xtd.models import XtdComment
 from authors.models import Author
 from posts import moderation
 from posts.comment_models import CommentReview
+from posts.embeds import left_out
 from posts.models import Post, TaggedPost
 from tests.factories import admin_post_form
 
@@ -418,6 +419,23 @@ def add_posts(client, payloads: list[Payload], tally: Tally, *, authors=None, ta
             tally.outcome(sink, sink not in refused)
         posts.append(Post.objects.get(slug=slug))
     return posts
+
+
+def post_with_every_payload(client, slug: str, title: str, author, payloads: list[Payload], separator: str) -> Post:
+    """A post whose body holds every payload, edited once so the revision
+    comparison has them all to show. The form takes those it accepts; a
+    frame or an image with no web address it refuses, saying what it is
+    (``posts.embeds.left_out``), so the body with them too is stored as an
+    import stores one, through the sanitizer in ``Post.save``."""
+    form = admin_post_form(slug=slug, title=title, author=author.pk)
+    assert client.post("/admin/posts/post/add/", form).status_code == 302
+    post = Post.objects.get(slug=slug)
+    accepted = separator.join(f"<p>{payload.text}</p>" for payload in payloads if not left_out(payload.text))
+    assert client.post(f"/admin/posts/post/{post.pk}/change/", form | {"body": accepted}).status_code == 302
+    post.refresh_from_db()
+    post.body = separator.join(f"<p>{payload.text}</p>" for payload in payloads)
+    post.save()
+    return post
 
 
 def publish(posts) -> None:

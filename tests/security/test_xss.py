@@ -21,7 +21,7 @@ from posts.comment_models import PendingComment
 from posts.discovery_views import SearchView
 from posts.models import Post
 from posts.views import PublishedPostListView
-from tests.factories import admin_post_form, make_author, make_post, make_user
+from tests.factories import make_author, make_post, make_user
 from tests.security.hostile import (
     COMMENT_SINKS,
     PAYLOAD_FILE,
@@ -31,6 +31,7 @@ from tests.security.hostile import (
     approve,
     load_payloads,
     post_comments,
+    post_with_every_payload,
     publish,
     set_author_profiles,
     unsafe_in_feed,
@@ -186,13 +187,7 @@ def test_author_fields(client, superuser_client, everything_on_one_page, setting
     editor.force_login(make_user("editor", groups=[EDITORS]))
     tags = add_tags(editor, PAYLOADS, tally)
     posts = add_posts(editor, PAYLOADS, tally, authors=authors, tags=tags)
-    # One more post, edited twice, so the revision comparison has every payload to show.
-    combined = admin_post_form(slug="all-payloads", title="All payloads", author=authors[0].pk)
-    assert editor.post("/admin/posts/post/add/", combined).status_code == 302
-    everything = Post.objects.get(slug="all-payloads")
-    body = "\n".join(f"<p>{payload.text}</p>" for payload in PAYLOADS)
-    response = editor.post(f"/admin/posts/post/{everything.pk}/change/", combined | {"body": body})
-    assert response.status_code == 302
+    everything = post_with_every_payload(editor, "all-payloads", "All payloads", authors[0], PAYLOADS, "\n")
     publish([*posts, everything])
 
     post_sinks = ["post title", "post excerpt", "post body", "new tags", "tag name (tag admin)"]
