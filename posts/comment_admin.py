@@ -140,7 +140,10 @@ class CommentAdmin(admin.ModelAdmin):
     """All comments, with their moderation status and reasons."""
 
     form = ModerationForm
-    list_display = ["excerpt", "commenter", "article", "ip_address", "submit_date", "status", "reasons", "reply"]
+    # Status and reasons share a column, and the address sits under the
+    # commenter: at 1280 pixels, with the admin's menu and the filters open,
+    # the status, the reasons and "Reply" were off the screen to the right.
+    list_display = ["excerpt", "commenter", "article", "submitted", "state", "reply"]
     list_filter = [StatusFilter, ReasonFilter, PostFilter, "submit_date"]
     search_fields = ["user_name", "user_email", "comment", "ip_address"]
     ordering = ["-submit_date"]
@@ -159,8 +162,7 @@ class CommentAdmin(admin.ModelAdmin):
         "reply",
         "commenter",
         "user_url",
-        "article",
-        "ip_address",
+        "article",  # the commenter's address is under their name
         "submit_date",
         "reasons",
     ]
@@ -251,9 +253,18 @@ class CommentAdmin(admin.ModelAdmin):
         url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_reply", args=[comment.pk])
         return format_html('<a href="{}">Reply as yourself</a>', url)
 
+    class Media:
+        css = {"all": ["css/admin_comments.css"]}
+
     @admin.display(description="commenter", ordering="user_name")
     def commenter(self, comment) -> str:
-        return format_html("{}<br><small>{}</small>", comment.user_name, comment.user_email)
+        return format_html(
+            "{}<br><small>{}<br>{}</small>", comment.user_name, comment.user_email, comment.ip_address or ""
+        )
+
+    @admin.display(description="submitted")  # newest first; not sortable: its sort icons took the room "Reply" needed
+    def submitted(self, comment) -> str:
+        return dates.day_and_time(comment.submit_date)
 
     @admin.display(description="article")
     def article(self, comment) -> str:
@@ -269,6 +280,11 @@ class CommentAdmin(admin.ModelAdmin):
     def status(self, comment) -> str:
         review = getattr(comment, "review", None)
         return review.get_status_display() if review else ("Approved" if comment.is_public else "—")
+
+    @admin.display(description="status")
+    def state(self, comment) -> str:
+        """The status, and why it was held under it."""
+        return format_html("{}<br><small>{}</small>", self.status(comment), self.reasons(comment))
 
     @admin.display(description="why held")
     def reasons(self, comment) -> str:
@@ -330,6 +346,7 @@ class CommentAdmin(admin.ModelAdmin):
 class ModerationQueueAdmin(CommentAdmin):
     """Pending comments only, newest first: the moderators' inbox."""
 
+    list_display = ["excerpt", "commenter", "article", "submitted", "reasons", "reply"]  # all are pending
     list_filter = [ReasonFilter, PostFilter]
 
     def get_queryset(self, request):
