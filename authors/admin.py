@@ -80,6 +80,13 @@ class AuthorAdmin(KeepsUploadsAdmin, admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if not request.user.is_superuser:
+            # The account as text: Django links a read-only user to its
+            # page in the admin, which only administrators may open (a 403).
+            fieldsets = [
+                (name, {**options, "fields": ["account" if field == "user" else field for field in options["fields"]]})
+                for name, options in fieldsets
+            ]
         if self._own_profile(request, obj):
             fieldsets = [*fieldsets, ("My account", {"fields": ["account_email", "password"]})]
         return fieldsets
@@ -91,8 +98,12 @@ class AuthorAdmin(KeepsUploadsAdmin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Who a profile belongs to is the site administrator's decision.
-        readonly = [] if request.user.is_superuser else ["user", "slug"]
+        readonly = [] if request.user.is_superuser else ["account", "slug"]
         return [*readonly, "password"] if self._own_profile(request, obj) else readonly
+
+    @admin.display(description="user")
+    def account(self, author: Author) -> str:
+        return author.user.get_username() if author.user_id else "—"
 
     @admin.display(description="password")
     def password(self, author: Author) -> str:

@@ -37,6 +37,19 @@ def test_the_user_admin_stays_closed_to_authors(client, writer):
     assert client.get(f"/admin/auth/user/{writer.user.pk}/change/").status_code == 403
 
 
+def test_the_profile_names_its_account_without_a_link_only_administrators_may_follow(client, writer):
+    """Found by QA: the read-only *User* field linked to the user admin's
+    page, a 403 for the author (and an editor) who followed it."""
+    user_page = f"/admin/auth/user/{writer.user.pk}/change/"
+    for who in (writer.user, make_user("chief", groups=[EDITORS])):
+        client.force_login(who)
+        page = client.get(change_url(writer)).content.decode()
+        assert user_page not in page
+        assert '<div class="readonly">writer</div>' in page
+    client.force_login(make_user("boss", is_superuser=True, staff=True))
+    assert 'name="user"' in client.get(change_url(writer)).content.decode()  # administrators choose it
+
+
 def test_an_author_changes_their_accounts_email_on_their_profile(client, writer):
     page = client.get(change_url(writer)).content.decode()
     assert "My account" in page
