@@ -145,6 +145,8 @@ class PageRecord:
     published: bool
     menu_order: int = 0
     old_path: str = ""
+    show_in_header: bool = False  # Ghost's navigation names it
+    show_in_footer: bool = False  # Ghost's secondary navigation names it
 
 
 @dataclass
@@ -728,12 +730,14 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
     post_meta = {str(row.get("post_id")): row for row in _ghost_table(data, "posts_meta")}
     slugs: set[str] = set()
     page_slugs: set[str] = set()
+    ghost_pages: dict[str, PageRecord] = {}  # by their slug on Ghost
     for row in _ghost_table(data, "posts"):
         # Ghost 5 says ``type``; exports of Ghost 1 and 2 say ``page: true``.
         kind = str(row.get("type") or ("page" if row.get("page") else "post"))
         if kind == "page":
             if page := _ghost_page(row, post_meta.get(str(row.get("id")), {}), page_slugs, site_url, source):
                 source.pages.append(page)
+                ghost_pages[str(row.get("slug") or "")] = page
             continue
         if kind != "post":
             source.left_out[kind] += 1
@@ -782,8 +786,53 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
                 thumbnail_alt=plain_text(str(post_meta.get(key, {}).get("feature_image_alt") or "")),
             )
         )
+    _ghost_menus(data, ghost_pages, site_url, source)
     source.notes = list(dict.fromkeys(source.notes))
     return source
+
+
+def _ghost_menus(data: dict, pages: dict[str, PageRecord], site_url: str, source: Source) -> None:
+    """Ghost's navigation (its header) and secondary navigation (its footer)
+    put the pages they link in the header and footer menus here, in their
+    order. The menus here list pages after the blog's own links (home,
+    tags, archive…), so a link to the home page needs nothing, and any
+    other (a tag, a post, another site) is named in the summary."""
+    menus = {
+        str(row.get("key")): row.get("value")
+        for row in _ghost_table(data, "settings")
+        if row.get("key") in ("navigation", "secondary_navigation")
+    }
+    ours = urlsplit(site_url).netloc
+    for key, menu, flag in (
+        ("navigation", "header", "show_in_header"),
+        ("secondary_navigation", "footer", "show_in_footer"),
+    ):
+        try:
+            links = json.loads(menus.get(key) or "[]")
+        except (TypeError, json.JSONDecodeError):
+            links = None
+        if not isinstance(links, list) or not all(isinstance(link, dict) for link in links):
+            source.notes.append(f"Ghost's {key} setting is not a list of links: the {menu} menu was left as it is.")
+            continue
+        for position, link in enumerate(links):
+            label, url = plain_text(str(link.get("label") or "")), str(link.get("url") or "")
+            try:
+                parts = urlsplit(url.replace("__GHOST_URL__", "", 1))
+            except ValueError:  # an unclosed [ in a host, say
+                parts = urlsplit("//unreadable")
+            path = parts.path.strip("/") if not parts.netloc or parts.netloc == ours else None
+            if path == "" and not parts.query:
+                continue  # the home page: the menus start with it
+            page = pages.get(path or "") if path is not None and "/" not in path else None
+            if page is None:
+                source.notes.append(
+                    f"Ghost's {menu} menu links “{label}” ({url}): not added, as the menus here list pages "
+                    "(after the blog's own links); link to it from a page, or make it one."
+                )
+                continue
+            if not (page.show_in_header or page.show_in_footer):
+                page.menu_order = position
+            setattr(page, flag, True)
 
 
 def _ghost_page(row: dict, meta: dict, taken: set[str], site_url: str, source: Source) -> PageRecord | None:
@@ -987,6 +1036,8 @@ def _save_page(record: PageRecord, update: bool, counts: Counter, images: ImageI
     page.body, body_images = images.localize(record.body, page, record.title, what)
     page.title, page.description = record.title, record.description
     page.published, page.menu_order = record.published, record.menu_order
+    if created:  # an updated page keeps the menus editors chose since
+        page.show_in_header, page.show_in_footer = record.show_in_header, record.show_in_footer
     _check(what, page)
     page.save()
     _save_images(page, body_images, what)
@@ -1131,7 +1182,7 @@ def summary(source: Source, counts: Counter) -> list[str]:
         if outcomes or kind in ("authors", "posts", "pages", "comments"):
             said = ", ".join(f"{n} {outcome}" for outcome, n in outcomes.items()) or "none"
             lines.append(f"{kind.capitalize()}: {said}.")
-    if counts["pages", "created"]:
+    if counts["pages", "created"] and not any(page.show_in_header or page.show_in_footer for page in source.pages):
         lines.append(
             "Imported pages are in neither menu: an editor chooses what the header and footer show (Posts → Pages)."
         )

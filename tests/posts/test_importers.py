@@ -583,6 +583,61 @@ def test_pages_of_older_ghost_exports_and_pages_readers_could_not_see(tmp_path):
     assert "page “Soon” was scheduled on Ghost: imported as a draft." in out
 
 
+def test_ghost_navigation_puts_its_pages_in_the_header_and_footer_menus(client, tmp_path):
+    """Ghost's navigation is its header, its secondary navigation its
+    footer: the pages they link are in those menus here, in their order;
+    what is no page is named, and the home page needs nothing."""
+    row = {"html": "<p>Text.</p>", "status": "published", "type": "page", "published_at": "2020-01-01T10:00:00.000Z"}
+    navigation = [
+        {"label": "Home", "url": "__GHOST_URL__/"},
+        {"label": "Team", "url": "/team/"},
+        {"label": "About us", "url": "https://learning-lab.example.org/about/"},
+        {"label": "News", "url": "__GHOST_URL__/tag/news/"},
+    ]
+    footer = [{"label": "Privacy", "url": "/privacy/"}, {"label": "Shop", "url": "https://shop.example.com/"}]
+    data = {
+        "posts": [
+            row | {"id": "1", "title": "About Learning Lab", "slug": "about"},
+            row | {"id": "2", "title": "Our team", "slug": "team"},
+            row | {"id": "3", "title": "Privacy policy", "slug": "privacy"},
+            row | {"id": "4", "title": "Not linked", "slug": "elsewhere"},
+        ],
+        "users": [],
+        "settings": [
+            {"key": "navigation", "value": json.dumps(navigation)},
+            {"key": "secondary_navigation", "value": json.dumps(footer)},
+            {"key": "title", "value": "Learning Lab"},
+        ],
+    }
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps({"db": [{"data": data}]}))
+
+    out = run("import_ghost", "--site-url", "https://learning-lab.example.org", export)
+
+    assert pages() == {
+        "about": ("About Learning Lab", True, 2, True, False),
+        "team": ("Our team", True, 1, True, False),
+        "privacy": ("Privacy policy", True, 0, False, True),
+        "elsewhere": ("Not linked", True, 0, False, False),
+    }
+    assert "Ghost's header menu links “News” (__GHOST_URL__/tag/news/): not added" in out
+    assert "Ghost's footer menu links “Shop” (https://shop.example.com/): not added" in out
+    assert "Home" not in out and "in neither menu" not in out
+    assert header_links(client.get("/").content.decode())[-2:] == ["/team/", "/about/"]
+
+    Page.objects.filter(slug="team").update(show_in_header=False)  # an editor's choice since
+    run("import_ghost", "--update", "--site-url", "https://learning-lab.example.org", export)
+    assert pages()["team"][3] is False
+
+
+def test_a_ghost_navigation_setting_that_is_no_list_of_links_leaves_the_menus(tmp_path):
+    data = {"posts": [], "users": [], "settings": [{"key": "navigation", "value": "{not json"}]}
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps({"db": [{"data": data}]}))
+    out = run("import_ghost", export)
+    assert "Ghost's navigation setting is not a list of links: the header menu was left as it is." in out
+
+
 def test_ghost_without_site_url_says_what_to_give(tmp_path):
     out = run("import_ghost", GHOST)
     assert "give --site-url" in out
