@@ -10,15 +10,16 @@ from . import notifications
 from .models import Post
 
 
-# GET only asks: mail scanners and link previews open every link in an
-# email, and must not unsubscribe anyone. POST unsubscribes: the page's
+# GET (and HEAD, which link checkers send and Django answers as a GET
+# without the body) only asks: mail scanners and link previews open every
+# link in an email, and must not unsubscribe anyone. POST unsubscribes: the page's
 # button, and RFC 8058 one-click unsubscribe, where mail clients POST
 # ``List-Unsubscribe=One-Click`` here without a CSRF token (hence
 # csrf_exempt). The signed token in the address is the authorization: it
 # names one email and one post, was only ever sent to that email, and the
 # view can only turn emails off.
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def unsubscribe(request, token: str):
     """Stop emails about new comments on one post, for one email address, without logging in."""

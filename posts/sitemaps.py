@@ -23,7 +23,7 @@ from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from authors.models import Author
 
@@ -159,7 +159,9 @@ SITEMAPS = {
 }
 
 
-@require_GET
+# GET and HEAD (``require_safe``): crawlers and link checkers ask with HEAD
+# too, and a 405 there reads as "not here".
+@require_safe
 @sitemap_views.x_robots_tag
 def sitemap_index(request):
     """``/sitemap.xml``: every page of every section that has addresses.
@@ -182,7 +184,7 @@ def sitemap_index(request):
     return TemplateResponse(request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml")
 
 
-@require_GET
+@require_safe
 def sitemap_section(request, section: str):
     """``/sitemap-<section>.xml?p=N``; a page that does not exist is a 404."""
     if section not in SITEMAPS:
@@ -190,7 +192,7 @@ def sitemap_section(request, section: str):
     return sitemap_views.sitemap(request, {section: SITEMAPS[section](request)}, section=section)
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=86400, public=True)
 def robots_txt(request):
     """Crawl everything public; skip the admin and the comment endpoints.

@@ -56,11 +56,12 @@ def subscribe(request):
     return _private(render(request, "subscriptions/check_inbox.html"))
 
 
-# The emailed links: GET only asks, POST acts (mail scanners and link
-# previews open every link in an email). No CSRF token: the signed token
+# The emailed links: GET and HEAD only ask, POST acts (mail scanners and
+# link previews open every link in an email, some with HEAD: a 405 there
+# made the link look broken). No CSRF token: the signed token
 # in the address is the authorization, as in mail_views.unsubscribe.
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def confirm(request, token: str):
     try:
@@ -76,7 +77,7 @@ def confirm(request, token: str):
 
 
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def unsubscribe(request, token: str):
     """Also RFC 8058 one-click: mail clients POST ``List-Unsubscribe=One-Click`` here."""

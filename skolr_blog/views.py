@@ -10,10 +10,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
-@require_GET
+# GET and HEAD (``require_safe``): scanners and link checkers ask with HEAD
+# too, and a 405 there reads as "not here".
+@require_safe
 def security_txt(request):
     """RFC 9116: where to report a vulnerability. Expires a year ahead, always."""
     expires = (timezone.now() + timedelta(days=365)).replace(microsecond=0)
@@ -26,7 +28,7 @@ def security_txt(request):
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
-@require_GET
+@require_safe
 def favicon(request):
     # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
     return HttpResponsePermanentRedirect(static("img/favicon.svg"))

@@ -45,6 +45,15 @@ def test_security_txt(client):
     assert "\nExpires: " in body and "Canonical: http://testserver/.well-known/security.txt" in body
 
 
+def test_security_txt_and_the_favicon_answer_head(client):
+    """Scanners and link checkers ask with HEAD, before any GET is cached."""
+    security = client.head("/.well-known/security.txt")
+    favicon = client.head("/favicon.ico")
+
+    assert (security.status_code, security["Content-Type"]) == (200, "text/plain; charset=utf-8")
+    assert (favicon.status_code, favicon["Location"]) == (301, client.get("/favicon.ico")["Location"])
+
+
 @pytest.mark.parametrize(
     "path", ["/.git/config", "/.git/HEAD", "/.env", "/db.sqlite3", "/settings.py", "/media/../.env"]
 )

@@ -341,6 +341,20 @@ def test_followers_are_told_and_can_stop_with_one_click(client, mailoutbox, publ
     assert [message.to for message in mailoutbox] == [["asha@example.com"]]
 
 
+def test_a_head_on_the_unsubscribe_link_answers_and_unsubscribes_nobody(client):
+    """Link checkers ask with HEAD: it answers as the GET does (the page that
+    asks), and like the GET it changes nothing."""
+    post = make_post()
+    make_comment(post, user_email="fola@example.com", followup=True)
+    link = reverse("mail:unsubscribe", args=[notifications.unsubscribe_token("fola@example.com", post.pk)])
+
+    response = client.head(link)
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert XtdComment.objects.filter(user_email="fola@example.com", followup=True).count() == 1
+
+
 def test_follower_email_offers_one_click_unsubscribe_to_mail_clients(mailoutbox, published):
     post = make_post(author=make_author())
     make_comment(post, user_email="fola@example.com", followup=True)

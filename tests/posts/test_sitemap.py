@@ -102,6 +102,19 @@ def test_robots_txt_points_at_the_sitemap(client):
     assert "Disallow: /search" not in text  # noindex must stay visible to crawlers
 
 
+@pytest.mark.parametrize("url", ["/robots.txt", "/sitemap.xml", "/sitemap-posts.xml", "/sitemap-pages.xml"])
+def test_crawlers_asking_with_head_get_what_a_get_gets_without_the_body(client, url):
+    """Crawlers and link checkers ask with HEAD; a 405 reads as "not here".
+    The first ask of the day finds no cached GET to answer it."""
+    make_post()
+
+    response = client.head(url)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == client.get(url)["Content-Type"]
+    assert response.content == b""
+
+
 def test_a_large_section_is_split_into_pages_the_index_lists(client, monkeypatch):
     monkeypatch.setattr(sitemaps.RequestSitemap, "limit", 2)
     start = timezone.now() - timedelta(days=30)

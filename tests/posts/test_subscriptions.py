@@ -382,6 +382,19 @@ def test_the_emailed_link_asks_then_unsubscribes(client, mailoutbox):
     assert mailoutbox == []
 
 
+def test_a_head_on_the_emailed_links_answers_and_changes_nothing(client):
+    """Link checkers and mail scanners ask with HEAD: the confirm and stop
+    links answer it as their GET does, and confirm or stop nothing."""
+    subscriber("new@example.com", confirmed=False)
+    subscriber("fan@example.com")
+    confirm = reverse("mail:subscription_confirm", args=[subscriptions.confirm_token("new@example.com")])
+    stop = reverse("mail:newsletter_unsubscribe", args=[subscriptions.unsubscribe_token("fan@example.com")])
+
+    assert (client.head(confirm).status_code, client.head(stop).status_code) == (200, 200)
+    assert Subscriber.objects.get(email="new@example.com").confirmed_at is None
+    assert Subscriber.objects.get(email="fan@example.com").is_receiving
+
+
 def test_mail_clients_unsubscribe_with_one_click(mailoutbox):
     subscriber("Fan@Example.com")
     subscriptions.send_newsletter.call(make_post(author=make_author()).pk)
