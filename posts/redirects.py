@@ -25,7 +25,7 @@ The admin's list of redirects shows what each one does, from the same rule.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 
 from django.contrib.redirects.models import Redirect
 from django.urls import Resolver404, resolve
@@ -65,6 +65,23 @@ def answered_here(old_path: str) -> bool:
     except Resolver404:
         return False
     return not (match.args or match.kwargs)
+
+
+def with_query(location: str, query: str) -> str:
+    """``location`` with the reader's ``query`` string kept on it.
+
+    An old address is linked with queries the new one answers the same way:
+    a campaign's ``?utm_source=…``, a share's ``?fbclid=…``, a page of
+    comments (``?cpage=2``). Dropping them lost the reader's place and the
+    campaign's count. Parameters ``location`` sets itself stay its own (the
+    reader's of the same name are left off: the new address means them);
+    every other one is added as the reader sent it."""
+    if not query:
+        return location
+    parts = urlsplit(location)
+    own = {name for name, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    added = [field for field in query.split("&") if field and unquote_plus(field.partition("=")[0]) not in own]
+    return urlunsplit(parts._replace(query="&".join(filter(None, [parts.query, *added]))))
 
 
 def _moved_to(new_path: str, path: str) -> str:

@@ -12,7 +12,7 @@ from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse, HttpResponseGone
 from django.template import loader
 
-from posts.redirects import follow
+from posts.redirects import follow, with_query
 
 logger = logging.getLogger(__name__)
 
@@ -125,27 +125,41 @@ class RedirectFallbackMiddleware(redirects.RedirectFallbackMiddleware):
 
     A new address that is a post's or a page's is followed only while it
     leads somewhere (``posts.redirects``): a renamed post's new address in
-    one hop, a 404 while it is not published, a 410 once it is deleted."""
+    one hop, a 404 while it is not published, a 410 once it is deleted.
+
+    An old address asked with a query string (``?utm_source=…``) is the
+    listed one too, and the 301 keeps the query (``posts.redirects.with_query``):
+    Django's matches the whole address only, and such links were 404s."""
 
     def process_response(self, request, response):
         if response.status_code != 404:
             return response
-        listed = self.listed(request)
-        if listed is None:
+        found = self.listed(request)
+        if found is None:
             return response
+        listed, query = found
         outcome = follow(listed.new_path)
         if outcome.status == 301:
-            return self.response_redirect_class(outcome.location)
+            return self.response_redirect_class(with_query(outcome.location, query))
         if outcome.status == 410:
             return HttpResponseGone(loader.render_to_string("410.html", request=request))
         return response
 
     @staticmethod
-    def listed(request) -> Redirect | None:
-        """The redirect of the request's address, as Django's middleware
-        finds it (also with a slash added), in one query."""
-        paths = [request.get_full_path()]
-        if settings.APPEND_SLASH and not request.path.endswith("/"):
-            paths.append(request.get_full_path(force_append_slash=True))
+    def listed(request) -> tuple[Redirect, str] | None:
+        """The redirect of the request's address (also with a slash added,
+        as Django's middleware finds it), and the query string to carry on
+        to its new address, in one query.
+
+        The whole address first, query included (an editor may list
+        ``/index.php?p=12``, which is all its query says: nothing to carry
+        on); else the path alone, with the reader's query to keep."""
+        slash = settings.APPEND_SLASH and not request.path.endswith("/")
+        full, slashed = request.get_full_path(), request.get_full_path(force_append_slash=True)
+        path, _, query = full.partition("?")
+        candidates = [(full, ""), (slashed, "")] if slash else [(full, "")]
+        if query:
+            candidates += [(path, query), (slashed.partition("?")[0], query)] if slash else [(path, query)]
+        paths = [old_path for old_path, _ in candidates]
         found = {r.old_path: r for r in Redirect.objects.filter(site=get_current_site(request), old_path__in=paths)}
-        return next((found[path] for path in paths if path in found), None)
+        return next(((found[old_path], kept) for old_path, kept in candidates if old_path in found), None)

@@ -198,6 +198,49 @@ def gets(client, old_path: str) -> tuple[int, str | None]:
     return response.status_code, response.get("Location")
 
 
+@pytest.mark.parametrize(
+    ("asked", "new_path", "sent_to"),
+    [
+        ("/old-post/?utm_source=twitter", "/posts/new-home/", "/posts/new-home/?utm_source=twitter"),
+        ("/old-post/?fbclid=abc", "/posts/new-home/", "/posts/new-home/?fbclid=abc"),
+        ("/old-post?fbclid=abc", "/posts/new-home/", "/posts/new-home/?fbclid=abc"),  # the slash added
+        ("/old-post/?utm_source=a&utm_medium=b&x", "/posts/new-home/", "/posts/new-home/?utm_source=a&utm_medium=b&x"),
+        # The new address's own parameters stay its own; the reader's others are added.
+        ("/old-post/?from=tw&fbclid=abc", "/posts/new-home/?from=mail", "/posts/new-home/?from=mail&fbclid=abc"),
+        ("/old-post/?cpage=2", "/posts/new-home/#comments", "/posts/new-home/?cpage=2#comments"),
+        ("/old-post/?utm_source=x", "https://example.org/a?b=1", "https://example.org/a?b=1&utm_source=x"),
+    ],
+)
+def test_an_old_address_asked_with_a_query_string_redirects_and_keeps_it(client, asked, new_path, sent_to):
+    """Found by QA: a listed address shared with ``?utm_source=…`` or
+    ``?fbclid=…`` was a 404, as Django's middleware matched the whole
+    address; the reader's query means the same at the new one."""
+    make_post(slug="new-home")
+    redirect("/old-post/", new_path)
+
+    assert gets(client, asked) == (301, sent_to)
+
+
+def test_an_address_gone_for_good_is_gone_with_any_query_string(client):
+    redirect("/gone-page/", "")
+
+    response = client.get("/gone-page/?x=1")
+
+    assert response.status_code == 410 and "This page is gone" in response.content.decode()
+
+
+def test_an_old_address_listed_with_its_query_string_is_matched_first_and_as_a_whole(client):
+    """An editor may list ``/index.php?p=12``: the query is the old address,
+    and nothing of it is carried on; another ``p`` is the path's own redirect."""
+    make_post(slug="twelve"), make_post(slug="index")
+    redirect("/index.php?p=12", "/posts/twelve/")
+    redirect("/index.php", "/posts/index/")
+
+    assert gets(client, "/index.php?p=12") == (301, "/posts/twelve/")
+    assert gets(client, "/index.php?p=13") == (301, "/posts/index/?p=13")
+    assert gets(client, "/index.php") == (301, "/posts/index/")
+
+
 def test_a_redirect_to_a_deleted_post_or_page_answers_gone(client):
     post, page = make_post(slug="withdrawn"), make_page(slug="old-team")
     redirect("/2019/05/withdrawn/", post.get_absolute_url())
@@ -305,6 +348,9 @@ def test_an_old_address_costs_a_few_queries(client, django_assert_max_num_querie
 
     with django_assert_max_num_queries(4):
         assert gets(client, "/2019/05/renamed-once/") == (301, "/posts/renamed-twice/")
+    # With a query string: still one query finds the redirect, and the query is kept.
+    with django_assert_max_num_queries(4):
+        assert gets(client, "/2019/05/renamed-once/?utm_source=feed") == (301, "/posts/renamed-twice/?utm_source=feed")
 
 
 def test_the_admin_list_says_what_each_redirect_does_for_readers(client, django_assert_max_num_queries):
