@@ -26,7 +26,7 @@ class PageView(ShowsVideoPlayers, DetailView):
             # the blog now uses itself (``/posts/``, say) is the blog's.
             if kwargs["slug"].casefold() in reserved_slugs():
                 raise
-            return moved(PageSlugRedirect, kwargs["slug"], lambda page: page.published)
+            return moved(request, PageSlugRedirect, kwargs["slug"], lambda page: page.published)
 
     def get_object(self, queryset=None):
         page = super().get_object(queryset)

@@ -21,6 +21,7 @@ from .embeds import ShowsVideoPlayers
 from .forms import CommentForm
 from .models import FEATURED_ON_HOME, Post, PreviewLink, SlugRedirect, TaggedPost
 from .pagination import FirstPage, PageMoved, keyset_page
+from .redirects import with_query
 from .tagging import moved_tag, tag_description
 
 POSTED_SALT = "posts.comment-posted"
@@ -184,14 +185,19 @@ def comment_section(request, post: Post, form: CommentForm | None = None) -> dic
     return context
 
 
-def moved(old_slugs: type[OldSlug], slug: str, readable: Callable[[Any], bool]) -> HttpResponsePermanentRedirect:
+def moved(
+    request, old_slugs: type[OldSlug], slug: str, readable: Callable[[Any], bool]
+) -> HttpResponsePermanentRedirect:
     """The permanent redirect from a renamed post's or page's old address to
-    its address now; the 404 again when ``slug`` is no old address, or leads
-    to what readers may not see (a draft's new address is not told)."""
+    its address now, with the query string (a page of comments, ``?cpage=2``,
+    is the same page there; without it readers landed on the first), as a
+    tag's old address does (``moved_tag``); the 404 again when ``slug`` is no
+    old address, or leads to what readers may not see (a draft's new address
+    is not told)."""
     renamed = old_slugs.renamed(slug)
     if renamed is None or not readable(renamed):
         raise Http404("Nothing readers may see had this address.")
-    return HttpResponsePermanentRedirect(renamed.get_absolute_url())
+    return HttpResponsePermanentRedirect(with_query(renamed.get_absolute_url(), request.META.get("QUERY_STRING", "")))
 
 
 class PostDetailView(ShowsVideoPlayers, DetailView):
@@ -207,7 +213,7 @@ class PostDetailView(ShowsVideoPlayers, DetailView):
             return super().get(request, *args, **kwargs)
         except Http404:
             # A published post that was renamed keeps its old address.
-            return moved(SlugRedirect, kwargs["slug"], lambda post: post.is_published)
+            return moved(request, SlugRedirect, kwargs["slug"], lambda post: post.is_published)
 
     def get_object(self, queryset=None):
         post = get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])

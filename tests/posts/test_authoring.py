@@ -331,6 +331,9 @@ def test_renaming_a_published_post_keeps_the_old_address(client):
     response = client.get("/posts/old-name/")
     assert response.status_code == 301 and response["Location"] == "/posts/new-name/"
     assert client.get("/posts/new-name/").status_code == 200
+    # With its query string: a link to the second page of comments leads there.
+    response = client.get("/posts/old-name/?cpage=2&utm_source=mail")
+    assert (response.status_code, response["Location"]) == (301, "/posts/new-name/?cpage=2&utm_source=mail")
     # Renaming a draft leaves nothing behind.
     draft = make_post(slug="draft-one", status="draft")
     draft.slug = "draft-two"

@@ -64,6 +64,8 @@ def test_a_page_renamed_twice_sends_both_old_addresses_straight_to_the_newest(cl
     for old in ("/team/", "/our-team/"):
         response = client.get(old)
         assert (response.status_code, response["Location"]) == (301, "/people/"), old
+    response = client.get("/team/?utm_source=newsletter")
+    assert (response.status_code, response["Location"]) == (301, "/people/?utm_source=newsletter")
 
 
 def test_renaming_back_and_a_new_page_at_an_old_address_win_over_the_redirect(client):
