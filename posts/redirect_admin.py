@@ -11,15 +11,9 @@ from django.contrib.redirects.admin import RedirectAdmin
 from django.contrib.redirects.models import Redirect
 from django.utils.encoding import iri_to_uri
 
-from .redirects import answered_here, follow, live_at, outcomes
+from .redirects import answered_here, follow, live_at, loop, outcomes, path_here
 
 admin.site.unregister(Redirect)
-
-
-def _path_here(value: str) -> bool:
-    """An address on this blog: one path from its root. Not "//host/" nor
-    "/\\host/", which browsers read as another site's address."""
-    return value.startswith("/") and not value.startswith(("//", "/\\")) and value.isprintable() and " " not in value
 
 
 class RedirectForm(forms.ModelForm):
@@ -38,7 +32,7 @@ class RedirectForm(forms.ModelForm):
 
     def clean_old_path(self):
         old_path = self.cleaned_data["old_path"].strip()
-        if not _path_here(old_path):
+        if not path_here(old_path):
             raise forms.ValidationError(
                 f"Give the old address as a path on this blog, starting with / (/2019/05/old-post/), not “{old_path}”."
             )
@@ -64,7 +58,7 @@ class RedirectForm(forms.ModelForm):
 
     def clean_new_path(self):
         new_path = self.cleaned_data["new_path"].strip()
-        if not new_path or _path_here(new_path):
+        if not new_path or path_here(new_path):
             return new_path
         parts = urlsplit(new_path)
         if parts.scheme in ("http", "https") and parts.netloc and new_path.isprintable() and " " not in new_path:
@@ -75,17 +69,19 @@ class RedirectForm(forms.ModelForm):
         )
 
     def clean(self):
+        """Refuse a redirect that comes back to its old address, directly
+        (/x/ → /x, which is /x/'s) or through the redirects listed (/c/ →
+        /a/ → /b/ → /c/): readers' browsers give up with "too many
+        redirects". Only a direct A → B → A was refused before."""
         cleaned = super().clean()
-        old_path, new_path = cleaned.get("old_path"), cleaned.get("new_path")
-        if not old_path or not new_path or not _path_here(new_path):
+        site, old_path, new_path = cleaned.get("site"), cleaned.get("old_path"), cleaned.get("new_path")
+        if not site or not old_path or not new_path or not path_here(new_path):
             return cleaned
-        target = urlsplit(iri_to_uri(new_path)).path
-        back = Redirect.objects.filter(old_path=target, new_path__in=[old_path, urlsplit(old_path).path])
-        if target == urlsplit(old_path).path or back.exclude(pk=self.instance.pk).exists():
+        if chain := loop(site.pk, old_path, new_path, self.instance.pk):
             self.add_error(
                 "new_path",
-                f"“{new_path}” leads back to “{old_path}”: readers' browsers would go round in circles. "
-                "Give the address the content has now.",
+                f"“{new_path}” leads back to “{old_path}” ({' → '.join(chain)}): readers' browsers would go round "
+                "in circles. Give the address the content has now.",
             )
         return cleaned
 

@@ -23,12 +23,15 @@ redirect) is sent as written.
 The admin's list of redirects shows what each one does, from the same rule.
 """
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 
+from django.conf import settings
 from django.contrib.redirects.models import Redirect
+from django.db.models import Q
 from django.urls import Resolver404, resolve
+from django.utils.encoding import iri_to_uri, uri_to_iri
 
 from .models import Page, PageSlugRedirect, Post, SlugRedirect
 
@@ -82,6 +85,78 @@ def with_query(location: str, query: str) -> str:
     own = {name for name, _ in parse_qsl(parts.query, keep_blank_values=True)}
     added = [field for field in query.split("&") if field and unquote_plus(field.partition("=")[0]) not in own]
     return urlunsplit(parts._replace(query="&".join(filter(None, [parts.query, *added]))))
+
+
+def tried(address: str) -> list[tuple[str, str]]:
+    """The old addresses a request for ``address`` (its path and query, as
+    browsers send them) may be listed as, in the order they are tried, each
+    with the query string to carry on to the new address.
+
+    The whole address first: an editor may list ``/index.php?p=12``, and
+    nothing of that query is the reader's. Then the path alone, keeping the
+    reader's query (``?utm_source=…``). Each also with a slash added, as
+    Django's middleware does with ``APPEND_SLASH``."""
+    path, _, query = address.partition("?")
+    slash = settings.APPEND_SLASH and not path.endswith("/")
+    found = [(address, "")]
+    if slash:
+        found.append((f"{path}/?{query}" if query else f"{path}/", ""))
+    if query:
+        found += [(path, query), (f"{path}/", query)] if slash else [(path, query)]
+    return found
+
+
+def matched(address: str, listed: Container[str]) -> tuple[str, str] | None:
+    """(old address, query to carry on) of the first of ``tried(address)``
+    that is ``listed``; None if none is."""
+    return next(((old_path, query) for old_path, query in tried(address) if old_path in listed), None)
+
+
+def path_here(value: str) -> bool:
+    """An address on this blog: one path from its root. Not "//host/" nor
+    "/\\host/", which browsers read as another site's address."""
+    return value.startswith("/") and not value.startswith(("//", "/\\")) and value.isprintable() and " " not in value
+
+
+# Browsers give up after about 20 redirects in a row (Chrome 20, Firefox 20).
+MAX_HOPS = 20
+
+
+def loop(site_id: int, old_path: str, new_path: str, pk: int | None = None) -> list[str]:
+    """The addresses readers' browsers would go round, from ``old_path``
+    back to it, if it led to ``new_path`` through the redirects listed
+    (``pk``: the one being changed, which this replaces); [] if none.
+
+    Followed as readers are (``tried``: ``/x`` is ``/x/``'s, and the query
+    carried on), at most ``MAX_HOPS`` hops, as if every address were a 404:
+    a page that answers one now may be unpublished later. Two queries at
+    most: whether any listed redirect leads to ``old_path`` at all (most
+    don't, and the chain cannot come back), then every redirect of the
+    site, old and new address only, to follow the chain in memory."""
+    base = urlsplit(old_path).path
+    ends = {base, base.rstrip("/") or "/", f"{base.rstrip('/')}/"}
+    ends |= {uri_to_iri(end) for end in ends}  # a new address may be stored as typed, /café/
+    others = Redirect.objects.filter(site_id=site_id).exclude(pk=pk)
+    into = Q(new_path__in=ends)
+    for end in ends:
+        into |= Q(new_path__startswith=f"{end}?") | Q(new_path__startswith=f"{end}#")
+    if urlsplit(new_path).path not in ends and not others.filter(into).exists():
+        return []
+    listed = dict(others.values_list("old_path", "new_path")) | {old_path: new_path}
+    chain, address, query = [old_path], new_path, ""
+    for _ in range(MAX_HOPS):
+        if not path_here(address):
+            return []  # gone (410), or another site
+        address = iri_to_uri(with_query(address, query))
+        chain.append(address)
+        found = matched(urlsplit(address)._replace(fragment="").geturl(), listed)  # "#…" is never sent
+        if found is None:
+            return []  # the end: a page, or a 404
+        if found[0] == old_path:
+            # /x/ → /x → /x/: the last hop named as it is listed, when only a slash differs.
+            return chain if urlsplit(address).path == base else [*chain, old_path]
+        address, query = listed[found[0]], found[1]
+    return []
 
 
 def _moved_to(new_path: str, path: str) -> str:

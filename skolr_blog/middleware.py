@@ -12,7 +12,7 @@ from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse, HttpResponseGone
 from django.template import loader
 
-from posts.redirects import follow, with_query
+from posts.redirects import follow, matched, tried, with_query
 
 logger = logging.getLogger(__name__)
 
@@ -147,19 +147,12 @@ class RedirectFallbackMiddleware(redirects.RedirectFallbackMiddleware):
 
     @staticmethod
     def listed(request) -> tuple[Redirect, str] | None:
-        """The redirect of the request's address (also with a slash added,
-        as Django's middleware finds it), and the query string to carry on
-        to its new address, in one query.
-
-        The whole address first, query included (an editor may list
-        ``/index.php?p=12``, which is all its query says: nothing to carry
-        on); else the path alone, with the reader's query to keep."""
-        slash = settings.APPEND_SLASH and not request.path.endswith("/")
-        full, slashed = request.get_full_path(), request.get_full_path(force_append_slash=True)
-        path, _, query = full.partition("?")
-        candidates = [(full, ""), (slashed, "")] if slash else [(full, "")]
-        if query:
-            candidates += [(path, query), (slashed.partition("?")[0], query)] if slash else [(path, query)]
-        paths = [old_path for old_path, _ in candidates]
+        """The redirect of the request's address (``posts.redirects.tried``:
+        with its query string, else without; also with a slash added, as
+        Django's middleware finds it), and the query string to carry on to
+        its new address, in one query."""
+        address = request.get_full_path()
+        paths = [old_path for old_path, _ in tried(address)]
         found = {r.old_path: r for r in Redirect.objects.filter(site=get_current_site(request), old_path__in=paths)}
-        return next(((found[old_path], kept) for old_path, kept in candidates if old_path in found), None)
+        match = matched(address, found)
+        return (found[match[0]], match[1]) if match else None

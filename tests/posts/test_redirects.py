@@ -12,7 +12,9 @@ import pytest
 from django.conf import settings
 from django.contrib.redirects.models import Redirect
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from authors.roles import AUTHORS, EDITORS, MODERATORS
@@ -135,6 +137,69 @@ def test_a_redirect_that_leads_back_to_itself_is_refused(client, old_path, new_p
     assert response.status_code == 200
     assert f"“{new_path}” leads back to “{old_path}”" in unescape(response.content.decode())
     assert Redirect.objects.count() == (1 if existing else 0)
+
+
+def add_redirect(client, old_path: str, new_path: str, pk: int | None = None):
+    """The editor's add form (or change form, for ``pk``), as posted."""
+    url = f"/admin/redirects/redirect/{pk}/change/" if pk else "/admin/redirects/redirect/add/"
+    return client.post(url, {"site": settings.SITE_ID, "old_path": old_path, "new_path": new_path})
+
+
+@pytest.mark.parametrize(
+    ("old_path", "new_path", "chain"),
+    [
+        ("/c/", "/a/", "/c/ → /a/ → /b/ → /c/"),
+        ("/x/", "/x", "/x/ → /x → /x/"),  # /x is /x/'s (a slash added)
+        ("/c/", "/a?utm_source=x", "/c/ → /a?utm_source=x → /b/?utm_source=x → /c/?utm_source=x"),
+    ],
+)
+def test_a_redirect_that_comes_back_through_others_is_refused_naming_the_chain(client, old_path, new_path, chain):
+    """Found by QA: /a/ → /b/, /b/ → /c/, /c/ → /a/ all saved, and so did
+    /x/ → /x; readers' browsers gave up with "too many redirects"."""
+    redirect("/a/", "/b/")
+    redirect("/b/", "/c/")
+    client.force_login(make_user(groups=[EDITORS]))
+
+    response = add_redirect(client, old_path, new_path)
+
+    page = unescape(response.content.decode())
+    assert response.status_code == 200
+    assert f"“{new_path}” leads back to “{old_path}” ({chain}): readers' browsers would go round in circles" in page
+    assert f'value="{old_path}"' in page and f'value="{new_path}"' in page  # what was typed stays
+    assert Redirect.objects.count() == 2
+    assert gets(Client(), "/a/") == (301, "/b/")
+
+
+def test_an_edited_redirect_that_would_close_a_loop_is_refused_and_a_chain_without_one_saves(client):
+    redirect("/a/", "/b/")
+    redirect("/b/", "/c/")
+    edited = redirect("/c/", "/about/")
+    client.force_login(make_user(groups=[EDITORS]))
+
+    response = add_redirect(client, "/c/", "/a/", pk=edited.pk)
+
+    assert "(/c/ → /a/ → /b/ → /c/)" in unescape(response.content.decode())
+    assert Redirect.objects.get(pk=edited.pk).new_path == "/about/"
+    # Into the chain from elsewhere, or out of it: no loop, saved.
+    assert add_redirect(client, "/d/", "/a/").status_code == 302
+    assert add_redirect(client, "/c/", "/d/", pk=edited.pk).status_code == 200  # /d/ → /a/ → /b/ → /c/ now
+    assert add_redirect(client, "/index.php?p=12", "/index.php").status_code == 302  # /index.php is a 404
+    assert gets(Client(), "/d/") == (301, "/a/")
+
+
+def test_a_loop_is_found_in_as_many_queries_however_long_the_chain(client):
+    client.force_login(make_user(groups=[EDITORS]))
+
+    def queries_to_refuse(length: int) -> int:
+        Redirect.objects.all().delete()
+        for n in range(length):
+            redirect(f"/hop-{n}/", f"/hop-{n + 1}/")
+        with CaptureQueriesContext(connection) as queries:
+            response = add_redirect(client, f"/hop-{length}/", "/hop-0/")
+        assert f"/hop-{length}/ → /hop-0/ → /hop-1/" in unescape(response.content.decode())
+        return len(queries)
+
+    assert queries_to_refuse(2) == queries_to_refuse(15)
 
 
 def test_a_chain_through_an_address_shaped_like_a_posts_is_followed(client):
