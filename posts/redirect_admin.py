@@ -15,6 +15,16 @@ from .redirects import answered_here, follow, live_at, loop, outcomes, path_here
 
 admin.site.unregister(Redirect)
 
+# What readers get at an old address where the blog answers (``live_at``),
+# said in the list, then in the form refusing a new redirect there, and for
+# how long.
+ANSWERED_BY = {
+    "post": ("the published post", "a published post", "while the post is there"),
+    "page": ("the published page", "a published page", "while the page is there"),
+    "tag": ("the tag's page", "the page of a tag with published posts", "while the tag has published posts"),
+    "author": ("the author's page", "the page of an author", "while the author has published posts"),
+}
+
 
 class RedirectForm(forms.ModelForm):
     """Django saves any text as either address: a target readers' browsers
@@ -50,9 +60,10 @@ class RedirectForm(forms.ModelForm):
         stored = iri_to_uri(old_path)
         kind = live_at([stored]).get(stored) if "old_path" in self.changed_data else None
         if kind:
+            _, what, until = ANSWERED_BY[kind]
             raise forms.ValidationError(
-                f"Readers get a published {kind} at “{old_path}”, and only addresses that would be a 404 are "
-                f"redirected: this one would not be used while the {kind} is there."
+                f"Readers get {what} at “{old_path}”, and only addresses that would be a 404 are "
+                f"redirected: this one would not be used {until}."
             )
         return stored
 
@@ -96,8 +107,9 @@ class CheckedRedirectAdmin(RedirectAdmin):
         css = {"all": ["css/admin_redirects.css"]}
 
     def get_changelist_instance(self, request):
-        """The list, each row knowing what it does: three queries for the
-        page of rows, rather than three for each."""
+        """The list, each row knowing what it does: the same few queries
+        for the page of rows however many (``outcomes``, ``live_at``), rather
+        than some for each."""
         changelist = super().get_changelist_instance(request)
         found = outcomes(redirect.new_path for redirect in changelist.result_list)
         live = live_at(redirect.old_path for redirect in changelist.result_list)
@@ -114,6 +126,6 @@ class CheckedRedirectAdmin(RedirectAdmin):
         if live_here is None:
             live_here = live_at([redirect.old_path]).get(redirect.old_path, "")
         if live_here:
-            return f"Not used: the published {live_here} at this address"
+            return f"Not used: {ANSWERED_BY[live_here][0]} at this address"
         outcome = getattr(redirect, "outcome", None) or follow(redirect.new_path)
         return outcome.says

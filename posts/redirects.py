@@ -29,11 +29,14 @@ from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib.redirects.models import Redirect
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import Resolver404, resolve
 from django.utils.encoding import iri_to_uri, uri_to_iri
+from taggit.models import Tag
 
-from .models import Page, PageSlugRedirect, Post, SlugRedirect
+from authors.models import Author
+
+from .models import Page, PageSlugRedirect, Post, SlugRedirect, TaggedPost, TagRedirect
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,16 @@ class Outcome:
     says: str  # for editors
 
 
-def _target(new_path: str) -> tuple[str, str]:
-    """("post" or "page", its slug) for an address of a post or page here,
-    else ("", "")."""
+# The addresses a redirect's new address is checked at: a post's, a page's.
+_CHECKED = {"posts:detail": "post", "pages:detail": "page"}
+# The addresses where the blog answers while what they name is live, so a
+# redirect from one is not used: those, a tag's page and an author's.
+_ANSWERED = _CHECKED | {"posts:tag": "tag", "authors:detail": "author"}
+
+
+def _target(new_path: str, kinds: dict[str, str] = _CHECKED) -> tuple[str, str]:
+    """(its kind, its slug) for an address here of one of ``kinds`` (by the
+    view's name: "post" or "page", say), else ("", "")."""
     parts = urlsplit(new_path)
     if parts.scheme or parts.netloc:
         return "", ""
@@ -53,7 +63,7 @@ def _target(new_path: str) -> tuple[str, str]:
         match = resolve(parts.path)
     except Resolver404:
         return "", ""
-    kind = {"posts:detail": "post", "pages:detail": "page"}.get(match.view_name, "")
+    kind = kinds.get(match.view_name, "")
     return kind, match.kwargs.get("slug", "") if kind else ""
 
 
@@ -182,22 +192,56 @@ _POST_FIELDS = ("slug", "status", "published_at", "trashed_at")
 _PAGE_FIELDS = ("slug", "published", "trashed_at")
 
 
+def _tags_answering(slugs: set[str]) -> set[str]:
+    """Of these slugs, those whose tag page answers (``TagPostListView``: a
+    404 for a tag without published posts): a tag's with published posts,
+    or one such tag had before it was renamed (``moved_tag`` sends readers
+    on). Two queries at most."""
+    if not slugs:
+        return set()
+    published = TaggedPost.objects.published()
+    found = set(
+        Tag.objects.filter(slug__in=slugs)
+        .filter(Exists(published.filter(tag=OuterRef("pk"))))
+        .values_list("slug", flat=True)
+    )
+    if missing := slugs - found:
+        renamed = TagRedirect.objects.filter(old_slug__in=missing).filter(Exists(published.filter(tag=OuterRef("tag"))))
+        found |= set(renamed.values_list("old_slug", flat=True))
+    return found
+
+
+def _authors_answering(slugs: set[str]) -> set[str]:
+    """Of these slugs, those whose author page answers (``AuthorDetailView``:
+    a 404 for an author without published posts). One query."""
+    if not slugs:
+        return set()
+    published = Post.objects.published().filter(author=OuterRef("pk"))
+    return set(Author.objects.filter(slug__in=slugs).filter(Exists(published)).values_list("slug", flat=True))
+
+
 def live_at(old_paths: Iterable[str]) -> dict[str, str]:
     """Of these old addresses, those where readers get a published post or
-    page, or are sent on to one renamed from there: the blog answers them,
-    so a redirect listed for them is not used. {old address: "post" or
-    "page"}, in at most four queries. (A post published at an address an
-    import had listed, say; the redirect starts working again if it is
+    page, or are sent on to one renamed from there, or get the page of a
+    tag or an author with published posts (a tag's renamed since sends
+    them on too): the blog answers them, so a redirect listed for them is
+    not used. {old address: "post", "page", "tag" or "author"}, in at most
+    seven queries however many addresses. (A post published at an address
+    an import had listed, say; the redirect starts working again if it is
     unpublished or renamed.)"""
-    targets = {path: _target(path) for path in set(old_paths)}
-    slugs = {kind: {slug for k, slug in targets.values() if k == kind} for kind in ("post", "page")}
+    targets = {path: _target(path, _ANSWERED) for path in set(old_paths)}
+    slugs = {kind: {slug for k, slug in targets.values() if k == kind} for kind in _ANSWERED.values()}
     found = {
         "post": _found(Post, SlugRedirect, slugs["post"], _POST_FIELDS),
         "page": _found(Page, PageSlugRedirect, slugs["page"], _PAGE_FIELDS),
     }
+    answering = {"tag": _tags_answering(slugs["tag"]), "author": _authors_answering(slugs["author"])}
     live = {}
     for path, (kind, slug) in targets.items():
-        if kind:
+        if kind in answering:
+            if slug in answering[kind]:
+                live[path] = kind
+        elif kind:
             present, renamed = found[kind]
             item = present.get(slug) or renamed.get(slug)
             if item is not None and item.is_published:

@@ -16,11 +16,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from taggit.models import Tag
 
 from authors.roles import AUTHORS, EDITORS, MODERATORS
 from posts import trash
 from posts.models import Post
-from tests.factories import make_page, make_post, make_user
+from tests.factories import make_author, make_page, make_post, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -524,3 +525,83 @@ def test_a_redirect_from_a_published_posts_or_pages_address_says_it_is_not_used(
     assert "Readers get a published post at “/posts/published-here/”" in said
     assert 'value="/posts/published-here/"' in said  # what was typed stays
     assert Redirect.objects.count() == 4
+
+
+def test_a_redirect_from_a_tags_or_authors_page_that_answers_says_it_is_not_used(client):
+    """Found by QA: the list said "301 …" for a redirect from the page of a
+    tag or an author with published posts, which readers get instead; the
+    form saved a new one there."""
+    target = make_post(slug="where-it-went", tags=["Assessment"])
+    make_post(tags=["Renamed later"])
+    rename_tag("Renamed later", "renamed-now")
+    make_post(tags=["Only drafts"], status=Post.Status.DRAFT, published_at=None)
+    make_post(author=make_author(slug="ada"))
+    make_post(author=make_author(slug="bo"), status=Post.Status.DRAFT, published_at=None)
+    tags = ("/tags/assessment/", "/tags/renamed-later/", "/tags/only-drafts/")
+    for old_path in (*tags, "/authors/ada/", "/authors/bo/"):
+        redirect(old_path, target.get_absolute_url())
+    client.force_login(make_user(groups=[EDITORS]))
+
+    assert listed_rows(client) == {
+        "/tags/assessment/": "Not used: the tag's page at this address",
+        "/tags/renamed-later/": "Not used: the tag's page at this address",
+        "/tags/only-drafts/": "301 to the post",
+        "/authors/ada/": "Not used: the author's page at this address",
+        "/authors/bo/": "301 to the post",
+    }
+    reader = Client()  # what the list says
+    assert reader.get("/tags/assessment/").status_code == reader.get("/authors/ada/").status_code == 200
+    assert gets(reader, "/tags/renamed-later/") == (301, "/tags/renamed-now/")
+    assert gets(reader, "/tags/only-drafts/") == gets(reader, "/authors/bo/") == (301, "/posts/where-it-went/")
+
+    Redirect.objects.all().delete()
+    for old_path, said in [
+        ("/tags/assessment/", "Readers get the page of a tag with published posts at “/tags/assessment/”"),
+        ("/tags/renamed-later/", "Readers get the page of a tag with published posts at “/tags/renamed-later/”"),
+        ("/authors/ada/", "Readers get the page of an author at “/authors/ada/”"),
+    ]:
+        response = add_redirect(client, old_path, "/about/")
+        page = unescape(response.content.decode())
+        assert said in page, old_path
+        assert f'value="{old_path}"' in page  # what was typed stays
+    assert add_redirect(client, "/authors/bo/", "/about/").status_code == 302
+    assert list(Redirect.objects.values_list("old_path", flat=True)) == ["/authors/bo/"]
+
+
+def rename_tag(name: str, slug: str) -> None:
+    """As an editor's tag form does: its old address now redirects to it."""
+    tag = Tag.objects.get(name=name)
+    tag.slug = slug
+    tag.save()
+
+
+def listed_rows(client) -> dict[str, str]:
+    """The redirects' list: each old address with what readers get."""
+    listed = unescape(client.get("/admin/redirects/redirect/").content.decode())
+    return dict(
+        re.findall(
+            r'<th class="field-old_path"><a [^>]*>([^<]*)</a></th>.*?<td class="field-readers_get">([^<]*)</td>',
+            listed,
+            re.S,
+        )
+    )
+
+
+def test_the_list_asks_as_many_queries_for_many_tags_and_authors_as_for_one(client):
+    client.force_login(make_user(groups=[EDITORS]))
+
+    def queries_for(count: int, start: int) -> int:
+        Redirect.objects.all().delete()
+        for n in range(start, start + count):
+            make_post(tags=[f"Topic {n}"], author=make_author(slug=f"writer-{n}"))
+            rename_tag(f"Topic {n}", f"topic-{n}-now")
+            for old_path in (f"/tags/topic-{n}-now/", f"/tags/topic-{n}/", f"/authors/writer-{n}/"):
+                redirect(old_path, "/about/")
+        with CaptureQueriesContext(connection) as queries:
+            assert set(listed_rows(client).values()) == {
+                "Not used: the tag's page at this address",
+                "Not used: the author's page at this address",
+            }
+        return len(queries)
+
+    assert queries_for(1, start=0) == queries_for(8, start=1)
