@@ -263,8 +263,12 @@ def _reporter(request) -> str:
 @require_POST
 @csrf_for_accounts
 def flag(request, cid: int):
-    """A reader reports a comment as inappropriate; enough reports hide it."""
+    """A reader reports a comment as inappropriate; enough reports hide it.
+
+    The reader is thanked under the comment, on the page of comments that
+    shows it: the article's own address is page 1 of them.
+    """
     comment = _public_comment_or_404(cid)
     post = get_object_or_404(Post.objects.published(), pk=comment.object_pk)
     moderation.flag(comment, _reporter(request))
-    return redirect(f"{post.get_absolute_url()}?flagged={comment.pk}#c{comment.pk}")
+    return redirect(comment_link(post, comment, flagged=comment.pk))

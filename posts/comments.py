@@ -3,6 +3,7 @@ tree built from one ordered query."""
 
 from dataclasses import dataclass, field
 from operator import attrgetter
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -164,11 +165,12 @@ def comment_page_of(comment) -> int:
     return before // comments_per_page() + 1
 
 
-def comment_link(post, comment) -> str:
-    """The path to a comment on its post's page, on the right comment page."""
+def comment_link(post, comment, **query) -> str:
+    """The path to a comment on its post's page, on the right comment page
+    (``query``: more of that page's parameters, such as ``flagged``)."""
     page = comment_page_of(comment)
-    query = f"?cpage={page}" if page > 1 else ""
-    return f"{post.get_absolute_url()}{query}#c{comment.pk}"
+    query = ({"cpage": page} if page > 1 else {}) | query
+    return f"{post.get_absolute_url()}{'?' + urlencode(query) if query else ''}#c{comment.pk}"
 
 
 def delete_post_comments(sender, instance, **kwargs) -> None:

@@ -12,7 +12,7 @@ from django_comments import get_form
 from django_comments_xtd.models import BlackListedDomain, XtdComment
 
 from authors.roles import AUTHORS, MODERATORS
-from posts.models import CommentReview, TrustedCommenter
+from posts.models import CommentReview, ReaderFlag, TrustedCommenter
 from tests.factories import make_comment, make_post, make_user
 
 pytestmark = pytest.mark.django_db
@@ -341,6 +341,23 @@ def test_readers_flagging_a_comment_sends_it_back_to_the_queue(client, post, set
     review = CommentReview.objects.get(comment=comment)
     assert review.status == "pending" and "flagged" in review.reason_codes
     assert XtdComment.objects.get(pk=comment.pk).is_public is False
+
+
+def test_reporting_a_comment_on_a_later_page_thanks_the_reader_there(client, post, settings):
+    """Found by QA: a report led to page 1 of the comments, which showed
+    neither the comment reported nor the thanks."""
+    settings.BLOG = settings.BLOG | {"COMMENTS_PER_PAGE": 2}
+    make_comment(post)
+    make_comment(post)
+    late = make_comment(post, comment="On the second page")
+
+    response = client.post(f"/comments/flag/{late.pk}/", follow=True)
+
+    assert response.redirect_chain == [(f"{post.get_absolute_url()}?cpage=2&flagged={late.pk}#c{late.pk}", 302)]
+    page = response.content.decode()
+    assert "Comments page 2 of 2" in page and "On the second page" in page
+    assert "Thank you: a moderator will look at this comment." in page
+    assert ReaderFlag.objects.filter(comment=late).count() == 1
 
 
 def test_flag_needs_post_and_a_public_comment(client, post):
