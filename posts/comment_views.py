@@ -22,7 +22,7 @@ from django_comments_xtd.models import XtdComment
 
 from . import moderation
 from .comment_format import render_markdown
-from .comments import account_name, comment_link, commenter_name, public_comments
+from .comments import account_name, comment_link, comment_page_of, commenter_name, public_comments
 from .embeds import allow_players, frame_origins
 from .forms import CommentForm
 from .models import Post
@@ -73,12 +73,16 @@ def _render_article(
 ):
     """The article page again, with a message or a preview and the reader's
     text (and, for a reply, which comment it answers: the form is at the
-    foot of the page now, and still posts a reply)."""
+    foot of the page now, and still posts a reply).
+
+    A reply comes back with the page of comments that shows its parent, so
+    "Replying to" links to it and comments.js moves the form under it.
+    """
     players = frame_origins(post.body)
-    context = {"post": post, "object": post, "is_preview": False, "video_players": players}
-    context |= comment_section(request, post, form)
     replying_to = form["reply_to"].value() if form is not None else None
     parent = _parent(post, _as_id(replying_to))
+    context = {"post": post, "object": post, "is_preview": False, "video_players": players}
+    context |= comment_section(request, post, form, page=comment_page_of(parent) if parent else 1)
     context |= {
         "comment_error": error,
         "comment_preview": mark_safe(preview),  # noqa: S308 (posts.comment_format.render_markdown sanitized it)

@@ -147,17 +147,20 @@ def _comment_page(request, total: int) -> int:
     return int(raw)
 
 
-def comment_section(request, post: Post, form: CommentForm | None = None) -> dict:
+def comment_section(request, post: Post, form: CommentForm | None = None, page: int | None = None) -> dict:
     """Context for the comment section, shared by the post page and the
     comment view that re-displays it with a rejected form.
 
     Long discussions are paginated in thread order, so a page stays light
-    however many comments a post collects.
+    however many comments a post collects. The page is the request's
+    ``?cpage=``, unless the caller knows better (``page``): the comment
+    view answers the form's POST, which carries none.
     """
     total = getattr(post, "comment_count", None)  # annotated by the post page's query
     if total is None:
         total = comments_for(post).count()
-    page = _comment_page(request, total)
+    if page is None:
+        page = _comment_page(request, total)
     size = comments_per_page()
     comments = comment_page(post, page, size)
     pages = max(1, -(-total // size))

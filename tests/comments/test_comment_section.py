@@ -156,6 +156,32 @@ def test_a_refused_reply_says_what_it_answers(client, seed):
     assert 'action="/comments/post/#comment-status"' in page
 
 
+@pytest.mark.parametrize(("fields", "status"), [({"email": "not-an-email"}, 400), ({"preview": "1"}, 200)])
+def test_a_refused_or_previewed_reply_shows_the_page_of_comments_that_holds_its_parent(
+    client, seed, settings, fields, status
+):
+    """Found by QA: the article came back with page 1 of the comments, so
+    "Replying to" linked to a comment not on the page and the form could
+    not move under it."""
+    settings.BLOG = settings.BLOG | {"COMMENTS_PER_PAGE": 2}
+    make_comment(seed)
+    make_comment(seed)
+    parent = make_comment(seed, user_name="Grace", comment="Second page question")
+    typed = comment_data(seed, reply_to=parent.pk, comment="My *answer*", name="Ravi", url="https://ravi.example")
+
+    response = client.post("/comments/post/", typed | fields)
+
+    assert response.status_code == status
+    page = response.content.decode()
+    assert "Comments page 2 of 2" in page
+    assert f'<li class="comment" id="c{parent.pk}">' in page and "Second page question" in page
+    assert f'Replying to <a href="#c{parent.pk}">Grace</a>’s comment.' in page
+    assert f'name="reply_to" value="{parent.pk}"' in page
+    assert ">\nMy *answer*</textarea>" in page
+    assert 'value="Ravi"' in page and 'value="https://ravi.example"' in page
+    assert not XtdComment.objects.filter(comment="My *answer*").exists()
+
+
 def test_a_reply_to_a_comment_taken_down_meanwhile_can_be_posted_as_a_new_comment(client, seed):
     parent = make_comment(seed, comment="Soon rejected")
     moderation.decide(parent, "rejected")
