@@ -167,7 +167,7 @@ def post_comment(request):
     if "preview" in data:
         # Nothing is stored or judged: the reader sees what readers would,
         # with the form as they left it, and posts it or changes it.
-        return _render_article(request, post, form, 200, preview=render_markdown(form.cleaned_data["comment"].strip()))
+        return _render_article(request, post, form, 200, preview=render_markdown(form.cleaned_data["comment"]))
 
     cleaned = form.cleaned_data
     parent = _parent(post, cleaned["reply_to"])
@@ -180,7 +180,7 @@ def post_comment(request):
             "The comment you replied to can no longer be answered. Your text is below: post it as a new comment.",
         )
     email = cleaned["email"].strip().lower()
-    text = cleaned["comment"].strip()
+    text = cleaned["comment"]  # trimmed by the form, indentation kept
     earlier_public = earlier_copy_is_public(post, email, text)
     if earlier_public is not None:
         said = "" if earlier_public else " It is waiting for a moderator: once approved it appears here."

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
@@ -10,9 +12,28 @@ from .comment_format import HINT
 # than its model stores (254 and 200): on PostgreSQL a longer one was a 500.
 COLUMN_OF = {"name": "user_name", "email": "user_email", "url": "user_url"}
 
+# The blank lines a comment opens with (spaces and tabs on them too).
+LEADING_BLANK_LINES = re.compile(r"\A(?:[^\S\n]*\n)+")
+
+
+class CommentText(forms.CharField):
+    """A comment's text without the blank lines around it, its first line's
+    indentation kept. CharField strips the text whole, which took the four
+    spaces that make a comment opening with indented code a code block.
+    Trimmed before validation, so nothing but blanks is still "required"
+    and the length counts what is kept."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strip=False, **kwargs)
+
+    def to_python(self, value):
+        return LEADING_BLANK_LINES.sub("", super().to_python(value)).rstrip()
+
 
 class CommentForm(XtdCommentForm):
     """django-comments-xtd's form with proper input types, labels and hints."""
+
+    comment = CommentText(label="Comment", max_length=settings.COMMENT_MAX_LENGTH)
 
     def __init__(self, *args, signed_in: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

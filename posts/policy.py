@@ -88,7 +88,7 @@ def earlier_copy_is_public(post, email: str, text: str) -> bool | None:
     """Whether the same person's earlier comment with exactly this text on
     this post is public; None if there is no such comment."""
     return (
-        XtdComment.objects.filter(object_pk=str(post.pk), user_email__iexact=email, comment=text.strip())
+        XtdComment.objects.filter(object_pk=str(post.pk), user_email__iexact=email, comment=text)
         .filter(content_type__app_label="posts", content_type__model="post")
         .values_list("is_public", flat=True)
         .first()

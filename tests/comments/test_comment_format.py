@@ -5,6 +5,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
@@ -188,6 +189,43 @@ def test_a_posted_code_block_is_highlighted_on_the_article(client, seed):
     page = Client().get(seed.get_absolute_url()).content.decode()
     assert HIGHLIGHTED_DEF in page
     assert "Edited by a moderator" not in page
+
+
+INDENTED_CODE = "    def f():\n        return 1\n\nThat is my code."
+INDENTED_HTML = '<pre class="code"><code>def f():\n    return 1\n</code></pre>\n<p>That is my code.</p>'
+
+
+@pytest.mark.django_db
+def test_a_comment_opening_with_indented_code_keeps_it_a_block(client, seed):
+    """Found by QA: the text was stripped before it was stored, so its
+    first line lost the four spaces that make it code. Only the blank
+    lines around it go."""
+    TrustedCommenter.objects.create(email="asha@example.com")  # published at once
+    typed = f"\n  \n{INDENTED_CODE}\n\n"
+
+    preview = client.post("/comments/post/", comment_data(seed, comment=typed) | {"preview": "1"})
+    assert preview.status_code == 200
+    assert INDENTED_HTML in preview.content.decode()
+
+    assert client.post("/comments/post/", comment_data(seed, comment=typed)).status_code == 302
+    comment = XtdComment.objects.get()
+    assert comment.comment == INDENTED_CODE
+    assert CommentBody.objects.get(comment=comment).html == INDENTED_HTML
+    assert INDENTED_HTML in Client().get(seed.get_absolute_url()).content.decode()
+    cache.clear()  # past the 15-second wait: the same text again is a duplicate
+    again = client.post("/comments/post/", comment_data(seed, comment=typed))
+    assert again.status_code == 409 and XtdComment.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("blank", ["   ", "\n \n\t\n", "\r\n    \r\n"])
+def test_a_comment_of_nothing_but_blanks_is_refused_as_empty(client, seed, blank):
+    for data in (comment_data(seed, comment=blank), comment_data(seed, comment=blank) | {"preview": "1"}):
+        response = client.post("/comments/post/", data)
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "This field is required." in page and 'class="comment-preview"' not in page
+    assert not XtdComment.objects.exists()
 
 
 @pytest.mark.django_db
