@@ -17,7 +17,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
 from django_comments_xtd.models import XtdComment
 
 from . import moderation
@@ -53,6 +52,23 @@ def csrf_for_accounts(view):
             refused = check.process_view(request, None, (), {})
             if refused is not None:
                 return refused
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def sent_by_form_only(view):
+    """POST only, as ``require_POST``, but any other request gets a page in
+    the site's layout saying where the form is (405, ``Allow: POST``), not a
+    blank 405: reloading or bookmarking the page a refused comment left
+    shows its address, and a copied link or a crawler opens a Report's."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method != "POST":
+            response = render(request, "comments/posted_by_form_only.html", status=405)
+            response["Allow"] = "POST"
+            return response
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -130,15 +146,9 @@ def _parent(post: Post, reply_to: int) -> XtdComment | None:
     )
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
+@sent_by_form_only
 @csrf_for_accounts
 def post_comment(request):
-    if request.method != "POST":
-        # Reloading or bookmarking the page a refused comment left shows
-        # this address: a page in the site's layout, not a blank 405.
-        response = render(request, "comments/posted_by_form_only.html", status=405)
-        response["Allow"] = "POST"
-        return response
     data = request.POST.copy()
     post = _target_post(data)
     if post is None:
@@ -264,7 +274,7 @@ def _reporter(request) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{who}".encode()).hexdigest()
 
 
-@require_POST
+@sent_by_form_only
 @csrf_for_accounts
 def flag(request, cid: int):
     """A reader reports a comment as inappropriate; enough reports hide it.
