@@ -94,6 +94,19 @@ def reply_refusal(comment, post: Post | None) -> str:
     return ""
 
 
+def _comment_to_answer(model_admin, request, object_id: str):
+    """The comment, and the admin that lists it: ``model_admin``, else the
+    list of all comments. The moderation queue lists pending comments only,
+    and the reply it sends approves the comment: submitted a second time,
+    the form must still find it, to say the reply is posted (not a 404)."""
+    every_comment = model_admin.admin_site.get_model_admin(model_admin.model._meta.concrete_model)
+    for admin_ in dict.fromkeys([model_admin, every_comment]):
+        comment = admin_.get_object(request, object_id)
+        if comment is not None:
+            return comment, admin_
+    raise Http404("No comment has this number.")
+
+
 @moderators_only
 def reply_view(model_admin, request, object_id: str):
     """A moderator answers a comment as themselves, public at once.
@@ -104,9 +117,7 @@ def reply_view(model_admin, request, object_id: str):
     a rejected or spam one is refused, since a reply would show under a
     comment readers cannot see, or publish what was turned down.
     """
-    comment = model_admin.get_object(request, unquote(object_id))
-    if comment is None:
-        raise Http404("No comment has this number.")
+    comment, listed_by = _comment_to_answer(model_admin, request, unquote(object_id))
     pk = comment.object_pk
     post = (
         Post.objects.published().filter(pk=int(pk)).first() if pk.isascii() and pk.isdigit() and len(pk) <= 18 else None
@@ -144,7 +155,7 @@ def reply_view(model_admin, request, object_id: str):
         "approves": not comment.is_public,
         "signed_as": account_name(request.user),
         "badge": badge,
-        "change_url": _admin_url(model_admin, "change", comment.pk),
+        "change_url": _admin_url(listed_by, "change", comment.pk),
         "answer_parent_url": _admin_url(model_admin, "reply", comment.parent_id) if answer_parent else "",
     }
     status = 400 if request.method == "POST" else 200

@@ -161,6 +161,28 @@ def test_an_empty_reply_or_a_double_click_is_refused_with_a_message(client, post
     assert XtdComment.objects.filter(comment="Once").count() == 1
 
 
+def test_a_reply_sent_twice_from_the_moderation_queue_says_it_is_posted(client, post, moderator, writer):
+    """Found by QA: the first reply approved the comment, which left the
+    queue, and the second submit of the same form was a 404."""
+    question = held(post, comment="Is this still open?")
+    queue_reply = f"/admin/posts/pendingcomment/{question.pk}/reply/"
+    assert 'value="Post reply as Mo Derator"' in client.get(queue_reply).content.decode()
+
+    first = client.post(queue_reply, {"comment": "Yes, until June."})
+    assert first.status_code == 302 and first["Location"] == "/admin/posts/pendingcomment/"
+    again = client.post(queue_reply, {"comment": "Yes, until June."})
+
+    assert again.status_code == 400
+    page = again.content.decode()
+    assert "You have already posted this reply." in page and "Is this still open?" in page
+    assert f'href="{change_url(question)}"' in page  # it has left the queue: its page is in the list of all
+    assert XtdComment.objects.filter(comment="Yes, until June.").count() == 1
+    # Found outside the queue, and still only by those who may moderate.
+    client.force_login(writer.user)
+    assert client.post(queue_reply, {"comment": "Me too"}).status_code == 403
+    assert not XtdComment.objects.filter(comment="Me too").exists()
+
+
 def test_only_moderators_reply(client, post, writer):
     question = make_comment(post, comment="Anyone there?")
     # A reader (no staff account) is sent to log in.
