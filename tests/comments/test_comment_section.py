@@ -174,6 +174,8 @@ def test_a_refused_or_previewed_reply_shows_the_page_of_comments_that_holds_its_
     assert response.status_code == status
     page = response.content.decode()
     assert "Comments page 2 of 2" in page
+    # The page links lead to the article: relative ones led to /comments/post/ (a 405).
+    assert f'<a href="{seed.get_absolute_url()}#comments" rel="prev">← Earlier comments</a>' in page
     assert f'<li class="comment" id="c{parent.pk}">' in page and "Second page question" in page
     assert f'Replying to <a href="#c{parent.pk}">Grace</a>’s comment.' in page
     assert f'name="reply_to" value="{parent.pk}"' in page
@@ -312,7 +314,7 @@ def test_long_discussions_are_paginated_and_stay_light(client, settings):
     assert "61 comments" in first
     assert "Root number 000" in first and "Reply on the first page" in first
     assert "Root number 049" not in first  # the reply took a place on page 1
-    assert "Comments page 1 of 2" in first and 'href="?cpage=2#comments"' in first
+    assert "Comments page 1 of 2" in first and f'href="{post.get_absolute_url()}?cpage=2#comments"' in first
     second = client.get(post.get_absolute_url() + "?cpage=2").content.decode()
     assert "Root number 049" in second and "Root number 059" in second and "Root number 000" not in second
     # A superscript two is a digit to str.isdigit() but not to int(); a page
