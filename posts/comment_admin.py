@@ -3,6 +3,7 @@
 from functools import partial
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
@@ -10,12 +11,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.template.defaultfilters import truncatechars
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django_comments_xtd.models import BlackListedDomain, XtdComment
 
 from . import dates, erasure, moderation, moderator_views
 from .comment_format import HINT
 from .comment_models import CommentBody, CommentReview, HoldReason, PendingComment, TrustedCommenter
 from .comments import comment_html, with_their_post
+from .forms import CommentText
 from .models import Post
 from .pagination import DeferredJoinPaginator
 from .policy import blocked_domain
@@ -114,17 +117,20 @@ class ModerationForm(forms.ModelForm):
     phone number taken out. Nothing else a reader typed is changed here."""
 
     decision = forms.ChoiceField(choices=Status.choices)
+    # The text as the comment form takes it: an opening indented code block keeps its indentation.
+    comment = CommentText(
+        label=capfirst(XtdComment._meta.get_field("comment").verbose_name),
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
+        max_length=settings.COMMENT_MAX_LENGTH,
+        error_messages={"required": "A comment needs some text: to take it down, reject it."},
+        help_text=f"{HINT}. Readers see an edit at once, marked “Edited by a moderator” with the date "
+        "(not your name). The comment's history records that you changed it "
+        "(not the old text, so a removed phone number is gone).",
+    )
 
     class Meta:
         model = XtdComment
         fields = ["comment"]
-        widgets = {"comment": forms.Textarea(attrs={"rows": 8, "cols": 80})}
-        help_texts = {
-            "comment": f"{HINT}. Readers see an edit at once, marked “Edited by a moderator” with the date "
-            "(not your name). The comment's history records that you changed it "
-            "(not the old text, so a removed phone number is gone)."
-        }
-        error_messages = {"comment": {"required": "A comment needs some text: to take it down, reject it."}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,13 +12,16 @@ from .comment_format import HINT
 # than its model stores (254 and 200): on PostgreSQL a longer one was a 500.
 COLUMN_OF = {"name": "user_name", "email": "user_email", "url": "user_url"}
 
-# The blank lines a comment opens with (spaces and tabs on them too).
+# The blank lines a comment opens with (spaces and tabs on them too), and
+# the up to three spaces before a first line that is no indented code
+# (Markdown ignores them; four, or a tab, make it code).
 LEADING_BLANK_LINES = re.compile(r"\A(?:[^\S\n]*\n)+")
+LEADING_SPACES = re.compile(r"\A {1,3}(?=\S)")
 
 
 class CommentText(forms.CharField):
     """A comment's text without the blank lines around it, its first line's
-    indentation kept. CharField strips the text whole, which took the four
+    indentation kept where it makes code. CharField strips the text whole, which took the four
     spaces that make a comment opening with indented code a code block.
     Trimmed before validation, so nothing but blanks is still "required"
     and the length counts what is kept."""
@@ -27,7 +30,7 @@ class CommentText(forms.CharField):
         super().__init__(strip=False, **kwargs)
 
     def to_python(self, value):
-        return LEADING_BLANK_LINES.sub("", super().to_python(value)).rstrip()
+        return LEADING_SPACES.sub("", LEADING_BLANK_LINES.sub("", super().to_python(value))).rstrip()
 
 
 class CommentForm(XtdCommentForm):

@@ -21,6 +21,7 @@ from . import erasure, moderation
 from .comment_format import HINT
 from .comment_models import CommentReview
 from .comments import account_name, comment_link, commenter_name
+from .forms import CommentText
 from .models import Post
 from .policy import client_ip
 
@@ -55,7 +56,7 @@ def moderators_only(view):
 
 
 class StaffReplyForm(forms.Form):
-    comment = forms.CharField(
+    comment = CommentText(
         label="Your reply",
         max_length=settings.COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8, "cols": 80, "maxlength": settings.COMMENT_MAX_LENGTH}),
@@ -131,7 +132,7 @@ def reply_view(model_admin, request, object_id: str):
     answer_parent = parent is not None and not reply_refusal(parent, post)
     form = StaffReplyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and not refusal and form.is_valid():
-        text = form.cleaned_data["comment"].strip()
+        text = form.cleaned_data["comment"]
         if type(comment).objects.filter(parent_id=comment.pk, user=request.user, comment=text).exists():
             refusal = "You have already posted this reply."
         else:

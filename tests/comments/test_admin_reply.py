@@ -275,3 +275,23 @@ def test_a_deep_comment_on_a_closed_article_offers_no_other_reply(client, post, 
     page = client.get(reply_url(deepest)).content.decode()
     assert "Comments on this article are closed." in page
     assert "Reply to that comment" not in page
+
+
+def test_a_moderators_reply_or_edit_opening_with_indented_code_keeps_it_a_block(client, post, moderator):
+    """As a reader's comment: only the blank lines around the text go, so
+    the four spaces that make its first line code stay."""
+    code = "    def grade(score):\n        return score >= 50\n\nThat is the rule."
+    question = make_comment(post)
+
+    assert client.post(reply_url(question), {"comment": f"\n\n{code}\n"}).status_code == 302
+    reply = XtdComment.objects.get(parent_id=question.pk, user=moderator)
+    assert reply.comment == code
+
+    response = client.post(change_url(question), {"decision": "approved", "comment": f"\n{code}  \n"})
+    assert response.status_code == 302
+    question.refresh_from_db()
+    assert question.comment == code
+    page = Client().get(post.get_absolute_url()).content.decode()
+    assert page.count('<pre class="code"><code>def grade(score):') == 2
+    empty = client.post(change_url(question), {"decision": "approved", "comment": " \n "})
+    assert "A comment needs some text: to take it down, reject it." in empty.content.decode()
