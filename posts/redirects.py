@@ -35,6 +35,7 @@ from django.utils.encoding import iri_to_uri, uri_to_iri
 from taggit.models import Tag
 
 from authors.models import Author
+from skolr_blog.page_cache import TRACKING_PARAMETERS
 
 from .models import Page, PageSlugRedirect, Post, SlugRedirect, TaggedPost, TagRedirect
 
@@ -103,7 +104,8 @@ def tried(address: str) -> list[tuple[str, str]]:
     with the query string to carry on to the new address.
 
     The whole address first: an editor may list ``/index.php?p=12``, and
-    nothing of that query is the reader's. Then the path alone, keeping the
+    nothing of that query is the reader's; then that without the tracking
+    parameters a share adds (``&utm_source=…``, carried on). Then the path alone, keeping the
     reader's query (``?utm_source=…``). Each also with a slash added, as
     Django's middleware does with ``APPEND_SLASH``."""
     path, _, query = address.partition("?")
@@ -111,6 +113,14 @@ def tried(address: str) -> list[tuple[str, str]]:
     found = [(address, "")]
     if slash:
         found.append((f"{path}/?{query}" if query else f"{path}/", ""))
+    fields = [field for field in query.split("&") if field]
+    tracking = [field for field in fields if unquote_plus(field.partition("=")[0]).startswith(TRACKING_PARAMETERS)]
+    if tracking and len(tracking) < len(fields):
+        # /index.php?p=12 shared with ?utm_source=…: the listed address, the tracking kept.
+        own = "&".join(field for field in fields if field not in tracking)
+        found.append((f"{path}?{own}", "&".join(tracking)))
+        if slash:
+            found.append((f"{path}/?{own}", "&".join(tracking)))
     if query:
         found += [(path, query), (f"{path}/", query)] if slash else [(path, query)]
     return found

@@ -305,6 +305,13 @@ def test_an_old_address_listed_with_its_query_string_is_matched_first_and_as_a_w
     assert gets(client, "/index.php?p=12") == (301, "/posts/twelve/")
     assert gets(client, "/index.php?p=13") == (301, "/posts/index/?p=13")
     assert gets(client, "/index.php") == (301, "/posts/index/")
+    # Shared with tracking parameters, before or after: still /index.php?p=12, the tracking kept.
+    assert gets(client, "/index.php?p=12&utm_source=news&fbclid=x") == (
+        301,
+        "/posts/twelve/?utm_source=news&fbclid=x",
+    )
+    assert gets(client, "/index.php?utm_medium=mail&p=12") == (301, "/posts/twelve/?utm_medium=mail")
+    assert gets(client, "/index.php?utm_medium=mail") == (301, "/posts/index/?utm_medium=mail")
 
 
 def test_a_redirect_to_a_deleted_post_or_page_answers_gone(client):
