@@ -38,6 +38,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.http import http_date, parse_etags, urlencode
 
 VERSION_KEY = "pages:content-version"
@@ -226,7 +227,13 @@ class AnonymousPageCacheMiddleware:
 
     def __call__(self, request):
         if not _cacheable_request(request):
-            return self.get_response(request)
+            response = self.get_response(request)
+            if settings.SESSION_COOKIE_NAME in request.COOKIES and not response.has_header("Cache-Control"):
+                # A signed-in reader's page carries their CSRF token and
+                # name: no shared cache (a CDN, a school's proxy) may keep it,
+                # whether or not it honours "Vary: Cookie".
+                patch_cache_control(response, private=True)
+            return response
         # The host too: pages carry absolute addresses in the request's host
         # (canonical link, share tags), and each allowed host gets its own.
         page = f"{request.get_host()}{page_key_path(request)}"

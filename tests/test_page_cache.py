@@ -107,6 +107,7 @@ def test_signed_in_readers_bypass_the_cache_and_are_never_stored(client):
     response = client.get(post.get_absolute_url())
     assert "X-Page-Cache" not in response
     assert "csrfmiddlewaretoken" in response.content.decode()
+    assert response["Cache-Control"] == "private"  # no shared cache keeps it (found by QA)
     client.logout()
     anonymous = client.get(post.get_absolute_url())
     assert anonymous["X-Page-Cache"] == "miss"
