@@ -96,7 +96,7 @@ def machine() -> dict:
         "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "python": platform.python_version(),
         "django": django.get_version(),
-        "nginx": _version([stack.nginx_binary() or "nginx", "-v"]),
+        "nginx": _version([stack.nginx_binary() or "nginx", "-v"]).removeprefix("nginx version: "),
         "wrk": _version(["wrk", "--version"]),
     }
 
@@ -128,8 +128,8 @@ def render_pages(sizes_done: int, counts: list[int], repeat: int) -> list:
 
     tag = dataset.article().tags.order_by("slug").first()
     published = Post.objects.published()
-    pages = [("article, 20 comments", f"/posts/{dataset.ARTICLE_SLUG}/")]
-    pages += [(f"article, {n:,} comments", f"/posts/{dataset.variant_slug(n)}/") for n in counts]
+    pages = [("the article, its 20 comments", f"/posts/{dataset.ARTICLE_SLUG}/")]
+    pages += [(f"article copy, {n:,} comments", f"/posts/{dataset.variant_slug(n)}/") for n in counts]
     last = f"?cpage={-(-dataset.LATE_COMMENTS // settings.BLOG['COMMENTS_PER_PAGE'])}"
     pages += [
         (f"late discussion, {dataset.LATE_COMMENTS:,} comments, first page", f"/posts/{dataset.LATE_SLUG}/"),

@@ -14,7 +14,7 @@ generated once into var/secret_key (var/ is not in git).
 
 Database and cache: ``DATABASE_URL`` and ``CACHE_URL`` from the environment
 (or .env) when set; otherwise PostgreSQL database ``skolr_blog`` and Redis
-database 0 on 127.0.0.1 when they answer, else SQLite (db.sqlite3) and a
+database 3 (``SITE_REDIS_DB``) on 127.0.0.1 when they answer, else SQLite (db.sqlite3) and a
 file cache under var/ (shared by the app processes, unlike local memory).
 
 The benchmark (bench/) and the multi-process tests (tests/production/) use
