@@ -21,7 +21,7 @@ from django.dispatch import receiver
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from PIL import Image
-from sorl.thumbnail import get_thumbnail
+from sorl.thumbnail import default, get_thumbnail
 
 register = template.Library()
 
@@ -62,6 +62,12 @@ def rendition(image, geometry: str, **options) -> tuple[str, int | None, int | N
     found = _renditions.get(key)
     if found is None:
         thumbnail = get_thumbnail(image, geometry, **options)
+        if not thumbnail.exists():
+            # sorl's store remembers a rendition once made: one whose file
+            # went since (media restored without its cache/ folder, a disk
+            # cleaned) was linked as a 404 for good. Forgotten, it is made again.
+            default.kvstore.delete(thumbnail, delete_thumbnails=False)
+            thumbnail = get_thumbnail(image, geometry, **options)
         if not thumbnail.exists():
             return thumbnail.url, None, None
         found = (thumbnail.url, thumbnail.width, thumbnail.height)

@@ -239,3 +239,26 @@ def test_a_picture_whose_file_is_gone_still_gives_the_article(client, seed, sett
     cache.clear()  # the page cache kept the page rendered without the file
     restored = client.get(post.get_absolute_url()).content.decode()
     assert re.search(r'<meta property="og:image:width" content="1200">', restored)
+
+
+def test_a_rendition_whose_file_went_is_made_again(client, seed, settings):
+    """sorl-thumbnail remembers the renditions it made (its key-value store
+    is in the database): one whose file went since, with media restored
+    without its cache/ folder, was linked as a 404 for good (found running
+    Lighthouse against a database another media folder had served)."""
+    settings.BLOG = settings.BLOG | {"RESPONSIVE_IMAGES": True}
+    page = client.get(seed.get_absolute_url()).content.decode()
+    made = sorted(set(re.findall(r"/media/(cache/[^\" ,]+\.(?:avif|webp))", page)))
+    assert made
+    for name in made:
+        (Path(settings.MEDIA_ROOT) / name).unlink()
+    from posts.templatetags import pictures
+
+    for memo in (pictures._renditions, pictures._pictures):
+        memo.clear()  # a new process: what this one remembered is gone too
+    cache.clear()
+
+    again = client.get(seed.get_absolute_url()).content.decode()
+
+    shown = sorted(set(re.findall(r"/media/(cache/[^\" ,]+\.(?:avif|webp))", again)))
+    assert shown and all((Path(settings.MEDIA_ROOT) / name).exists() for name in shown)
