@@ -204,3 +204,26 @@ def test_pages_announce_their_feeds(client, seed):
     author = client.get("/authors/skolr/").content.decode()
     assert 'title="Skolr Blog: Skolr (RSS)" href="/authors/skolr/feed/"' in author
     assert 'title="Skolr Blog: Skolr (Atom)" href="/authors/skolr/feed/atom/"' in author
+
+
+def test_a_control_character_typed_anywhere_leaves_every_feed_valid(client):
+    """Found by QA: a vertical tab in a title (or an escape in an excerpt, a
+    form feed in a body, an author renaming themselves with one) made every
+    feed the post is in a 500: XML 1.0 cannot hold them. The feeds leave
+    them out; the article still shows its words."""
+    author = make_author(name="Sk\x1bolr", slug="skolr-x")
+    post = make_post(
+        author=author,
+        title="Widget guide with\x0bvtab",
+        excerpt="Excerpt\x1b escape",
+        body="<p>Body \x0c formfeed</p>",
+        tags=["Widgets\x1b"],
+    )
+    tag = post.tags.get()
+    for url in ["/feed/", "/feed/atom/", f"/tags/{tag.slug}/feed/", f"/tags/{tag.slug}/feed/atom/",
+                "/authors/skolr-x/feed/", "/authors/skolr-x/feed/atom/"]:  # fmt: skip
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = ElementTree.tostring(ElementTree.fromstring(response.content), encoding="unicode")
+        assert "Widget guide withvtab" in text and "Excerpt escape" in text and "Skolr" in text, url
+    assert client.get(post.get_absolute_url()).status_code == 200
