@@ -30,16 +30,43 @@ TITLE_LIMIT = 90
 EXCERPT_LIMIT = 160
 
 
+class OpenedVersion(forms.CharField):
+    """The ``updated_at`` a change form was opened at, sent back hidden. It
+    is no change of the post or page: a save with nothing else changed adds
+    no revision."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def has_changed(self, initial, data) -> bool:
+        return False
+
+
 class BodyForm(forms.ModelForm):
-    """What the post and page forms say and check about a body."""
+    """What the post and page forms say and check about a body, and the
+    save over someone else's later save they refuse."""
+
+    # The post's or page's updated_at when this form was shown: a save over
+    # someone else's later save is refused (see clean_opened_version).
+    opened_version = OpenedVersion()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["opened_version"] = self.instance.updated_at.isoformat()
         if "body" in self.fields:
             self.fields["body"].help_text = (
                 "To show a YouTube or Vimeo video, paste its address on a line of its own; "
                 "readers start it with a click."
             )
+
+    def clean_opened_version(self):
+        opened = self.cleaned_data.get("opened_version") or ""
+        if opened and self.instance.pk and (problem := saved_since(self.instance, opened)):
+            self.add_error(None, problem)
+        return opened
 
     def clean_slug(self):
         """An address kept by something in the trash says so, rather than
@@ -84,9 +111,6 @@ class PostAdminForm(KeepsUploads, BodyForm):
         required=False,
         help_text="Tags that do not exist yet, separated by commas. “Django” and “django” are the same tag.",
     )
-    # The post's updated_at when this form was shown: a save over someone
-    # else's later save is refused (see clean_opened_version).
-    opened_version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Post
@@ -126,7 +150,6 @@ class PostAdminForm(KeepsUploads, BodyForm):
         tags.widget.choices = tags.choices
         if self.instance.pk:
             self.initial["tags"] = list(self.instance.tags.all())
-            self.initial["opened_version"] = self.instance.updated_at.isoformat()
         if user is not None and not user.has_perm("posts.publish_post") and "status" in self.fields:
             allowed = {Post.Status.DRAFT, Post.Status.REVIEW}
             if self.instance.status == Post.Status.PUBLISHED:
@@ -153,12 +176,6 @@ class PostAdminForm(KeepsUploads, BodyForm):
                 f"“{slug}” is an old address of another post and still redirects to it: choose another slug."
             )
         return slug
-
-    def clean_opened_version(self):
-        opened = self.cleaned_data.get("opened_version") or ""
-        if opened and self.instance.pk and (problem := saved_since(self.instance, opened)):
-            self.add_error(None, problem)
-        return opened
 
     def clean_new_tags(self):
         value = self.cleaned_data.get("new_tags") or ""

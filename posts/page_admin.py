@@ -53,7 +53,7 @@ class PageAdmin(KeepsUploadsAdmin, TrashAdmin, RevisionsAdmin):
     readonly_fields = ["created_at", "updated_at"]
     inlines = [PageImageInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "description", "body"]}),
+        (None, {"fields": ["title", "slug", "description", "body", "opened_version"]}),
         ("Publishing", {"fields": ["published", "show_in_header", "show_in_footer", "menu_order"]}),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]

@@ -182,7 +182,7 @@ def _text(value) -> list[str]:
 
 
 def saved_since(post, opened: str) -> str | None:
-    """Why a save must be refused: someone saved the post after this form was opened.
+    """Why a save must be refused: someone saved the post (or page) after this form was opened.
 
     ``opened`` is the post's ``updated_at`` when the form was shown. Without
     this check the last save silently won, reverting what the other person
@@ -207,7 +207,7 @@ def saved_since(post, opened: str) -> str | None:
         changed = f" (changing the {listed})" if names else ""
     when = format_date(timezone.localtime(updated_at), "j M, H:i")  # the day too: it may not be today
     return (
-        f"{who} saved this post at {when} since you opened it{changed}: nothing was saved. "
+        f"{who} saved this {model._meta.verbose_name} at {when} since you opened it{changed}: nothing was saved. "
         "Copy your changes, reload the page, and apply them again."
     )
 

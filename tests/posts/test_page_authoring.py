@@ -394,3 +394,34 @@ def test_a_page_with_videos_costs_a_bounded_number_of_queries(client, django_ass
 
     with django_assert_max_num_queries(2):
         assert client.get("/tour/").status_code == 200
+
+
+def test_a_page_saved_over_someone_elses_later_save_is_refused_and_keeps_what_was_typed(client, editor):
+    """Found by QA: two editors on one page, the later save silently undid
+    the earlier one (posts refused it; pages had no check)."""
+    page = make_page(title="Footer Z", slug="footer-z", body="<p>Hello body</p>")
+    url = f"/admin/posts/page/{page.pk}/change/"
+    other = Client()
+    other.force_login(make_user("other-editor", groups=["Editors"]))
+    mine = re.search(r'name="opened_version" value="([^"]+)"', client.get(url).content.decode())[1]
+    theirs = re.search(r'name="opened_version" value="([^"]+)"', other.get(url).content.decode())[1]
+
+    correction = admin_page_form(title="Footer Z", slug="footer-z", body="<p>An important correction</p>")
+    assert other.post(url, correction | {"opened_version": theirs}).status_code == 302
+    response = client.post(
+        url, admin_page_form(title="Footer Zed", slug="footer-z", body="<p>Hello body</p>") | {"opened_version": mine}
+    )
+
+    assert response.status_code == 200
+    said = unescape(response.content.decode())
+    assert "other-editor saved this page at" in said and "since you opened it (changing the body)" in said
+    assert 'value="Footer Zed"' in said  # what was typed, shown again
+    page.refresh_from_db()
+    assert (page.title, page.body) == ("Footer Z", "<p>An important correction</p>")
+    again = re.search(r'name="opened_version" value="([^"]+)"', client.get(url).content.decode())[1]
+    assert (
+        client.post(
+            url, admin_page_form(title="Footer Zed", slug="footer-z", body=page.body) | {"opened_version": again}
+        ).status_code
+        == 302
+    )
