@@ -72,7 +72,10 @@ class BodyForm(forms.ModelForm):
         """An address kept by something in the trash says so, rather than
         Django's "already exists" about a post or page this list hides (and
         an author cannot see, if it is someone else's)."""
-        slug = self.cleaned_data["slug"]
+        # Lower case, as the slugs the form suggests and imports make: "About"
+        # beside "about" was a second page at an address differing only in
+        # capitals (found by QA).
+        slug = self.cleaned_data["slug"].lower()
         model = self._meta.model
         if model.objects.in_trash().filter(slug=slug).exclude(pk=self.instance.pk).exists():
             name = model._meta.verbose_name

@@ -20,8 +20,17 @@ from django.utils import timezone
 from PIL import Image
 
 from authors.roles import AUTHORS, MODERATORS
-from posts.models import Page, PageImage, PageSlugRedirect
-from tests.factories import admin_page_form, files_under, image_upload, make_page, make_post, make_user
+from posts.models import Page, PageImage, PageSlugRedirect, Post
+from tests.factories import (
+    admin_page_form,
+    admin_post_form,
+    files_under,
+    image_upload,
+    make_author,
+    make_page,
+    make_post,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -425,3 +434,17 @@ def test_a_page_saved_over_someone_elses_later_save_is_refused_and_keeps_what_wa
         ).status_code
         == 302
     )
+
+
+def test_a_slug_is_lower_case_so_no_two_addresses_differ_only_in_capitals(client, editor):
+    """Found by QA: with /about/ there, a page "About" saved and /About/ was
+    another page."""
+    make_page(title="About us", slug="about")
+    refused = client.post("/admin/posts/page/add/", admin_page_form(title="About again", slug="About"))
+    assert refused.status_code == 200
+    assert "Page with this Slug already exists." in unescape(refused.content.decode())
+    assert client.post("/admin/posts/page/add/", admin_page_form(title="Team", slug="Our-Team")).status_code == 302
+    assert Page.objects.filter(slug="our-team").exists()
+    post_form = admin_post_form(slug="My-Post", author=make_author().pk)
+    assert client.post("/admin/posts/post/add/", post_form).status_code == 302
+    assert Post.objects.filter(slug="my-post").exists()
