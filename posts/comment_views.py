@@ -280,9 +280,12 @@ def flag(request, cid: int):
     """A reader reports a comment as inappropriate; enough reports hide it.
 
     The reader is thanked under the comment, on the page of comments that
-    shows it: the article's own address is page 1 of them.
+    shows it: the article's own address is page 1 of them. A report that
+    hides the comment leads to the comments, saying so: the comment is no
+    longer on any page to be thanked under.
     """
     comment = _public_comment_or_404(cid)
     post = get_object_or_404(Post.objects.published(), pk=comment.object_pk)
-    moderation.flag(comment, _reporter(request))
+    if moderation.flag(comment, _reporter(request)):
+        return redirect(f"{post.get_absolute_url()}?reported=hidden#comments")
     return redirect(comment_link(post, comment, flagged=comment.pk))

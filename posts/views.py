@@ -174,6 +174,7 @@ def comment_section(request, post: Post, form: CommentForm | None = None, page: 
         "comment_form": form or (CommentForm(post) if post.comments_open else None),
         "posted_comment": None,
         "flagged": request.GET.get("flagged", ""),
+        "reported_hidden": request.GET.get("reported") == "hidden",
     }
     token = request.GET.get("comment")
     if token:

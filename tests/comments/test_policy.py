@@ -338,6 +338,10 @@ def test_readers_flagging_a_comment_sends_it_back_to_the_queue(client, post, set
     response = client.post(f"/comments/flag/{comment.pk}/", REMOTE_ADDR="192.0.2.99", follow=True)
 
     assert "Rude remark" not in response.content.decode()
+    # The comment is on no page to be thanked under: the comments say so (found by QA).
+    assert response.redirect_chain == [(f"{post.get_absolute_url()}?reported=hidden#comments", 302)]
+    assert "The comment is hidden until a moderator has looked at it." in response.content.decode()
+    assert "hidden until a moderator" not in client.get(post.get_absolute_url()).content.decode()
     review = CommentReview.objects.get(comment=comment)
     assert review.status == "pending" and "flagged" in review.reason_codes
     assert XtdComment.objects.get(pk=comment.pk).is_public is False
