@@ -202,6 +202,22 @@ _POST_FIELDS = ("slug", "status", "published_at", "trashed_at")
 _PAGE_FIELDS = ("slug", "published", "trashed_at")
 
 
+def _posts_and_pages(targets: dict[str, tuple[str, str]]) -> dict[str, tuple[dict, dict]]:
+    """The posts and pages the addresses of ``targets`` (``_target``'s
+    answers) name, by kind: ``_found`` of each, four queries at most."""
+    slugs = {kind: {slug for k, slug in targets.values() if k == kind} for kind in ("post", "page")}
+    return {
+        "post": _found(Post, SlugRedirect, slugs["post"], _POST_FIELDS),
+        "page": _found(Page, PageSlugRedirect, slugs["page"], _PAGE_FIELDS),
+    }
+
+
+def _named(found: dict[str, tuple[dict, dict]], kind: str, slug: str):
+    """The post or page ``slug`` is the address of, now or before a rename; None if none."""
+    present, renamed = found[kind]
+    return present.get(slug) or renamed.get(slug)
+
+
 def _tags_answering(slugs: set[str]) -> set[str]:
     """Of these slugs, those whose tag page answers (``TagPostListView``: a
     404 for a tag without published posts): a tag's with published posts,
@@ -240,11 +256,8 @@ def live_at(old_paths: Iterable[str]) -> dict[str, str]:
     an import had listed, say; the redirect starts working again if it is
     unpublished or renamed.)"""
     targets = {path: _target(path, _ANSWERED) for path in set(old_paths)}
-    slugs = {kind: {slug for k, slug in targets.values() if k == kind} for kind in _ANSWERED.values()}
-    found = {
-        "post": _found(Post, SlugRedirect, slugs["post"], _POST_FIELDS),
-        "page": _found(Page, PageSlugRedirect, slugs["page"], _PAGE_FIELDS),
-    }
+    found = _posts_and_pages(targets)
+    slugs = {kind: {slug for k, slug in targets.values() if k == kind} for kind in ("tag", "author")}
     answering = {"tag": _tags_answering(slugs["tag"]), "author": _authors_answering(slugs["author"])}
     live = {}
     for path, (kind, slug) in targets.items():
@@ -252,8 +265,7 @@ def live_at(old_paths: Iterable[str]) -> dict[str, str]:
             if slug in answering[kind]:
                 live[path] = kind
         elif kind:
-            present, renamed = found[kind]
-            item = present.get(slug) or renamed.get(slug)
+            item = _named(found, kind, slug)
             if item is not None and item.is_published:
                 live[path] = kind
     return live
@@ -263,18 +275,11 @@ def outcomes(new_paths: Iterable[str]) -> dict[str, Outcome]:
     """What each address leads to, by address: at most five queries however
     many there are (the admin's list asks for a page of them)."""
     targets = {new_path: _target(new_path) for new_path in set(new_paths)}
-    slugs = {kind: {slug for k, slug in targets.values() if k == kind} for kind in ("post", "page")}
-    posts = _found(Post, SlugRedirect, slugs["post"], _POST_FIELDS)
-    pages = _found(Page, PageSlugRedirect, slugs["page"], _PAGE_FIELDS)
+    found = _posts_and_pages(targets)
     # An address shaped like a post's or a page's (any one segment is) that
     # is none, and never was, may be another listed redirect (a chain):
     # followed as written.
-    found = {"post": posts, "page": pages}
-    unknown = {
-        new_path
-        for new_path, (kind, slug) in targets.items()
-        if kind and slug not in found[kind][0] and slug not in found[kind][1]
-    }
+    unknown = {new_path for new_path, (kind, slug) in targets.items() if kind and _named(found, kind, slug) is None}
     chained = set()
     if unknown:
         listed = Redirect.objects.filter(old_path__in=[urlsplit(path).path for path in unknown])
@@ -286,8 +291,7 @@ def outcomes(new_paths: Iterable[str]) -> dict[str, Outcome]:
             return Outcome(410, "", "410: gone")
         if not kind or urlsplit(new_path).path in chained:
             return Outcome(301, new_path, "301 (address not checked)")
-        present, renamed = found[kind]
-        item = present.get(slug) or renamed.get(slug)
+        item = _named(found, kind, slug)
         if item is None:
             return Outcome(410, "", f"410: no {kind} has that address (deleted?)")
         if item.in_trash:
