@@ -3,7 +3,6 @@
 from functools import partial
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
@@ -121,7 +120,6 @@ class ModerationForm(forms.ModelForm):
     comment = CommentText(
         label=capfirst(XtdComment._meta.get_field("comment").verbose_name),
         widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
-        max_length=settings.COMMENT_MAX_LENGTH,
         error_messages={"required": "A comment needs some text: to take it down, reject it."},
         help_text=f"{HINT}. Readers see an edit at once, marked “Edited by a moderator” with the date "
         "(not your name). The comment's history records that you changed it "

@@ -20,14 +20,15 @@ LEADING_SPACES = re.compile(r"\A {1,3}(?=\S)")
 
 
 class CommentText(forms.CharField):
-    """A comment's text without the blank lines around it, its first line's
-    indentation kept where it makes code. CharField strips the text whole, which took the four
-    spaces that make a comment opening with indented code a code block.
-    Trimmed before validation, so nothing but blanks is still "required"
-    and the length counts what is kept."""
+    """A comment's text, as readers' and moderators' forms take it: without
+    the blank lines around it, its first line's indentation kept where it
+    makes code (CharField strips the text whole, which took the four spaces
+    that make a comment opening with indented code a code block), at most
+    ``COMMENT_MAX_LENGTH``. Trimmed before validation, so nothing but
+    blanks is still "required" and the length counts what is kept."""
 
     def __init__(self, **kwargs):
-        super().__init__(strip=False, **kwargs)
+        super().__init__(strip=False, **{"max_length": settings.COMMENT_MAX_LENGTH} | kwargs)
 
     def to_python(self, value):
         return LEADING_SPACES.sub("", LEADING_BLANK_LINES.sub("", super().to_python(value))).rstrip()
@@ -36,7 +37,7 @@ class CommentText(forms.CharField):
 class CommentForm(XtdCommentForm):
     """django-comments-xtd's form with proper input types, labels and hints."""
 
-    comment = CommentText(label="Comment", max_length=settings.COMMENT_MAX_LENGTH)
+    comment = CommentText(label="Comment")
 
     def __init__(self, *args, signed_in: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

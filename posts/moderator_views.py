@@ -58,7 +58,6 @@ def moderators_only(view):
 class StaffReplyForm(forms.Form):
     comment = CommentText(
         label="Your reply",
-        max_length=settings.COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8, "cols": 80, "maxlength": settings.COMMENT_MAX_LENGTH}),
         help_text=f"{HINT}. Up to {settings.COMMENT_MAX_LENGTH} characters, shown as readers' comments are.",
     )
