@@ -54,14 +54,17 @@ class TrashStateFilter(admin.SimpleListFilter):
 class TrashScopedChangeList(ChangeList):
     """The list's "N results (M total)" counts the side of the trash it
     shows: the list leaves the trash out by default, and counting every
-    row said "5 results (7 total)" beside a list that showed all there was."""
+    row said "5 results (7 total)" beside a list that showed all there was.
+    Only that count: the filters' counts ("Show counts") are each state's
+    own, "In the trash" included."""
 
-    def get_queryset(self, request, exclude_parameters=None):
-        if not getattr(self, "_scoped", False):  # asked again for the facets' counts
-            everything = self.root_queryset
-            self.root_queryset = everything.in_trash() if showing_trash(request) else everything.outside_trash()
-            self._scoped = True
-        return super().get_queryset(request, exclude_parameters)
+    def get_results(self, request):
+        everything = self.root_queryset  # what Django counts for the total
+        self.root_queryset = everything.in_trash() if showing_trash(request) else everything.outside_trash()
+        try:
+            super().get_results(request)
+        finally:
+            self.root_queryset = everything
 
 
 class TrashAdmin(admin.ModelAdmin):

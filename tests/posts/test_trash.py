@@ -129,6 +129,8 @@ def test_the_lists_counts_are_of_the_side_of_the_trash_they_show(client, editor,
     assert f"1 {kind}" in binned and "total" not in binned
     searched = counted(listed(client, f"{url}?q=two"))
     assert "1 result ( 2 total )" in searched
+    facets = counted(listed(client, f"{url}?_facets=True"))  # "Show counts": each state's own
+    assert "In the trash (1)" in facets
 
 
 def test_bulk_actions_move_restore_and_delete_for_good_only_from_the_trash(client, editor):
