@@ -23,6 +23,8 @@ ANSWERED_BY = {
     "page": ("the published page", "a published page", "while the page is there"),
     "tag": ("the tag's page", "the page of a tag with published posts", "while the tag has published posts"),
     "author": ("the author's page", "the page of an author", "while the author has published posts"),
+    "tag feed": ("the tag's feed", "the feed of a tag with published posts", "while the tag has published posts"),
+    "author feed": ("the author's feed", "the feed of an author", "while the author has published posts"),
 }
 
 

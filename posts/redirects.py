@@ -50,8 +50,18 @@ class Outcome:
 # The addresses a redirect's new address is checked at: a post's, a page's.
 _CHECKED = {"posts:detail": "post", "pages:detail": "page"}
 # The addresses where the blog answers while what they name is live, so a
-# redirect from one is not used: those, a tag's page and an author's.
-_ANSWERED = _CHECKED | {"posts:tag": "tag", "authors:detail": "author"}
+# redirect from one is not used: those, a tag's and an author's page, and
+# their feeds (which answer exactly when their pages do).
+_ANSWERED = _CHECKED | {
+    "posts:tag": "tag",
+    "posts:tag_feed": "tag feed",
+    "posts:tag_feed_atom": "tag feed",
+    "authors:detail": "author",
+    "authors:feed": "author feed",
+    "authors:feed_atom": "author feed",
+}
+# A feed answers while its page does: the kind whose page it is.
+_PAGE_OF = {"tag feed": "tag", "author feed": "author"}
 
 
 def _target(new_path: str, kinds: dict[str, str] = _CHECKED) -> tuple[str, str]:
@@ -254,15 +264,17 @@ def live_at(old_paths: Iterable[str]) -> dict[str, str]:
     not used. {old address: "post", "page", "tag" or "author"}, in at most
     seven queries however many addresses. (A post published at an address
     an import had listed, say; the redirect starts working again if it is
-    unpublished or renamed.)"""
+    unpublished or renamed.) A tag's or an author's feed is "tag feed" or
+    "author feed", live when the page is."""
     targets = {path: _target(path, _ANSWERED) for path in set(old_paths)}
     found = _posts_and_pages(targets)
-    slugs = {kind: {slug for k, slug in targets.values() if k == kind} for kind in ("tag", "author")}
+    slugs = {kind: {slug for k, slug in targets.values() if _PAGE_OF.get(k, k) == kind} for kind in ("tag", "author")}
     answering = {"tag": _tags_answering(slugs["tag"]), "author": _authors_answering(slugs["author"])}
     live = {}
     for path, (kind, slug) in targets.items():
-        if kind in answering:
-            if slug in answering[kind]:
+        page = _PAGE_OF.get(kind, kind)
+        if page in answering:
+            if slug in answering[page]:
                 live[path] = kind
         elif kind:
             item = _named(found, kind, slug)

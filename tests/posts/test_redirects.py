@@ -575,6 +575,43 @@ def test_a_redirect_from_a_tags_or_authors_page_that_answers_says_it_is_not_used
     assert list(Redirect.objects.values_list("old_path", flat=True)) == ["/authors/bo/"]
 
 
+def test_a_redirect_from_a_tags_or_authors_feed_that_answers_says_it_is_not_used(client):
+    """Left from session 11: a feed answers while its tag or author has
+    published posts, as the page does, but the list said "301 …" for a
+    redirect from it and the form saved one there."""
+    target = make_post(slug="where-it-went", tags=["Assessment"], author=make_author(slug="ada"))
+    make_post(tags=["Only drafts"], author=make_author(slug="bo"), status=Post.Status.DRAFT, published_at=None)
+    live = ("/tags/assessment/feed/", "/tags/assessment/feed/atom/", "/authors/ada/feed/", "/authors/ada/feed/atom/")
+    for old_path in (*live, "/tags/only-drafts/feed/", "/authors/bo/feed/"):
+        redirect(old_path, target.get_absolute_url())
+    client.force_login(make_user(groups=[EDITORS]))
+
+    assert listed_rows(client) == {
+        "/tags/assessment/feed/": "Not used: the tag's feed at this address",
+        "/tags/assessment/feed/atom/": "Not used: the tag's feed at this address",
+        "/authors/ada/feed/": "Not used: the author's feed at this address",
+        "/authors/ada/feed/atom/": "Not used: the author's feed at this address",
+        "/tags/only-drafts/feed/": "301 to the post",
+        "/authors/bo/feed/": "301 to the post",
+    }
+    reader = Client()  # what the list says
+    assert {reader.get(old_path).status_code for old_path in live} == {200}
+    for old_path in ("/tags/only-drafts/feed/", "/authors/bo/feed/"):
+        assert gets(reader, old_path) == (301, "/posts/where-it-went/")
+
+    Redirect.objects.all().delete()
+    response = add_redirect(client, "/authors/ada/feed/", "/about/")
+    page = unescape(response.content.decode())
+    assert "Readers get the feed of an author at “/authors/ada/feed/”" in page
+    assert 'value="/authors/ada/feed/"' in page  # what was typed stays
+    response = add_redirect(client, "/tags/assessment/feed/atom/", "/about/")
+    assert "Readers get the feed of a tag with published posts at “/tags/assessment/feed/atom/”" in unescape(
+        response.content.decode()
+    )
+    assert not Redirect.objects.exists()
+    assert add_redirect(client, "/tags/only-drafts/feed/", "/about/").status_code == 302
+
+
 def rename_tag(name: str, slug: str) -> None:
     """As an editor's tag form does: its old address now redirects to it."""
     tag = Tag.objects.get(name=name)
