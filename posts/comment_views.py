@@ -269,6 +269,16 @@ def comment_target(request, content_type_id: int, object_id: str):
     return redirect(get_object_or_404(Post.objects.published(), pk=int(object_id)))
 
 
+def permalink(request, cid: int):
+    """A comment's lasting address (the comment feeds link to it): its
+    page of the post's thread, found now. The page a comment is on changes
+    as replies are added above it, so the redirect is not permanent. A
+    comment readers cannot see, or one on a post they cannot, is a 404."""
+    comment = _public_comment_or_404(cid)
+    post = get_object_or_404(Post.objects.published(), pk=_as_id(comment.object_pk))
+    return redirect(comment_link(post, comment))
+
+
 def _reporter(request) -> str:
     who = f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{client_ip(request)}"
     return hashlib.sha256(f"{settings.SECRET_KEY}:{who}".encode()).hexdigest()

@@ -1,10 +1,17 @@
-"""RSS 2.0 and Atom feeds: the whole blog, each tag and each author.
+"""RSS 2.0 and Atom feeds: the whole blog, each tag and each author, and
+the comments (the whole blog's, and each post's).
 
 Items are the newest published posts (``Post.objects.published()``), with
 the author, the tags as categories and the thumbnail as an enclosure (plus
 ``media:content``). ``BLOG["FEED_FULL_CONTENT"]`` adds each post's full body
 (``content:encoded`` in RSS, ``<content>`` in Atom) next to the excerpt;
 off, feeds carry the excerpt only.
+
+Comment feeds carry the newest public comments on published posts, as
+WordPress's do, for readers who follow discussions in a feed reader. Each
+item links to the comment's permalink (``comment_permalink``), which finds
+the comment's page of the thread when followed: that page changes as
+replies arrive, so a link with it in would go stale in the reader.
 
 Links are absolute from the request's host, like the rest of the site (see
 ``posts.seo``), so each request gets its own copy of the feed object.
@@ -16,8 +23,11 @@ import re
 from html import escape
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.syndication.views import Feed
-from django.http import Http404
+from django.db.models import BigIntegerField, Exists, OuterRef
+from django.db.models.functions import Cast
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
@@ -26,7 +36,8 @@ from taggit.models import Tag
 
 from authors.models import Author
 
-from .models import Post, TaggedPost
+from .comments import comment_html, commenter_name, comments_for, public_comments
+from .models import Post, SlugRedirect, TaggedPost
 from .search import plain_text
 from .tagging import moved_tag, tag_description
 
@@ -91,8 +102,8 @@ class AtomWithContent(XmlSafe, Atom1Feed):
             handler.addQuickElement("media:content", "", item["media"])
 
 
-class PostFeed(Feed):
-    """The whole blog, newest first (RSS)."""
+class BlogFeed(Feed):
+    """What every feed of the blog shares: its channel, absolute links."""
 
     feed_type = RssWithContent
 
@@ -126,6 +137,16 @@ class PostFeed(Feed):
 
     def feed_copyright(self, obj) -> str:
         return f"© {settings.BLOG['PUBLISHER']}"
+
+    def with_absolute_links(self, html: str) -> str:
+        """``html`` with its root-relative links and images made absolute:
+        a feed reader resolves them against no address of this site."""
+        origin = self.absolute("/").rstrip("/")
+        return _ROOT_RELATIVE.sub(rf"\1{origin}/", html)
+
+
+class PostFeed(BlogFeed):
+    """The whole blog, newest first (RSS)."""
 
     def posts(self, obj):
         return Post.objects.published()
@@ -174,8 +195,7 @@ class PostFeed(Feed):
     def item_extra_kwargs(self, post: Post) -> dict:
         extra = {}
         if settings.BLOG["FEED_FULL_CONTENT"]:
-            origin = self.absolute("/").rstrip("/")
-            extra["content_html"] = _ROOT_RELATIVE.sub(rf"\1{origin}/", post.body)
+            extra["content_html"] = self.with_absolute_links(post.body)
         if post.thumbnail:
             extra["media"] = {
                 "url": self.absolute(post.thumbnail.url),
@@ -254,4 +274,90 @@ class AuthorFeed(PostFeed):
 
 
 class AtomAuthorFeed(AuthorFeed):
+    feed_type = AtomWithContent
+
+
+class CommentFeed(BlogFeed):
+    """The newest public comments on the blog's published posts (RSS)."""
+
+    def title(self, obj) -> str:
+        return f"Comments on the {settings.BLOG['NAME']}"
+
+    def description(self, obj) -> str:
+        return f"The newest comments on the {settings.BLOG['NAME']}'s articles."
+
+    def comments(self, obj):
+        """Public comments on published posts: a comment names its post by a
+        text id, which no foreign key joins (``posts.comments.with_their_post``)."""
+        published = Post.objects.published().filter(pk=Cast(OuterRef("object_pk"), BigIntegerField()))
+        return public_comments().filter(content_type=ContentType.objects.get_for_model(Post)).filter(Exists(published))
+
+    def items(self, obj):
+        # The user and their author profile for a signed-in commenter's name,
+        # the stored HTML of the text (as the article's thread reads them).
+        newest = self.comments(obj).select_related(None).select_related("user__author", "body")
+        comments = list(newest.order_by("-submit_date", "-pk")[: settings.BLOG["FEED_ITEMS"]])
+        titles = dict(
+            Post.objects.filter(pk__in={int(comment.object_pk) for comment in comments}).values_list("pk", "title")
+        )
+        for comment in comments:
+            comment.post_title = titles.get(int(comment.object_pk), "")
+        return comments
+
+    def item_title(self, comment) -> str:
+        return f"Comment on {comment.post_title} by {commenter_name(comment)}"
+
+    def item_description(self, comment) -> str:
+        # The text as the thread shows it: Markdown rendered and sanitized
+        # when it was posted, so it is sent as HTML, as a post's body is.
+        return self.with_absolute_links(comment_html(comment))
+
+    def item_link(self, comment) -> str:
+        return self.absolute(reverse("comment-permalink", args=[comment.pk]))
+
+    def item_pubdate(self, comment):
+        return comment.submit_date
+
+    def item_author_name(self, comment) -> str:
+        return commenter_name(comment)
+
+
+class AtomCommentFeed(CommentFeed):
+    feed_type = AtomWithContent
+
+
+class PostCommentFeed(CommentFeed):
+    """One published post's newest public comments (RSS); none for a post
+    readers cannot see (404). A renamed post's old address leads on."""
+
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except Http404:
+            renamed = SlugRedirect.renamed(kwargs["slug"])
+            if renamed is None or not renamed.is_published:
+                raise
+            return HttpResponsePermanentRedirect(reverse(request.resolver_match.view_name, args=[renamed.slug]))
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Post.objects.published(), slug=slug)
+
+    def title(self, post) -> str:
+        return f"Comments on “{post.title}”"
+
+    def description(self, post) -> str:
+        return f"The newest comments on “{post.title}”, on the {settings.BLOG['NAME']}."
+
+    def link(self, post) -> str:
+        return self.absolute(f"{post.get_absolute_url()}#comments")
+
+    def items(self, post):
+        newest = comments_for(post).select_related(None).select_related("user__author", "body")
+        comments = list(newest.order_by("-submit_date", "-pk")[: settings.BLOG["FEED_ITEMS"]])
+        for comment in comments:
+            comment.post_title = post.title
+        return comments
+
+
+class AtomPostCommentFeed(PostCommentFeed):
     feed_type = AtomWithContent

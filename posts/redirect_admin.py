@@ -25,6 +25,7 @@ ANSWERED_BY = {
     "author": ("the author's page", "the page of an author", "while the author has published posts"),
     "tag feed": ("the tag's feed", "the feed of a tag with published posts", "while the tag has published posts"),
     "author feed": ("the author's feed", "the feed of an author", "while the author has published posts"),
+    "comment feed": ("the post's comment feed", "the comment feed of a published post", "while the post is there"),
 }
 
 

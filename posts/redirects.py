@@ -59,9 +59,11 @@ _ANSWERED = _CHECKED | {
     "authors:detail": "author",
     "authors:feed": "author feed",
     "authors:feed_atom": "author feed",
+    "posts:comment_feed": "comment feed",
+    "posts:comment_feed_atom": "comment feed",
 }
 # A feed answers while its page does: the kind whose page it is.
-_PAGE_OF = {"tag feed": "tag", "author feed": "author"}
+_PAGE_OF = {"tag feed": "tag", "author feed": "author", "comment feed": "post"}
 
 
 def _target(new_path: str, kinds: dict[str, str] = _CHECKED) -> tuple[str, str]:
@@ -215,7 +217,7 @@ _PAGE_FIELDS = ("slug", "published", "trashed_at")
 def _posts_and_pages(targets: dict[str, tuple[str, str]]) -> dict[str, tuple[dict, dict]]:
     """The posts and pages the addresses of ``targets`` (``_target``'s
     answers) name, by kind: ``_found`` of each, four queries at most."""
-    slugs = {kind: {slug for k, slug in targets.values() if k == kind} for kind in ("post", "page")}
+    slugs = {kind: {slug for k, slug in targets.values() if _PAGE_OF.get(k, k) == kind} for kind in ("post", "page")}
     return {
         "post": _found(Post, SlugRedirect, slugs["post"], _POST_FIELDS),
         "page": _found(Page, PageSlugRedirect, slugs["page"], _PAGE_FIELDS),
@@ -277,7 +279,7 @@ def live_at(old_paths: Iterable[str]) -> dict[str, str]:
             if slug in answering[page]:
                 live[path] = kind
         elif kind:
-            item = _named(found, kind, slug)
+            item = _named(found, page, slug)
             if item is not None and item.is_published:
                 live[path] = kind
     return live

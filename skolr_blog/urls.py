@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from posts import comment_views, sitemaps
+from posts import comment_views, feeds, sitemaps
 from skolr_blog import password_reset
 from skolr_blog import views as site_views
 
@@ -20,6 +20,9 @@ comment_patterns = [
     path("reply/<int:cid>/", comment_views.reply, name="comments-xtd-reply"),
     path("flag/<int:cid>/", comment_views.flag, name="comments-flag"),
     path("cr/<int:content_type_id>/<str:object_id>/", comment_views.comment_target, name="comments-url-redirect"),
+    path("<int:cid>/", comment_views.permalink, name="comment-permalink"),
+    path("feed/", feeds.CommentFeed(), name="comment-feed"),
+    path("feed/atom/", feeds.AtomCommentFeed(), name="comment-feed-atom"),
 ]
 
 urlpatterns = [

@@ -582,6 +582,7 @@ def test_a_redirect_from_a_tags_or_authors_feed_that_answers_says_it_is_not_used
     target = make_post(slug="where-it-went", tags=["Assessment"], author=make_author(slug="ada"))
     make_post(tags=["Only drafts"], author=make_author(slug="bo"), status=Post.Status.DRAFT, published_at=None)
     live = ("/tags/assessment/feed/", "/tags/assessment/feed/atom/", "/authors/ada/feed/", "/authors/ada/feed/atom/")
+    live += ("/posts/where-it-went/comments/feed/",)
     for old_path in (*live, "/tags/only-drafts/feed/", "/authors/bo/feed/"):
         redirect(old_path, target.get_absolute_url())
     client.force_login(make_user(groups=[EDITORS]))
@@ -591,6 +592,7 @@ def test_a_redirect_from_a_tags_or_authors_feed_that_answers_says_it_is_not_used
         "/tags/assessment/feed/atom/": "Not used: the tag's feed at this address",
         "/authors/ada/feed/": "Not used: the author's feed at this address",
         "/authors/ada/feed/atom/": "Not used: the author's feed at this address",
+        "/posts/where-it-went/comments/feed/": "Not used: the post's comment feed at this address",
         "/tags/only-drafts/feed/": "301 to the post",
         "/authors/bo/feed/": "301 to the post",
     }
