@@ -217,19 +217,23 @@ class PostAdminForm(KeepsUploads, BodyForm):
     def _check_may_keep_published(self) -> None:
         """Without publishing rights, an author keeps a post as published
         only as it was: they may edit a live post, or an editor's scheduled
-        one, but not publish it, nor move the date of a post not yet live
-        (to now, or blank, which means now: it went live early)."""
+        one, but not publish it, nor move its publish date. Moved to a time
+        to come, a live post goes offline until then; moved to now, it is
+        new again, first on the home page and mailed to the subscribers
+        (found by QA: both were open to any author)."""
         saved = Post.objects.filter(pk=self.instance.pk).values("status", "published_at").first()
         if saved is None or saved["status"] != Post.Status.PUBLISHED:
             self.add_error(
                 "status", "You may submit this post for review; an editor with publishing rights publishes it."
             )
-        elif saved["published_at"] > timezone.now() and "published_at" in self.changed_data:
-            self.add_error(
-                "published_at",
-                "An editor scheduled this post: changing the publish date of a post not yet live "
-                "needs publishing rights.",
-            )
+        elif "published_at" in self.changed_data:
+            if saved["published_at"] > timezone.now():
+                said = "An editor scheduled this post: changing the publish date of a post not yet live "
+                said += "needs publishing rights."
+            else:
+                said = "This post is live: changing its publish date needs publishing rights (a date to come "
+                said += "takes it offline until then, a new one shows it again as new)."
+            self.add_error("published_at", said)
 
     def _check_ready_to_publish(self, cleaned) -> None:
         """A post goes live only complete; drafts may be saved in any state."""

@@ -172,6 +172,21 @@ class TestPublishingRules:
         assert "Keep the excerpt to 160 characters" in response.content.decode()
 
 
+def dated_form(post, when, **fields) -> dict:
+    """The post's complete form, published, with the publish date ``when``."""
+    local = timezone.localtime(when) if when else None
+    return complete(
+        **{
+            "title": post.title,
+            "slug": post.slug,
+            "status": "published",
+            "published_at_0": local.strftime("%Y-%m-%d") if local else "",
+            "published_at_1": local.strftime("%H:%M:%S") if local else "",
+        }
+        | fields
+    )
+
+
 class TestScheduledByAnEditor:
     """An author without publishing rights may edit a post an editor has
     scheduled, but not make it go live sooner than the editor chose."""
@@ -181,23 +196,10 @@ class TestScheduledByAnEditor:
         when = timezone.now() + timedelta(days=2)  # with microseconds, which the form does not show
         return make_post(author=writer, published_at=when, tags=["Schools"], thumbnail_alt="A blue rectangle")
 
-    def form(self, post, when, **fields) -> dict:
-        local = timezone.localtime(when) if when else None
-        return complete(
-            **{
-                "title": post.title,
-                "slug": post.slug,
-                "status": "published",
-                "published_at_0": local.strftime("%Y-%m-%d") if local else "",
-                "published_at_1": local.strftime("%H:%M:%S") if local else "",
-            }
-            | fields
-        )
-
     @pytest.mark.parametrize("moved_to", ["now", "blank", "tomorrow"])
     def test_the_author_cannot_move_its_publish_date(self, client, scheduled, moved_to):
         when = {"now": timezone.now(), "blank": None, "tomorrow": timezone.now() + timedelta(days=1)}[moved_to]
-        response = client.post(f"/admin/posts/post/{scheduled.pk}/change/", self.form(scheduled, when))
+        response = client.post(f"/admin/posts/post/{scheduled.pk}/change/", dated_form(scheduled, when))
         assert response.status_code == 200
         assert "changing the publish date of a post not yet live needs publishing rights" in response.content.decode()
         before = scheduled.published_at
@@ -208,7 +210,7 @@ class TestScheduledByAnEditor:
 
     def test_the_author_may_edit_it_keeping_the_date(self, client, scheduled):
         response = client.post(
-            f"/admin/posts/post/{scheduled.pk}/change/", self.form(scheduled, scheduled.published_at, title="Better")
+            f"/admin/posts/post/{scheduled.pk}/change/", dated_form(scheduled, scheduled.published_at, title="Better")
         )
         assert response.status_code == 302, response.content.decode()[:3000]
         scheduled.refresh_from_db()
@@ -216,10 +218,60 @@ class TestScheduledByAnEditor:
 
     def test_an_author_with_publishing_rights_may_publish_it_now(self, client, writer, scheduled):
         grant_publish(writer)
-        response = client.post(f"/admin/posts/post/{scheduled.pk}/change/", self.form(scheduled, timezone.now()))
+        response = client.post(f"/admin/posts/post/{scheduled.pk}/change/", dated_form(scheduled, timezone.now()))
         assert response.status_code == 302, response.content.decode()[:3000]
         scheduled.refresh_from_db()
         assert scheduled.is_published
+
+
+class TestLiveWithoutPublishingRights:
+    """Found by QA: an author without publishing rights could move a live
+    post's date to a time to come (offline until then, and they could not
+    move it back) or to now (new again on the home page, and mailed to the
+    subscribers as new)."""
+
+    @pytest.fixture
+    def live(self, writer):
+        when = timezone.now() - timedelta(days=400)
+        return make_post(author=writer, published_at=when, tags=["Schools"], thumbnail_alt="A blue rectangle")
+
+    @pytest.mark.parametrize("moved_to", ["now", "blank", "tomorrow", "earlier"])
+    def test_the_author_cannot_move_its_publish_date(
+        self, client, live, moved_to, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        when = {
+            "now": timezone.now(),
+            "blank": None,
+            "tomorrow": timezone.now() + timedelta(days=1),
+            "earlier": live.published_at - timedelta(days=1),
+        }[moved_to]
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(f"/admin/posts/post/{live.pk}/change/", dated_form(live, when))
+        assert response.status_code == 200
+        assert "This post is live: changing its publish date needs publishing rights" in response.content.decode()
+        before = live.published_at
+        live.refresh_from_db()
+        assert live.published_at == before and live.is_published
+        assert mailoutbox == []
+        client.logout()
+        assert client.get(live.get_absolute_url()).status_code == 200
+
+    def test_the_author_may_edit_it_keeping_the_date(self, client, live):
+        response = client.post(
+            f"/admin/posts/post/{live.pk}/change/", dated_form(live, live.published_at, title="Better")
+        )
+        assert response.status_code == 302, response.content.decode()[:3000]
+        live.refresh_from_db()
+        assert live.title == "Better" and live.is_published
+
+    def test_an_author_with_publishing_rights_may_move_it(self, client, writer, live):
+        grant_publish(writer)
+        response = client.post(
+            f"/admin/posts/post/{live.pk}/change/", dated_form(live, timezone.now() + timedelta(days=1))
+        )
+        assert response.status_code == 302, response.content.decode()[:3000]
+        live.refresh_from_db()
+        assert live.is_scheduled
 
 
 def test_scheduled_post_appears_by_itself(client, writer, monkeypatch):
@@ -368,8 +420,7 @@ class TestOldAddresses:
         post.slug = "second-name"
         post.save()
         response = client.post(
-            f"/admin/posts/post/{post.pk}/change/",
-            complete(title=post.title, slug="first-name", status="published"),
+            f"/admin/posts/post/{post.pk}/change/", dated_form(post, post.published_at, slug="first-name")
         )
         assert response.status_code == 302, response.content.decode()[:3000]
         assert client.get("/posts/first-name/").status_code == 200
