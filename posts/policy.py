@@ -35,6 +35,32 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def sent_from_another_site(request) -> bool:
+    """Whether a browser sent this request from a page of another site.
+
+    Browsers say so: ``Sec-Fetch-Site`` (every current browser), else the
+    ``Origin`` of a POST, else the ``Referer``. A request that says nothing
+    came from no browser page of another site (a script, a feed reader's
+    tool): it carries only its own sender's address, as a direct request
+    does. ``DJANGO_CSRF_TRUSTED_ORIGINS`` are this site too. Anonymous
+    forms carry no token (cached pages are one copy for everyone), but what
+    they carry, the reader's address, counts for limits and reports: a page
+    of another site must not spend its visitors' (``csrf_for_accounts``).
+    """
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
+    here = {request.build_absolute_uri("/").rstrip("/"), *settings.CSRF_TRUSTED_ORIGINS}
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin not in here
+    referer = request.headers.get("Referer")
+    if referer:
+        parts = urlsplit(referer)
+        return f"{parts.scheme}://{parts.netloc}" not in here
+    return False
+
+
 def _digest(value: str) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{value}".encode()).hexdigest()[:40]
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import subscriptions
 from .forms import SubscribeForm
-from .policy import claim_slot, client_ip
+from .policy import claim_slot, client_ip, sent_from_another_site
 
 
 def _private(response):
@@ -34,6 +34,13 @@ def subscribe(request):
     if request.method != "POST":
         return render(request, "subscriptions/subscribe.html", {"subscribe_form": SubscribeForm()})
     form = SubscribeForm(request.POST)
+    if sent_from_another_site(request):
+        # Each visitor of that page would ask from their own address, past the limit per address.
+        context = {
+            "subscribe_form": form,
+            "subscribe_error": "This form was sent from a page of another website; subscribe here instead.",
+        }
+        return _private(render(request, "subscriptions/subscribe.html", context, status=403))
     if not form.is_valid():
         return _private(render(request, "subscriptions/subscribe.html", {"subscribe_form": form}, status=400))
     if form.cleaned_data["honeypot"]:

@@ -141,6 +141,28 @@ def test_an_invalid_address_is_explained_and_kept(client, mailoutbox, committed)
     assert "Please enter your email address." in main_text(empty)
 
 
+def test_a_subscription_sent_from_another_sites_page_is_refused_and_the_address_kept(client, mailoutbox, committed):
+    """Each visitor of a page elsewhere would have asked from their own
+    address, past the limit of one request per address."""
+    with committed():
+        response = client.post(
+            SUBSCRIBE,
+            {"email": "victim@example.com"},
+            HTTP_SEC_FETCH_SITE="cross-site",
+            HTTP_ORIGIN="https://evil.example",
+        )
+    assert response.status_code == 403
+    page = main_text(response)
+    assert "This form was sent from a page of another website; subscribe here instead." in page
+    assert 'value="victim@example.com"' in page
+    assert not Subscriber.objects.exists()
+    assert mailoutbox == []
+
+    with committed():
+        response = client.post(SUBSCRIBE, {"email": "reader@example.com"}, HTTP_SEC_FETCH_SITE="same-origin")
+    assert response.status_code == 200 and len(mailoutbox) == 1
+
+
 def test_a_filled_honeypot_looks_like_success_and_does_nothing(client, mailoutbox, committed):
     response = subscribe(client, committed, "bot@example.com", honeypot="https://spam.example")
 

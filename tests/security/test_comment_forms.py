@@ -97,6 +97,67 @@ def test_signed_in_flag_without_a_token_is_refused(post):
     assert not ReaderFlag.objects.exists()
 
 
+# Where the browser says it was: another site's page, the blog's own, or no page at all.
+FROM_ANOTHER_SITE = [
+    {"HTTP_SEC_FETCH_SITE": "cross-site", "HTTP_ORIGIN": "https://evil.example"},
+    {"HTTP_SEC_FETCH_SITE": "same-site"},
+    {"HTTP_ORIGIN": "https://evil.example"},
+    {"HTTP_ORIGIN": "null"},
+    {"HTTP_REFERER": "https://evil.example/page"},
+]
+FROM_HERE = [
+    {"HTTP_SEC_FETCH_SITE": "same-origin", "HTTP_ORIGIN": "http://testserver"},
+    {"HTTP_ORIGIN": "http://testserver"},
+    {"HTTP_REFERER": "http://testserver/posts/open-post/"},
+    {},
+]
+
+
+@pytest.mark.parametrize("sent_from", FROM_ANOTHER_SITE)
+def test_an_anonymous_report_sent_from_another_sites_page_is_refused(post, anonymous, sent_from):
+    """Found by QA: a page elsewhere could have each of its visitors report
+    a comment from their own address; three hid any comment."""
+    comment = make_comment(post)
+    for n in range(3):
+        response = anonymous.post(f"/comments/flag/{comment.pk}/", REMOTE_ADDR=f"203.0.113.{n + 1}", **sent_from)
+        assert response.status_code == 403
+        assert "Sent from another site" in response.content.decode()
+    assert not ReaderFlag.objects.exists()
+    comment.refresh_from_db()
+    assert comment.is_public
+
+
+@pytest.mark.parametrize("sent_from", FROM_HERE)
+def test_an_anonymous_report_from_the_blogs_own_page_counts(post, anonymous, sent_from):
+    comment = make_comment(post)
+    response = anonymous.post(f"/comments/flag/{comment.pk}/", REMOTE_ADDR=ADDRESS, **sent_from)
+    assert response.status_code == 302
+    assert ReaderFlag.objects.filter(comment=comment).count() == 1
+
+
+@pytest.mark.parametrize("sent_from", FROM_ANOTHER_SITE)
+def test_an_anonymous_comment_sent_from_another_sites_page_is_refused_and_the_text_kept(post, anonymous, sent_from):
+    response = send(anonymous, comment_data(post, comment="My long considered <reply>"), **sent_from)
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "This form was sent from a page of another website" in page
+    assert "My long considered &lt;reply&gt;" in page
+    assert nothing_stored()
+
+
+@pytest.mark.parametrize("sent_from", FROM_HERE)
+def test_an_anonymous_comment_from_the_blogs_own_page_is_taken(post, anonymous, sent_from):
+    assert send(anonymous, comment_data(post, email="reader@example.com"), **sent_from).status_code == 302
+    assert XtdComment.objects.count() == 1
+
+
+def test_a_trusted_origin_is_the_blog_too(post, anonymous, settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://blog.example.org"]
+    data = comment_data(post, email="reader@example.com")
+    assert send(anonymous, data, HTTP_ORIGIN="https://blog.example.org").status_code == 302
+    assert XtdComment.objects.count() == 1
+
+
 # The signed timestamp
 
 
