@@ -12,16 +12,19 @@ page's. It is read-only: the alt text readers get is the one in the body.
 """
 
 from dataclasses import replace
+from functools import reduce
+from operator import or_
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import unquote
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import PageImage, PostImage
+from .models import Page, PageImage, Post, PostImage
 from .templatetags.pictures import rendition
 
 PREVIEW = "120x90"
@@ -53,17 +56,36 @@ class MediaAdmin(admin.ModelAdmin):
     # image a deleted post or page takes with it, and deleting a post in the
     # trash for good was refused for lack of permission on its images.
 
+    @staticmethod
+    def shown_by(images) -> dict[int, str]:
+        """Of ``images``, those a post's or a page's body shows, by pk, each
+        with the title of one that does: any post or page, not only the one
+        it was uploaded for, since an image's address may be pasted into
+        any body (found by QA: an author deleted an image another author's
+        live post showed). Two queries however many images."""
+        addresses = {image.pk: image.image.url for image in images}
+        shown: dict[int, str] = {}
+        if not addresses:
+            return shown
+        pasted = reduce(or_, (Q(body__contains=address) for address in set(addresses.values())))
+        for model in (Post, Page):
+            for title, body in model.objects.filter(pasted).values_list("title", "body"):
+                for pk, address in addresses.items():
+                    if pk not in shown and address in body:
+                        shown[pk] = title
+        return shown
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         image = self.get_object(request, unquote(object_id))
-        shown = image is not None and self.in_body(image)
+        shown = image is not None and bool(self.shown_by([image]))
         return super().change_view(request, object_id, form_url, {"show_delete": not shown} | (extra_context or {}))
 
     def delete_view(self, request, object_id, extra_context=None):
         image = self.get_object(request, unquote(object_id))
-        if image is not None and self.in_body(image):
+        if image is not None and (where := self.shown_by([image]).get(image.pk)):
             self.message_user(
                 request,
-                f"“{image}” is shown in the body of “{getattr(image, self.owner)}”: take it out of the text first.",
+                f"“{image}” is shown in the body of “{where}”: take it out of the text first.",
                 messages.WARNING,
             )
             return HttpResponseRedirect(reverse(f"admin:posts_{self.opts.model_name}_change", args=[image.pk]))
@@ -85,7 +107,8 @@ class MediaAdmin(admin.ModelAdmin):
     def _delete_unshown(modeladmin, request, queryset):
         """Django's "delete selected", confirmation and all, of the images no
         body shows; those still shown stay, and the list says so."""
-        unshown = [image.pk for image in queryset if not modeladmin.in_body(image)]
+        shown = modeladmin.shown_by(queryset)
+        unshown = [image.pk for image in queryset if image.pk not in shown]
         if kept := queryset.count() - len(unshown):
             modeladmin.message_user(
                 request,
@@ -133,7 +156,8 @@ class MediaAdmin(admin.ModelAdmin):
     @admin.display(description="in its body", boolean=True)
     def in_body(self, image) -> bool:
         """Shown by the body it was uploaded for: an image taken out of the
-        text stays here until deleted."""
+        text stays here until deleted (unless another body shows it:
+        ``shown_by``, asked on deleting)."""
         return image.is_shown_in(getattr(image, self.owner).body)
 
 

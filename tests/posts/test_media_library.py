@@ -118,6 +118,35 @@ def test_only_images_no_body_shows_are_deleted(client):
     assert list(PostImage.objects.values_list("alt", flat=True)) == ["Shown"]
 
 
+def test_an_image_another_posts_or_pages_body_shows_is_not_deleted(client, django_assert_max_num_queries):
+    """Found by QA: an author deleted an image of their own post that
+    another author's live post showed (its address pasted there, as the
+    library offers), leaving that post a broken image."""
+    writer = make_author(user=make_user("writer", groups=[AUTHORS]))
+    client.force_login(writer.user)
+    own = make_post(author=writer, title="Mine")
+    taken_out = upload(own, "Taken out of mine", shown=False)
+    in_a_page = upload(own, "In a page", shown=False, name="page.png")
+    unused = upload(own, "Unused", shown=False, name="unused.png")
+    others = make_post(title="Someone else's live post")
+    others.body += f'<p><img src="{taken_out.image.url}" alt="Borrowed"></p>'
+    others.save()
+    page = make_page(title="About us")
+    page.body += f'<p><img src="{in_a_page.image.url}" alt="Borrowed too"></p>'
+    page.save()
+
+    refused = client.post(f"{POSTS}{taken_out.pk}/delete/", {"post": "yes"}, follow=True)
+    assert "“Taken out of mine” is shown in the body of “Someone else&#x27;s live post”" in refused.content.decode()
+    assert 'class="deletelink"' not in client.get(f"{POSTS}{in_a_page.pk}/change/").content.decode()
+
+    selected = {"action": "delete_selected", "_selected_action": [taken_out.pk, in_a_page.pk, unused.pk]}
+    with django_assert_max_num_queries(12):
+        ask = client.post(POSTS, selected).content.decode()
+    assert "2 of the selected images are still shown in a body and stay" in ask
+    client.post(POSTS, selected | {"post": "yes"})
+    assert set(PostImage.objects.values_list("alt", flat=True)) == {"Taken out of mine", "In a page"}
+
+
 def test_a_deleted_images_file_goes_too_unless_another_row_shares_it(client, django_capture_on_commit_callbacks):
     """Found by QA: deleting an image left its file public at its address."""
     client.force_login(make_user("editor", groups=[EDITORS]))
