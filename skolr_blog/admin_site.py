@@ -17,17 +17,20 @@ later.
 
 import logging
 from contextlib import nullcontext
+from datetime import datetime
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import DataError, router, transaction
-from django.db.models import Field
+from django.db.models import DateField, Field, TimeField
 from django.http import HttpResponseBadRequest
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +119,33 @@ class AdminInputGuard:
         if not all(fits(self.model._meta.pk, value) for value in selected):
             return HttpResponseBadRequest("The selected items are not ones this list shows.")
         return super().response_action(request, queryset, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        """The add form's values from the query string (``?title=…``), a
+        date or time read as one, or left out when it is not one.
+
+        Django hands them to the widgets as the strings they are; a date
+        and time's widget takes only a date and time: ``?published_at=…``
+        on the add page of posts was a 500 whatever the value.
+        """
+        initial = super().get_changeform_initial_data(request)
+        for name, value in list(initial.items()):
+            try:
+                field = self.opts.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if isinstance(field, DateField | TimeField) and isinstance(value, str):
+                try:
+                    parsed = field.to_python(value)
+                except ValidationError:
+                    parsed = None
+                if isinstance(parsed, datetime) and timezone.is_naive(parsed) and settings.USE_TZ:
+                    parsed = timezone.make_aware(parsed)
+                if parsed is None:
+                    del initial[name]
+                else:
+                    initial[name] = parsed
+        return initial
 
     def get_object(self, request, object_id, from_field=None):
         # Django answers "not found" for an id that is not a number; a number

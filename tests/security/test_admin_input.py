@@ -7,6 +7,8 @@ for every model admin of the site, third-party ones included
 (``skolr_blog/admin_site.py``); these URLs reach admins of four apps.
 """
 
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -87,6 +89,29 @@ def test_the_add_form_ignores_an_impossible_author_or_tag_in_its_address(admin_c
     response = admin_client.get(f"/admin/posts/post/add/?author={value}&tags={value}")
     assert response.status_code == 200
     assert f'value="{value}"' not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("notadate", None),
+        ("2026-01-01", ("01/01/2026", "00:00:00")),
+        ("2026-01-01 09:30", ("01/01/2026", "09:30:00")),
+        ("2026-02-30", None),
+        ("\x00", None),
+    ],
+)
+@pytest.mark.parametrize("url", ["/admin/posts/post/add/", "/admin/posts/page/add/"])
+def test_the_add_form_reads_a_date_in_its_address_or_leaves_it_out(admin_client, url, value, shown):
+    """Found by QA: ``?published_at=…`` on the add page of posts was a 500,
+    whatever the value: the date and time widget was handed the string."""
+    response = admin_client.get(url, {"published_at": value, "title": "From the address"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'value="From the address"' in page
+    date_input = re.search(r'<input type="text" name="published_at_0"[^>]*>', page)
+    if date_input is not None:
+        assert (f'value="{shown[0]}"' in date_input.group()) if shown else ("value=" not in date_input.group())
 
 
 def test_a_hand_edited_tag_id_is_refused_with_the_form(admin_client, post):
