@@ -242,7 +242,7 @@ class ImageImport:
             setattr(instance, field, File(handle, name=found.filename))
             upload = getattr(instance, field)
             strip_metadata(upload)
-            upload.save(found.filename, upload.file, save=False)
+            upload.save(upload.name, upload.file, save=False)  # its format's ending (strip_metadata)
         self.written.append((upload.storage, upload.name))
         self.stored[key] = upload.name
         return True

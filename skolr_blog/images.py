@@ -15,6 +15,18 @@ from django.template.defaultfilters import filesizeformat
 from PIL import Image, ImageOps
 
 ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "GIF": "GIF", "WEBP": "WebP"}
+# The file name endings of each format; the first is given to a file named otherwise.
+EXTENSIONS = {"JPEG": (".jpg", ".jpeg", ".jpe", ".jfif"), "PNG": (".png",), "GIF": (".gif",), "WEBP": (".webp",)}
+
+
+def named_as(name: str, kind: str) -> str:
+    """``name`` ending as a ``kind`` image does: a PNG uploaded as
+    ``diagram.pdf`` is stored as ``diagram.png``. The address's ending is
+    what browsers and servers go by (nginx sent that PNG as a PDF)."""
+    stem, dot, suffix = name.rpartition(".")
+    if dot and f".{suffix.lower()}" in EXTENSIONS[kind]:
+        return name
+    return f"{stem if dot else name}{EXTENSIONS[kind][0]}"
 
 
 def validate_image(upload) -> None:
@@ -132,4 +144,5 @@ def strip_metadata(field_file) -> None:
             params |= {"quality": 90}
         buffer = io.BytesIO()
         cleaned.save(buffer, kind, **{key: value for key, value in params.items() if value is not None})
+    field_file.name = named_as(field_file.name, kind)
     field_file.file = ContentFile(buffer.getvalue(), name=field_file.name)

@@ -135,6 +135,26 @@ def test_a_small_animation_is_stored_with_all_its_frames(client, writer, setting
         assert stored.format == "GIF" and stored.n_frames == 5 and stored.size == (400, 400)
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "stored_as"),
+    [
+        ("diagram.pdf", png_bytes(), "diagram.png"),
+        ("photo.png", jpeg_with_gps_and_rotation(), "photo.jpg"),
+        ("photo.JPEG", jpeg_with_gps_and_rotation(), "photo.JPEG"),
+        ("diagram.png", png_bytes(), "diagram.png"),
+    ],
+)
+def test_an_image_named_as_another_kind_of_file_is_stored_under_its_own_formats_ending(
+    client, writer, name, content, stored_as
+):
+    """Found by QA: a PNG uploaded as ``x.pdf`` was stored and served as a PDF."""
+    response = client.post(
+        "/admin/posts/post/add/", admin_post_form(thumbnail=upload(name, content), thumbnail_alt="x")
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert Path(Post.objects.get().thumbnail.name).name == stored_as
+
+
 def test_exif_and_gps_are_stripped_and_orientation_applied(client, writer):
     response = client.post(
         "/admin/posts/post/add/",
