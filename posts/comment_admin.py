@@ -7,15 +7,17 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, Max, OuterRef, Subquery
 from django.template.defaultfilters import truncatechars
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from django_comments.models import CommentFlag
 from django_comments_xtd.models import BlackListedDomain, XtdComment
 
 from . import dates, erasure, moderation, moderator_views
 from .comment_format import HINT
-from .comment_models import CommentBody, CommentReview, HoldReason, PendingComment, TrustedCommenter
+from .comment_models import CommentBody, CommentReview, HoldReason, PendingComment, ReaderFlag, TrustedCommenter
 from .comments import comment_html, with_their_post
 from .forms import CommentText
 from .models import Post
@@ -47,6 +49,21 @@ class ReasonFilter(admin.SimpleListFilter):
         if self.value() not in HoldReason.values:
             return queryset
         return queryset.filter(review__reasons__contains=f",{self.value()},")
+
+
+class ReportFilter(admin.SimpleListFilter):
+    """Comments readers reported ("Report" under each comment), which stay
+    up until ``FLAGS_TO_HIDE`` readers have: moderators may look first."""
+
+    title = "reader reports"
+    parameter_name = "reported"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Reported by readers"), ("no", "Not reported")]
+
+    def queryset(self, request, queryset):
+        reported = Exists(ReaderFlag.objects.filter(comment=OuterRef("pk")))
+        return {"yes": queryset.filter(reported), "no": queryset.exclude(reported)}.get(self.value(), queryset)
 
 
 def post_id(value: str | None) -> int | None:
@@ -148,7 +165,7 @@ class CommentAdmin(admin.ModelAdmin):
     # commenter: at 1280 pixels, with the admin's menu and the filters open,
     # the status, the reasons and "Reply" were off the screen to the right.
     list_display = ["excerpt", "commenter", "article", "submitted", "state", "reply"]
-    list_filter = [StatusFilter, ReasonFilter, PostFilter, "submit_date"]
+    list_filter = [StatusFilter, ReasonFilter, ReportFilter, PostFilter, "submit_date"]
     search_fields = ["user_name", "user_email", "comment", "ip_address"]
     ordering = ["-submit_date"]
     # No date hierarchy and no "N total" beside a filtered count: each read
@@ -169,6 +186,7 @@ class CommentAdmin(admin.ModelAdmin):
         "article",  # the commenter's address is under their name
         "submit_date",
         "reasons",
+        "reports",
     ]
     # A moderator changes the decision and the text; the rest is shown.
     readonly_fields = [name for name in fields if name not in ModerationForm.base_fields]
@@ -202,11 +220,16 @@ class CommentAdmin(admin.ModelAdmin):
         return super().changelist_view(request, (extra_context or {}) | context)
 
     def get_queryset(self, request):
+        flags = ReaderFlag.objects.filter(comment=OuterRef("pk")).order_by().values("comment")
         return with_their_post(
             super()
             .get_queryset(request)
             .filter(content_type=ContentType.objects.get_for_model(Post))  # an id: no join to count through
             .select_related("review", "user", "content_type")
+            .annotate(
+                report_count=Subquery(flags.annotate(n=Count("*")).values("n")),
+                reported_at=Subquery(flags.annotate(last=Max("created_at")).values("last")),
+            )
         )
 
     def has_add_permission(self, request) -> bool:
@@ -287,8 +310,26 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.display(description="status")
     def state(self, comment) -> str:
-        """The status, and why it was held under it."""
-        return format_html("{}<br><small>{}</small>", self.status(comment), self.reasons(comment))
+        """The status, and why it was held, and readers' reports, under it."""
+        reports = self.reports(comment) if comment.report_count else ""
+        return format_html(
+            "{}<br><small>{}</small>{}",
+            self.status(comment),
+            self.reasons(comment),
+            format_html('<br><small class="comment-reports">{}</small>', reports) if reports else "",
+        )
+
+    @admin.display(description="reader reports")
+    def reports(self, comment) -> str:
+        """How many readers reported it ("Report" under each comment), and when last."""
+        count = getattr(comment, "report_count", None)
+        if count is None:  # a comment not read through get_queryset
+            flags = ReaderFlag.objects.filter(comment=comment)
+            count, comment.reported_at = flags.count(), flags.aggregate(last=Max("created_at"))["last"]
+        if not count:
+            return "No reader has reported it."
+        readers = "1 reader" if count == 1 else f"{count} readers"
+        return f"Reported by {readers}, last {dates.day_and_time(comment.reported_at)}"
 
     @admin.display(description="why held")
     def reasons(self, comment) -> str:
@@ -412,6 +453,10 @@ class BlockedDomainForm(forms.ModelForm):
 
 
 admin.site.unregister(BlackListedDomain)
+# django-comments' own flags, which its flag view (not mounted) writes:
+# readers' reports are ReaderFlag, shown in the comments' lists. Listed,
+# it said "0 comment flags" under any number of reports.
+admin.site.unregister(CommentFlag)
 
 
 @admin.register(BlackListedDomain)

@@ -135,11 +135,16 @@ def flag(comment: XtdComment, reporter: str) -> bool:
     _, created = ReaderFlag.objects.get_or_create(comment=comment, reporter=reporter)
     if not created or not comment.is_public:
         return False
-    if ReaderFlag.objects.filter(comment=comment).count() < policy("FLAGS_TO_HIDE"):
-        return False
     review, _ = CommentReview.objects.select_for_update().get_or_create(
         comment=comment, defaults={"status": CommentReview.Status.APPROVED}
     )
+    # Reports since a moderator last decided: one who approved a reported
+    # comment again had it hidden by the next single report.
+    flags = ReaderFlag.objects.filter(comment=comment)
+    if review.decided_at is not None:
+        flags = flags.filter(created_at__gt=review.decided_at)
+    if flags.count() < policy("FLAGS_TO_HIDE"):
+        return False
     review.status = CommentReview.Status.PENDING
     review.reasons = CommentReview.encode(dict.fromkeys([*review.reason_codes, HoldReason.FLAGGED]))
     review.save()

@@ -561,3 +561,47 @@ def test_reapproving_a_flagged_comment_sends_no_second_notice(
     with django_capture_on_commit_callbacks(execute=True):
         assert moderation.decide(CommentReview.objects.get(comment=comment).comment, "approved") is True
     assert [m for m in mailoutbox if "author@example.com" in m.to] == []
+
+
+def test_moderators_see_readers_reports_in_the_comments_list_and_form(client, post, settings):
+    """Found by QA: readers were told "a moderator will look at this
+    comment", but no moderator could see a report anywhere (the "Comment
+    flags" list, django-comments' own, said 0 under any number)."""
+    reported = make_comment(post, comment="Borderline remark")
+    quiet = make_comment(post, comment="Kind remark")
+    for address in ("192.0.2.1", "192.0.2.2"):
+        assert client.post(f"/comments/flag/{reported.pk}/", REMOTE_ADDR=address).status_code == 302
+    client.force_login(make_user("moderator", groups=[MODERATORS]))
+
+    listed = client.get("/admin/django_comments_xtd/xtdcomment/").content.decode()
+    assert listed.count("Reported by 2 readers, last") == 1
+    only_reported = client.get("/admin/django_comments_xtd/xtdcomment/?reported=yes").content.decode()
+    assert "Borderline remark" in only_reported and "Kind remark" not in only_reported
+    not_reported = client.get("/admin/django_comments_xtd/xtdcomment/?reported=no").content.decode()
+    assert "Kind remark" in not_reported and "Borderline remark" not in not_reported
+
+    form = client.get(f"/admin/django_comments_xtd/xtdcomment/{reported.pk}/change/").content.decode()
+    assert "Reported by 2 readers, last" in form
+    quiet_form = client.get(f"/admin/django_comments_xtd/xtdcomment/{quiet.pk}/change/").content.decode()
+    assert "No reader has reported it." in quiet_form
+    assert client.get("/admin/django_comments/commentflag/").status_code == 404
+
+
+def test_a_moderators_approval_stands_until_as_many_new_reports(client, post, settings):
+    """Reports counted since the last decision: a comment a moderator
+    approved again after readers hid it was hidden by the next one report."""
+    from posts import moderation
+
+    comment = make_comment(post, comment="Contested remark")
+    hide = settings.COMMENTS_POLICY["FLAGS_TO_HIDE"]
+    for n in range(hide):
+        client.post(f"/comments/flag/{comment.pk}/", REMOTE_ADDR=f"192.0.2.{n}")
+    assert XtdComment.objects.get(pk=comment.pk).is_public is False
+    ReaderFlag.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+    moderation.decide(XtdComment.objects.get(pk=comment.pk), "approved")
+
+    for n in range(hide - 1):
+        client.post(f"/comments/flag/{comment.pk}/", REMOTE_ADDR=f"198.51.100.{n}")
+    assert XtdComment.objects.get(pk=comment.pk).is_public is True
+    client.post(f"/comments/flag/{comment.pk}/", REMOTE_ADDR="198.51.100.99")
+    assert XtdComment.objects.get(pk=comment.pk).is_public is False
