@@ -48,11 +48,13 @@ class CommentForm(XtdCommentForm):
         limit = settings.COMMENT_MAX_LENGTH
         self.fields["name"].widget = forms.TextInput(attrs={"autocomplete": "name", "maxlength": 50})
         self.fields["email"].widget = forms.EmailInput(attrs={"autocomplete": "email"})
-        self.fields["email"].help_text = "Never shown; used only if you ask to hear about replies."
+        self.fields["email"].help_text = "Never shown; used only if you ask to hear about new comments."
         self.fields["url"].widget = forms.URLInput(attrs={"autocomplete": "url", "placeholder": "https://"})
         self.fields["comment"].widget = forms.Textarea(attrs={"rows": 6, "maxlength": limit})
         self.fields["comment"].help_text = f"{HINT}. Up to {limit} characters."
-        self.fields["followup"].label = "Email me when someone replies"
+        # What the followers' emails are about (posts.notifications.notify_followers):
+        # every new comment on the post, as django-comments-xtd's follow-up is.
+        self.fields["followup"].label = "Email me about new comments on this post"
         for name, column in COLUMN_OF.items():
             limit = XtdComment._meta.get_field(column).max_length
             field = self.fields[name]

@@ -49,6 +49,9 @@ BODY_EXTENSIONS = {
     "Image": True,
     "Figure": True,
     "Caption": True,
+    # django-prose-editor turns the browser's spelling check off by default;
+    # a body is the longest thing an author writes (found by QA).
+    "NoSpellCheck": False,
 }
 sanitize_body_html = create_sanitizer(BODY_EXTENSIONS)
 

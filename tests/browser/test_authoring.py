@@ -304,6 +304,8 @@ def test_author_without_publishing_rights_can_only_submit_for_review(page: Page,
     page.locator("#id_title").fill("A post for the editors")
     page.locator("#id_title").press("Tab")
     expect(page.locator("#id_slug")).to_have_value("a-post-for-the-editors")
+    # The browser checks the spelling of the body as of every other field (found by QA: it did not).
+    expect(page.locator(".field-body .ProseMirror[contenteditable=true]")).not_to_have_attribute("spellcheck", "false")
     page.locator(".field-body .ProseMirror[contenteditable=true]").click()
     page.keyboard.type("Ready when you are.")
     page.locator("#id_status").select_option(label="Submitted for review")

@@ -479,3 +479,12 @@ def test_gives_up_after_the_last_attempt(db_tasks, settings, caplog):
 
     assert not DBTaskResult.objects.exists()
     assert "Giving up on deliver" in caplog.text
+
+
+def test_the_form_offers_what_the_followers_emails_are_about(client):
+    """Found by QA: the box said "Email me when someone replies", and its
+    ticker got an email about every new comment on the post, as its emails
+    say ("each new comment")."""
+    page = client.get(make_post(slug="followed").get_absolute_url()).content.decode()
+    assert "Email me about new comments on this post" in page
+    assert "replies" not in re.sub(r"<[^>]+>", "", page.split('id="comment-form-title"')[1]).lower()
