@@ -55,6 +55,7 @@ class OwnProfileForm(UploadKeepingForm):
 @admin.register(Author)
 class AuthorAdmin(KeepsUploadsAdmin, admin.ModelAdmin):
     form = UploadKeepingForm
+    not_found_because = "it may be another author's profile (authors open their own), or it was deleted"
 
     class Media:
         # Asks before leaving with unsaved changes; keeps a copy of them in the browser.

@@ -86,6 +86,7 @@ class PreviewLinkInline(admin.TabularInline):
 
 @admin.register(Post)
 class PostAdmin(KeepsUploadsAdmin, TrashAdmin, revisions.RevisionsAdmin):
+    not_found_because = "it may be another author's (authors open their own posts), or it was deleted"
     form = PostAdminForm
 
     class Media:

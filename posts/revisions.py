@@ -84,7 +84,7 @@ class RevisionsAdmin(SimpleHistoryAdmin):
         # simple-history shows the history of any id, even one outside this
         # user's queryset (it serves deleted posts' history too): refuse that.
         if self.get_object(request, object_id) is None:
-            raise Http404(f"No {self.opts.verbose_name} with that id.")
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # says why, as the others
         return super().history_view(request, object_id, extra_context)
 
     def get_history_queryset(self, request, history_manager, pk_name, object_id):
@@ -96,7 +96,7 @@ class RevisionsAdmin(SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if self.get_object(request, object_id) is None:
-            raise Http404(f"No {self.opts.verbose_name} with that id.")
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         # The URL takes any text as the revision; simple-history looks it up as
         # given, and "abc" (or 20 digits, on SQLite) raised instead of "not found".
         if not fits(self.model.history.model._meta.pk, version_id):

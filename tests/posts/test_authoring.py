@@ -956,3 +956,21 @@ def test_a_tag_without_a_description_keeps_the_plain_page(client):
     page = client.get("/tags/timetables/").content.decode()
     assert "tag-description" not in page
     assert '<meta name="description" content="Articles about Timetables on the' in page
+
+
+@pytest.mark.parametrize("view", ["change", "delete", "history"])
+def test_an_author_opening_another_authors_post_or_profile_is_told_why_it_does_not_open(client, writer, view):
+    """Found by QA: "Post with ID “3” doesn’t exist. Perhaps it was
+    deleted?", on the admin's home page, for a post that exists."""
+    others = make_post(author=make_author(slug="someone-else"))
+    response = client.get(f"/admin/posts/post/{others.pk}/{view}/", follow=True)
+    assert response.redirect_chain == [("/admin/posts/post/", 302)]
+    said = unescape(response.content.decode())
+    assert f"There is no post with ID “{others.pk}” that you can open: it may be another author's" in said
+
+    if view == "delete":  # no author deletes a profile, their own neither: a 403
+        assert client.get(f"/admin/authors/author/{others.author.pk}/delete/").status_code == 403
+        return
+    response = client.get(f"/admin/authors/author/{others.author.pk}/{view}/", follow=True)
+    assert response.redirect_chain == [("/admin/authors/author/", 302)]
+    assert "it may be another author's profile (authors open their own)" in unescape(response.content.decode())

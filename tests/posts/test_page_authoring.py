@@ -242,9 +242,11 @@ def test_an_odd_or_foreign_revision_id_is_a_404(client, editor):
         f"/admin/posts/page/{page.pk}/history/abc/",
         f"/admin/posts/page/{page.pk}/history/{'9' * 20}/",
         f"/admin/posts/page/{page.pk}/history/{other.history.get().history_id}/",
-        "/admin/posts/page/999999/history/",
     ):
         assert client.get(url).status_code == 404, url
+    # No such page: back to the list, saying so, as its other pages do.
+    response = client.get("/admin/posts/page/999999/history/")
+    assert (response.status_code, response["Location"]) == (302, "/admin/posts/page/")
 
 
 def test_the_migration_gives_each_existing_page_a_first_revision():
