@@ -4,9 +4,12 @@ Pages share the first and third (``posts.page_models``)."""
 
 import secrets
 from datetime import timedelta
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from skolr_blog.images import strip_metadata, validate_image
@@ -55,6 +58,32 @@ class BodyImage(models.Model):
         """``body`` shows this image: deleting it would leave readers a broken one."""
         return self.image.url in (body or "")
 
+    @staticmethod
+    def shown_by(images, excluding=None) -> dict[int, str]:
+        """Of ``images``, those a post's or a page's body shows, by pk, each
+        with the title of one that does: any post or page, not only the one
+        it was uploaded for, since an image's address may be pasted into
+        any body (found by QA: an author deleted an image another author's
+        live post showed). ``excluding``: a post or page whose body is
+        checked apart (the one being saved, as sent). Two queries however
+        many images."""
+        from .models import Page, Post
+
+        addresses = {image.pk: image.image.url for image in images}
+        shown: dict[int, str] = {}
+        if not addresses:
+            return shown
+        pasted = reduce(or_, (Q(body__contains=address) for address in set(addresses.values())))
+        for model in (Post, Page):
+            bodies = model.objects.filter(pasted)
+            if isinstance(excluding, model) and excluding.pk:
+                bodies = bodies.exclude(pk=excluding.pk)
+            for title, body in bodies.values_list("title", "body"):
+                for pk, address in addresses.items():
+                    if pk not in shown and address in body:
+                        shown[pk] = title
+        return shown
+
 
 def delete_unused_file(field: str):
     """A ``post_delete`` receiver for models with an image ``field``: a
@@ -63,7 +92,9 @@ def delete_unused_file(field: str):
     address once for all the posts that show it). Body images (from the
     media library, the post form's inline, or with their post or page), a
     post's thumbnail and an author's photo: left behind, an image deleted
-    for good stayed public at its address."""
+    for good stayed public at its address. Nor when a post's or a page's
+    body shows it (its address pasted there, as the media library offers):
+    deleting the post it came with for good broke the other's image."""
 
     def receiver(sender, instance, **kwargs) -> None:
         file = getattr(instance, field)
@@ -71,7 +102,10 @@ def delete_unused_file(field: str):
             return
 
         def delete() -> None:
-            if not sender._base_manager.filter(**{field: file.name}).exists():
+            from .models import Page, Post
+
+            shown = any(model.objects.filter(body__contains=file.url).exists() for model in (Post, Page))
+            if not shown and not sender._base_manager.filter(**{field: file.name}).exists():
                 from sorl.thumbnail import delete as delete_with_renditions
 
                 delete_with_renditions(file)

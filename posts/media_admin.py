@@ -12,19 +12,17 @@ page's. It is read-only: the alt text readers get is the one in the body.
 """
 
 from dataclasses import replace
-from functools import reduce
-from operator import or_
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import unquote
-from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import Page, PageImage, Post, PostImage
+from .authoring_models import BodyImage
+from .models import PageImage, PostImage
 from .templatetags.pictures import rendition
 
 PREVIEW = "120x90"
@@ -58,22 +56,7 @@ class MediaAdmin(admin.ModelAdmin):
 
     @staticmethod
     def shown_by(images) -> dict[int, str]:
-        """Of ``images``, those a post's or a page's body shows, by pk, each
-        with the title of one that does: any post or page, not only the one
-        it was uploaded for, since an image's address may be pasted into
-        any body (found by QA: an author deleted an image another author's
-        live post showed). Two queries however many images."""
-        addresses = {image.pk: image.image.url for image in images}
-        shown: dict[int, str] = {}
-        if not addresses:
-            return shown
-        pasted = reduce(or_, (Q(body__contains=address) for address in set(addresses.values())))
-        for model in (Post, Page):
-            for title, body in model.objects.filter(pasted).values_list("title", "body"):
-                for pk, address in addresses.items():
-                    if pk not in shown and address in body:
-                        shown[pk] = title
-        return shown
+        return BodyImage.shown_by(images)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         image = self.get_object(request, unquote(object_id))

@@ -3,6 +3,7 @@ post's or a page's body, listed with a preview, found by alt text, file
 name or post, its address to reuse, and whether its body still shows it."""
 
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,42 @@ def test_the_post_form_will_not_delete_an_image_its_body_shows(client):
     form["body"] = "<p>No picture now.</p>"
     assert client.post(f"/admin/posts/post/{post.pk}/change/", form).status_code == 302
     assert not PostImage.objects.filter(pk=image.pk).exists()
+
+
+def test_the_post_form_will_not_delete_an_image_another_body_shows(client):
+    """Found by QA: the post form's Delete tick checked only its own body."""
+    editor = make_user("editor", groups=[EDITORS])
+    post = make_post(status="draft", published_at=None)
+    image = upload(post, "Borrowed", shown=False)
+    elsewhere = make_page(title="Our team")
+    elsewhere.body += f'<p><img src="{image.image.url}" alt="The team"></p>'
+    elsewhere.save()
+    client.force_login(editor)
+    form = admin_post_form(
+        title=post.title, slug=post.slug, author=post.author.pk, body=post.body,
+        **{"images-TOTAL_FORMS": "1", "images-INITIAL_FORMS": "1", "images-0-id": image.pk,
+           "images-0-post": post.pk, "images-0-alt": image.alt, "images-0-DELETE": "on"},
+    )  # fmt: skip
+    response = client.post(f"/admin/posts/post/{post.pk}/change/", form)
+    assert response.status_code == 200
+    assert "“Borrowed” is shown in the body of “Our team”: take it out of that text" in unescape(
+        response.content.decode()
+    )
+    assert PostImage.objects.filter(pk=image.pk).exists()
+
+
+def test_deleting_a_post_for_good_keeps_the_files_another_body_shows(django_capture_on_commit_callbacks):
+    """Found by QA: a post deleted for good took its images' files, one of
+    which another post showed (its address pasted there)."""
+    post = make_post(status="draft", published_at=None)
+    borrowed = upload(post, "Borrowed", shown=False)
+    own_only = upload(post, "Own only", name="own.png")
+    other = make_post(title="Still live")
+    other.body += f'<p><img src="{borrowed.image.url}" alt="Borrowed"></p>'
+    other.save()
+    files = {image.alt: Path(image.image.path) for image in (borrowed, own_only)}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post.delete()
+    assert files["Borrowed"].exists()
+    assert not files["Own only"].exists()
