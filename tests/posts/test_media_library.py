@@ -170,17 +170,22 @@ def test_a_deleted_images_file_goes_too_unless_another_row_shares_it(client, dja
     assert not files[1].exists()
 
 
+def delete_ticked(post, image) -> dict:
+    """The post's form as saved, with Delete ticked for ``image``."""
+    return admin_post_form(
+        title=post.title, slug=post.slug, author=post.author.pk, body=post.body,
+        **{"images-TOTAL_FORMS": "1", "images-INITIAL_FORMS": "1", "images-0-id": image.pk,
+           "images-0-post": post.pk, "images-0-alt": image.alt, "images-0-DELETE": "on"},
+    )  # fmt: skip
+
+
 def test_the_post_form_will_not_delete_an_image_its_body_shows(client):
     """Found by QA: ticking Delete on an image the body still showed deleted it."""
     editor = make_user("editor", groups=[EDITORS])
     post = make_post(status="draft", published_at=None)
     image = upload(post, "Still shown")
     client.force_login(editor)
-    form = admin_post_form(
-        title=post.title, slug=post.slug, author=post.author.pk, body=post.body,
-        **{"images-TOTAL_FORMS": "1", "images-INITIAL_FORMS": "1", "images-0-id": image.pk,
-           "images-0-post": post.pk, "images-0-alt": image.alt, "images-0-DELETE": "on"},
-    )  # fmt: skip
+    form = delete_ticked(post, image)
     response = client.post(f"/admin/posts/post/{post.pk}/change/", form)
     assert response.status_code == 200
     assert "“Still shown” is still shown in the body: take it out of the text before deleting" in (
@@ -202,11 +207,7 @@ def test_the_post_form_will_not_delete_an_image_another_body_shows(client):
     elsewhere.body += f'<p><img src="{image.image.url}" alt="The team"></p>'
     elsewhere.save()
     client.force_login(editor)
-    form = admin_post_form(
-        title=post.title, slug=post.slug, author=post.author.pk, body=post.body,
-        **{"images-TOTAL_FORMS": "1", "images-INITIAL_FORMS": "1", "images-0-id": image.pk,
-           "images-0-post": post.pk, "images-0-alt": image.alt, "images-0-DELETE": "on"},
-    )  # fmt: skip
+    form = delete_ticked(post, image)
     response = client.post(f"/admin/posts/post/{post.pk}/change/", form)
     assert response.status_code == 200
     assert "“Borrowed” is shown in the body of “Our team”: take it out of that text" in unescape(
