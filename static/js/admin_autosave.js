@@ -14,6 +14,10 @@
 // Another account's copies are dropped when its form pages open: a session
 // that expired without a logout must not hand them to the next person.
 //
+// The copy a banner offers is set aside under a key of its own (HELD) until
+// Restore or Discard, and what is typed meanwhile is copied as ever: an author
+// who ignores the banner and writes on loses neither.
+//
 // The writing only, as restoring a revision: text fields, the body, tags.
 // Never passwords, files or hidden inputs (the CSRF token, the version), and
 // not the publishing choices (status, dates, author), made again in a click.
@@ -21,6 +25,7 @@
 (function () {
   var PREFIX = "skolr-autosave:";
   var SUBMITTED = "skolr-autosave-submitted"; // in sessionStorage: the copy of the form being saved
+  var HELD = "#offered"; // after a copy's key: the copy a banner offers, until Restore or Discard
   var MAX_AGE = 30 * 24 * 3600 * 1000;
   var MAX_COPIES = 20;
   var DELAY = 800; // ms after the last change
@@ -53,8 +58,9 @@
   function write(key, copy) {
     try {
       storage.setItem(key, JSON.stringify(copy));
+      return true;
     } catch (error) {
-      // Full (quota): the form works as before, without a copy.
+      return false; // full (quota): the form works as before, without a copy
     }
   }
 
@@ -212,8 +218,24 @@
     form.insertBefore(banner, form.firstChild);
   }
 
-  function start(form, mine) {
-    var key = mine + location.pathname;
+  // The copy to offer of two: the one a banner offered and nobody answered,
+  // and the one typed in the form after it (while the banner waited). Each
+  // holds only the fields changed then, so the later one's fields go over the
+  // earlier one's: where the author wrote on in a field, that is the text
+  // they last had; a field only the earlier one changed was never discarded.
+  // It names the earlier one's version (the older one, if the object was
+  // saved between): restoring it over a newer version says so.
+  function combine(earlier, later) {
+    if (!earlier || !later) return earlier || later;
+    return {
+      time: Math.max(earlier.time, later.time),
+      version: earlier.version || later.version,
+      fields: Object.assign({}, earlier.fields, later.fields),
+    };
+  }
+
+  function start(form, key) {
+    var held = key + HELD;
     var fields = fieldsOf(form);
     // A read-only form (a post or page in the trash) has nothing to type
     // into: a copy kept from before waits for the form to be editable again.
@@ -223,13 +245,11 @@
     // Fields changed on this device before this page (a restored copy, a
     // refused save shown again): kept in the copy even if unchanged here.
     var carried = {};
-    var paused = false; // while the banner waits for an answer, the copy it offers stays as it is
     var timer = null;
 
     function save() {
       clearTimeout(timer);
       timer = null;
-      if (paused) return;
       var changed = {};
       var any = false;
       fields.forEach(function (el) {
@@ -272,36 +292,46 @@
       }
     });
 
-    var copy = read(key);
-    if (!copy) return;
-    var differs = fields.some(function (el) {
-      return el.name in copy.fields && !same(copy.fields[el.name], valueOf(el));
-    });
-    if (differs) {
-      var version = versionOf(form);
-      paused = true;
-      offer(
-        form,
-        copy,
-        Boolean(copy.version && version && copy.version !== version),
-        function () {
-          fields.forEach(function (el) {
-            if (el.name in copy.fields && !same(copy.fields[el.name], valueOf(el))) setValue(el, copy.fields[el.name]);
-          });
-          carry(copy);
-          paused = false;
-          save();
-        },
-        function () {
-          remove(key);
-          paused = false;
-        }
-      );
-    } else if (form.querySelector(".errornote")) {
-      carry(copy); // a refused save: the page shows the copy's text; keep it with what comes next
-    } else {
-      remove(key); // what the server sent already says it
+    function differs(copy) {
+      return fields.some(function (el) {
+        return el.name in copy.fields && !same(copy.fields[el.name], valueOf(el));
+      });
     }
+
+    var copy = read(key);
+    var offered = combine(read(held), copy);
+    if (!offered) return;
+    // A refused save shows the copy's text: it stays this form's copy, with
+    // what comes next. Otherwise the copy is offered (set aside under HELD,
+    // the key this form writes then holding only what is typed from now on)
+    // or is what the server sent already.
+    var shown = Boolean(copy && !differs(copy) && form.querySelector(".errornote"));
+    if (shown) carry(copy);
+    if (!differs(offered)) {
+      remove(held);
+      if (!shown) remove(key);
+      return;
+    }
+    if (write(held, offered) && !shown) remove(key);
+    var version = versionOf(form);
+    offer(
+      form,
+      offered,
+      Boolean(offered.version && version && offered.version !== version),
+      function () {
+        fields.forEach(function (el) {
+          if (el.name in offered.fields && !same(offered.fields[el.name], valueOf(el))) {
+            setValue(el, offered.fields[el.name]);
+          }
+        });
+        carry(offered);
+        save();
+        remove(held);
+      },
+      function () {
+        remove(held); // what was typed since the page opened stays, and its copy
+      }
+    );
   }
 
   // The logged-out page: every copy goes.
@@ -357,7 +387,7 @@
   function startOnce() {
     if (started) return;
     started = true;
-    start(form, mine);
+    start(form, mine + location.pathname);
   }
   window.addEventListener("load", function () {
     if (editorsReady()) return startOnce();

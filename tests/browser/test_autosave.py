@@ -387,3 +387,64 @@ def test_tags_chosen_in_the_autocomplete_and_typed_come_back(page: Page, live_si
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist")).to_contain_text("changed successfully")
     assert {tag.name for tag in post.tags.all()} == {"Django", "Scheduling"}
+
+
+def test_typing_while_the_banner_waits_is_kept_too(page: Page, live_site, post):
+    """Found by QA: with the banner shown, nothing typed was stored until
+    Restore or Discard. The banner's copy now waits under a key of its own
+    while the form is copied as usual; the next reload offers both as one,
+    the later text of a field over the earlier."""
+    sign_in(page, live_site, post.author.user)
+    path = f"/admin/posts/post/{post.pk}/change/"
+    open_form(page, live_site.url + path)
+    page.locator("#id_title").fill("First session title")
+    page.locator("#id_excerpt").fill("First session excerpt.")
+    wait_for_copy(page, path, "First session excerpt.")
+
+    leave_without_saving(page)
+    expect(page.locator("#autosave-banner")).to_contain_text("You have unsaved changes from")
+    page.locator(BODY).click()  # the banner ignored: the author goes on writing
+    page.keyboard.press("End")
+    page.keyboard.type(" Second session words.")
+    page.locator("#id_excerpt").fill("Second session excerpt.")
+    wait_for_copy(page, path, "Second session words.")
+    kept = copies(page)
+    assert kept[key(page, path)]["fields"] == {
+        "body": "<p>Start. Second session words.</p>",
+        "excerpt": "Second session excerpt.",
+    }
+    assert kept[key(page, path) + "#offered"]["fields"] == {  # the banner's copy, as it was
+        "title": "First session title",
+        "excerpt": "First session excerpt.",
+    }
+
+    leave_without_saving(page)
+    banner = page.locator("#autosave-banner")
+    banner.get_by_role("button", name="Restore them").click()
+    expect(page.locator("#id_title")).to_have_value("First session title")
+    expect(page.locator("#id_excerpt")).to_have_value("Second session excerpt.")
+    expect(page.locator(BODY)).to_have_text("Start. Second session words.")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("changed successfully")
+    assert copies(page) == {}
+
+
+def test_discard_while_typing_drops_only_the_offered_copy(page: Page, live_site, post):
+    sign_in(page, live_site, post.author.user)
+    path = f"/admin/posts/post/{post.pk}/change/"
+    open_form(page, live_site.url + path)
+    page.locator("#id_excerpt").fill("Not wanted after all.")
+    wait_for_copy(page, path, "Not wanted after all.")
+
+    leave_without_saving(page)
+    page.locator("#id_title").fill("Wanted title")
+    wait_for_copy(page, path, "Wanted title")
+    page.locator("#autosave-banner").get_by_role("button", name="Discard").click()
+    expect(page.locator("#autosave-banner")).to_have_count(0)
+    expect(page.locator("#id_title")).to_have_value("Wanted title")  # what was typed stays in the form
+    assert {k: c["fields"] for k, c in copies(page).items()} == {key(page, path): {"title": "Wanted title"}}
+
+    leave_without_saving(page)
+    page.locator("#autosave-banner").get_by_role("button", name="Restore them").click()
+    expect(page.locator("#id_title")).to_have_value("Wanted title")
+    expect(page.locator("#id_excerpt")).to_have_value("Short.")
