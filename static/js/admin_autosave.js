@@ -18,6 +18,17 @@
 // Restore or Discard, and what is typed meanwhile is copied as ever: an author
 // who ignores the banner and writes on loses neither.
 //
+// A new object's form (…/add/) has one address for every new post: its copy
+// is kept under the tab's own key instead (an id in sessionStorage, which a
+// reload keeps and another tab does not share). Otherwise a second "Add post"
+// tab was offered the first one's text, a duplicate post once both were
+// saved, and its typing overwrote that copy. A copy whose tab is gone (closed,
+// crashed, gone to another page) is offered to the next new form of its kind,
+// in any tab, so it is not lost: each such tab holds a Web Lock while it
+// lives, which the browser releases whatever way the tab ends. Without Web
+// Locks (an old browser, a page not served over HTTPS) a copy is offered in
+// its own tab only: a duplicate post is not worth the guess.
+//
 // The writing only, as restoring a revision: text fields, the body, tags.
 // Never passwords, files or hidden inputs (the CSRF token, the version), and
 // not the publishing choices (status, dates, author), made again in a click.
@@ -26,6 +37,8 @@
   var PREFIX = "skolr-autosave:";
   var SUBMITTED = "skolr-autosave-submitted"; // in sessionStorage: the copy of the form being saved
   var HELD = "#offered"; // after a copy's key: the copy a banner offers, until Restore or Discard
+  var TAB = "skolr-autosave-tab"; // in sessionStorage: the id of the tab, in its new objects' keys
+  var LOCK = "skolr-autosave-tab:"; // and the Web Lock a tab with a new object's form holds
   var MAX_AGE = 30 * 24 * 3600 * 1000;
   var MAX_COPIES = 20;
   var DELAY = 800; // ms after the last change
@@ -234,6 +247,85 @@
     };
   }
 
+  function newTabId() {
+    var id = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+    try {
+      if (session) session.setItem(TAB, id);
+    } catch (error) {
+      // Then a copy is this page's: after a reload it is offered as a gone tab's.
+    }
+    return id;
+  }
+
+  function tabId() {
+    try {
+      return (session && session.getItem(TAB)) || newTabId();
+    } catch (error) {
+      return newTabId();
+    }
+  }
+
+  // The key of a new object's form in this tab, given to done() once the
+  // tab holds its lock and has taken over a gone tab's copy, if any.
+  function tabKey(base, done) {
+    var locks = navigator.locks;
+    var id = tabId();
+    var called = false;
+    function once() {
+      if (!called) done(base + "#tab-" + id);
+      called = true;
+    }
+    if (!locks) return once();
+    (function claim() {
+      locks
+        .request(LOCK + id, { ifAvailable: true }, function (lock) {
+          if (!lock) {
+            // A duplicated tab starts with a copy of the other's sessionStorage, id included.
+            id = newTabId();
+            return claim();
+          }
+          adopt(locks, base, id, once);
+          return new Promise(function () {}); // held as long as the page lives
+        })
+        .catch(once);
+    })();
+  }
+
+  // A gone tab's copy of this new object's form (the newest, if several)
+  // becomes this tab's offered copy, unless this tab has one of its own.
+  // Its tab's lock, taken for the moment, keeps two new tabs from both
+  // taking it. A copy from before keys were per tab has no tab: it is gone.
+  function adopt(locks, base, id, done) {
+    var own = base + "#tab-" + id;
+    if (read(own) || read(own + HELD)) return done();
+    locks
+      .query()
+      .then(function (state) {
+        var alive = state.held.map(function (lock) { return lock.name; });
+        var newest = null;
+        copyKeys().forEach(function (key) {
+          if (key.indexOf(base) !== 0) return;
+          var match = /^(#tab-(\w+))?(#offered)?$/.exec(key.slice(base.length)); // [, tab's key, tab, held]
+          var tab = match && (match[2] || "");
+          if (!match || alive.indexOf(LOCK + tab) !== -1) return;
+          var copy = read(key);
+          if (copy && (!newest || copy.time > newest.time)) {
+            newest = { time: copy.time, key: base + (match[1] || ""), tab: tab };
+          }
+        });
+        if (!newest) return done();
+        return locks.request(LOCK + newest.tab, { ifAvailable: true }, function (lock) {
+          var copy = lock && combine(read(newest.key + HELD), read(newest.key));
+          if (copy && write(own + HELD, copy)) {
+            remove(newest.key + HELD);
+            remove(newest.key);
+          }
+          done();
+        });
+      })
+      .catch(done);
+  }
+
   function start(form, key) {
     var held = key + HELD;
     var fields = fieldsOf(form);
@@ -387,7 +479,12 @@
   function startOnce() {
     if (started) return;
     started = true;
-    start(form, mine + location.pathname);
+    var base = mine + location.pathname;
+    if (/\/add\/$/.test(location.pathname)) {
+      tabKey(base, function (key) { start(form, key); });
+    } else {
+      start(form, base);
+    }
   }
   window.addEventListener("load", function () {
     if (editorsReady()) return startOnce();

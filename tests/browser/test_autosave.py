@@ -448,3 +448,76 @@ def test_discard_while_typing_drops_only_the_offered_copy(page: Page, live_site,
     page.locator("#autosave-banner").get_by_role("button", name="Restore them").click()
     expect(page.locator("#id_title")).to_have_value("Wanted title")
     expect(page.locator("#id_excerpt")).to_have_value("Short.")
+
+
+def copy_holding(page: Page, text: str) -> str:
+    """The key of the copy holding ``text``, once it is written."""
+    return page.wait_for_function(
+        """([prefix, text]) => Object.keys(localStorage).find(
+            k => k.startsWith(prefix) && localStorage.getItem(k).includes(text))""",
+        arg=[PREFIX, text],
+    ).json_value()
+
+
+def test_a_new_post_copy_belongs_to_its_tab_until_the_tab_is_gone(page: Page, live_site, author):
+    """Found by QA: every new post was kept under the address of the add
+    form, so a second "Add post" tab was offered the first tab's text (a
+    duplicate post waiting to happen) and its typing overwrote that copy.
+    A copy of a new post is the tab's own; another tab is offered it only
+    once the tab that typed it is gone (closed, crashed, gone elsewhere)."""
+    sign_in(page, live_site, author.user)
+    add = live_site.url + "/admin/posts/post/add/"
+    open_form(page, add)
+    type_title_and_body(page, "Tab one's post", "Tab one's words.")
+    first = copy_holding(page, "Tab one's words.")
+
+    second = page.context.new_page()
+    open_form(second, add)
+    type_title_and_body(second, "Tab two's post", "Tab two's words.")
+    assert copy_holding(second, "Tab two's words.") != first
+    expect(second.locator("#autosave-banner")).to_have_count(0)  # not offered the other tab's post
+    assert copies(page)[first]["fields"]["title"] == "Tab one's post"  # nor did it overwrite it
+
+    leave_without_saving(page)  # the same tab: its own copy comes back
+    page.locator("#autosave-banner").get_by_role("button", name="Restore them").click()
+    expect(page.locator("#id_title")).to_have_value("Tab one's post")
+    page.close(run_before_unload=False)  # closed without saving (or crashed)
+
+    third = second.context.new_page()
+    open_form(third, add)  # the tab that typed it is gone: its text is offered, once
+    third.locator("#autosave-banner").get_by_role("button", name="Restore them").click()
+    expect(third.locator("#id_title")).to_have_value("Tab one's post")
+    expect(third.locator(BODY)).to_have_text("Tab one's words.")
+    third.get_by_role("button", name="Save and continue editing").click()
+    expect(third.locator(".messagelist")).to_contain_text("was added successfully")
+    assert Post.objects.filter(title="Tab one's post").count() == 1
+    kept = copies(third)
+    assert [c["fields"]["title"] for c in kept.values()] == ["Tab two's post"]  # the open tab's, untouched
+    expect(second.locator("#id_title")).to_have_value("Tab two's post")
+
+
+def test_a_duplicated_tab_and_a_copy_kept_before_tabs_had_keys(page: Page, live_site, author):
+    """A copy kept under the add form's own address (before copies were the
+    tab's) belongs to no open tab: it is offered. A duplicated tab starts
+    with the other's sessionStorage, tab id included, yet keys its copy apart."""
+    sign_in(page, live_site, author.user)
+    add = live_site.url + "/admin/posts/post/add/"
+    open_form(page, add)
+    old = json.dumps({"time": int(time.time() * 1000), "fields": {"title": "Old post"}})
+    page.evaluate("([key, copy]) => localStorage.setItem(key, copy)", [key(page, "/admin/posts/post/add/"), old])
+    page.reload()
+    page.wait_for_load_state("load")
+    page.locator("#autosave-banner").get_by_role("button", name="Restore them").click()
+    expect(page.locator("#id_title")).to_have_value("Old post")
+    type_title_and_body(page, "The first tab's post", "Its words.")
+    first = copy_holding(page, "Its words.")
+
+    tab = page.evaluate("sessionStorage.getItem('skolr-autosave-tab')")
+    assert tab and tab in first
+    duplicate = page.context.new_page()
+    duplicate.add_init_script(f"sessionStorage.setItem('skolr-autosave-tab', {json.dumps(tab)})")
+    open_form(duplicate, add)
+    type_title_and_body(duplicate, "The duplicate's post", "Other words.")
+    assert copy_holding(duplicate, "Other words.") != first
+    expect(duplicate.locator("#autosave-banner")).to_have_count(0)
+    assert copies(page)[first]["fields"]["title"] == "The first tab's post"
