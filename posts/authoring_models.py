@@ -154,7 +154,9 @@ class PreviewLink(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"Preview of {self.post_id} until {self.expires_at:%Y-%m-%d}"
+        # Shown in the post form's list of links, under the post's own title:
+        # the post's number said nothing there (found by QA).
+        return f"Preview link until {timezone.localtime(self.expires_at):%Y-%m-%d %H:%M}"
 
     def get_preview_url(self) -> str:
         """The secret address. Deliberately not ``get_absolute_url()``: Django's

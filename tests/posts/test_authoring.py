@@ -312,6 +312,14 @@ class TestSharedPreview:
         link.save()
         assert client.get(link.get_preview_url()).status_code == 404
 
+    def test_the_post_form_names_each_link_by_when_it_expires(self, client, writer):
+        """Found by QA: "Preview of 2 until …", the post's number."""
+        post = make_post(author=writer, status="draft", published_at=None)
+        link = PreviewLink.objects.create(post=post)
+        page = client.get(f"/admin/posts/post/{post.pk}/change/").content.decode()
+        assert f"Preview link until {timezone.localtime(link.expires_at):%Y-%m-%d %H:%M}" in page
+        assert f"Preview of {post.pk}" not in page
+
     def test_expired_and_unknown_links_are_404(self, client, writer):
         post = make_post(author=writer, status="draft", published_at=None)
         expired = PreviewLink.objects.create(post=post, expires_at=timezone.now() - timedelta(minutes=1))
