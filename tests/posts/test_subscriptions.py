@@ -1,7 +1,9 @@
 """Readers subscribe by email (double opt-in) and get each new post once."""
 
+import csv
 import email.policy
 import importlib
+import io
 import re
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -457,11 +459,40 @@ def test_editors_see_subscribers_and_cannot_add_one(client, readers):
     assert not Subscriber.objects.filter(pk=gone.pk).exists()
 
 
+def test_editors_export_the_selected_subscribers_as_csv(client, readers):
+    formula = subscriber("=HYPERLINK(1)@example.org")
+    client.force_login(make_user("ed", groups=[EDITORS]))
+    chosen = [readers["confirmed"].pk, readers["gone"].pk, formula.pk]
+
+    response = client.post("/admin/posts/subscriber/", {"action": "export_csv", "_selected_action": chosen})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="subscribers-')
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["email", "receiving", "subscribed_at", "confirmed_at", "unsubscribed_at"]
+    assert [row[:2] for row in rows[1:]] == [
+        ["fan@example.com", "yes"],
+        ["gone@example.com", "no"],
+        ["'=HYPERLINK(1)@example.org", "yes"],  # a spreadsheet would run it as a formula
+    ]
+    assert rows[2][4] == readers["gone"].unsubscribed_at.isoformat()
+
+    everyone = client.post(
+        "/admin/posts/subscriber/", {"action": "export_csv", "select_across": "1", "_selected_action": chosen[:1]}
+    )
+    assert len(list(csv.reader(io.StringIO(everyone.content.decode())))) == 1 + Subscriber.objects.count()
+
+
 def test_authors_do_not_see_subscribers(client, readers):
     client.force_login(make_user("au", groups=[AUTHORS]))
 
     assert client.get("/admin/posts/subscriber/").status_code == 403
     assert "Subscribers" not in client.get("/admin/").content.decode()
+    response = client.post(
+        "/admin/posts/subscriber/", {"action": "export_csv", "_selected_action": [readers["confirmed"].pk]}
+    )
+    assert response.status_code == 403
 
 
 # --- Cached pages ---------------------------------------------------------------
