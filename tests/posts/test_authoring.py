@@ -497,6 +497,11 @@ def test_revisions_are_kept_compared_and_restored(client, writer):
     restore_url = f"/admin/posts/post/{post.pk}/history/{history[0].history_id}/"
     page = client.get(restore_url)
     assert "First title" in page.content.decode()
+    # Found by QA: the admin's own styled trail, through the post list (it was
+    # simple-history's unstyled one, through "Historical posts").
+    trail = page.content.decode().split('<ol class="breadcrumbs">')[1].split("</ol>")[0]
+    assert '<a href="/admin/posts/post/">Posts</a>' in trail and "Historical" not in trail
+    assert f'<a href="/admin/posts/post/{post.pk}/history/">History</a>' in trail
     # The revision as the restore page shows it, sent back unchanged.
     form = admin_post_form(title="First title", slug="revised", body=post.body, excerpt=post.excerpt)
     assert client.post(restore_url, form | {"opened_version": opened_version(page)}).status_code == 302

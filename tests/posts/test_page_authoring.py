@@ -176,6 +176,8 @@ def test_editors_see_compare_and_restore_a_pages_earlier_writing(client, editor)
     form_page = client.get(restore_url).content.decode()
     assert "Restoring brings back the title, description and body of this revision" in form_page
     assert "First words." in form_page
+    trail = form_page.split('<ol class="breadcrumbs">')[1].split("</ol>")[0]
+    assert '<a href="/admin/posts/page/">Pages</a>' in trail and "Historical" not in trail
     # What the browser sends: the revision's writing. The locked fields
     # (address, published, menus) are not sent; anything sent is ignored.
     restored = admin_page_form(title="About", slug="about", description="Who we are.", body="<p>First words.</p>")
