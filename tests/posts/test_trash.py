@@ -167,6 +167,8 @@ def test_a_post_in_the_trash_is_read_only_and_restored_as_a_draft_to_publish_aga
     page = listed(client, f"/admin/posts/post/{post.pk}/change/")
     assert "This post is in the trash" in page and "Restore as a draft" in page
     assert post.body in page and "&lt;p&gt;" not in page  # the body as readers saw it, not its source
+    # Styled as prose (found by QA: its headings were the admin's blue section bars).
+    assert f'<div class="body-as-shown">{post.body}</div>' in page and "css/admin_body.css" in page
     assert "New tags" not in page
     assert ">Delete for good</a>" in page and 'name="_save"' not in page
     # A form opened before the move is refused with a word of why (what was
