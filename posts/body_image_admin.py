@@ -45,6 +45,9 @@ class BodyImageInline(admin.TabularInline):
     readonly_fields = ["address"]
     verbose_name_plural = "images for the body (upload, then paste the address into the editor's image button)"
 
+    class Media:
+        css = {"all": ["css/admin_body_images.css"]}
+
     @admin.display(description="address to insert")
     def address(self, image: BodyImage) -> str:
         return format_html("<code>{}</code>", image.image.url) if image.pk else "—"

@@ -201,6 +201,8 @@ def test_inline_image_upload_gives_an_address_for_the_editor(client, writer, set
     image = post.images.get()
     page = client.get(f"/admin/posts/post/{post.pk}/change/").content.decode()
     assert f"<code>{image.image.url}</code>" in page
+    # Its columns give way to fit the form (found by QA: "Delete?" was cut off; tests/browser/test_admin_widths.py).
+    assert "css/admin_body_images.css" in page
 
 
 def test_a_post_with_a_thumbnail_saves_again_without_a_new_upload(client, writer):

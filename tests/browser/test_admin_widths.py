@@ -1,0 +1,45 @@
+"""The post form and the post list on a laptop screen (1280 px, and 1024),
+with the admin's menu open: what QA found cut off or squeezed there fits.
+Measured in Chromium, since only a browser lays out CSS."""
+
+import pytest
+from django.test import Client
+from playwright.sync_api import Page
+
+from authors.roles import AUTHORS
+from posts.models import PostImage
+from tests.factories import image_upload, make_author, make_post, make_user
+
+# How far a box's content reaches past it (0: it fits), for an element.
+OVERFLOW = "(element) => element.scrollWidth - element.clientWidth"
+
+
+def sign_in(page: Page, live_site, user) -> None:
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_site.url}])
+
+
+@pytest.fixture
+def writer(live_site, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    user = make_user("writer", groups=[AUTHORS])
+    return make_author(user=user, name="Writer", slug="writer")
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_the_body_images_inline_fits_the_post_form(page: Page, live_site, writer, width):
+    """Found by QA: its table was wider than its box, and "Delete?" read "DELE"."""
+    post = make_post(author=writer, status="draft", published_at=None)
+    PostImage.objects.create(post=post, image=image_upload("orange_diagram_for_the_body.png"), alt="A diagram")
+    sign_in(page, live_site, writer.user)
+    page.set_viewport_size({"width": width, "height": 800})
+
+    assert page.goto(f"{live_site.url}/admin/posts/post/{post.pk}/change/").status == 200
+
+    inline = page.locator("#images-group")
+    assert inline.locator(".wrapper").evaluate(OVERFLOW) <= 0
+    box, delete = inline.bounding_box(), inline.locator("th", has_text="Delete?").bounding_box()
+    assert delete["x"] + delete["width"] <= box["x"] + box["width"]
+    # The alt text, which editors type, keeps room to read what they typed.
+    assert page.locator("#id_images-0-alt").bounding_box()["width"] >= 150
