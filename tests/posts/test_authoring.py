@@ -837,6 +837,29 @@ def test_the_editors_list_puts_drafts_and_reviews_first(client):
     assert order == sorted(order)
 
 
+def test_the_post_list_says_what_each_column_holds_in_the_room_it_has(client, writer):
+    """Found by QA: at 1280 px the title was squeezed to 90 px and whether
+    comments were open ("Comments") was off the screen. A featured post says
+    so under its state, the dates give way, and an author's list has no
+    author column (tests/browser/test_admin_widths.py measures the widths)."""
+    from authors.roles import EDITORS
+
+    make_post(author=writer, title="Chosen", featured=True, allow_comments=False)
+    make_post(author=writer, title="Plain", status="draft", published_at=None)
+    page = client.get("/admin/posts/post/").content.decode()
+    assert "css/admin_posts.css" in page and "column-author" not in page
+    assert re.search(r'column-comments_open">.*?>Comments open<', page, re.S)
+    assert re.search(r'class="sortable column-publish_date sorted descending">', page)  # the default order
+    chosen = page.split(">Chosen</a>")[1].split("</tr>")[0]
+    assert '<td class="field-state">Published<br><small>Featured</small></td>' in chosen
+    assert 'alt="False"' in chosen.split('class="field-comments_open"')[1]
+    plain = page.split(">Plain</a>")[1].split("</tr>")[0]
+    assert '<td class="field-state">Draft</td>' in plain and '<td class="field-publish_date">-</td>' in plain
+
+    client.force_login(make_user("chief", groups=[EDITORS]))
+    assert "column-author" in client.get("/admin/posts/post/").content.decode()
+
+
 def test_saving_without_a_change_adds_no_revision(client, writer):
     post = make_post(author=writer, status="draft", published_at=None, title="Steady", slug="steady")
     client.post(f"/admin/posts/post/{post.pk}/change/", admin_post_form(title="Steady, edited", slug="steady"))
