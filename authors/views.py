@@ -1,8 +1,9 @@
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 
-from posts.models import Post
+from posts.models import CoAuthor, Post, with_co_writes
 from posts.views import PublishedPostListView
 
 from .models import Author
@@ -15,26 +16,35 @@ class AuthorIndexView(TemplateView):
 
     def get_context_data(self, **kwargs):
         # One query: a count per author off the (author, status, published_at)
-        # index; authors with nothing published yet are not listed.
+        # index, plus the published posts they co-wrote (a few rows of the
+        # co-authors' table each); authors with nothing published yet are
+        # not listed.
         published = Post.objects.published().filter(author=OuterRef("pk")).order_by().values("author")
+        co_written = (
+            CoAuthor.objects.filter(author=OuterRef("pk"), post__in=Post.objects.published())
+            .order_by()
+            .values("author")
+        )
+        signed = Coalesce(Subquery(published.annotate(n=Count("pk")).values("n")), Value(0)) + Coalesce(
+            Subquery(co_written.annotate(n=Count("pk")).values("n")), Value(0)
+        )
         authors = (
-            Author.objects.annotate(post_count=Subquery(published.annotate(n=Count("pk")).values("n")))
-            .filter(post_count__gt=0)
-            .defer("bio")
-            .order_by("name", "pk")
+            Author.objects.annotate(post_count=signed).filter(post_count__gt=0).defer("bio").order_by("name", "pk")
         )
         return super().get_context_data(authors=list(authors), **kwargs)
 
 
 class AuthorDetailView(PublishedPostListView):
-    """An author's profile and their published posts."""
+    """An author's profile and their published posts, co-written ones too."""
 
     template_name = "authors/author_detail.html"
     allow_empty = False
 
     def get_queryset(self):
-        self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(author=self.author)
+        # Whether they co-write comes with the profile: most do not, and
+        # their list keeps its one index (``PostQuerySet.by``).
+        self.author = get_object_or_404(with_co_writes(Author.objects.all()), slug=self.kwargs["slug"])
+        return super().get_queryset().by(self.author)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)

@@ -37,7 +37,7 @@ from taggit.models import Tag
 from authors.models import Author
 
 from .comments import comment_html, commenter_name, comments_for, public_comments
-from .models import Post, SlugRedirect, TaggedPost
+from .models import CO_AUTHORS, Post, SlugRedirect, TaggedPost, with_co_writes
 from .search import plain_text
 from .tagging import moved_tag, tag_description
 
@@ -152,7 +152,8 @@ class PostFeed(BlogFeed):
         return Post.objects.published()
 
     def items(self, obj):
-        return self.posts(obj).select_related("author").prefetch_related("tags")[: settings.BLOG["FEED_ITEMS"]]
+        posts = self.posts(obj).select_related("author").prefetch_related("tags", CO_AUTHORS).with_co_author_flag()
+        return posts[: settings.BLOG["FEED_ITEMS"]]
 
     # Each post
 
@@ -175,10 +176,11 @@ class PostFeed(BlogFeed):
         return post.content_updated_at or post.published_at
 
     def item_author_name(self, post: Post) -> str:
-        return post.author.name
+        # "A and B": RSS and Atom items here carry one author element.
+        return post.author_names
 
     def item_author_link(self, post: Post) -> str:
-        return self.absolute(post.author.get_absolute_url())
+        return self.absolute(post.author.get_absolute_url())  # the primary author's
 
     def item_categories(self, post: Post) -> list[str]:
         return [tag.name for tag in post.tags.all()]
@@ -252,11 +254,11 @@ class AtomTagFeed(TagFeed):
 
 
 class AuthorFeed(PostFeed):
-    """An author's posts; an author without published posts has no feed (404)."""
+    """An author's posts, co-written ones too; an author without published posts has no feed (404)."""
 
     def get_object(self, request, slug):
-        author = get_object_or_404(Author, slug=slug)
-        if not Post.objects.published().filter(author=author).exists():
+        author = get_object_or_404(with_co_writes(Author.objects.all()), slug=slug)
+        if not self.posts(author).exists():
             raise Http404("This author has no published posts.")
         return author
 
@@ -270,7 +272,7 @@ class AuthorFeed(PostFeed):
         return self.absolute(author.get_absolute_url())
 
     def posts(self, author):
-        return Post.objects.published().filter(author=author)
+        return Post.objects.published().by(author)
 
 
 class AtomAuthorFeed(AuthorFeed):

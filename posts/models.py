@@ -81,6 +81,14 @@ EARLIEST_PUBLISH_DATE = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST_PUBLISH_DATE = datetime(2999, 1, 1, tzinfo=UTC)  # exclusive
 
 
+def and_join(items: list[str]) -> str:
+    """ "A", "A and B", "A, B and C": how a byline, a feed and a card name a
+    post's authors."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def clean_body(html: str) -> str:
     """Sanitize, then add heading anchors (which the sanitizer would drop) and
     store code blocks as plain text, each step idempotent. A YouTube or Vimeo
@@ -164,10 +172,34 @@ class PostQuerySet(TrashQuerySet):
         """Annotate ``comment_count`` (public comments) in the same query."""
         return self.annotate(comment_count=_comment_count(ContentType.objects.get_for_model(Post).pk, settings.SITE_ID))
 
+    def by(self, author: Author):
+        """The posts ``author`` signs, as the primary author or a co-author.
+
+        Most authors co-write nothing: their posts stay one range of the
+        (author, status, published_at) index. The OR, which walks the
+        newest posts of everyone testing each against the co-authored
+        ones, is asked only of an author whose ``co_writes`` is true, or
+        not known (``with_co_writes``)."""
+        if not getattr(author, "co_writes", True):
+            return self.filter(author=author)
+        co_written = CoAuthor.objects.filter(author=author).values("post")
+        return self.filter(Q(author=author) | Q(pk__in=co_written))
+
+    def written_by_user(self, user):
+        """The posts ``user``'s profile signs: what an author without
+        ``edit_all_posts`` may open and edit."""
+        return self.filter(signed_by_user(user))
+
+    def with_co_author_flag(self):
+        """Annotate ``has_co_authors``: ``Post.co_author_list`` then costs a
+        query only for the few posts that have co-authors, and none for the
+        rest (the article's 4 queries, a list's one, stay as they were)."""
+        return self.annotate(has_co_authors=Exists(CoAuthor.objects.filter(post=OuterRef("pk"))))
+
     def for_article(self):
         """Everything the article page shows of the post itself. Whether it
-        has change notes comes with it: most have none, and those are then
-        not queried for."""
+        has change notes and co-authors comes with it: most have neither,
+        and those are then not queried for."""
         from .authoring_models import ChangeNote
 
         notes = ChangeNote.objects.filter(post=OuterRef("pk"))
@@ -175,17 +207,21 @@ class PostQuerySet(TrashQuerySet):
             self.select_related("author")
             .prefetch_related("tags")
             .with_comment_count()
+            .with_co_author_flag()
             .annotate(has_change_notes=Exists(notes))
         )
 
     def for_cards(self):
-        """Everything a post card shows, in a fixed number of queries."""
+        """Everything a post card shows, in a fixed number of queries: the
+        co-authors of the listed posts that have some in one more, none
+        when no listed post has any (``CoAuthorList``)."""
         return (
             self.select_related("author")
             # A list, not a manager: ``post.tags.all()`` builds a taggit
             # manager and a queryset per call, ~0.1 ms a card.
-            .prefetch_related(models.Prefetch("tags", to_attr="card_tags"))
+            .prefetch_related(models.Prefetch("tags", to_attr="card_tags"), CO_AUTHORS)
             .with_comment_count()
+            .with_co_author_flag()
             .defer("body", "author__bio", "author__expertise")
         )
 
@@ -197,9 +233,26 @@ class PostQuerySet(TrashQuerySet):
         """What the home page's "Featured" block shows, in one query: the
         title, excerpt, author and date, without the cards' tags, comment
         counts and pictures (``posts.templatetags.cards.featured_block``)."""
-        return self.select_related("author").only(
-            "title", "slug", "excerpt", "published_at", "author__name", "author__slug"
+        return (
+            self.select_related("author")
+            .only("title", "slug", "excerpt", "published_at", "author__name", "author__slug")
+            .with_co_author_flag()
+            .prefetch_related(CO_AUTHORS)
         )
+
+
+def signed_by_user(user, through: str = "") -> Q:
+    """Posts whose primary author or a co-author is ``user``'s profile: the
+    posts they may edit without ``edit_all_posts``. ``through``: the lookup
+    path to the post from another model, e.g. ``"post__"`` from its images."""
+    co_written = CoAuthor.objects.filter(author__user=user).values("post")
+    return Q(**{f"{through}author__user": user}) | Q(**{f"{through}pk__in": co_written})
+
+
+def with_co_writes(authors: models.QuerySet) -> models.QuerySet:
+    """``authors`` annotated ``co_writes``: whether each co-authors any post,
+    in the same query, so that ``PostQuerySet.by`` keeps the others' index."""
+    return authors.annotate(co_writes=Exists(CoAuthor.objects.filter(author=OuterRef("pk"))))
 
 
 def published_taggings(through: str = "") -> Q:
@@ -259,6 +312,54 @@ class TaggedPost(TaggedItemBase):
         super().save(*args, **kwargs)
 
 
+class CoAuthorList:
+    """``post.co_author_list``: the post's co-authors in order, a list of
+    authors, read once and kept on the post.
+
+    Most posts have none. A post read with ``has_co_authors`` annotated
+    (``PostQuerySet.with_co_author_flag``) and False costs no query for it;
+    and ``prefetch_related(CO_AUTHORS)`` reads the co-authors of only the
+    posts of a list that have some, in one query, or none at all when no
+    post has any. Django's prefetching asks ``is_cached`` of each post and
+    leaves out those for which it is true, which a plain ``prefetch_related
+    ("co_authors")`` cannot be told: it would cost every list a query.
+    """
+
+    cache_name = "_co_author_list"
+
+    def __get__(self, post, owner=None):
+        if post is None:
+            return self
+        if post.pk is None:
+            return []  # nothing to read yet, and nothing to keep past its first save
+        if not self.is_cached(post):
+            post.__dict__[self.cache_name] = list(self._authors([post]))
+        return post.__dict__.get(self.cache_name, [])
+
+    def __set__(self, post, authors) -> None:
+        post.__dict__[self.cache_name] = list(authors)
+
+    def is_cached(self, post) -> bool:
+        return self.cache_name in post.__dict__ or post.__dict__.get("has_co_authors") is False
+
+    @staticmethod
+    def _authors(posts):
+        # Author rows named by their link's post and position: the prefetch
+        # sorts them onto their posts in this order.
+        return (
+            Author.objects.filter(co_authorships__post__in=posts)
+            .annotate(co_author_of=models.F("co_authorships__post"))
+            .order_by("co_authorships__position", "co_authorships__pk")
+        )
+
+    def get_prefetch_querysets(self, posts, querysets=None):
+        return (self._authors(posts), lambda author: author.co_author_of, lambda post: post.pk, False, None, False)
+
+
+# ``prefetch_related(CO_AUTHORS)``: see ``CoAuthorList``.
+CO_AUTHORS = models.Prefetch("co_author_list", to_attr="co_author_list")
+
+
 class Post(Trashable):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -267,7 +368,15 @@ class Post(Trashable):
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True, help_text="The post's address; filled in from the title.")
-    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="posts")
+    author = models.ForeignKey(
+        Author, on_delete=models.PROTECT, related_name="posts", help_text="The primary author, named first."
+    )
+    # Ghost has several authors per post; here the first is ``author`` (its
+    # foreign key and index serve every author page) and the others are
+    # co-authors, in order, who are named beside it and may edit the post.
+    co_authors = models.ManyToManyField(
+        Author, through="CoAuthor", related_name="co_authored_posts", blank=True, verbose_name="co-authors"
+    )
     excerpt = models.TextField(
         max_length=300, blank=True, help_text="One or two sentences for post lists, feeds and search results."
     )
@@ -401,6 +510,8 @@ class Post(Trashable):
             ),
         ]
 
+    co_author_list = CoAuthorList()
+
     def __str__(self) -> str:
         return self.title
 
@@ -436,6 +547,20 @@ class Post(Trashable):
 
     def get_absolute_url(self) -> str:
         return reverse("posts:detail", kwargs={"slug": self.slug})
+
+    @property
+    def all_authors(self) -> list[Author]:
+        """Everyone who signs the post: the primary author, then the co-authors in order."""
+        return [self.author, *self.co_author_list]
+
+    @property
+    def author_names(self) -> str:
+        """ "A and B": the names of everyone who signs the post (feeds, mail)."""
+        return and_join([author.name for author in self.all_authors])
+
+    def is_written_by(self, user) -> bool:
+        """``user``'s profile signs the post, as its primary author or a co-author."""
+        return user.pk is not None and any(author.user_id == user.pk for author in self.all_authors)
 
     def clean(self):
         # The database enforces these too; here they become field messages.
@@ -493,7 +618,31 @@ class Post(Trashable):
         sees one in the trash (restore it first)."""
         if self.in_trash or not (user.is_active and user.is_staff and user.has_perm("posts.change_post")):
             return False
-        return user.has_perm("posts.edit_all_posts") or self.author.user_id == user.pk
+        return user.has_perm("posts.edit_all_posts") or self.is_written_by(user)
+
+
+class CoAuthor(models.Model):
+    """A co-author of a post, after its primary author (``Post.author``).
+
+    The primary author keeps the post's own foreign key: the author pages
+    and their index read it, and most posts have one author. A co-author is
+    named in the byline, the author cards, the feeds and the structured
+    data, finds the post on their author page and may edit it as its author
+    does; only the primary author and editors change who signs it.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="co_author_links")
+    # PROTECT, as Post.author: deleting an author would silently unsign posts.
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="co_authorships")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Co-authors are named in this order.")
+
+    class Meta:
+        verbose_name = "co-author"
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["post", "author"], name="co_author_unique")]
+
+    def __str__(self) -> str:
+        return str(self.author)
 
 
 from .authoring_models import ChangeNote, PostImage, PreviewLink, SlugRedirect, TagProfile, TagRedirect  # noqa: E402
@@ -504,6 +653,7 @@ from .subscription_models import PostNewsletter, Subscriber  # noqa: E402
 
 __all__ = [
     "ChangeNote",
+    "CoAuthor",
     "CommentBody",
     "CommentReview",
     "HoldReason",

@@ -251,11 +251,14 @@ def _tags_answering(slugs: set[str]) -> set[str]:
 
 def _authors_answering(slugs: set[str]) -> set[str]:
     """Of these slugs, those whose author page answers (``AuthorDetailView``:
-    a 404 for an author without published posts). One query."""
+    a 404 for an author without published posts, co-written ones count). One query."""
     if not slugs:
         return set()
-    published = Post.objects.published().filter(author=OuterRef("pk"))
-    return set(Author.objects.filter(slug__in=slugs).filter(Exists(published)).values_list("slug", flat=True))
+    published = Post.objects.published()
+    signed = Exists(published.filter(author=OuterRef("pk"))) | Exists(
+        published.filter(co_author_links__author=OuterRef("pk"))
+    )
+    return set(Author.objects.filter(slug__in=slugs).filter(signed).values_list("slug", flat=True))
 
 
 def live_at(old_paths: Iterable[str]) -> dict[str, str]:

@@ -142,6 +142,7 @@ def blog_posting(post, request) -> dict:
     see above the article; the description and addresses follow the
     post's overrides (a republished post is the original's entity)."""
     url = post_canonical(post, request)
+    authors = [author_entity(author, request) for author in post.all_authors]
     data = {
         "@context": "https://schema.org",
         "@type": "BlogPosting",
@@ -151,7 +152,8 @@ def blog_posting(post, request) -> dict:
         "headline": post.title,
         "description": post_description(post),
         "inLanguage": language_tag(),
-        "author": author_entity(post.author, request),
+        # One entity, as before co-authors, or a list of everyone who signs it.
+        "author": authors[0] if len(authors) == 1 else authors,
         "publisher": publisher(request),
         "keywords": [tag.name for tag in post.tags.all()],
     }

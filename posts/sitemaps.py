@@ -18,7 +18,7 @@ and the posts past the 50,000th were in no sitemap at all.
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Max, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -95,13 +95,14 @@ class AuthorSitemap(RequestSitemap):
     def items(self):
         # Each author's newest published post, off the (author, status,
         # published_at) index: grouping all their posts took 205 ms at 100,000.
+        # Posts they co-wrote count too: a few rows of the co-authors' table.
         newest = Post.objects.published().filter(author=OuterRef("pk")).order_by("-published_at")
-        return (
-            Author.objects.annotate(latest=Subquery(newest.values("published_at")[:1]))
-            .filter(latest__isnull=False)
-            .only("slug", "name")
-            .order_by("name")
+        co_written = Post.objects.published().filter(co_author_links__author=OuterRef("pk")).order_by("-published_at")
+        latest = Greatest(
+            Coalesce(Subquery(newest.values("published_at")[:1]), Subquery(co_written.values("published_at")[:1])),
+            Coalesce(Subquery(co_written.values("published_at")[:1]), Subquery(newest.values("published_at")[:1])),
         )
+        return Author.objects.annotate(latest=latest).filter(latest__isnull=False).only("slug", "name").order_by("name")
 
     def lastmod(self, author):
         return author.latest

@@ -18,6 +18,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from posts import dates
+from posts.models import and_join
 
 from .pictures import picture
 
@@ -46,6 +47,17 @@ def _plural(count: int) -> str:
     return "" if count == 1 else "s"
 
 
+def author_links(post, css_class: str = "") -> str:
+    """Links to the pages of everyone who signs ``post``: "A", "A and B",
+    "A, B and C" (``Post.all_authors``; read the co-authors with the post)."""
+    attribute = f' class="{css_class}"' if css_class else ""
+    links = [
+        f'<a{attribute} href="{_url("authors:detail", author.slug)}">{escape(author.name)}</a>'
+        for author in post.all_authors
+    ]
+    return and_join(links)
+
+
 @register.simple_tag
 def tag_list(tags) -> SafeString:
     """``{% tag_list post.tags.all %}``: links to each tag's page."""
@@ -59,10 +71,9 @@ def tag_list(tags) -> SafeString:
 def post_meta(post, comment_count, show_updated=False, reading_minutes=None, url=None) -> SafeString:
     """``{% post_meta post comment_count %}``: author · date · (updated ·
     reading time ·) comments. ``url``: the post's, escaped, if known."""
-    author = post.author
     parts = [
         '<p class="post-meta">',
-        f'<a class="post-author" href="{_url("authors:detail", author.slug)}">{escape(author.name)}</a>',
+        author_links(post, "post-author"),
         ' <span aria-hidden="true">·</span> ',
     ]
     published = post.published_at
@@ -160,13 +171,12 @@ def featured_block(posts) -> SafeString:
         return mark_safe("")
     items = []
     for post in posts:
-        author = post.author
         published = post.published_at
         excerpt = f'<p class="featured-excerpt">{escape(post.excerpt)}</p>' if post.excerpt else ""
         items.append(
             f'<li class="featured-item"><h3 class="featured-title"><a href="{escape(post.get_absolute_url())}">'
             f"{escape(post.title)}</a></h3>{excerpt}"
-            f'<p class="featured-meta"><a href="{_url("authors:detail", author.slug)}">{escape(author.name)}</a>'
+            f'<p class="featured-meta">{author_links(post)}'
             f' <span aria-hidden="true">·</span> <time datetime="{dates.iso(published)}">{dates.day(published)}</time>'
             "</p></li>"
         )

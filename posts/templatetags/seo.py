@@ -59,7 +59,7 @@ def social_meta(context, title: str = "", description: str = "", post=None, url:
         "post": post,
         "image": image,
         "image_url": seo.absolute(request, image.url),
-        "author_url": seo.absolute(request, post.author.get_absolute_url()) if post else "",
+        "author_urls": [seo.absolute(request, a.get_absolute_url()) for a in post.all_authors] if post else [],
         "modified": (post.content_updated_at or post.published_at) if post else None,
     }
 
