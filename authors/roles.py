@@ -14,7 +14,7 @@ MODERATORS = "Moderators"
 # What working on a post involves besides the post itself (admin inlines).
 _POST_PARTS = [
     f"posts.{action}_{model}"
-    for model in ("postimage", "previewlink", "changenote")
+    for model in ("postimage", "previewlink", "changenote", "coauthor")
     for action in ("add", "change", "delete", "view")
 ]
 

@@ -11,14 +11,15 @@ from django_comments_xtd.models import XtdComment
 from simple_history.utils import bulk_update_with_history
 from taggit.models import Tag
 
+from authors.models import Author
 from skolr_blog.page_cache import content_changed
 from skolr_blog.staged_uploads import KeepsUploadsAdmin
 
 from . import dates, editorial_mail, revisions
-from .admin_forms import PostAdminForm, PreviewLinkForm, TagAdminForm
+from .admin_forms import CoAuthorFormSet, PostAdminForm, PreviewLinkForm, TagAdminForm
 from .body_image_admin import BodyImageInline
 from .comments import comments_for
-from .models import ChangeNote, Post, PostImage, PreviewLink
+from .models import ChangeNote, CoAuthor, Post, PostImage, PreviewLink
 from .notifications import absolute_url
 from .pagination import DeferredJoinPaginator
 from .search_models import SearchDocument
@@ -56,6 +57,43 @@ class ChangeNoteInline(admin.TabularInline):
     extra = 0
     fields = ["note", "created_at"]
     verbose_name_plural = "public change notes (listed at the bottom of the post)"
+
+
+class CoAuthorInline(admin.TabularInline):
+    """Who signs the post besides its author, in order.
+
+    A co-author edits the post as its author does (``Post.is_written_by``),
+    but who signs it is for its primary author and editors to decide: to a
+    co-author this list is read-only, and Django's admin saves nothing of
+    an inline the user may not add to or change, whatever is posted."""
+
+    model = CoAuthor
+    formset = CoAuthorFormSet
+    extra = 0
+    fields = ["author", "position"]
+    verbose_name_plural = "co-authors (named after the author, by position; they may edit the post too)"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "author":
+            # Every author, not the authors' admin list (an author sees only
+            # their own profile there, so its autocomplete offers nobody
+            # else): names only, which author pages show anyway.
+            kwargs["queryset"] = Author.objects.only("name").order_by("name", "pk")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _may_sign(self, request, post) -> bool:
+        """Editors, and the post's primary author (a new post is its author's)."""
+        user = request.user
+        return user.has_perm("posts.edit_all_posts") or post is None or post.author.user_id == user.pk
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self._may_sign(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._may_sign(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._may_sign(request, obj) and super().has_delete_permission(request, obj)
 
 
 class PreviewLinkInline(admin.TabularInline):
@@ -115,7 +153,7 @@ class PostAdmin(KeepsUploadsAdmin, TrashAdmin, revisions.RevisionsAdmin):
     date_hierarchy = "published_at"
     autocomplete_fields = ["author"]
     readonly_fields = ["created_at", "updated_at", "content_updated_at", "preview"]
-    inlines = [PostImageInline, ChangeNoteInline, PreviewLinkInline]
+    inlines = [CoAuthorInline, PostImageInline, ChangeNoteInline, PreviewLinkInline]
     history_list_display = ["status"]
     compared_fields = revisions.COMPARED_FIELDS
     restored_fields = revisions.RESTORED_FIELDS
@@ -176,13 +214,15 @@ class PostAdmin(KeepsUploadsAdmin, TrashAdmin, revisions.RevisionsAdmin):
         queryset = super().get_queryset(request).select_related("author").prefetch_related("tags")
         if request.user.has_perm("posts.edit_all_posts"):
             return queryset
-        # Authors see and change only their own posts.
-        return queryset.filter(author__user=request.user)
+        # Authors see and change only their own posts, and those they co-write.
+        return queryset.written_by_user(request.user)
 
     def get_list_display(self, request):
         shown = super().get_list_display(request)
         if request.user.has_perm("posts.edit_all_posts"):
             return shown
+        if CoAuthor.objects.filter(author__user=request.user).exists():
+            return shown  # some of their posts are signed first by someone else
         return [name for name in shown if name != "author"]  # an author lists only their own posts
 
     def get_list_filter(self, request):
@@ -196,7 +236,9 @@ class PostAdmin(KeepsUploadsAdmin, TrashAdmin, revisions.RevisionsAdmin):
     def get_readonly_fields(self, request, obj=None):
         readonly = list(self.readonly_fields)
         if not request.user.has_perm("posts.edit_all_posts"):
-            readonly.append("author")  # an author signs only their own posts
+            # An author signs only their own posts; a co-author may not make
+            # the post someone else's either (``CoAuthorInline``).
+            readonly.append("author")
         if not self.has_publish_permission(request):
             # What the home page leads with is an editor's call, like publishing.
             readonly.append("featured")

@@ -361,3 +361,23 @@ class PreviewLinkForm(forms.ModelForm):
         if self.cleaned_data.get("revoke") and self.instance.revoked_at is None:
             self.instance.revoked_at = timezone.now()
         return super().save(commit)
+
+
+class CoAuthorFormSet(forms.BaseInlineFormSet):
+    """The post form's co-authors: each once (the database's unique
+    constraint, which Django's own check words), and never the primary
+    author, who is named first already. The post's author is the one being
+    saved: the admin builds these forms on the post form's result."""
+
+    def clean(self):
+        super().clean()
+        primary = self.instance.author if self.instance.author_id else None
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+                continue
+            if primary is not None and form.cleaned_data.get("author") == primary:
+                form.add_error(
+                    "author",
+                    f"{primary} is the post's author already: choose someone else, or make them the author "
+                    "and another co-author.",
+                )

@@ -62,12 +62,12 @@ def _change(post: Post) -> str:
 
 
 def _own_posts(user) -> Part | None:
-    """An author's own posts: what is unfinished, and how many of each state."""
+    """An author's own posts, co-written ones too: what is unfinished, and how many of each state."""
     author = getattr(user, "author", None)
     if author is None or not user.has_perm("posts.change_post"):
         return None
     now = timezone.now()
-    mine = Post.objects.filter(author=author)
+    mine = Post.objects.written_by_user(user)
     counts = mine.aggregate(
         drafts=Count("pk", filter=Q(status=Post.Status.DRAFT, trashed_at__isnull=True)),
         review=Count("pk", filter=Q(status=Post.Status.REVIEW)),

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from .authoring_models import BodyImage
-from .models import PageImage, PostImage
+from .models import PageImage, PostImage, signed_by_user
 from .templatetags.pictures import rendition
 
 PREVIEW = "120x90"
@@ -153,7 +153,8 @@ class PostImageAdmin(MediaAdmin):
         queryset = super().get_queryset(request)
         if request.user.has_perm("posts.edit_all_posts"):
             return queryset
-        return queryset.filter(post__author__user=request.user)  # an author's own posts, as in the list of posts
+        # An author's own posts, co-written ones too, as in the list of posts.
+        return queryset.filter(signed_by_user(request.user, "post__"))
 
 
 @admin.register(PageImage)

@@ -144,7 +144,7 @@ def reply_view(model_admin, request, object_id: str):
                 messages.SUCCESS,
             )
             return redirect(_admin_url(model_admin, "changelist"))
-    badge = "Author" if post is not None and post.author.user_id == request.user.pk else "Team"
+    badge = "Author" if post is not None and post.is_written_by(request.user) else "Team"
     context = {
         "title": f"Reply to {commenter_name(comment)}",
         "comment": comment,

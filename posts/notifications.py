@@ -325,20 +325,22 @@ def notify_moderators(comment_id: int) -> int:
 
 @task(queue_name=MAIL_QUEUE)
 def notify_author(comment_id: int) -> int:
-    """Tell the post's author, as they chose: an email now, a daily digest, or nothing."""
+    """Tell the post's authors (its co-authors too), each as they chose: an
+    email now, a daily digest, or nothing."""
     comment, post = _load(comment_id)
     if comment is None or not post.is_published:
         return 0  # a draft or a post in the trash: the link would be a 404
-    author = post.author
-    email = author_email(author)
-    if email is None or _is_own_comment(comment, author):
-        return 0
-    if author.comment_notifications == Author.CommentNotifications.EACH:
-        deliver.enqueue("author", comment_id, email)
-        return 1
-    if author.comment_notifications == Author.CommentNotifications.DAILY:
-        schedule_digest(author)
-    return 0
+    sent = 0
+    for author in post.all_authors:
+        email = author_email(author)
+        if email is None or _is_own_comment(comment, author):
+            continue
+        if author.comment_notifications == Author.CommentNotifications.EACH:
+            deliver.enqueue("author", comment_id, email)
+            sent += 1
+        elif author.comment_notifications == Author.CommentNotifications.DAILY:
+            schedule_digest(author)
+    return sent
 
 
 @task(queue_name=MAIL_QUEUE)
@@ -348,10 +350,10 @@ def notify_followers(comment_id: int) -> int:
     if comment is None or not post.is_published:
         return 0  # a draft or a post in the trash: the link would be a 404
     skip = {comment.user_email.strip().lower()}
-    author = post.author
-    email = author_email(author)
-    if email and author.comment_notifications != Author.CommentNotifications.OFF:
-        skip.add(email.lower())  # The author hears about every comment already.
+    for author in post.all_authors:
+        email = author_email(author)
+        if email and author.comment_notifications != Author.CommentNotifications.OFF:
+            skip.add(email.lower())  # The post's authors hear about every comment already.
     followers = (
         _on_post(public_comments(), post.pk)
         .filter(followup=True)
@@ -415,15 +417,15 @@ def schedule_digest(author: Author) -> bool:
 
 
 def digest_comments(author: Author, since: datetime, until: datetime | None = None) -> models.QuerySet:
-    """Public comments by others on the author's published posts that became
-    public after ``since`` (and up to ``until``).
+    """Public comments by others on the author's published posts (co-written
+    ones too) that became public after ``since`` (and up to ``until``).
 
     A comment becomes public when a moderator approves it (``decided_at``) or,
     when published directly, when it is submitted.
     """
     post_ids = (
         Post.objects.published()
-        .filter(author=author)
+        .by(author)
         .annotate(pk_text=Cast("pk", models.CharField(max_length=64)))
         .values("pk_text")
     )

@@ -61,26 +61,26 @@ def visible_tags(user) -> QuerySet[Tag]:
     see tags on published posts, on their own posts, and tags on no post
     (which anyone may add, and reuse rather than duplicate).
     """
-    from .models import TaggedPost, published_taggings
+    from .models import TaggedPost, published_taggings, signed_by_user
 
     if user.has_perm("posts.edit_all_posts"):
         return Tag.objects.all()
     taggings = TaggedPost.objects.filter(tag=OuterRef("pk"))
     return Tag.objects.filter(
         Exists(taggings.filter(published_taggings()))
-        | Exists(taggings.filter(content_object__author__user=user))
+        | Exists(taggings.filter(signed_by_user(user, "content_object__")))
         | ~Exists(taggings)
     )
 
 
 def tags_for(user) -> QuerySet[Tag]:
     """``visible_tags(user)`` with ``post_count``: the posts of each that they may see."""
-    from .models import published_taggings
+    from .models import published_taggings, signed_by_user
 
     if user.has_perm("posts.edit_all_posts"):
         return Tag.objects.annotate(post_count=Count("posts_taggedpost_items"))
     through = "posts_taggedpost_items__"
-    seen = published_taggings(through) | Q(**{f"{through}content_object__author__user": user})
+    seen = published_taggings(through) | signed_by_user(user, f"{through}content_object__")
     return visible_tags(user).annotate(post_count=Count("posts_taggedpost_items", filter=seen))
 
 

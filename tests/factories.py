@@ -114,7 +114,7 @@ def make_comment(post: Post, *, parent: XtdComment | None = None, formatted: boo
     return comment
 
 
-INLINE_PREFIXES = ("images", "change_notes", "preview_links")
+INLINE_PREFIXES = ("co_author_links", "images", "change_notes", "preview_links")
 
 
 def admin_post_form(**fields) -> dict:

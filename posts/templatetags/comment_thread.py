@@ -40,8 +40,8 @@ def comment_thread(context, nodes) -> str:
     flagged = str(context.get("flagged") or "")
     link = escape(context["post"].get_absolute_url() + context.get("comment_page_query", ""))
     reply_url, flag_url = _url_for_pk("comments-xtd-reply"), _url_for_pk("comments-flag")
-    post_author = getattr(context["post"], "author", None)
-    post_author_user = post_author.user_id if post_author is not None else None
+    # The article read its co-authors already, when it has any (for_article).
+    post_author_users = {author.user_id for author in getattr(context["post"], "all_authors", ())} - {None}
     parts: list[str] = []
 
     def render(level_nodes) -> None:
@@ -58,7 +58,7 @@ def comment_thread(context, nodes) -> str:
             author = f'<a href="{escape(comment.url)}" rel="nofollow ugc noopener">{name}</a>' if comment.url else name
             parts.append(
                 f'<article aria-label="Comment by {name}"><header class="comment-header">'
-                f'<strong class="comment-author">{author}</strong> {_badge(comment, post_author_user)}'
+                f'<strong class="comment-author">{author}</strong> {_badge(comment, post_author_users)}'
                 f'<a class="comment-date" href="{link}#c{pk}" title="Link to this comment">'
                 f'<time datetime="{dates.iso(comment.submit_date)}">'
                 f"{dates.day_and_time(comment.submit_date)}</time></a>"
@@ -94,13 +94,13 @@ def comment_thread(context, nodes) -> str:
     return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
 
 
-def _badge(comment, post_author_user: int | None) -> str:
-    """ "Author" on comments by the post's own author, "Team" on other staff's,
+def _badge(comment, post_author_users: set[int]) -> str:
+    """ "Author" on comments by the post's own authors, "Team" on other staff's,
     so readers can tell an answer from the people behind the blog; "" for
     everyone else. The comment's user is already loaded (comment_page)."""
     if not comment.user_id:
         return ""
-    if comment.user_id == post_author_user:
+    if comment.user_id in post_author_users:
         return '<span class="comment-badge">Author<span class="visually-hidden"> of this article</span></span> '
     if comment.user.is_staff:
         return f'<span class="comment-badge">Team<span class="visually-hidden"> {_TEAM}</span></span> '

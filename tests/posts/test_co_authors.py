@@ -8,13 +8,17 @@ import re
 import pytest
 from django.db import IntegrityError, transaction
 
+from authors.roles import AUTHORS, EDITORS
 from posts.models import CoAuthor, Post
 from posts.redirects import live_at
 from tests.factories import (
+    admin_post_form,
     count_queries,
     image_upload,
     make_author,
+    make_comment,
     make_post,
+    make_user,
 )
 
 pytestmark = pytest.mark.django_db
@@ -213,3 +217,137 @@ def test_an_ordinary_authors_page_keeps_its_one_indexed_query(client, django_ass
         q["sql"] for q in queries if 'FROM "posts_post"' in q["sql"] and '"posts_post"."author_id" =' in q["sql"]
     ]
     assert listing and not any('"posts_coauthor"."author_id"' in sql for sql in listing)
+
+
+# --- The admin: who may edit, who may change who signs -----------------------
+
+
+@pytest.fixture
+def accounts():
+    """The post's primary author, a co-author, and an outsider, each an author account."""
+    people = {}
+    for name in ("primary", "co", "outsider"):
+        user = make_user(name, groups=[AUTHORS])
+        people[name] = make_author(user=user, name=name.title(), slug=name)
+    post = make_post(author=people["primary"], status=Post.Status.DRAFT, published_at=None, slug="shared")
+    co_write(post, people["co"])
+    people["post"] = post
+    return people
+
+
+def change_url(post) -> str:
+    return f"/admin/posts/post/{post.pk}/change/"
+
+
+def co_author_rows(*rows, initial=()) -> dict:
+    """The co-authors inline: ``initial`` links as saved, then new ``rows`` of (author, position)."""
+    data = {
+        "co_author_links-TOTAL_FORMS": str(len(initial) + len(rows)),
+        "co_author_links-INITIAL_FORMS": str(len(initial)),
+    }
+    for n, link in enumerate(initial):
+        data |= {
+            f"co_author_links-{n}-id": str(link.pk),
+            f"co_author_links-{n}-post": str(link.post_id),
+            f"co_author_links-{n}-author": str(link.author_id),
+            f"co_author_links-{n}-position": str(link.position),
+        }
+    for n, (author, position) in enumerate(rows, len(initial)):
+        data |= {f"co_author_links-{n}-author": str(author.pk), f"co_author_links-{n}-position": str(position)}
+    return data
+
+
+def test_a_co_author_edits_previews_and_lists_the_post_like_its_author(client, accounts):
+    post = accounts["post"]
+    client.force_login(accounts["co"].user)
+
+    assert "Post number" in client.get("/admin/posts/post/").content.decode()
+    assert client.get(change_url(post)).status_code == 200
+    assert client.get(post.get_absolute_url()).status_code == 200  # the draft's preview
+    response = client.post(change_url(post), admin_post_form(title="Edited by the co-author", slug="shared"))
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert post.title == "Edited by the co-author"
+    assert "1 draft" in client.get("/admin/").content.decode()  # the dashboard's own posts
+
+
+def test_an_outsider_may_not_open_or_preview_it(client, accounts):
+    client.force_login(accounts["outsider"].user)
+    assert client.get(change_url(accounts["post"])).status_code == 302  # "not found", back to the list
+    assert client.get(accounts["post"].get_absolute_url()).status_code == 404
+
+
+def test_a_co_authors_media_library_shows_the_posts_images(client, accounts):
+    from posts.models import PostImage
+
+    PostImage.objects.create(post=accounts["post"], image=image_upload(), alt="Shared diagram")
+    client.force_login(accounts["co"].user)
+    assert "Shared diagram" in client.get("/admin/posts/postimage/").content.decode()
+    client.force_login(accounts["outsider"].user)
+    assert "Shared diagram" not in client.get("/admin/posts/postimage/").content.decode()
+
+
+def test_a_co_author_may_not_change_who_signs_the_post(client, accounts):
+    post, co = accounts["post"], accounts["co"]
+    link = post.co_author_links.get()
+    client.force_login(co.user)
+    page = client.get(change_url(post)).content.decode()
+    assert 'name="co_author_links-0-author"' not in page  # shown, not editable
+
+    form = admin_post_form(title=post.title, slug="shared", author=co.pk)
+    form |= co_author_rows((accounts["outsider"], 2), initial=[link])
+    form["co_author_links-0-DELETE"] = "on"
+    client.post(change_url(post), form)
+
+    post.refresh_from_db()
+    assert post.author == accounts["primary"]
+    assert [author.slug for author in post.co_authors.all()] == ["co"]
+
+
+def test_the_primary_author_adds_and_orders_co_authors(client, accounts):
+    post = accounts["post"]
+    link = post.co_author_links.get()
+    client.force_login(accounts["primary"].user)
+    form = admin_post_form(title=post.title, slug="shared") | co_author_rows((accounts["outsider"], 1), initial=[link])
+    form["co_author_links-0-position"] = "2"
+    assert client.post(change_url(post), form).status_code == 302
+    post = Post.objects.get(pk=post.pk)
+    assert [author.slug for author in post.all_authors] == ["primary", "outsider", "co"]
+
+
+def test_the_primary_author_is_refused_as_a_co_author(client, accounts):
+    post = accounts["post"]
+    editor = make_user("editor", groups=[EDITORS])
+    client.force_login(editor)
+    form = admin_post_form(title=post.title, slug="shared", author=accounts["primary"].pk)
+    form |= co_author_rows((accounts["primary"], 3))
+    page = client.post(change_url(post), form).content.decode()
+    assert "Primary is the post&#x27;s author already: choose someone else" in page
+    assert post.co_author_links.count() == 1
+
+
+def test_an_author_names_co_authors_of_a_new_post(client, accounts):
+    client.force_login(accounts["outsider"].user)
+    form = admin_post_form(title="New together", slug="new-together") | co_author_rows((accounts["co"], 1))
+    assert client.post("/admin/posts/post/add/", form).status_code == 302
+    post = Post.objects.get(slug="new-together")
+    assert [author.slug for author in post.all_authors] == ["outsider", "co"]
+
+
+# --- Comments ------------------------------------------------------------------
+
+
+def test_co_authors_get_comment_emails_and_the_author_badge(client, mailoutbox, django_capture_on_commit_callbacks):
+    from posts import notifications
+
+    primary = make_author(user=make_user(email="primary@example.com"))
+    co = make_author(user=make_user(email="co@example.com", staff=True), name="Co Writer")
+    post = co_write(make_post(author=primary, title="Shared"), co)
+    comment = make_comment(post, user_name="Asha")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        notifications.comment_published(comment)
+    assert sorted(message.to[0] for message in mailoutbox) == ["co@example.com", "primary@example.com"]
+
+    make_comment(post, user=co.user, user_name="Co Writer")
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert '<strong class="comment-author">Co Writer</strong> <span class="comment-badge">Author' in page
