@@ -65,6 +65,7 @@ from .import_seo import SearchSettings, checked, from_ghost, from_wordpress, pag
 from .models import (
     EARLIEST_PUBLISH_DATE,
     LATEST_PUBLISH_DATE,
+    CoAuthor,
     CommentBody,
     CommentReview,
     HoldReason,
@@ -133,6 +134,7 @@ class PostRecord:
     thumbnail_url: str = ""  # its featured image on the old site
     thumbnail_alt: str = ""
     comments: list[CommentRecord] = field(default_factory=list)
+    co_author_keys: list[str] = field(default_factory=list)  # Ghost's second author on, in its order
 
 
 @dataclass
@@ -758,13 +760,8 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
         authors = [author for _, author in sorted(post_authors.get(key, []))] or [str(row.get("author_id", ""))]
         if authors[0] not in source.authors:
             raise ImportProblem(f"{what}: its author {authors[0]!r} is not among the export's users.")
-        co_authors = dict.fromkeys(key for key in authors[1:] if key in source.authors and key != authors[0])
-        if others := [source.authors[key].name for key in co_authors]:
-            first = source.authors[authors[0]].name
-            source.notes.append(
-                f"{what} has {len(others) + 1} authors on Ghost: imported with its first, {first}, as its author "
-                f"(a post has one author here); credit {', '.join(others)} in its text if they should be."
-            )
+        # Ghost's first author is the post's author here, the others its co-authors, in Ghost's order.
+        co_authors = list(dict.fromkeys(key for key in authors[1:] if key in source.authors and key != authors[0]))
         found = from_ghost(row, post_meta.get(key, {}), site_url=site_url, what=what, notes=source.notes)
         source.posts.append(
             PostRecord(
@@ -784,6 +781,7 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
                 thumbnail_url=_site_url(str(row.get("feature_image") or ""), site_url, source),
                 # Ghost 5 keeps the alt text apart, in posts_meta.
                 thumbnail_alt=plain_text(str(post_meta.get(key, {}).get("feature_image_alt") or "")),
+                co_author_keys=co_authors,
             )
         )
     _ghost_menus(data, ghost_pages, site_url, source)
@@ -976,11 +974,19 @@ def _in_the_trash(item: Post | Page, what: str, notes: list[str]) -> bool:
 
 
 def _save_post(
-    record: PostRecord, author: Author, update: bool, counts: Counter, images: ImageImport, notes: list[str]
+    record: PostRecord,
+    authors: list[Author],
+    update: bool,
+    counts: Counter,
+    images: ImageImport,
+    notes: list[str],
 ) -> tuple[Post | None, bool]:
-    """Create the post, or with ``update`` overwrite the one of its slug.
+    """Create the post, or with ``update`` overwrite the one of its slug,
+    signed by ``authors``: the first is its author, the others its
+    co-authors in that order (``--update`` sets them from the file too).
     Its featured image becomes its thumbnail unless it has one (an earlier
     run's, or an editor's)."""
+    author, *co_authors = authors
     post = Post.objects.filter(slug=record.slug).first()
     if post is not None and (_in_the_trash(post, f"post “{record.title}”", notes) or not update):
         counts["posts", "skipped"] += 1
@@ -1003,6 +1009,10 @@ def _save_post(
     post.save()
     _save_images(post, body_images, what)
     post.tags.set(record.tags)
+    post.co_author_links.all().delete()
+    CoAuthor.objects.bulk_create(
+        CoAuthor(post=post, author=co_author, position=position) for position, co_author in enumerate(co_authors, 1)
+    )
     if post.is_published:
         # Not news here: never mailed to subscribers, even if saved again.
         PostNewsletter.objects.get_or_create(post=post, defaults={"recipients": None})
@@ -1148,7 +1158,8 @@ def _write(source: Source, update: bool, images: ImageImport) -> Counter:
         authors = {key: _save_author(record, counts, images) for key, record in source.authors.items()}
         waiting: list[str] = []
         for record in source.posts:
-            post, _ = _save_post(record, authors[record.author_key], update, counts, images, source.notes)
+            signed = [authors[key] for key in [record.author_key, *record.co_author_keys]]
+            post, _ = _save_post(record, signed, update, counts, images, source.notes)
             if post is not None:
                 _save_comments(post, record.comments, authors, counts)
                 _save_redirect(record.old_path, post.get_absolute_url(), post.is_published, counts, waiting)
