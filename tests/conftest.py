@@ -1,10 +1,45 @@
 import io
+import os
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 
 SEED_SLUG = "django-vs-flask-vs-fastapi"
+
+# CI (.ci/run) runs the suite twice side by side, on SQLite and on
+# PostgreSQL, and sets CI_SUITE to the one this run is. Tests whose subject
+# is not the database run in one of the two: the browser tests drive pages
+# and scripts, and the production tests use PostgreSQL whichever the run.
+# Run twice, they took the two runs past 15 minutes. Each is deselected (not
+# skipped) in the other run, and `make test` runs all of them, on either
+# database. The longer ones are shared out so that both runs take about as
+# long. {path under tests/ (a folder or a file; the longest that matches
+# decides): the run it belongs to}
+CI_SHARES = {
+    "browser/": "sqlite",
+    "browser/test_xss.py": "postgresql",
+    "production/": "postgresql",
+}
+TESTS = Path(__file__).resolve().parent
+
+
+def ci_share(path: Path) -> str | None:
+    """The CI run a test file belongs to; None for both."""
+    relative = path.resolve().relative_to(TESTS).as_posix()
+    matching = [prefix for prefix in CI_SHARES if relative == prefix or relative.startswith(prefix.rstrip("/") + "/")]
+    return CI_SHARES[max(matching, key=len)] if matching else None
+
+
+def pytest_collection_modifyitems(config, items):
+    suite = os.environ.get("CI_SUITE", "")
+    if not suite:
+        return
+    elsewhere = [item for item in items if ci_share(Path(str(item.path))) not in (None, suite)]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = [item for item in items if item not in set(elsewhere)]
 
 
 @pytest.fixture(autouse=True)
