@@ -10,16 +10,18 @@ SEED_SLUG = "django-vs-flask-vs-fastapi"
 
 # CI (.ci/run) runs the suite twice side by side, on SQLite and on
 # PostgreSQL, and sets CI_SUITE to the one this run is. Tests whose subject
-# is not the database run in one of the two: the browser tests drive pages
-# and scripts, and the production tests use PostgreSQL whichever the run.
-# Run twice, they took the two runs past 15 minutes. Each is deselected (not
-# skipped) in the other run, and `make test` runs all of them, on either
-# database. The longer ones are shared out so that both runs take about as
-# long. {path under tests/ (a folder or a file; the longest that matches
-# decides): the run it belongs to}
+# is not the run's database run in one of the two: the browser tests drive
+# pages and scripts; the production tests use PostgreSQL, and the
+# concurrent-comment tests a SQLite and a PostgreSQL site of their own,
+# whichever the run. Run twice, they took the two runs past 15 minutes. Each
+# is deselected (not skipped) in the other run, and `make test` runs all of
+# them, on either database. Shared so that both runs take about as long (the
+# XSS tests, which do use the run's database, are the longest of both).
+# {path under tests/ (a folder or a file; the longest that matches decides):
+# the run it belongs to}
 CI_SHARES = {
     "browser/": "sqlite",
-    "browser/test_xss.py": "postgresql",
+    "faults/test_concurrent_comments.py": "postgresql",
     "production/": "postgresql",
 }
 TESTS = Path(__file__).resolve().parent
