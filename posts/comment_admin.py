@@ -8,6 +8,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.template.defaultfilters import truncatechars
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -227,7 +228,7 @@ class CommentAdmin(admin.ModelAdmin):
             .filter(content_type=ContentType.objects.get_for_model(Post))  # an id: no join to count through
             .select_related("review", "user", "content_type")
             .annotate(
-                report_count=Subquery(flags.annotate(n=Count("*")).values("n")),
+                report_count=Coalesce(Subquery(flags.annotate(n=Count("*")).values("n")), 0),
                 reported_at=Subquery(flags.annotate(last=Max("created_at")).values("last")),
             )
         )
@@ -322,10 +323,7 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.display(description="reader reports")
     def reports(self, comment) -> str:
         """How many readers reported it ("Report" under each comment), and when last."""
-        count = getattr(comment, "report_count", None)
-        if count is None:  # a comment not read through get_queryset
-            flags = ReaderFlag.objects.filter(comment=comment)
-            count, comment.reported_at = flags.count(), flags.aggregate(last=Max("created_at"))["last"]
+        count = comment.report_count  # with the comment (get_queryset), in the list and on its page
         if not count:
             return "No reader has reported it."
         readers = "1 reader" if count == 1 else f"{count} readers"

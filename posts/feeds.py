@@ -36,7 +36,7 @@ from taggit.models import Tag
 
 from authors.models import Author
 
-from .comments import comment_html, commenter_name, comments_for, public_comments
+from .comments import comment_html, commenter_name, comments_for, public_comments, with_their_post
 from .models import CO_AUTHORS, Post, SlugRedirect, TaggedPost, with_co_writes
 from .search import plain_text
 from .tagging import moved_tag, tag_description
@@ -296,15 +296,10 @@ class CommentFeed(BlogFeed):
 
     def items(self, obj):
         # The user and their author profile for a signed-in commenter's name,
-        # the stored HTML of the text (as the article's thread reads them).
-        newest = self.comments(obj).select_related(None).select_related("user__author", "body")
-        comments = list(newest.order_by("-submit_date", "-pk")[: settings.BLOG["FEED_ITEMS"]])
-        titles = dict(
-            Post.objects.filter(pk__in={int(comment.object_pk) for comment in comments}).values_list("pk", "title")
-        )
-        for comment in comments:
-            comment.post_title = titles.get(int(comment.object_pk), "")
-        return comments
+        # the stored HTML of the text (as the article's thread reads them),
+        # and the post's title (``post_title``), in the same query.
+        newest = with_their_post(self.comments(obj).select_related(None).select_related("user__author", "body"))
+        return newest.order_by("-submit_date", "-pk")[: settings.BLOG["FEED_ITEMS"]]
 
     def item_title(self, comment) -> str:
         return f"Comment on {comment.post_title} by {commenter_name(comment)}"

@@ -54,18 +54,14 @@ class MediaAdmin(admin.ModelAdmin):
     # image a deleted post or page takes with it, and deleting a post in the
     # trash for good was refused for lack of permission on its images.
 
-    @staticmethod
-    def shown_by(images) -> dict[int, str]:
-        return BodyImage.shown_by(images)
-
     def change_view(self, request, object_id, form_url="", extra_context=None):
         image = self.get_object(request, unquote(object_id))
-        shown = image is not None and bool(self.shown_by([image]))
+        shown = image is not None and bool(BodyImage.shown_by([image]))
         return super().change_view(request, object_id, form_url, {"show_delete": not shown} | (extra_context or {}))
 
     def delete_view(self, request, object_id, extra_context=None):
         image = self.get_object(request, unquote(object_id))
-        if image is not None and (where := self.shown_by([image]).get(image.pk)):
+        if image is not None and (where := BodyImage.shown_by([image]).get(image.pk)):
             self.message_user(
                 request,
                 f"“{image}” is shown in the body of “{where}”: take it out of the text first.",
@@ -90,7 +86,7 @@ class MediaAdmin(admin.ModelAdmin):
     def _delete_unshown(modeladmin, request, queryset):
         """Django's "delete selected", confirmation and all, of the images no
         body shows; those still shown stay, and the list says so."""
-        shown = modeladmin.shown_by(queryset)
+        shown = BodyImage.shown_by(queryset)
         unshown = [image.pk for image in queryset if image.pk not in shown]
         if kept := queryset.count() - len(unshown):
             modeladmin.message_user(
@@ -140,7 +136,7 @@ class MediaAdmin(admin.ModelAdmin):
     def in_body(self, image) -> bool:
         """Shown by the body it was uploaded for: an image taken out of the
         text stays here until deleted (unless another body shows it:
-        ``shown_by``, asked on deleting)."""
+        ``BodyImage.shown_by``, asked on deleting)."""
         return image.is_shown_in(getattr(image, self.owner).body)
 
 
