@@ -204,6 +204,13 @@ def autop(text: str) -> str:
     return re.sub(r"\x00(\d+)\x00", lambda match: kept[int(match.group(1))], "\n".join(chunks))
 
 
+def _figure(caption: re.Match) -> str:
+    """A WordPress ``[caption]`` as a figure; one with no text gets no
+    ``<figcaption>``, which would leave an empty line under the image."""
+    image, text = caption.group(1), caption.group(2).strip()
+    return f"<figure>{image}<figcaption>{text}</figcaption></figure>" if text else f"<figure>{image}</figure>"
+
+
 def prepare_body(body: str, shortcodes: Callable[[str], str] | None = None) -> str:
     """An old blog's post HTML, shaped for our editor before the sanitizer
     (``Post.save``) runs: block comments gone, WordPress's ``shortcodes``
@@ -217,9 +224,7 @@ def prepare_body(body: str, shortcodes: Callable[[str], str] | None = None) -> s
     body = _TOP_HEADING.sub(r"<\1h2", body)
     body = _SMALL_HEADING.sub(r"<\1h4", body)
     body = _IFRAME.sub(lambda match: f'\n\n<p><a href="{match.group(1)}">{match.group(1)}</a></p>\n\n', body)
-    body = _CAPTION.sub(
-        lambda match: f"<figure>{match.group(1)}<figcaption>{match.group(2).strip()}</figcaption></figure>", body
-    )
+    body = _CAPTION.sub(_figure, body)
     body = _DIV.sub("\n\n", body)
     return autop(body)
 

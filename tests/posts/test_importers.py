@@ -122,6 +122,14 @@ def test_wordpress_bodies_are_sanitized_and_shaped_like_the_editors(client):
     assert "<p>Then loops made sense.</p>" in draft.body
 
 
+def test_a_caption_without_text_is_a_figure_without_an_empty_caption():
+    body = importers.prepare_body('[caption id="attachment_7" width="300"]<img src="/a.png" alt="A chart"> [/caption]')
+
+    assert body == '<figure><img src="/a.png" alt="A chart"></figure>'
+    captioned = importers.prepare_body('[caption]<img src="/b.png" alt=""> Seen from above [/caption]')
+    assert captioned == '<figure><img src="/b.png" alt=""><figcaption>Seen from above</figcaption></figure>'
+
+
 def test_wordpress_comments_keep_threads_dates_and_moderation(client):
     run("import_wordpress", WXR)
     post = Post.objects.get(slug="marking-essays-with-rubrics")
