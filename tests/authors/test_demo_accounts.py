@@ -7,6 +7,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from tests.factories import make_comment
+
 pytestmark = pytest.mark.django_db
 
 
@@ -46,3 +48,16 @@ def test_refused_outside_development(settings, db):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="development only"):
         run()
+
+
+def test_the_demo_moderator_and_editor_sign_with_a_teams_name(seed, settings, client):
+    settings.DEBUG = True
+    run()
+    moderator = get_user_model().objects.get(username="moderator")
+    comment = make_comment(seed, user_name="Asha", comment="Which framework first?")
+    client.force_login(moderator)
+
+    form = client.get(f"/admin/django_comments_xtd/xtdcomment/{comment.pk}/reply/").content.decode()
+
+    assert "Post reply as Skolr moderators" in form
+    assert get_user_model().objects.get(username="editor").get_full_name() == "Skolr editors"

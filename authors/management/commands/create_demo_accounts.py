@@ -16,10 +16,10 @@ from authors.models import Author
 from authors.roles import AUTHORS, EDITORS, MODERATORS, ensure_groups
 
 DEMO_ACCOUNTS = [
-    # (username, group, author profile it signs as)
-    ("skolr", AUTHORS, "skolr"),
-    ("editor", EDITORS, None),
-    ("moderator", MODERATORS, None),
+    # (username, group, author profile it signs as, name it signs with otherwise)
+    ("skolr", AUTHORS, "skolr", ""),
+    ("editor", EDITORS, None, "Skolr editors"),
+    ("moderator", MODERATORS, None, "Skolr moderators"),
 ]
 
 
@@ -35,9 +35,12 @@ class Command(BaseCommand):
             raise CommandError("Demo accounts are for development only (DJANGO_DEBUG is off).")
         ensure_groups()
         User = get_user_model()
-        for username, group_name, author_slug in DEMO_ACCOUNTS:
+        for username, group_name, author_slug, signature in DEMO_ACCOUNTS:
+            # A moderator's reply is signed with the account's name: a team's
+            # name, not "moderator" (no demo account stands for a person).
             user, created = User.objects.get_or_create(
-                username=username, defaults={"is_staff": True, "email": f"{username}@localhost"}
+                username=username,
+                defaults={"is_staff": True, "email": f"{username}@localhost", "first_name": signature},
             )
             user.groups.add(Group.objects.get(name=group_name))
             if author_slug:
