@@ -2,10 +2,12 @@
 JSON-LD. The data itself is built in ``posts.seo``."""
 
 import html
+from urllib.parse import quote, urlencode
 
 from django import template
 from django.conf import settings
-from django.utils.html import escape
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from .. import seo
 
@@ -77,6 +79,33 @@ def post_description(post) -> str:
 @register.simple_tag(takes_context=True)
 def post_canonical(context, post) -> str:
     return seo.post_canonical(post, context.get("request"))
+
+
+@register.simple_tag(takes_context=True)
+def share_links(context, post) -> SafeString:
+    """Links that share the post on Bluesky, LinkedIn, X, Facebook or by email.
+
+    Plain addresses of each site's own share page, not their buttons or
+    scripts: a reader's browser contacts none of them until the reader
+    clicks, the page stays one that every reader is served from the cache,
+    and the Content-Security-Policy needs no exception. They share the
+    post's canonical address (the original's, for a post first published
+    elsewhere), which is also its link preview's."""
+    url, title = seo.post_canonical(post, context.get("request")), seo.post_title(post)
+    sites = [
+        ("Bluesky", "https://bsky.app/intent/compose?" + urlencode({"text": f"{title} {url}"})),
+        ("LinkedIn", "https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": url})),
+        ("X", "https://x.com/intent/post?" + urlencode({"text": title, "url": url})),
+        ("Facebook", "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url})),
+    ]
+    links = format_html_join("", '<li><a href="{1}" target="_blank" rel="noopener noreferrer">{0}</a></li>', sites)
+    email = f"mailto:?subject={quote(title)}&body={quote(url)}"
+    return format_html(
+        '<nav class="share" aria-label="Share this post"><h2>Share this post</h2>'
+        '<ul>{}<li><a href="{}">Email</a></li></ul></nav>',
+        links,
+        email,
+    )
 
 
 @register.simple_tag(takes_context=True)

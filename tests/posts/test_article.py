@@ -5,6 +5,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from tests.factories import make_user
+
 pytestmark = pytest.mark.django_db
 
 TAGS = ["Django", "Flask", "FastAPI", "Python web framework", "REST API", "backend development"]
@@ -60,6 +62,42 @@ def test_article_body_has_every_section_with_anchors(client, seed):
     # Page chrome from the original is not content.
     for chrome in ["blog-comment", "author-image", "blog-thumbnail", "created-date"]:
         assert chrome not in page
+
+
+def test_readers_can_share_the_article_without_loading_anything_from_the_sites(client, seed):
+    page = client.get(seed.get_absolute_url()).content.decode()
+    share = re.search(r'<nav class="share" aria-label="Share this post">.*?</nav>', page, re.S).group(0)
+
+    url = "http%3A%2F%2Ftestserver%2Fposts%2Fdjango-vs-flask-vs-fastapi%2F"
+    title = "Django+vs+Flask+vs+FastAPI%3A+Which+Python+Web+Framework+Should+You+Learn+in+2025%3F"
+    assert f'href="https://www.linkedin.com/sharing/share-offsite/?url={url}"' in share
+    assert f'href="https://x.com/intent/post?text={title}&amp;url={url}"' in share
+    assert f'href="https://www.facebook.com/sharer/sharer.php?u={url}"' in share
+    assert f'href="https://bsky.app/intent/compose?text={title}+{url}"' in share
+    assert 'href="mailto:?subject=Django%20vs%20Flask%20vs%20FastAPI%3A%20Which' in share
+    assert share.count('rel="noopener noreferrer"') == 4
+    # Links only: no script, frame or image from those sites anywhere on the page.
+    assert not re.search(r"<(?:script|iframe|img)[^>]+(?:x\.com|linkedin|facebook|bsky)", page)
+
+
+def test_a_post_first_published_elsewhere_is_shared_at_its_original_address(client, seed):
+    seed.canonical_url = "https://skolr.example/original/"
+    seed.save()
+
+    page = client.get(seed.get_absolute_url()).content.decode()
+
+    assert "share-offsite/?url=https%3A%2F%2Fskolr.example%2Foriginal%2F" in page
+
+
+def test_a_draft_has_nothing_to_share(client, seed):
+    client.force_login(make_user("root", is_superuser=True, staff=True))
+    seed.status = seed.Status.DRAFT
+    seed.save()
+
+    page = client.get(seed.get_absolute_url()).content.decode()
+
+    assert "This is a draft; readers cannot see it yet." in page
+    assert 'class="share"' not in page
 
 
 def test_home_lists_the_article_as_a_card(client, seed):
