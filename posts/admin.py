@@ -22,6 +22,7 @@ from .comments import comments_for
 from .models import ChangeNote, CoAuthor, Post, PostImage, PreviewLink
 from .notifications import absolute_url
 from .pagination import DeferredJoinPaginator
+from .preview_changes import PreviewsChanges
 from .search_models import SearchDocument
 from .tagging import tags_for
 from .trash_admin import TrashAdmin, TrashStateFilter
@@ -125,7 +126,7 @@ class PreviewLinkInline(admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(KeepsUploadsAdmin, TrashAdmin, revisions.RevisionsAdmin):
+class PostAdmin(PreviewsChanges, KeepsUploadsAdmin, TrashAdmin, revisions.RevisionsAdmin):
     not_found_because = "it may be another author's (authors open their own posts), or it was deleted"
     form = PostAdminForm
 

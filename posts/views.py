@@ -229,7 +229,10 @@ class PostDetailView(ShowsVideoPlayers, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(is_preview=not self.object.is_published, **kwargs)
-        return context | comment_section(self.request, self.object)
+        return context | self.comment_context()
+
+    def comment_context(self) -> dict:
+        return comment_section(self.request, self.object)
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)

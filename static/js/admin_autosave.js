@@ -375,8 +375,11 @@
     window.addEventListener("pagehide", function () {
       if (timer) save();
     });
-    form.addEventListener("submit", function () {
+    form.addEventListener("submit", function (event) {
       save();
+      // "Preview changes" sends the form to a new tab and saves nothing:
+      // the copy is not the one of a form being saved.
+      if (event.submitter && event.submitter.formTarget) return;
       try {
         if (session) session.setItem(SUBMITTED, key);
       } catch (error) {

@@ -22,7 +22,9 @@
     if (!form) return;
     var saved = snapshot(form);
     var submitting = false;
-    form.addEventListener("submit", function () {
+    form.addEventListener("submit", function (event) {
+      // "Preview changes" sends the form to a new tab: this page stays, unsaved.
+      if (event.submitter && event.submitter.formTarget) return;
       submitting = true;
     });
     window.addEventListener("beforeunload", function (event) {

@@ -1,0 +1,246 @@
+"""*Preview changes* on the admin's post form: the article as readers would
+see it with what is typed in the form, before (or without) saving it.
+
+The button sends the form to this view's address in a new tab (its
+``formaction`` and ``formtarget``), not to the change view, so the admin
+saves nothing; the editing tab stays as it was. Here the post form and its
+co-author and change-note lists are checked as a save would check them, the
+body is cleaned as ``Post.save()`` cleans it, and the article's own view
+renders the result from memory (``ChangesPreviewView``): what the preview
+shows is what a save would publish. A form a save would refuse gets a page
+with what it would say instead.
+
+Nothing is written: no post, revision, tag, image or kept upload, and so no
+page-cache change and no email. On top of that, the form is checked and the
+preview built in a transaction that is rolled back, so a write nobody meant
+to make (by a library, by code added later) is undone and no ``on_commit``
+work runs. The page is rendered after it, as any page is: renditions of the
+saved images it shows are made and remembered as readers' visits make them.
+
+A new thumbnail is checked as on save but not shown: showing it means
+storing it and its renditions. The page says the saved one is shown.
+"""
+
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpResponseNotAllowed
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from taggit.models import Tag
+
+from authors.models import Author
+
+from .authoring_models import ChangeNote
+from .models import CoAuthor, Post, clean_body
+from .tagging import typed_tag_names
+from .views import PostDetailView
+
+
+class ChangesPreviewView(PostDetailView):
+    """The article page for a post that carries unsaved values (see
+    ``carry``), answering the admin form's POST.
+
+    The page is the article's, with the preview banner and ``noindex``,
+    never cached (``PostDetailView.render_to_response``), and without the
+    comment section: a preview posts and reports no comment."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.object = kwargs["post"]
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {
+            "is_preview": True,
+            "changes_preview": True,
+            "published_as_saved": self.kwargs["published_as_saved"],
+            "new_thumbnail_not_shown": self.kwargs["new_thumbnail"],
+        }
+
+    def comment_context(self) -> dict:
+        """The count only (``for_article``'s): the comment section is left out."""
+        return {"comment_count": self.object.comment_count, "comment_form": None, "posted_comment": None}
+
+
+def carry(post: Post, tags: list[Tag], co_authors=None, change_notes=None) -> None:
+    """Give the unsaved ``post`` the relations the form typed, where the
+    article reads them: its tags, co-authors and change notes. ``None``:
+    as saved.
+
+    The template, the link-preview tags, the JSON-LD and the related posts
+    read ``post.tags.all()``, ``post.all_authors`` and ``post.change_notes``;
+    these are the caches a ``prefetch_related`` fills (and
+    ``CoAuthorList``'s setter), so they read the typed values and make no
+    query."""
+    post._prefetched_objects_cache["tags"] = tags
+    if co_authors is not None:
+        post.co_author_list = co_authors
+    if change_notes is not None:
+        post._prefetched_objects_cache["change_notes"] = change_notes
+        post.has_change_notes = bool(change_notes)
+
+
+def typed_tags(cleaned: dict) -> list[Tag]:
+    """The tags a save would give the post (``PostAdminForm.save_tags``):
+    those chosen, then the names typed, each the existing tag of that name in
+    any case, or a new one, unsaved."""
+    chosen = list(cleaned.get("tags") or [])
+    known = {tag.name.casefold() for tag in chosen}
+    names = [name for name in typed_tag_names(cleaned.get("new_tags") or "") if name.casefold() not in known]
+    if not names:
+        return chosen
+    matching = Q()
+    for name in names:
+        matching |= Q(name__iexact=name)
+    existing = {tag.name.casefold(): tag for tag in Tag.objects.filter(matching)}
+    return chosen + [existing.get(name.casefold()) or Tag(name=name, slug=Tag().slugify(name)) for name in names]
+
+
+class PreviewsChanges:
+    """For ``PostAdmin``: the view behind the change form's *Preview changes*
+    button, at ``…/post/<id>/preview-changes/``. Who may preview is who may
+    change the post in the admin: its authors (and co-authors), and editors.
+    """
+
+    def get_urls(self):
+        preview = path(
+            "<path:object_id>/preview-changes/",
+            self.admin_site.admin_view(self.preview_changes_view),  # staff only, CSRF, never cached
+            name=f"{self.opts.app_label}_{self.opts.model_name}_preview_changes",
+        )
+        return [preview, *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The button shows where the form may be saved (submit_line.html).
+        url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_preview_changes", args=[object_id])
+        return super().change_view(request, object_id, form_url, {"preview_changes_url": url} | (extra_context or {}))
+
+    def preview_changes_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        post = self._post_to_preview(request, object_id)
+        if not self.has_change_permission(request, post):
+            raise PermissionDenied  # only viewable to them, or in the trash (restore it first)
+        with transaction.atomic():
+            try:
+                return self._preview(request, post)
+            finally:
+                transaction.set_rollback(True)
+
+    def _post_to_preview(self, request, object_id) -> Post:
+        """The post as the article page reads it (``for_article``), among
+        those the admin lets this user open; else a 404, as the change view."""
+        try:
+            pk = self.opts.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404("No such post.") from None
+        post = self.get_queryset(request).for_article().filter(pk=pk).first()
+        if post is None:
+            raise Http404("No post you may change has this number.")
+        return post
+
+    def _preview(self, request, post: Post) -> TemplateResponse:
+        saved_title, published_as_saved = post.title, post.is_published
+        saved_thumbnail = (post.thumbnail, post.thumbnail_width, post.thumbnail_height)
+
+        class PreviewForm(self.get_form(request, post, change=True)):
+            def keep_uploads(self) -> None:
+                """A preview keeps no upload (``KeepsUploads``), even refused."""
+
+        form = PreviewForm(request.POST, request.FILES, instance=post)
+        if not form.is_valid():
+            return self._refused(request, post, saved_title, [form])
+        # The same lists the admin saves, built on the form's result as it
+        # builds them; an inline the user may only view stays as saved.
+        co_authors = self._inline(request, post, CoAuthor)
+        notes = self._inline(request, post, ChangeNote)
+        refused = [formset for formset in (co_authors, notes) if formset is not None and not formset.is_valid()]
+        if refused:
+            return self._refused(request, post, saved_title, [form, *refused])
+
+        post.body = clean_body(post.body)  # as Post.save() does
+        new_thumbnail = isinstance(form.cleaned_data.get("thumbnail"), UploadedFile)
+        if new_thumbnail:
+            # Checked as on save; shown only once saved (see the module).
+            post.thumbnail, post.thumbnail_width, post.thumbnail_height = saved_thumbnail
+        carry(
+            post,
+            typed_tags(form.cleaned_data),
+            co_authors=_whole(
+                _kept(co_authors, key=lambda row: (row.position, row.pk is None, row.pk or 0), field="author")
+            ),
+            change_notes=_kept(notes, key=lambda row: row.created_at),
+        )
+        view = ChangesPreviewView.as_view()
+        return view(request, post=post, new_thumbnail=new_thumbnail, published_as_saved=published_as_saved)
+
+    def _inline(self, request, post: Post, model):
+        """The bound formset of ``model``'s inline, or None if the user may
+        not change it (a co-author's view of the co-author list)."""
+        for formset_class, inline in self.get_formsets_with_inlines(request, post):
+            if inline.model is model and inline.has_change_permission(request, post):
+                # No files: neither list has any.
+                prefix = formset_class.get_default_prefix()
+                return formset_class(request.POST, instance=post, prefix=prefix, queryset=inline.get_queryset(request))
+        return None
+
+    def _refused(self, request, post: Post, title: str, forms) -> TemplateResponse:
+        """What a save would say, field by field, with what was typed."""
+        problems = []
+        for form in forms:
+            for each in getattr(form, "forms", [form]):
+                problems += _problems(each)
+            if getattr(form, "non_form_errors", None) and form.non_form_errors():
+                problems.append((None, list(form.non_form_errors()), ""))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": post,
+            "title": f"“{title}” cannot be previewed yet",
+            "problems": problems,
+        }
+        return TemplateResponse(request, "admin/posts/post/preview_changes_refused.html", context)
+
+
+def _problems(form) -> list[tuple[str | None, list[str], str]]:
+    """A form's errors as (the field's label, its messages, what was typed)."""
+    found = []
+    for name, messages in form.errors.items():
+        if name == "__all__":
+            found.append((None, list(messages), ""))
+            continue
+        field = form.fields.get(name)
+        label = str(form[name].label) if field is not None else name
+        if form.prefix and "-" in form.prefix:  # an inline's row: "co-author 2: author"
+            label = f"{form._meta.model._meta.verbose_name} {int(form.prefix.rsplit('-', 1)[1]) + 1}: {label}"
+        typed = form.data.get(form.add_prefix(name), "") if field is not None else ""
+        found.append((label, list(messages), typed if isinstance(typed, str) else ""))
+    return found
+
+
+def _kept(formset, key, field: str | None = None):
+    """The rows a valid ``formset`` would leave saved, in ``key`` order, or
+    each one's ``field`` (as the form cleaned it: no query); None when there
+    is no formset (as saved)."""
+    if formset is None:
+        return None
+    rows = [
+        form
+        for form in formset.forms
+        if not form.cleaned_data.get("DELETE") and (form.instance.pk is not None or form.has_changed())
+    ]
+    rows.sort(key=lambda form: key(form.instance))
+    return [form.cleaned_data[field] for form in rows] if field else [form.instance for form in rows]
+
+
+def _whole(authors: list[Author] | None) -> list[Author] | None:
+    """``authors`` read whole, in one query: the co-author list's choices
+    hold only names, and each author card's other fields cost one query."""
+    if not authors:
+        return authors
+    found = Author.objects.in_bulk([author.pk for author in authors])
+    return [found[author.pk] for author in authors]
