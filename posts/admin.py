@@ -17,7 +17,7 @@ from skolr_blog.staged_uploads import KeepsUploadsAdmin
 
 from . import dates, editorial_mail, revisions
 from .admin_forms import CoAuthorFormSet, PostAdminForm, PreviewLinkForm, TagAdminForm
-from .body_image_admin import BodyImageInline
+from .body_image_admin import BodyImageInline, BodyImageUploadAdmin
 from .comments import comments_for
 from .models import ChangeNote, CoAuthor, Post, PostImage, PreviewLink
 from .notifications import absolute_url
@@ -126,7 +126,7 @@ class PreviewLinkInline(admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(PreviewsChanges, KeepsUploadsAdmin, TrashAdmin, revisions.RevisionsAdmin):
+class PostAdmin(PreviewsChanges, BodyImageUploadAdmin, KeepsUploadsAdmin, TrashAdmin, revisions.RevisionsAdmin):
     not_found_because = "it may be another author's (authors open their own posts), or it was deleted"
     form = PostAdminForm
 

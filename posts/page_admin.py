@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from skolr_blog.staged_uploads import KeepsUploadsAdmin
 
 from .admin_forms import BodyForm
-from .body_image_admin import BodyImageInline
+from .body_image_admin import BodyImageInline, BodyImageUploadAdmin
 from .models import Page, PageImage
 from .revisions import RevisionsAdmin
 from .trash_admin import TrashAdmin, TrashStateFilter
@@ -36,7 +36,7 @@ class PageStateFilter(TrashStateFilter):
 
 
 @admin.register(Page)
-class PageAdmin(KeepsUploadsAdmin, TrashAdmin, RevisionsAdmin):
+class PageAdmin(BodyImageUploadAdmin, KeepsUploadsAdmin, TrashAdmin, RevisionsAdmin):
     form = PageAdminForm
 
     class Media:
