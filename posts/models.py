@@ -49,6 +49,8 @@ BODY_EXTENSIONS = {
     "Image": True,
     "Figure": True,
     "Caption": True,
+    # Uploads an image from the editor and inserts it (static/js/editor_image_upload.js).
+    "UploadImage": True,
     # django-prose-editor turns the browser's spelling check off by default;
     # a body is the longest thing an author writes (found by QA).
     "NoSpellCheck": False,

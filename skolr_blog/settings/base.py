@@ -10,6 +10,8 @@ from pathlib import Path
 
 import environ
 from django.utils.csp import CSP
+from django_prose_editor.config import html_tags
+from js_asset import static_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -249,6 +251,17 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+
+# The body editor's extensions of our own, which django-prose-editor's
+# "configurable" preset loads where a field enables them
+# (posts.models.BODY_EXTENSIONS). UploadImage: a toolbar button, and an
+# image file dropped or pasted into the text, upload the image to the post's
+# or page's admin (posts.body_image_admin) and insert it where the cursor is.
+# It makes a figure and an image, which Figure and Image allow already: no
+# HTML of its own for the sanitizer.
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {"js": [static_lazy("js/editor_image_upload.js")], "extensions": {"UploadImage": html_tags([])}},
+]
 
 # Content Security Policy (Django 6's built-in middleware). No inline
 # scripts anywhere: the public pages load only their own files, and the admin

@@ -169,6 +169,7 @@ def test_the_change_form_tells_the_editor_where_to_upload_and_the_add_form_does_
     change = client.get(reverse("admin:posts_post_change", args=[post.pk])).content.decode()
     assert f'data-image-upload-url="{upload_url(post)}"' in change
     assert f'data-image-max-bytes="{settings.IMAGE_MAX_BYTES}"' in change
+    assert "js/editor_image_upload.js" in change
     add = client.get(reverse("admin:posts_post_add")).content.decode()
     assert "data-image-upload-url" not in add
     assert "data-image-max-bytes" in add  # the button is there, and asks to save the draft first
