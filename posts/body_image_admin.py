@@ -51,7 +51,10 @@ class BodyImageInline(admin.TabularInline):
     extra = 0
     fields = ["image", "alt", "address"]
     readonly_fields = ["address"]
-    verbose_name_plural = "images for the body (upload, then paste the address into the editor's image button)"
+    verbose_name_plural = (
+        "images for the body (the editor's “Upload an image” adds one where the cursor is; "
+        "one uploaded here goes in by its address, with the figure button)"
+    )
 
     class Media:
         css = {"all": ["css/admin_body_images.css"]}
