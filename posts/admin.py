@@ -19,7 +19,7 @@ from . import dates, editorial_mail, revisions
 from .admin_forms import CoAuthorFormSet, PostAdminForm, PreviewLinkForm, TagAdminForm
 from .body_image_admin import BodyImageInline, BodyImageUploadAdmin
 from .comments import comments_for
-from .models import ChangeNote, CoAuthor, Post, PostImage, PreviewLink
+from .models import ChangeNote, CoAuthor, Post, PostImage, PreviewLink, co_author_names
 from .notifications import absolute_url
 from .pagination import DeferredJoinPaginator
 from .preview_changes import PreviewsChanges
@@ -320,6 +320,12 @@ class PostAdmin(PreviewsChanges, BodyImageUploadAdmin, KeepsUploadsAdmin, TrashA
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         form.save_tags(form.instance)
+
+    def changed_beside_fields(self, post: Post) -> bool:
+        """The co-authors are not those of the post's last revision: a save
+        that only added, removed or reordered them is a revision too."""
+        recorded = post.history.order_by("-history_date").values_list("co_authors", flat=True).first()
+        return recorded != co_author_names([post])[post.pk]
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)

@@ -6,6 +6,7 @@ class PostsConfig(AppConfig):
 
     def ready(self):
         from django.db.models.signals import post_delete, post_migrate, pre_save
+        from simple_history.signals import pre_create_historical_record
         from taggit.models import Tag
 
         from authors.models import Author
@@ -14,7 +15,7 @@ class PostsConfig(AppConfig):
         # full-text index in step with posts and tags.
         from . import cache_signals, comments, search_signals, site_domain, tagging, task_records  # noqa: F401
         from .authoring_models import delete_unused_file
-        from .models import PageImage, Post, PostImage
+        from .models import PageImage, Post, PostImage, PostRevision
 
         post_delete.connect(comments.delete_post_comments, sender=Post, dispatch_uid="posts.delete_post_comments")
         # A deleted image's file goes with its row (kept while another row shares it).
@@ -22,6 +23,10 @@ class PostsConfig(AppConfig):
             post_delete.connect(
                 delete_unused_file(field), sender=model, weak=False, dispatch_uid=f"posts.image_file.{model.__name__}"
             )
+        # A post's revisions record its co-authors (PostRevision).
+        pre_create_historical_record.connect(
+            PostRevision.record_co_authors, sender=Post.history.model, dispatch_uid="posts.revision_co_authors"
+        )
         pre_save.connect(tagging.keep_old_tag_address, sender=Tag, dispatch_uid="posts.keep_old_tag_address")
 
         # Emailed links name the site by the Sites framework's domain.

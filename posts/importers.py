@@ -1011,13 +1011,14 @@ def _save_post(
         if images.store(post, "thumbnail", record.thumbnail_url, problem):
             post.thumbnail_alt = (record.thumbnail_alt or record.title)[:200]
     _check(what, post)
-    post.save()
+    post.save_without_historical_record()  # its revision records the co-authors, set below
     _save_images(post, body_images, what)
     post.tags.set(record.tags)
     post.co_author_links.all().delete()
     CoAuthor.objects.bulk_create(
         CoAuthor(post=post, author=co_author, position=position) for position, co_author in enumerate(co_authors, 1)
     )
+    Post.history.bulk_history_create([post], update=not created)
     if post.is_published:
         # Not news here: never mailed to subscribers, even if saved again.
         PostNewsletter.objects.get_or_create(post=post, defaults={"recipients": None})

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_comments.models import Comment
 from django_prose_editor.fields import ProseEditorField, create_sanitizer
+from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -371,6 +372,52 @@ class CoAuthorList:
 CO_AUTHORS = models.Prefetch("co_author_list", to_attr="co_author_list")
 
 
+def co_author_names(posts) -> dict[int, str]:
+    """Each post's co-authors as its revisions record them: their names in
+    order, one a line (the comparison's diff then shows each added,
+    removed or moved name). One query for all ``posts``."""
+    names: dict[int, list[str]] = {post.pk: [] for post in posts}
+    links = CoAuthor.objects.filter(post__in=list(names)).order_by("position", "pk")
+    for post_id, name in links.values_list("post", "author__name"):
+        names[post_id].append(name)
+    return {post_id: "\n".join(listed) for post_id, listed in names.items()}
+
+
+class PostRevision(models.Model):
+    """What a post's revision records beside the post's own fields: who
+    co-signs it. The co-authors are rows of their own (``CoAuthor``), which
+    simple-history does not copy; without them here, adding, removing or
+    reordering co-authors left no trace in the History, and "someone saved
+    first" could not name it. Never restored (see ``posts.revisions``)."""
+
+    co_authors = models.TextField("co-authors", blank=True, default="", editable=False)
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def record_co_authors(sender, instance, history_instance, **kwargs) -> None:
+        """``pre_create_historical_record``: a revision made by ``Post.save()``
+        records the co-authors saved at that moment."""
+        history_instance.co_authors = co_author_names([instance])[instance.pk]
+
+
+class PostHistoryManager(HistoryManager):
+    """``post.history``: revisions made in bulk (``bulk_update_with_history``,
+    the admin's revision after its inlines) record the co-authors too, which
+    simple-history's signal for them is not sent for."""
+
+    def bulk_history_create(self, objs, *args, custom_historical_attrs=None, **kwargs):
+        objs = list(objs)
+        names = co_author_names(objs)
+        created = []
+        for recorded in dict.fromkeys(names.values()):  # one insert per distinct list, most often one
+            group = [obj for obj in objs if names[obj.pk] == recorded]
+            attrs = (custom_historical_attrs or {}) | {"co_authors": recorded}
+            created += super().bulk_history_create(group, *args, custom_historical_attrs=attrs, **kwargs)
+        return created
+
+
 class Post(Trashable):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -473,7 +520,9 @@ class Post(Trashable):
     TRACKED = ("title", "excerpt", "body")
 
     objects = PostQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["updated_at"], bases=[PostRevision], history_manager=PostHistoryManager
+    )
 
     class Meta:
         ordering = ["-published_at", "-pk"]

@@ -7,6 +7,7 @@ import html
 import re
 from datetime import datetime
 from functools import partial
+from itertools import pairwise
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
@@ -17,7 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import strip_tags
-from django.utils.text import get_text_list
+from django.utils.text import capfirst, get_text_list
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import to_historic
 
@@ -27,13 +28,20 @@ from .html import IMG, IMG_ALT, IMG_SRC
 
 COMPARED_FIELDS = [
     "title", "slug", "excerpt", "body", "status", "published_at", "thumbnail", "thumbnail_alt", "featured",
-    "meta_title", "meta_description", "canonical_url", "noindex",
+    "meta_title", "meta_description", "canonical_url", "noindex", "co_authors",
 ]  # fmt: skip
 
+# What a revision records beside the model's own fields, which simple-history
+# does not compare: a post's co-authors (``models.PostRevision``). Compared,
+# listed in the History and named by "someone saved first"; never restored.
+RECORDED_BESIDE = ("co_authors",)
+
 # What restoring a revision brings back: the writing. Everything else on the
-# post (status, publish date, address, author, thumbnail, comment settings)
-# says where and how it is published, and restoring a draft's wording onto a
-# live post must not take it offline, move it or strip its image. Tags stay
+# post (status, publish date, address, author and co-authors, thumbnail,
+# comment settings) says where and how it is published, and restoring a
+# draft's wording onto a live post must not take it offline, move it, strip
+# its image or change who signs it. (Revisions record the co-authors, for
+# the History; the restore page has no co-author list to save.) Tags stay
 # too: revisions do not record them (the history table has no tags), and they
 # place the post on tag pages and feeds, which is publishing, not wording.
 # The home page's "featured" flag and the search and social settings stay
@@ -146,15 +154,41 @@ class RevisionsAdmin(SimpleHistoryAdmin):
         return HttpResponseRedirect(change_url)
 
     def save_model(self, request, obj, form, change):
-        if change and not form.has_changed() and to_historic(obj) is None:
-            # "Save" with nothing changed (or only inlines and tags, which
-            # revisions do not record): no revision identical to the last.
-            # A restore is a change, though its form is the revision's as shown.
+        # The form's revision is made once its inlines are saved too
+        # (save_related): a post's records its co-authors, saved after the
+        # post. A restore saves no inlines, and no related objects at all:
+        # its revision is made here, as the post is saved.
+        if to_historic(obj) is None:
             obj.skip_history_when_saving = True
         try:
             super().save_model(request, obj, form, change)
         finally:
             obj.__dict__.pop("skip_history_when_saving", None)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        # "Save" with nothing changed (or only inlines and tags that
+        # revisions do not record): no revision identical to the last.
+        if not change or form.has_changed() or self.changed_beside_fields(obj):
+            type(obj).history.bulk_history_create([obj], update=change, default_user=request.user)
+
+    def changed_beside_fields(self, obj) -> bool:
+        """What revisions record beside the fields (``RECORDED_BESIDE``)
+        changed since the last one: a post's co-authors (``PostAdmin``)."""
+        return False
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """The History's "Changes" column, with what simple-history does not
+        compare (``RECORDED_BESIDE``): "Co-authors: Ada → Ada, Bo"."""
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
+        for newer, older in pairwise(historical_records):
+            beside = [
+                {"field": capfirst(self.opts.get_field(name).verbose_name), "old": _listed(old), "new": _listed(new)}
+                for name, old, new in _recorded_beside(newer, older)
+            ]
+            if beside:
+                newer.history_delta_changes = [*getattr(newer, "history_delta_changes", []), *beside]
 
 
 # Where a block of the body ends: one line of the diff each, so a change to
@@ -181,6 +215,21 @@ def _text(value) -> list[str]:
     return [line for line in text.splitlines() if line.strip()] or [""]
 
 
+def _recorded_beside(newer, older) -> list[tuple[str, str, str]]:
+    """(name, older value, newer value) of what changed between two
+    revisions beside the fields simple-history compares (``RECORDED_BESIDE``)."""
+    return [
+        (name, getattr(older, name), getattr(newer, name))
+        for name in RECORDED_BESIDE
+        if hasattr(newer, name) and getattr(newer, name) != getattr(older, name)
+    ]
+
+
+def _listed(value: str) -> str:
+    """A recorded list, one name a line, as "Ada, Bo" ("none" if empty)."""
+    return ", ".join(value.splitlines()) or "none"
+
+
 def saved_since(post, opened: str) -> str | None:
     """Why a save must be refused: someone saved the post (or page) after this form was opened.
 
@@ -202,7 +251,8 @@ def saved_since(post, opened: str) -> str | None:
     who = f"{latest.history_user}" if latest and latest.history_user else "Someone else"
     changed = ""
     if latest and seen and latest != seen:
-        names = [str(model._meta.get_field(name).verbose_name) for name in latest.diff_against(seen).changed_fields]
+        fields = latest.diff_against(seen).changed_fields + [name for name, *_ in _recorded_beside(latest, seen)]
+        names = [str(model._meta.get_field(name).verbose_name) for name in fields]
         listed = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
         changed = f" (changing the {listed})" if names else ""
     when = format_date(timezone.localtime(updated_at), "j M, H:i")  # the day too: it may not be today

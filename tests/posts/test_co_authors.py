@@ -4,9 +4,11 @@ query more only where a post has co-authors."""
 
 import json
 import re
+from html import unescape
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.test import Client
 
 from authors.roles import AUTHORS, EDITORS
 from posts.models import CoAuthor, Post
@@ -351,3 +353,126 @@ def test_co_authors_get_comment_emails_and_the_author_badge(client, mailoutbox, 
     make_comment(post, user=co.user, user_name="Co Writer")
     page = client.get(post.get_absolute_url()).content.decode()
     assert '<strong class="comment-author">Co Writer</strong> <span class="comment-badge">Author' in page
+
+
+# --- History and "someone saved first" ------------------------------------------
+
+
+def opened_version(page) -> str:
+    """The hidden version a change form carries: what the browser sends back on save."""
+    return re.search(r'name="opened_version" value="([^"]+)"', page.content.decode())[1]
+
+
+def history_changes(client, post) -> list[str]:
+    """The History's "Changes" cells, newest revision first, as text."""
+    page = client.get(f"/admin/posts/post/{post.pk}/history/").content.decode()
+    rows = re.findall(r"<tr>(.*?)</tr>", page.split("<tbody>")[1], re.S)
+    return [" ".join(unescape(re.sub(r"<[^>]+>", " ", row.split("<td>")[-1])).split()) for row in rows]
+
+
+def as_saved(post, **fields) -> dict:
+    """The post form as the admin shows ``post``, with ``fields`` changed; no co-author rows."""
+    return admin_post_form(title=post.title, slug=post.slug, body=post.body, excerpt=post.excerpt) | fields
+
+
+@pytest.fixture
+def saved(accounts):
+    """The shared post as last saved: its revision records its co-author."""
+    accounts["post"].save()
+    return accounts
+
+
+def test_adding_removing_and_reordering_co_authors_are_revisions(client, saved):
+    post, outsider = saved["post"], saved["outsider"]
+    link = post.co_author_links.get()
+    client.force_login(saved["primary"].user)
+    url = change_url(post)
+    revisions = post.history.count()
+
+    added = as_saved(post) | co_author_rows((outsider, 2), initial=[link])
+    assert client.post(url, added).status_code == 302
+    links = list(post.co_author_links.order_by("position"))
+    moved = as_saved(post) | co_author_rows(initial=links)
+    moved["co_author_links-0-position"], moved["co_author_links-1-position"] = "3", "1"
+    assert client.post(url, moved).status_code == 302
+    links = list(post.co_author_links.order_by("position"))
+    removed = as_saved(post) | co_author_rows(initial=links)
+    removed["co_author_links-1-DELETE"] = "on"  # Co, now second
+    assert client.post(url, removed).status_code == 302
+
+    # Only the co-authors changed, each time a revision of its own, by whom.
+    assert post.history.count() == revisions + 3
+    assert {revision.history_user for revision in post.history.all()[:3]} == {saved["primary"].user}
+    assert history_changes(client, post)[:3] == [
+        "Co-authors: Outsider, Co → Outsider",
+        "Co-authors: Co, Outsider → Outsider, Co",
+        "Co-authors: Co → Co, Outsider",
+    ]
+    # Comparing the revisions before and after: who was added, in the diff.
+    newest, oldest = post.history.all()[0], post.history.all()[3]
+    page = client.get(f"{url.removesuffix('change/')}history/compare/?a={oldest.history_id}&b={newest.history_id}")
+    diff = page.content.decode()
+    assert "<h2>Co-authors</h2>" in diff
+    assert '<span class="diff_sub">Co</span>' in diff and '<span class="diff_add">Outsider</span>' in diff
+
+
+def test_saving_with_the_same_co_authors_adds_no_revision(client, saved):
+    post = saved["post"]
+    client.force_login(saved["primary"].user)
+    revisions = post.history.count()
+    same = as_saved(post) | co_author_rows(initial=[post.co_author_links.get()])
+    assert client.post(change_url(post), same).status_code == 302
+    assert post.history.count() == revisions
+
+
+def test_featuring_keeps_the_co_authors_in_the_revision(client, saved):
+    """The feature action saves its revisions in bulk: they record the co-authors too."""
+    post = saved["post"]
+    client.force_login(make_user("chief", groups=[EDITORS]))
+    client.post("/admin/posts/post/", {"action": "feature", "_selected_action": [post.pk]})
+    latest = post.history.first()
+    assert latest.history_change_reason == "Featured" and latest.co_authors == "Co"
+    assert history_changes(client, post)[0] == "Featured: False → True"
+
+
+def test_restoring_a_revision_keeps_the_co_authors(client, saved):
+    """Restoring brings back the writing, never who signs the post (as for its author)."""
+    post, outsider = saved["post"], saved["outsider"]
+    before = post.history.first()  # signed by Primary and Co
+    client.force_login(saved["primary"].user)
+    form = as_saved(post, title="Retitled") | co_author_rows((outsider, 2), initial=[post.co_author_links.get()])
+    assert client.post(change_url(post), form).status_code == 302
+
+    restore_url = f"/admin/posts/post/{post.pk}/history/{before.history_id}/"
+    page = client.get(restore_url)
+    restored = as_saved(post, title=before.title, opened_version=opened_version(page))
+    assert client.post(restore_url, restored).status_code == 302
+
+    post = Post.objects.get(pk=post.pk)
+    assert post.title == before.title
+    assert [author.slug for author in post.all_authors] == ["primary", "co", "outsider"]
+    assert post.history.first().co_authors == "Co\nOutsider"  # the restore's revision: as they are now
+
+
+def test_a_save_over_someone_elses_co_author_change_is_refused(client, saved):
+    post, outsider = saved["post"], saved["outsider"]
+    url = change_url(post)
+    editor = Client()
+    editor.force_login(make_user("chief", groups=[EDITORS]))
+    editors_page = editor.get(url)
+
+    client.force_login(saved["primary"].user)
+    form = as_saved(post) | co_author_rows((outsider, 2), initial=[post.co_author_links.get()])
+    assert client.post(url, form | {"opened_version": opened_version(client.get(url))}).status_code == 302
+
+    # The editor changes the title only, with the co-author list as they opened it.
+    editors_form = as_saved(post, title="The editor's title", author=saved["primary"].pk)
+    editors_form |= co_author_rows(initial=[post.co_author_links.get(author=saved["co"])])
+    response = editor.post(url, editors_form | {"opened_version": opened_version(editors_page)})
+
+    assert response.status_code == 200
+    page = unescape(response.content.decode())
+    assert "primary saved this post at" in page and "since you opened it (changing the co-authors)" in page
+    post.refresh_from_db()
+    assert post.title != "The editor's title"
+    assert [author.slug for author in post.all_authors] == ["primary", "co", "outsider"]

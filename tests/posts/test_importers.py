@@ -508,12 +508,14 @@ def test_a_ghost_post_with_several_authors_has_them_all_in_ghosts_order(tmp_path
     post = Post.objects.get(slug="retrieval-practice-in-five-minutes")
     assert [author.name for author in post.all_authors] == ["Kofi Mensah", "Ines Duarte", "Ana Lopes"]
     assert list(post.co_author_links.values_list("author__slug", "position")) == [("ines", 1), ("ana", 2)]
+    assert post.history.get().co_authors == "Ines Duarte\nAna Lopes"  # its revision names them
 
     data["posts_authors"] = [row for row in links if not (row["post_id"] == post_id and row["author_id"] == "1")]
     export.write_text(json.dumps(ghost))
     run("import_ghost", "--update", export)
     post = Post.objects.get(slug="retrieval-practice-in-five-minutes")
     assert [author.name for author in post.all_authors] == ["Kofi Mensah", "Ana Lopes"]
+    assert post.history.first().co_authors == "Ana Lopes"  # the update's revision, in the History
 
 
 def test_a_file_that_is_not_there_is_an_error(tmp_path):
