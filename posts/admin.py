@@ -82,6 +82,10 @@ class CoAuthorInline(admin.TabularInline):
             kwargs["queryset"] = Author.objects.only("name").order_by("name", "pk")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (formset,), {"user": request.user})  # whom its messages address
+
     def _may_sign(self, request, post) -> bool:
         """Editors, and the post's primary author (a new post is its author's)."""
         user = request.user

@@ -259,15 +259,8 @@ class PostAdminForm(KeepsUploads, BodyForm):
             self.add_error("new_tags", "Give the post at least one tag before publishing.")
         author = cleaned.get("author") or (self.instance.author if self.instance.author_id else None)
         if author is not None:
-            # Who can fill the profile in: its author (their own), or an
-            # administrator; editors only view authors' profiles.
-            own = self.user is not None and author.user_id == self.user.pk
-            may_edit = own or (self.user is not None and self.user.has_perm("authors.change_author"))
-            fix = "add one to their profile" if may_edit else f"ask {author} (or an administrator) to add one"
-            if not author.bio.strip():
-                self.add_error(None, f"The author {author} has no bio yet: {fix} before publishing.")
-            if not author.photo:
-                self.add_error(None, f"The author {author} has no photo yet: {fix} before publishing.")
+            for problem in incomplete_profile(author, self.user):
+                self.add_error(None, problem)
         if cleaned.get("published_at") is None:
             cleaned["published_at"] = timezone.now().replace(microsecond=0)  # publishing now, to the second
 
@@ -287,6 +280,18 @@ class PostAdminForm(KeepsUploads, BodyForm):
             except IntegrityError:
                 if attempt:
                     raise
+
+
+def incomplete_profile(author, user, role: str = "author") -> list[str]:
+    """Why ``author`` may not yet sign a published post: the article shows an
+    author card for each of its authors, co-authors too, with their bio and
+    photo. Says who can fill the profile in: its author (their own), or an
+    administrator; editors only view authors' profiles."""
+    own = user is not None and author.user_id == user.pk
+    may_edit = own or (user is not None and user.has_perm("authors.change_author"))
+    fix = "add one to their profile" if may_edit else f"ask {author} (or an administrator) to add one"
+    missing = [what for what, there in (("bio", author.bio.strip()), ("photo", author.photo)) if not there]
+    return [f"The {role} {author} has no {what} yet: {fix} before publishing." for what in missing]
 
 
 class TagAdminForm(forms.ModelForm):
@@ -366,12 +371,17 @@ class PreviewLinkForm(forms.ModelForm):
 class CoAuthorFormSet(forms.BaseInlineFormSet):
     """The post form's co-authors: each once (the database's unique
     constraint, which Django's own check words), and never the primary
-    author, who is named first already. The post's author is the one being
-    saved: the admin builds these forms on the post form's result."""
+    author, who is named first already; on a post being published, each
+    with the bio and photo its author needs (``incomplete_profile``). The
+    post is the one being saved, its author and status as the form sent
+    them: the admin builds these forms on the post form's result."""
+
+    user = None  # who saves: ``CoAuthorInline.get_formset`` sets it
 
     def clean(self):
         super().clean()
         primary = self.instance.author if self.instance.author_id else None
+        publishing = self.instance.status == Post.Status.PUBLISHED
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
                 continue
@@ -381,3 +391,8 @@ class CoAuthorFormSet(forms.BaseInlineFormSet):
                     f"{primary} is the post's author already: choose someone else, or make them the author "
                     "and another co-author.",
                 )
+            # The row's author as chosen; a row shown read-only (to a
+            # co-author) keeps the one it has.
+            elif publishing and form.instance.author_id is not None:
+                for problem in incomplete_profile(form.instance.author, self.user, "co-author"):
+                    form.add_error(None, problem)

@@ -17,19 +17,9 @@ from taggit.models import Tag
 from authors.roles import AUTHORS, EDITORS
 from posts.models import ChangeNote, Post, PreviewLink, TagProfile
 from tests.factories import admin_post_form, image_upload, make_author, make_post, make_user
+from tests.factories import complete_post_form as complete
 
 pytestmark = pytest.mark.django_db
-
-
-def complete(**fields) -> dict:
-    """A post form that satisfies every publishing rule."""
-    return admin_post_form(
-        excerpt="A short summary for search results.",
-        thumbnail=image_upload(),
-        thumbnail_alt="A blue rectangle",
-        new_tags="Schools, Data",
-        **fields,
-    )
 
 
 @pytest.fixture

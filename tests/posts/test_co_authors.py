@@ -9,12 +9,14 @@ from html import unescape
 import pytest
 from django.db import IntegrityError, transaction
 from django.test import Client
+from django.utils import timezone
 
 from authors.roles import AUTHORS, EDITORS
 from posts.models import CoAuthor, Post
 from posts.redirects import live_at
 from tests.factories import (
     admin_post_form,
+    complete_post_form,
     count_queries,
     image_upload,
     make_author,
@@ -476,3 +478,75 @@ def test_a_save_over_someone_elses_co_author_change_is_refused(client, saved):
     post.refresh_from_db()
     assert post.title != "The editor's title"
     assert [author.slug for author in post.all_authors] == ["primary", "co", "outsider"]
+
+
+# --- Publishing: every author shown needs a bio and a photo ----------------------
+
+
+def ready_to_publish(**fields) -> dict:
+    return complete_post_form(status="published", **fields)
+
+
+@pytest.fixture
+def complete_primary():
+    return make_author(name="Primary", slug="primary", photo=image_upload("primary.png"))
+
+
+def test_a_co_author_without_bio_or_photo_stops_publishing(client, complete_primary):
+    """The article shows an author card for each co-author, as for its author: a bio and a photo."""
+    client.force_login(make_user("chief", groups=[EDITORS]))
+    bare = make_author(name="Bo Bare", slug="bo", bio="")
+    form = ready_to_publish(title="Together", slug="together", author=complete_primary.pk)
+    response = client.post("/admin/posts/post/add/", form | co_author_rows((bare, 1)))
+
+    assert response.status_code == 200
+    page = unescape(response.content.decode())
+    assert (
+        "The co-author Bo Bare has no bio yet: ask Bo Bare (or an administrator) to add one before publishing." in page
+    )
+    assert "The co-author Bo Bare has no photo yet: ask Bo Bare (or an administrator) to add one" in page
+    assert not Post.objects.filter(slug="together").exists()
+
+    # As a draft it saves; with the profile complete it publishes.
+    draft = admin_post_form(title="Together", slug="together", author=complete_primary.pk)
+    assert client.post("/admin/posts/post/add/", draft | co_author_rows((bare, 1))).status_code == 302
+    bare.bio, bare.photo = "Teaches maths.", image_upload("bo.png")
+    bare.save()
+    post = Post.objects.get(slug="together")
+    form = ready_to_publish(title="Together", slug="together", author=complete_primary.pk)
+    assert client.post(change_url(post), form | co_author_rows(initial=[post.co_author_links.get()])).status_code == 302
+    assert Post.objects.get(slug="together").is_published
+
+
+def test_a_co_author_lacking_a_photo_is_told_to_add_it_to_their_profile(client, complete_primary):
+    """Whoever can fill the profile in is told to, as for the author: here an administrator."""
+    admin = make_user("admin", staff=True, is_superuser=True)
+    client.force_login(admin)
+    post = co_write(make_post(author=complete_primary, status="draft", published_at=None, slug="draft"))
+    no_photo = make_author(name="Ada", slug="ada")
+    CoAuthor.objects.create(post=post, author=no_photo, position=1)
+    form = ready_to_publish(title=post.title, slug="draft", author=complete_primary.pk)
+    page = unescape(
+        client.post(change_url(post), form | co_author_rows(initial=[post.co_author_links.get()])).content.decode()
+    )
+    assert "The co-author Ada has no photo yet: add one to their profile before publishing." in page
+    assert "has no bio yet" not in page
+    post.refresh_from_db()
+    assert post.status == "draft"
+
+
+def test_a_co_author_sees_why_a_live_post_they_edit_is_refused(client, accounts):
+    """The list is read-only to a co-author; the rule still names whose profile is incomplete."""
+    post, co = accounts["post"], accounts["co"]
+    live = timezone.localtime(timezone.now().replace(microsecond=0))
+    Post.objects.filter(pk=post.pk).update(status="published", published_at=live)
+    accounts["primary"].photo = image_upload("primary.png")
+    accounts["primary"].save()
+    client.force_login(co.user)
+    form = ready_to_publish(title="Corrected", slug="shared", published_at_0=f"{live:%Y-%m-%d}")
+    form |= {"published_at_1": f"{live:%H:%M:%S}"} | co_author_rows(initial=[post.co_author_links.get()])
+    page = unescape(client.post(change_url(post), form).content.decode())
+    assert "The co-author Co has no photo yet: add one to their profile before publishing." in page
+    assert page.count("errorlist") == 1  # nothing else stops it
+    post.refresh_from_db()
+    assert post.title != "Corrected"
