@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.db import transaction
 from django.db.models import F
@@ -12,6 +13,7 @@ from simple_history.utils import bulk_update_with_history
 from taggit.models import Tag
 
 from authors.models import Author
+from skolr_blog.admin_site import fits
 from skolr_blog.page_cache import content_changed
 from skolr_blog.staged_uploads import KeepsUploadsAdmin
 
@@ -47,6 +49,28 @@ class StateFilter(TrashStateFilter):
             "scheduled": queryset.filter(status=Post.Status.PUBLISHED, published_at__gt=now),
             "published": queryset.filter(status=Post.Status.PUBLISHED, published_at__lte=now),
         }.get(value, queryset)
+
+
+class AuthorFilter(admin.SimpleListFilter):
+    """The posts an author signs, as their author or a co-author
+    (``PostQuerySet.by``): Django's filter on the foreign key left out the
+    posts they co-wrote, which their page, their feed and the dashboard's
+    counts include. The parameter is that filter's, so links to it (the
+    dashboard's) keep working."""
+
+    title = "author or co-author"
+    parameter_name = "author__id__exact"
+
+    def lookups(self, request, model_admin):
+        return Author.objects.order_by("name", "pk").values_list("pk", "name")
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not fits(Author._meta.pk, value):
+            raise IncorrectLookupParameters(f"No author with the id {value!r}.")
+        return queryset.by(Author(pk=int(value)))  # co_writes not known: the posts they co-wrote too
 
 
 class PostImageInline(BodyImageInline):
@@ -145,7 +169,7 @@ class PostAdmin(PreviewsChanges, BodyImageUploadAdmin, KeepsUploadsAdmin, TrashA
     # an author's list has no author column (get_list_display). The title was
     # squeezed to 90 pixels, and whether comments were open off the screen.
     list_display = ["title", "author", "state", "publish_date", "updated", "comments_open"]
-    list_filter = [StateFilter, "featured", "author", "allow_comments", "tags"]
+    list_filter = [StateFilter, "featured", AuthorFilter, "allow_comments", "tags"]
     actions = ["feature", "unfeature", "move_to_trash", "restore_from_trash"]
     list_select_related = ["author"]
     paginator = DeferredJoinPaginator

@@ -3,9 +3,9 @@
 - ``post_submitted(post, by)``: an author submitted a post for review → each
   editor (whoever may publish), so a post does not wait unseen.
 - ``post_published(post, by)``: someone else published (or scheduled) an
-  author's post → its author.
+  author's post → its authors (co-authors too), but whoever did it.
 - ``post_returned(post, by)``: an editor sent a post in review back to
-  draft → its author, who would otherwise wait for a verdict already given.
+  draft → its authors, who would otherwise wait for a verdict already given.
 
 The admin calls these when it saves a post, inside its transaction; the
 work is deferred until the save commits, and each email is one task that
@@ -39,17 +39,20 @@ def post_submitted(post: Post, by) -> None:
 
 
 def post_published(post: Post, by) -> None:
-    if post.author.user_id == by.pk:
-        return  # they know
-    post_id = post.pk
-    transaction.on_commit(lambda: notify_post_author.enqueue(post_id), robust=True)
+    _tell_authors(post, by, "published")
 
 
 def post_returned(post: Post, by) -> None:
-    if post.author.user_id == by.pk:
-        return  # they withdrew it themselves
-    post_id, by_name = post.pk, by.get_full_name() or by.get_username()
-    transaction.on_commit(lambda: notify_post_author.enqueue(post_id, "returned", by_name), robust=True)
+    _tell_authors(post, by, "returned", by.get_full_name() or by.get_username())
+
+
+def _tell_authors(post: Post, by, kind: str, by_name: str = "") -> None:
+    """Tell the post's authors, each but ``by``, who knows (published it,
+    withdrew it); nothing if ``by`` is the only author with an account."""
+    if all(author.user_id in (None, by.pk) for author in post.all_authors):
+        return
+    post_id, by_id = post.pk, by.pk
+    transaction.on_commit(lambda: notify_post_author.enqueue(post_id, kind, by_name, by_id), robust=True)
 
 
 def editor_emails(exclude_user_id: int | None = None) -> list[str]:
@@ -112,13 +115,15 @@ def notify_editors(post_id: int, submitted_by: int) -> int:
 
 
 @task(queue_name=MAIL_QUEUE)
-def notify_post_author(post_id: int, kind: str = "published", by: str = "") -> int:
+def notify_post_author(post_id: int, kind: str = "published", by: str = "", by_id: int | None = None) -> int:
+    """Enqueue the notice to each of the post's authors, co-authors too,
+    but the account ``by_id`` that acted."""
     post = Post.objects.select_related("author__user").filter(pk=post_id).first()
-    email = author_email(post.author) if post is not None else None
-    if email is None:
-        return 0
-    deliver_editorial.enqueue(kind, post_id, email, by)
-    return 1
+    authors = [author for author in post.all_authors if author.user_id != by_id] if post is not None else []
+    recipients = distinct_emails(author_email(author) for author in authors)
+    for email in recipients:
+        deliver_editorial.enqueue(kind, post_id, email, by)
+    return len(recipients)
 
 
 @task(queue_name=MAIL_QUEUE)

@@ -254,7 +254,7 @@ def _post_message(post: Post, subscriber: Subscriber):
     context = {
         "post": post,
         "post_url": absolute_url(post.get_absolute_url()),
-        "author_url": absolute_url(post.author.get_absolute_url()),
+        "authors": [(author.name, absolute_url(author.get_absolute_url())) for author in post.all_authors],
         "unsubscribe_url": url,
     }
     headers = {

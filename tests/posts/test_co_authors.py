@@ -7,6 +7,7 @@ import re
 from html import unescape
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
@@ -550,3 +551,88 @@ def test_a_co_author_sees_why_a_live_post_they_edit_is_refused(client, accounts)
     assert page.count("errorlist") == 1  # nothing else stops it
     post.refresh_from_db()
     assert post.title != "Corrected"
+
+
+# --- Emails and the admin's author filter: the co-authors too -----------------------
+
+
+@pytest.fixture
+def writers():
+    """Skolr's post with Ada, each with an account; an editor who publishes."""
+    skolr = make_author(user=make_user("skolr", groups=[AUTHORS], email="skolr@example.com"), name="Skolr")
+    ada = make_author(user=make_user("ada", groups=[AUTHORS], email="ada@example.com"), name="Ada")
+    post = make_post(author=skolr, status="review", published_at=None, title="Two voices", slug="two-voices")
+    co_write(post, ada)
+    return post, skolr, ada
+
+
+def test_editors_read_every_authors_name_in_the_review_email(
+    client, mailoutbox, writers, django_capture_on_commit_callbacks
+):
+    post, _skolr, ada = writers
+    Post.objects.filter(pk=post.pk).update(status="draft")
+    make_user("chief", groups=[EDITORS], email="chief@example.com")
+    client.force_login(ada.user)  # the co-author submits it
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(change_url(post), as_saved(post, status="review"))
+    [message] = mailoutbox
+    assert message.to == ["chief@example.com"]
+    assert "Skolr and Ada submitted “Two voices” for review." in message.body
+    assert "Skolr and Ada submitted <strong>“Two voices”</strong>" in message.alternatives[0].content
+
+
+def test_every_author_but_whoever_acted_hears_of_publishing_and_return(
+    client, mailoutbox, writers, django_capture_on_commit_callbacks
+):
+    post, skolr, ada = writers
+    client.force_login(make_user("chief", groups=[EDITORS], first_name="Chi", last_name="Ef"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(change_url(post), as_saved(post, status="draft", author=skolr.pk))
+    assert sorted(message.to[0] for message in mailoutbox) == ["ada@example.com", "skolr@example.com"]
+    assert all("Chi Ef sent “Two voices” back to draft" in message.body for message in mailoutbox)
+
+    # The co-author publishes: the author hears of it, not the co-author.
+    mailoutbox.clear()
+    ada.photo = image_upload("ada.png")
+    ada.save()
+    skolr.photo = image_upload("skolr.png")
+    skolr.save()
+    ada.user.user_permissions.add(Permission.objects.get(codename="publish_post"))
+    client.force_login(ada.user)
+    form = complete_post_form(title=post.title, slug=post.slug, body=post.body, status="published")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(change_url(post), form | co_author_rows(initial=[post.co_author_links.get()]))
+    assert Post.objects.get(pk=post.pk).is_published
+    [message] = [message for message in mailoutbox if message.subject.startswith("Published")]
+    assert message.to == ["skolr@example.com"]
+
+
+def test_subscribers_read_every_authors_name_in_the_new_post_email(mailoutbox, writers):
+    from posts import subscriptions
+    from posts.models import Subscriber
+
+    post, _skolr, _ada = writers
+    Post.objects.filter(pk=post.pk).update(status="published", published_at=timezone.now())
+    reader = Subscriber.objects.create(email="fan@example.com", confirmed_at=timezone.now())
+    assert subscriptions.deliver_newsletter.call(post.pk, reader.pk) == 1
+    [message] = mailoutbox
+    assert "Two voices\nby Skolr and Ada\n" in message.body
+    html = message.alternatives[0].content
+    assert re.search(
+        r'by <a href="http://testserver/authors/[^"]+/"[^>]*>Skolr</a> and <a href="[^"]+"[^>]*>Ada</a>', html
+    )
+
+
+def test_the_admins_author_filter_lists_the_posts_an_author_co_wrote(client, writers):
+    post, skolr, ada = writers
+    own = make_post(author=ada, title="Ada alone")
+    make_post(title="Someone else's")
+    client.force_login(make_user("chief", groups=[EDITORS]))
+
+    page = client.get(f"/admin/posts/post/?author__id__exact={ada.pk}").content.decode()
+    titles = re.findall(r'<th class="field-title"><a href="[^"]+">([^<]+)</a>', page)
+    assert sorted(titles) == sorted([own.title, post.title])
+    assert "By author or co-author" in page
+    page = client.get(f"/admin/posts/post/?author__id__exact={skolr.pk}").content.decode()
+    assert re.findall(r'<th class="field-title"><a href="[^"]+">([^<]+)</a>', page) == [post.title]
+    assert client.get("/admin/posts/post/?author__id__exact=abc")["Location"] == "/admin/posts/post/?e=1"
