@@ -102,8 +102,10 @@ class CoAuthorInline(admin.TabularInline):
         if db_field.name == "author":
             # Every author, not the authors' admin list (an author sees only
             # their own profile there, so its autocomplete offers nobody
-            # else): names only, which author pages show anyway.
-            kwargs["queryset"] = Author.objects.only("name").order_by("name", "pk")
+            # else): names, which author pages show anyway, and what the
+            # publishing check reads of a chosen one (its account, bio and
+            # photo: ``incomplete_profile``), read with it, not one by one.
+            kwargs["queryset"] = Author.objects.only("name", "user_id", "bio", "photo").order_by("name", "pk")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_formset(self, request, obj=None, **kwargs):

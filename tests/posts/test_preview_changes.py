@@ -100,8 +100,12 @@ def test_the_preview_shows_the_edits_while_readers_see_the_post_as_saved(
     and change notes, adds a co-author, and previews. The new tab shows the
     article as it would be; the public page, the database, the page cache
     and the mailbox are as before."""
-    co_author = make_author(name="Ada Lovelace")
+    co_author = make_author(name="Ada Lovelace", photo=image_upload("ada.png"))  # a bio and photo: publishable
     assert client.get(live.get_absolute_url()).status_code == 200  # read before: its pictures' renditions exist
+    # So do the co-author's photo's: read on a post they already co-write.
+    elsewhere = make_post(slug="co-written-before")
+    CoAuthor.objects.create(post=elsewhere, author=co_author, position=0)
+    assert "Photo of Ada Lovelace" in client.get(elsewhere.get_absolute_url()).content.decode()
     before, files, version = state(live), files_under(settings.MEDIA_ROOT), cache.get(VERSION_KEY)
     form = edited(
         live,
