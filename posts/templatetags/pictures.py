@@ -12,6 +12,7 @@ tests from encoding images.
 
 import html
 import re
+from urllib.parse import unquote
 
 from django import template
 from django.conf import settings
@@ -173,9 +174,13 @@ def responsive_images(body: str) -> str:
     def rebuild(match: re.Match) -> str:
         attrs = {name: html.unescape(value) for name, value in _ATTR.findall(match.group(1))}
         src = attrs.get("src", "")
-        if not src.startswith(settings.MEDIA_URL) or ".." in src:
+        if not src.startswith(settings.MEDIA_URL):
             return match.group(0)
-        name = src.removeprefix(settings.MEDIA_URL)
+        # The address names the file percent-encoded ("caf%C3%A9.png" for
+        # café.png, as the storage's url() gives it); the storage by its name.
+        name = unquote(src.removeprefix(settings.MEDIA_URL))
+        if ".." in name:
+            return match.group(0)
         size = stored_image_size(name)
         if size is None:
             return match.group(0)

@@ -242,6 +242,22 @@ def test_body_images_get_renditions_size_and_lazy_loading(client, writer, settin
     assert '<img src="https://elsewhere.example/x.png" alt="x">' in body  # not ours: left alone
 
 
+def test_a_body_image_named_in_any_script_gets_its_renditions_too(client, writer, settings):
+    """Its address names it percent-encoded, as the storage gives it."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    name = default_storage.save("posts/inline/2026/Schülerinnen café 図.png", ContentFile(png_bytes(size=(900, 600))))
+    post = make_post(author=writer, body=f'<p>See:</p><img src="{default_storage.url(name)}" alt="Pupils">')
+    settings.BLOG = settings.BLOG | {"RESPONSIVE_IMAGES": True}
+
+    body = client.get(post.get_absolute_url()).content.decode().split('<div class="prose">')[1].split("</div>")[0]
+
+    assert "/posts/inline/2026/Sch%C3%BClerinnen%20caf%C3%A9%20%E5%9B%B3.png" in default_storage.url(name)
+    assert '<source type="image/webp" srcset="' in body
+    assert 'alt="Pupils" width="900" height="600" loading="lazy"' in body
+
+
 def test_a_picture_whose_file_is_gone_still_gives_the_article(client, seed, settings):
     """A thumbnail lost from storage (a half-restored backup) costs the
     renditions, not the page: the article, its link-preview image tags and
