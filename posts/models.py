@@ -576,19 +576,9 @@ class Post(Trashable):
         return self.title
 
     def save(self, *args, **kwargs):
-        # Whatever path the body came by (admin, loader, shell), what is
-        # stored is sanitized: the public page renders it as trusted HTML.
-        self.body = clean_body(self.body)
         strip_metadata(self.thumbnail)
-        before = Post.objects.filter(pk=self.pk).values(*self.TRACKED, "slug", "status", "published_at").first()
-        was_live = bool(
-            before
-            and before["status"] == self.Status.PUBLISHED
-            and before["published_at"]
-            and before["published_at"] <= timezone.now()
-        )
-        if was_live and any(before[name] != getattr(self, name) for name in self.TRACKED):
-            self.content_updated_at = timezone.now()
+        before = self.derive_content()
+        was_live = self._was_live(before)
         # Stored as published (now or scheduled) and not so before: whoever
         # saves it (the admin, load_posts, the shell), subscribers get it
         # when it goes live.
@@ -607,6 +597,33 @@ class Post(Trashable):
 
     def get_absolute_url(self) -> str:
         return reverse("posts:detail", kwargs={"slug": self.slug})
+
+    def derive_content(self) -> dict | None:
+        """What a save derives from the typed title, excerpt and body, before
+        storing them: ``save()`` calls it, and so does the admin's *Preview
+        changes* (posts.preview_changes), which shows what a save would
+        publish without saving.
+
+        Whatever path the body came by (admin, loader, shell), what is stored
+        is sanitized: the public page renders it as trusted HTML. And a change
+        to a ``TRACKED`` field of a post live as stored is "Updated on …"
+        (``content_updated_at``, the feeds', sitemap's and link previews'
+        modified date). Returns the post as stored (``TRACKED``, slug, status,
+        publish date), None if it is not stored yet."""
+        self.body = clean_body(self.body)
+        before = Post.objects.filter(pk=self.pk).values(*self.TRACKED, "slug", "status", "published_at").first()
+        if self._was_live(before) and any(before[name] != getattr(self, name) for name in self.TRACKED):
+            self.content_updated_at = timezone.now()
+        return before
+
+    @classmethod
+    def _was_live(cls, stored: dict | None) -> bool:
+        return bool(
+            stored
+            and stored["status"] == cls.Status.PUBLISHED
+            and stored["published_at"]
+            and stored["published_at"] <= timezone.now()
+        )
 
     @property
     def all_authors(self) -> list[Author]:

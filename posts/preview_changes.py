@@ -5,9 +5,10 @@ The button sends the form to this view's address in a new tab (its
 ``formaction`` and ``formtarget``), not to the change view, so the admin
 saves nothing; the editing tab stays as it was. Here the post form and its
 co-author and change-note lists are checked as a save would check them, the
-body is cleaned as ``Post.save()`` cleans it, and the article's own view
-renders the result from memory (``ChangesPreviewView``): what the preview
-shows is what a save would publish. A form a save would refuse gets a page
+post gets what ``Post.save()`` derives (``Post.derive_content``: the body
+cleaned, "Updated on …"), and the article's own view renders the result from
+memory (``ChangesPreviewView``): what the preview shows is what a save would
+publish. A form a save would refuse gets a page
 with what it would say instead.
 
 Nothing is written: no post, revision, tag, image or kept upload, and so no
@@ -34,7 +35,7 @@ from taggit.models import Tag
 from authors.models import Author
 
 from .authoring_models import ChangeNote
-from .models import CoAuthor, Post, clean_body
+from .models import CoAuthor, Post
 from .tagging import typed_tag_names
 from .views import PostDetailView
 
@@ -162,7 +163,7 @@ class PreviewsChanges:
         if refused:
             return self._refused(request, post, saved_title, [form, *refused])
 
-        post.body = clean_body(post.body)  # as Post.save() does
+        post.derive_content()  # as Post.save(): the body cleaned, "Updated on …"
         new_thumbnail = isinstance(form.cleaned_data.get("thumbnail"), UploadedFile)
         if new_thumbnail:
             # Checked as on save; shown only once saved (see the module).

@@ -211,10 +211,43 @@ def test_a_co_author_previews_and_an_editor_previews_anyones_post(client, live):
 def test_a_post_in_the_trash_cannot_be_previewed(client, live):
     Post.objects.filter(pk=live.pk).update(trashed_at=timezone.now(), status="draft")
     assert client.post(preview_url(live), edited(live)).status_code == 403
+    assert client.get(preview_url(live)).status_code == 405
 
 
 def test_only_a_post_with_a_csrf_token(live):
     client = Client(enforce_csrf_checks=True)
     client.force_login(live.author.user)
     assert client.post(preview_url(live), edited(live)).status_code == 403
-    assert client.get(preview_url(live)).status_code == 405
+
+
+def meta_dates(page: str) -> tuple:
+    """The "Updated on" date the article shows, and the modified date its link-preview tags and JSON-LD give."""
+    updated = re.search(r'class="post-updated">Updated on <time datetime="([^"]+)"', page)
+    modified = re.search(r'<meta property="article:modified_time" content="([^"]+)"', page)
+    json_ld = re.search(r'"dateModified":\s*"([^"]+)"', page)
+    return (updated and updated.group(1), modified.group(1), json_ld.group(1))
+
+
+def test_the_preview_says_updated_on_as_a_save_of_the_edits_would(client, live):
+    """Found by QA: a save of a live post's new body says "Updated on …"
+    and gives the new modified date to search engines and link previews;
+    the preview showed neither. Both apply one rule (Post.derive_content)."""
+    unchanged = client.post(preview_url(live), edited(live)).content.decode()
+    assert meta_dates(unchanged) == (None, *[live.published_at.replace(microsecond=0).isoformat()] * 2)  # as typed
+
+    before = timezone.now()
+    page = client.post(preview_url(live), edited(live, body="<p>A brand new paragraph.</p>")).content.decode()
+    updated, modified, json_ld = meta_dates(page)
+    assert updated == modified == json_ld
+    assert before <= timezone.datetime.fromisoformat(updated) <= timezone.now()
+    assert Post.objects.get(pk=live.pk).content_updated_at is None  # saved: still never updated
+
+    response = client.post(reverse("admin:posts_post_change", args=[live.pk]), edited(live, body="<p>New.</p>"))
+    assert response.status_code == 302
+    assert meta_dates(client.get(live.get_absolute_url()).content.decode())[0] is not None
+
+
+def test_a_draft_is_not_updated_on(client, writer):
+    draft = make_post(author=writer, status="draft", published_at=None)
+    page = client.post(preview_url(draft), edited(draft, body="<p>Rewritten.</p>")).content.decode()
+    assert "Rewritten." in page and "Updated on" not in page
