@@ -3,13 +3,13 @@ see it with what is typed in the form, before (or without) saving it.
 
 The button sends the form to this view's address in a new tab (its
 ``formaction`` and ``formtarget``), not to the change view, so the admin
-saves nothing; the editing tab stays as it was. Here the post form and its
-co-author and change-note lists are checked as a save would check them, the
-post gets what ``Post.save()`` derives (``Post.derive_content``: the body
-cleaned, "Updated on …"), and the article's own view renders the result from
-memory (``ChangesPreviewView``): what the preview shows is what a save would
-publish. A form a save would refuse gets a page
-with what it would say instead.
+saves nothing; the editing tab stays as it was. Here the post form and every
+list of its inlines (co-authors, body images, change notes, preview links) are
+checked as a save would check them, the post gets what ``Post.save()`` derives
+(``Post.derive_content``: the body cleaned, "Updated on …"), and the article's
+own view renders the result from memory (``ChangesPreviewView``): what the
+preview shows is what a save would publish. A form a save would refuse gets a
+page with what it would say instead.
 
 Nothing is written: no post, revision, tag, image or kept upload, and so no
 page-cache change and no email. On top of that, the form is checked and the
@@ -19,7 +19,9 @@ work runs. The page is rendered after it, as any page is: renditions of the
 saved images it shows are made and remembered as readers' visits make them.
 
 A new thumbnail is checked as on save but not shown: showing it means
-storing it and its renditions. The page says the saved one is shown.
+storing it and its renditions. The page says the saved one is shown. A new
+body image is checked, and neither shown nor kept: the body shows it only
+once it has an address, after a save.
 """
 
 from django.contrib.admin.utils import unquote
@@ -27,6 +29,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
+from django.forms.formsets import all_valid
 from django.http import Http404, HttpResponseNotAllowed
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -148,46 +151,47 @@ class PreviewsChanges:
         saved_title, published_as_saved = post.title, post.is_published
         saved_thumbnail = (post.thumbnail, post.thumbnail_width, post.thumbnail_height)
 
-        class PreviewForm(self.get_form(request, post, change=True)):
-            def keep_uploads(self) -> None:
-                """A preview keeps no upload (``KeepsUploads``), even refused."""
-
-        form = PreviewForm(request.POST, request.FILES, instance=post)
-        if not form.is_valid():
-            return self._refused(request, post, saved_title, [form])
-        # The same lists the admin saves, built on the form's result as it
-        # builds them; an inline the user may only view stays as saved.
-        co_authors = self._inline(request, post, CoAuthor)
-        notes = self._inline(request, post, ChangeNote)
-        refused = [formset for formset in (co_authors, notes) if formset is not None and not formset.is_valid()]
-        if refused:
-            return self._refused(request, post, saved_title, [form, *refused])
+        # Checked as the change view checks them (``_changeform_view``): the
+        # form, then every inline's list, built on the form's result (the
+        # post with the typed values, which the body images' check reads),
+        # all of them also when the form is refused; an inline the user may
+        # only view is taken as saved. A preview keeps no upload
+        # (``KeepsUploads``), refused or not.
+        form = self.get_form(request, post, change=True)(request.POST, request.FILES, instance=post)
+        form.keeps_uploads = False
+        form_valid = form.is_valid()
+        formsets, inlines = self._create_formsets(request, post, change=True)
+        for formset in formsets:
+            for row in formset.forms:
+                row.keeps_uploads = False
+        if not all_valid(formsets) or not form_valid:
+            return self._refused(request, post, saved_title, [form, *formsets])
 
         post.derive_content()  # as Post.save(): the body cleaned, "Updated on …"
         new_thumbnail = isinstance(form.cleaned_data.get("thumbnail"), UploadedFile)
         if new_thumbnail:
             # Checked as on save; shown only once saved (see the module).
             post.thumbnail, post.thumbnail_width, post.thumbnail_height = saved_thumbnail
+        # The lists the article shows, as a save would leave them.
+        lists = {
+            inline.model: formset
+            for formset, inline in zip(formsets, inlines, strict=True)
+            if inline.has_change_permission(request, post)
+        }
         carry(
             post,
             typed_tags(form.cleaned_data),
             co_authors=_whole(
-                _kept(co_authors, key=lambda row: (row.position, row.pk is None, row.pk or 0), field="author")
+                _kept(
+                    lists.get(CoAuthor),
+                    key=lambda row: (row.position, row.pk is None, row.pk or 0),
+                    field="author",
+                )
             ),
-            change_notes=_kept(notes, key=lambda row: row.created_at),
+            change_notes=_kept(lists.get(ChangeNote), key=lambda row: row.created_at),
         )
         view = ChangesPreviewView.as_view()
         return view(request, post=post, new_thumbnail=new_thumbnail, published_as_saved=published_as_saved)
-
-    def _inline(self, request, post: Post, model):
-        """The bound formset of ``model``'s inline, or None if the user may
-        not change it (a co-author's view of the co-author list)."""
-        for formset_class, inline in self.get_formsets_with_inlines(request, post):
-            if inline.model is model and inline.has_change_permission(request, post):
-                # No files: neither list has any.
-                prefix = formset_class.get_default_prefix()
-                return formset_class(request.POST, instance=post, prefix=prefix, queryset=inline.get_queryset(request))
-        return None
 
     def _refused(self, request, post: Post, title: str, forms) -> TemplateResponse:
         """What a save would say, field by field, with what was typed."""

@@ -67,6 +67,10 @@ class KeptUploadField(BoundField):
 class KeepsUploads:
     """A ModelForm mixin that keeps the image uploads of a refused form (see the module)."""
 
+    # False: the form keeps nothing, refused or not (the admin's *Preview
+    # changes*, which stores nothing: posts.preview_changes).
+    keeps_uploads = True
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kept_uploads: dict[str, Kept] = {}  # field name: what the page shows as kept
@@ -120,6 +124,8 @@ class KeepsUploads:
     def keep_uploads(self) -> None:
         """Keep this request's uploads that passed their field's checks: the
         form was refused, or the page it is on (``KeepsUploadsAdmin``)."""
+        if not self.keeps_uploads:
+            return
         for name in self._image_fields():
             upload = self.files.get(self.add_prefix(name))
             # The field's validators held the upload to IMAGE_MAX_BYTES; the

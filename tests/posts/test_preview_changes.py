@@ -13,7 +13,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from authors.roles import AUTHORS, EDITORS
-from posts.models import ChangeNote, CoAuthor, Post, TaggedPost
+from posts.models import ChangeNote, CoAuthor, Post, PostImage, TaggedPost
 from skolr_blog.page_cache import VERSION_KEY
 from tests.factories import admin_post_form, files_under, image_upload, make_author, make_post, make_user
 
@@ -251,3 +251,70 @@ def test_a_draft_is_not_updated_on(client, writer):
     draft = make_post(author=writer, status="draft", published_at=None)
     page = client.post(preview_url(draft), edited(draft, body="<p>Rewritten.</p>")).content.decode()
     assert "Rewritten." in page and "Updated on" not in page
+
+
+@pytest.fixture
+def shown_image(live):
+    """A body image the live post's body shows."""
+    image = PostImage.objects.create(post=live, image=image_upload("body.png"), alt="A diagram")
+    Post.objects.filter(pk=live.pk).update(
+        body=f'<p>Text</p><figure><img src="{image.image.url}" alt="A diagram"></figure>'
+    )
+    live.refresh_from_db()
+    return image
+
+
+def image_rows(*rows: dict) -> dict:
+    """The body images' inline, with ``rows`` (an ``id`` for a saved image)."""
+    initial = sum("id" in row for row in rows)
+    data = {"images-TOTAL_FORMS": str(len(rows)), "images-INITIAL_FORMS": str(initial)}
+    for index, row in enumerate(rows):
+        data |= {f"images-{index}-{name}": value for name, value in row.items()}
+    return data
+
+
+def test_an_image_the_body_shows_is_not_deleted_in_a_preview_either(client, live, shown_image):
+    """Found by QA: the preview left out the checks of the body images'
+    and preview links' lists, and showed the article for a form a save
+    refuses. Every inline's list is checked, as the change view checks them."""
+    before = state(live)
+    row = {"id": str(shown_image.pk), "post": str(live.pk), "alt": "A diagram", "DELETE": "on"}
+    response = client.post(preview_url(live), edited(live, **image_rows(row)))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "No preview: saved like this, the post would be refused" in page
+    assert "“A diagram” is still shown in the body: take it out of the text before deleting" in page
+    assert state(live) == before and PostImage.objects.filter(pk=shown_image.pk).exists()
+
+
+def test_a_new_body_image_is_checked_and_neither_stored_nor_kept(client, live, settings):
+    """Found by QA: a new body image without alt text was previewed. It is
+    refused as on save; and, refused or not, its file is neither stored nor
+    kept for the next try (``KeepsUploads``): a preview stores nothing."""
+    assert client.get(live.get_absolute_url()).status_code == 200  # its thumbnail's renditions exist
+    files = files_under(settings.MEDIA_ROOT)
+    new = {"post": str(live.pk), "alt": "", "image": image_upload("new.png")}
+    page = client.post(preview_url(live), edited(live, **image_rows(new))).content.decode()
+    assert "No preview: saved like this, the post would be refused" in page
+    assert "Alt text</strong>: This field is required." in page
+    assert "Kept from your last try" not in page
+
+    new = {"post": str(live.pk), "alt": "A new diagram", "image": image_upload("new.png")}
+    response = client.post(preview_url(live), edited(live, **image_rows(new)))
+    assert response.status_code == 200 and "Preview of unsaved changes" in response.content.decode()
+
+    assert [key for key in cache._cache if "staged-upload:" in key] == []
+    assert files_under(settings.MEDIA_ROOT) == files and not PostImage.objects.exists()
+
+
+def test_a_preview_link_a_save_would_refuse_is_refused(client, live):
+    past = timezone.localtime() - timedelta(days=1)
+    rows = {
+        "preview_links-TOTAL_FORMS": "1",
+        "preview_links-INITIAL_FORMS": "0",
+        "preview_links-0-post": str(live.pk),
+        "preview_links-0-expires_at_0": past.strftime("%Y-%m-%d"),
+        "preview_links-0-expires_at_1": past.strftime("%H:%M:%S"),
+    }
+    page = client.post(preview_url(live), edited(live, **rows)).content.decode()
+    assert "This time has passed: the link would never work." in page
