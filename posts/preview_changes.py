@@ -11,6 +11,10 @@ own view renders the result from memory (``ChangesPreviewView``): what the
 preview shows is what a save would publish. A form a save would refuse gets a
 page with what it would say instead.
 
+The address opened without the form (again, or after signing in: a session
+that expired sends the preview's tab to the login page, which comes back with
+a GET) leads to the post's form, which says to preview from there.
+
 Nothing is written: no post, revision, tag, image or kept upload, and so no
 page-cache change and no email. On top of that, the form is checked and the
 preview built in a transaction that is rolled back, so a write nobody meant
@@ -25,12 +29,13 @@ once it has an address, after a save.
 """
 
 from django.contrib.admin.utils import unquote
+from django.contrib.messages import INFO
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.forms.formsets import all_valid
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from taggit.models import Tag
@@ -41,6 +46,11 @@ from .authoring_models import ChangeNote
 from .models import CoAuthor, Post
 from .tagging import typed_tag_names
 from .views import PostDetailView
+
+# What the post's form says when the preview's address is opened without it.
+PREVIEW_FROM_THE_FORM = (
+    "Preview changes again from the post's form: the preview shows what the form holds when you click it."
+)
 
 
 class ChangesPreviewView(PostDetailView):
@@ -124,11 +134,17 @@ class PreviewsChanges:
         return super().change_view(request, object_id, form_url, {"preview_changes_url": url} | (extra_context or {}))
 
     def preview_changes_view(self, request, object_id):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
         post = self._post_to_preview(request, object_id)
         if not self.has_change_permission(request, post):
             raise PermissionDenied  # only viewable to them, or in the trash (restore it first)
+        if request.method == "GET":
+            # No form to preview: the address opened again, or the login
+            # page's way back after a session expired (an empty 405 was).
+            self.message_user(request, PREVIEW_FROM_THE_FORM, INFO)
+            url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[post.pk])
+            return HttpResponseRedirect(url)
         with transaction.atomic():
             try:
                 return self._preview(request, post)

@@ -211,7 +211,6 @@ def test_a_co_author_previews_and_an_editor_previews_anyones_post(client, live):
 def test_a_post_in_the_trash_cannot_be_previewed(client, live):
     Post.objects.filter(pk=live.pk).update(trashed_at=timezone.now(), status="draft")
     assert client.post(preview_url(live), edited(live)).status_code == 403
-    assert client.get(preview_url(live)).status_code == 405
 
 
 def test_only_a_post_with_a_csrf_token(live):
@@ -318,3 +317,23 @@ def test_a_preview_link_a_save_would_refuse_is_refused(client, live):
     }
     page = client.post(preview_url(live), edited(live, **rows)).content.decode()
     assert "This time has passed: the link would never work." in page
+
+
+def test_the_address_opened_without_the_form_leads_to_the_form(client, live, writer):
+    """Found by QA: after a session expired, the preview's tab showed the
+    login page, which led back to the preview's address with a GET: an
+    empty 405. The post's form says to preview from there."""
+    anonymous = Client()
+    response = anonymous.post(preview_url(live), edited(live, title="Typed before the session expired"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
+    anonymous.force_login(writer.user)  # signed in again, the login page goes to its "next"
+    response = anonymous.get(preview_url(live), follow=True)
+    change = reverse("admin:posts_post_change", args=[live.pk])
+    assert response.redirect_chain == [(change, 302)]
+    assert "Preview changes again from the post&#x27;s form" in response.content.decode()
+
+    other = make_post(slug="someone-elses", status="draft", published_at=None)
+    assert client.get(preview_url(other)).status_code == 404  # as before: not theirs to open
+    Post.objects.filter(pk=live.pk).update(trashed_at=timezone.now(), status="draft")
+    assert client.get(preview_url(live)).status_code == 403
+    assert client.put(preview_url(live)).status_code == 405
