@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from taggit.models import Tag
 
-from skolr_blog.admin_site import SafeAutocompleteSelectMultiple
+from skolr_blog.admin_site import SafeAutocompleteSelectMultiple, SafeModelMultipleChoiceField
 from skolr_blog.staged_uploads import KeepsUploads
 
 from .authoring_models import PreviewLink, SlugRedirect, TagProfile
@@ -109,7 +109,7 @@ class BodyForm(forms.ModelForm):
 
 
 class PostAdminForm(KeepsUploads, BodyForm):
-    tags = forms.ModelMultipleChoiceField(queryset=Tag.objects.all(), required=False)
+    tags = SafeModelMultipleChoiceField(queryset=Tag.objects.all(), required=False)
     new_tags = forms.CharField(
         required=False,
         help_text="Tags that do not exist yet, separated by commas. “Django” and “django” are the same tag.",

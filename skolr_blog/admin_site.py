@@ -19,6 +19,7 @@ import logging
 from contextlib import nullcontext
 from datetime import datetime
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -70,6 +71,34 @@ class ValidChoicesOnly:
         opts = remote.model._meta
         to_field = opts.get_field(getattr(remote, "field_name", None) or opts.pk.name)
         return super().optgroups(name, [v for v in value if fits(to_field, v)], attr)
+
+
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's, refusing a chosen id the database cannot take as it refuses
+    any other that is no choice ("Select a valid choice").
+
+    Django checks each value is one the id's field takes (``"abc"`` is "not
+    a valid value"), but not its range, and then looks them all up at once
+    (``pk__in``, which Django does not trim to the column's range as it does
+    an ``=``): a hand-edited ``tags=`` of 20 digits in a post form was an
+    ``OverflowError`` on SQLite, a 500. A single choice
+    (``ModelChoiceField``) looks its value up with ``=``, and is refused
+    already.
+    """
+
+    def _check_values(self, value):
+        opts = self.queryset.model._meta
+        key = opts.get_field(self.to_field_name) if self.to_field_name else opts.pk
+        for each in value if isinstance(value, list | tuple) else ():
+            try:
+                key.to_python(each)
+            except (ValidationError, TypeError, ValueError):
+                continue  # not an id at all: Django's own check says so
+            if not fits(key, each):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": each}
+                )
+        return super()._check_values(value)
 
 
 class SafeAutocompleteSelect(ValidChoicesOnly, AutocompleteSelect):
@@ -188,6 +217,7 @@ class AdminInputGuard:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", SafeModelMultipleChoiceField)
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = SafeAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_manytomany(db_field, request, **kwargs)

@@ -337,3 +337,12 @@ def test_the_address_opened_without_the_form_leads_to_the_form(client, live, wri
     Post.objects.filter(pk=live.pk).update(trashed_at=timezone.now(), status="draft")
     assert client.get(preview_url(live)).status_code == 403
     assert client.put(preview_url(live)).status_code == 405
+
+
+def test_a_tag_id_no_database_takes_is_refused_in_the_form(live):
+    """Found by QA: 25 digits as a tag's id were an OverflowError on SQLite (a 500)."""
+    client = Client(raise_request_exception=False)
+    client.force_login(live.author.user)
+    page = client.post(preview_url(live), edited(live, tags=["9" * 25])).content.decode()
+    assert "No preview: saved like this, the post would be refused" in page
+    assert f"Select a valid choice. {'9' * 25} is not one of the available choices." in page

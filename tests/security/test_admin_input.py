@@ -160,3 +160,37 @@ def test_a_list_action_on_real_ids_still_runs(admin_client, post):
     assert response.status_code == 302
     post.refresh_from_db()
     assert post.featured
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("tags", "9" * 25),
+        ("tags", "-" + "9" * 25),
+        ("author", "9" * 25),
+        ("co_author_links-0-author", "9" * 25),
+    ],
+)
+def test_an_id_no_database_takes_is_refused_with_the_post_form(admin_client, post, field, value):
+    """Found by QA: 25 digits as a tag's id were an OverflowError on SQLite
+    (Django looks the chosen tags up together, unchecked), a 500 in the post
+    form's Save and Preview changes. A single choice (the author, a
+    co-author) was refused already, and stays so."""
+    form = admin_post_form(title="Changed", slug=post.slug, author=post.author.pk)
+    form |= {"co_author_links-TOTAL_FORMS": "1", "co_author_links-0-position": "0"} if "co_author" in field else {}
+    response = admin_client.post(f"/admin/posts/post/{post.pk}/change/", form | {field: value})
+    assert response.status_code == 200
+    assert f'id="id_{field}_error"><li>Select a valid choice.' in response.content.decode()
+    post.refresh_from_db()
+    assert post.title != "Changed" and list(post.tags.names()) == ["Django"]
+
+
+def test_every_admins_many_to_many_choices_refuse_such_an_id(admin_client):
+    """The same lookup in any model admin's many-to-many field (a user's groups here): ``AdminInputGuard``."""
+    user = make_user("ada", staff=True)
+    response = admin_client.post(
+        f"/admin/auth/user/{user.pk}/change/",
+        {"username": "ada", "groups": HUGE, "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"},
+    )
+    assert response.status_code == 200
+    assert f"Select a valid choice. {HUGE} is not one of the available choices." in response.content.decode()
