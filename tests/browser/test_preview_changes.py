@@ -46,3 +46,33 @@ def test_the_button_opens_the_edited_post_in_a_new_tab(page: Page, live_site):
     expect(page.locator("#id_title")).to_have_value("As it is about to be")  # the form is still open, as typed
     post.refresh_from_db()
     assert (post.title, post.body) == ("As readers see it", "<p>The saved words.</p>")
+
+
+def test_after_the_session_expired_signing_in_leads_back_to_the_form(page: Page, live_site):
+    """Found by QA: the preview's tab showed the login page, and signing in
+    there led to the preview's address without the form: Chromium's "HTTP
+    ERROR 405". It leads to the post's form, which says to preview from there."""
+    user = make_user("expired", groups=[AUTHORS])
+    author = Author.objects.create(user=user, name="Expired", slug="expired", bio="Waits.")
+    post = Post.objects.create(title="Before lunch", slug="before-lunch", author=author, body="<p>Words.</p>")
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_site.url}])
+    page.goto(f"{live_site.url}/admin/posts/post/{post.pk}/change/")
+    page.wait_for_load_state("load")
+    page.context.clear_cookies(name="sessionid")  # the session expired over lunch
+    page.locator("#id_title").fill("After lunch")
+
+    with page.context.expect_page() as opened:
+        page.get_by_role("button", name="Preview changes").click()
+    preview = opened.value
+    preview.wait_for_load_state("load")
+    preview.locator("#id_username").fill("expired")
+    preview.locator("#id_password").fill("correct horse battery")
+    preview.locator("#id_password").press("Enter")
+    preview.wait_for_load_state("load")
+
+    assert preview.url == f"{live_site.url}/admin/posts/post/{post.pk}/change/"
+    expect(preview.locator(".messagelist")).to_contain_text("Preview changes again from the post's form")
+    post.refresh_from_db()
+    assert post.title == "Before lunch"
