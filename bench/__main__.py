@@ -2,7 +2,8 @@
 
 1. Builds the dataset (bench/dataset.py): the article with 20 comments, copies
    with 0 / 20 / 200 / 2,000 comments, then 10, 10,000 and 100,000 posts
-   (three comments each), and a 2,000-comment discussion newer than them.
+   (three comments each, one in 500 of them its co-writer's), and a
+   2,000-comment discussion newer than them.
 2. At each size, renders the article and list pages in-process (page cache
    out of the way; bench/render.py): median ms, queries, HTML bytes.
 3. At the largest size, starts the production stack on 127.0.0.1 (nginx,
@@ -123,11 +124,13 @@ def oldest_page(posts) -> str:
 def render_pages(sizes_done: int, counts: list[int], repeat: int) -> list:
     from django.conf import settings
 
+    from authors.models import Author
     from bench import dataset, render
     from posts.models import Post
 
     tag = dataset.article().tags.order_by("slug").first()
     published = Post.objects.published()
+    plain, co_writer = Author.objects.get(slug="skolr"), dataset.co_writer()
     pages = [("the article, its 20 comments", f"/posts/{dataset.ARTICLE_SLUG}/")]
     pages += [(f"article copy, {n:,} comments", f"/posts/{dataset.variant_slug(n)}/") for n in counts]
     last = f"?cpage={-(-dataset.LATE_COMMENTS // settings.BLOG['COMMENTS_PER_PAGE'])}"
@@ -144,13 +147,25 @@ def render_pages(sizes_done: int, counts: list[int], repeat: int) -> list:
         ("tag 'rare-find' (a post in 10,000), first page", "/tags/rare-find/"),
         ("tag 'rare-find', feed", "/tags/rare-find/feed/"),
         ("author 'skolr', first page", "/authors/skolr/"),
+        ("author 'skolr', deepest page", f"/authors/skolr/{oldest_page(published.by(plain))}"),
+        ("author 'skolr', feed", "/authors/skolr/feed/"),
+        (f"author '{co_writer.slug}' (co-writes), first page", f"/authors/{co_writer.slug}/"),
+        (
+            f"author '{co_writer.slug}' (co-writes), deepest page",
+            f"/authors/{co_writer.slug}/{oldest_page(published.by(co_writer))}",
+        ),
+        (f"author '{co_writer.slug}' (co-writes), feed", f"/authors/{co_writer.slug}/feed/"),
         ("search 'django'", "/search/?q=django"),
         ("feed", "/feed/"),
     ]
     results = []
     for label, url in pages:
-        if (sizes_done < 100 and "topic-01" in url) or (sizes_done < dataset.RARE_EVERY and "rare-find" in url):
-            continue  # no filler tag yet
+        if (
+            (sizes_done < 100 and "topic-01" in url)
+            or (sizes_done < dataset.RARE_EVERY and "rare-find" in url)
+            or (sizes_done < dataset.CO_WRITER_EVERY and co_writer.slug in url)
+        ):
+            continue  # no filler tag, or co-written post, yet
         reps = max(3, repeat // 3) if "2,000" in label else repeat
         results.append(render.measure(label, url, repeat=reps))
     return results

@@ -10,6 +10,12 @@ Start: the Skolr article from content/ (``manage.py load_posts``). Then:
   One filler post in 10,000 (the 5,000th, 15,000th…) also gets the tag
   "Rare find": a tag whose few posts lie far apart, where a query that
   walks the newest posts looking for the tag's reads them all.
+  A co-writer (``CO_WRITER``, outside that rotation) signs one filler
+  post in 1,000 (the 501st, 1,501st…) and co-writes another (the 751st,
+  1,751st…, Bench Author 1's): an author page of few posts spread over
+  the years, read through both branches of ``PostQuerySet.by``. None of
+  them is among the newest or oldest posts or search's first results,
+  the pages measured before, and nobody else co-writes.
   Each filler post also gets ``FILLER_COMMENTS`` public comments, so the
   comment tables are the size of a real blog's (300,000 at 100,000 posts).
 - ``late_discussion(n)``: a post whose n comments are the blog's newest,
@@ -40,7 +46,7 @@ from taggit.models import Tag
 
 from authors.models import Author
 from posts.comment_format import render_markdown
-from posts.models import CommentBody, Post, TaggedPost
+from posts.models import CoAuthor, CommentBody, Post, TaggedPost
 
 SEED = 20_26
 ARTICLE_SLUG = "django-vs-flask-vs-fastapi"
@@ -53,6 +59,10 @@ WORDS = (  # noqa: SIM905 - a sentence is easier to read than 40 quoted words
 TAG_NAMES = [f"Topic {n:02d}" for n in range(1, 41)]
 RARE_TAG = "Rare find"
 RARE_EVERY = 10_000
+CO_WRITER = "bench-co-writer"
+CO_WRITER_EVERY = 1_000
+CO_WRITER_SIGNS = 501  # of every CO_WRITER_EVERY filler posts: past the first 256, whose texts rank first in search
+CO_WRITER_CO_WRITES = 751  # a post of Bench Author 1 (n % 10 == 1), as is the 501st
 FILLER_COMMENTS = 3
 LATE_SLUG = "bench-late-discussion"
 LATE_COMMENTS = 2_000
@@ -87,6 +97,17 @@ def _authors() -> list[Author]:
     return [article().author, *existing]
 
 
+def co_writer() -> Author:
+    """The author who co-writes (``CO_WRITER``), outside ``_authors()``'s
+    rotation: the other authors keep the posts they had."""
+    return Author.objects.get_or_create(slug=CO_WRITER, defaults={"name": "Bench Co-writer"})[0]
+
+
+def _number(post: Post) -> int:
+    """A filler post's n, from its slug ``bench-post-n``."""
+    return int(post.slug.rsplit("-", 1)[1])
+
+
 def _tags() -> list[Tag]:
     """A pool of tags: the article's own and 40 more."""
     have = set(Tag.objects.filter(name__in=TAG_NAMES).values_list("name", flat=True))
@@ -109,7 +130,7 @@ def grow_posts(total: int) -> dict[str, float]:
         return {"posts": 0}
     started = time.perf_counter()
     source = article()
-    authors, tags = _authors(), _tags()
+    authors, tags, writer = _authors(), _tags(), co_writer()
     rng = random.Random(SEED + have)
     titles = [_sentence(rng, 6)[:-1] for _ in range(256)]
     excerpts = [_sentence(rng, 16) for _ in range(256)]
@@ -120,7 +141,7 @@ def grow_posts(total: int) -> dict[str, float]:
             Post(
                 title=f"{titles[n % 256]} ({n})",
                 slug=f"bench-post-{n}",
-                author=authors[n % len(authors)],
+                author=writer if n % CO_WRITER_EVERY == CO_WRITER_SIGNS else authors[n % len(authors)],
                 excerpt=excerpts[(n * 7) % 256],
                 body=bodies[(n * 13) % 256],
                 thumbnail=source.thumbnail.name,
@@ -147,8 +168,10 @@ def grow_posts(total: int) -> dict[str, float]:
     TaggedPost.objects.bulk_create(
         TaggedPost(tag=rare, content_object_id=post.pk, published_at=post.published_at)
         for post in created
-        if int(post.slug.rsplit("-", 1)[1]) % RARE_EVERY == RARE_EVERY // 2
+        if _number(post) % RARE_EVERY == RARE_EVERY // 2
     )
+    co_written = [post for post in created if _number(post) % CO_WRITER_EVERY == CO_WRITER_CO_WRITES]
+    CoAuthor.objects.bulk_create(CoAuthor(post=post, author=writer) for post in co_written)
     tags_done = time.perf_counter()
     _filler_comments(created)
     return {
