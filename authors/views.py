@@ -44,7 +44,13 @@ class AuthorDetailView(PublishedPostListView):
         # Whether they co-write comes with the profile: most do not, and
         # their list keeps its one index (``PostQuerySet.by``).
         self.author = get_object_or_404(with_co_writes(Author.objects.all()), slug=self.kwargs["slug"])
-        return super().get_queryset().by(self.author)
+        posts = super().get_queryset()
+        return posts if self.author.co_writes else posts.by(self.author)
+
+    def get_parts(self):
+        # A co-writer's own posts and those they co-write, each read on its
+        # own index as far as the page.
+        return Post.objects.published().by_each(self.author) if self.author.co_writes else None
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)

@@ -38,6 +38,7 @@ from authors.models import Author
 
 from .comments import comment_html, commenter_name, comments_for, public_comments, with_their_post
 from .models import CO_AUTHORS, Post, SlugRedirect, TaggedPost, with_co_writes
+from .pagination import first_of_each
 from .search import plain_text
 from .tagging import moved_tag, tag_description
 
@@ -272,7 +273,11 @@ class AuthorFeed(PostFeed):
         return self.absolute(author.get_absolute_url())
 
     def posts(self, author):
-        return Post.objects.published().by(author)
+        posts = Post.objects.published()
+        if not author.co_writes:
+            return posts.by(author)
+        # The newest of their own posts and of those they co-write, each read on its own index.
+        return first_of_each(posts, posts.by_each(author), ("-published_at", "-pk"), settings.BLOG["FEED_ITEMS"])
 
 
 class AtomAuthorFeed(AuthorFeed):

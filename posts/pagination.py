@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.http import Http404, QueryDict
 
@@ -159,12 +160,36 @@ def read_cursor(params: QueryDict) -> tuple[str, Cursor] | None:
         raise Http404("Not a page of this list.") from None
 
 
+def first_of_each(queryset: QuerySet, parts: list[QuerySet], order: tuple[str, ...], size: int) -> QuerySet:
+    """``queryset`` narrowed to the rows among the first ``size`` in
+    ``order`` of each of ``parts``: lists of the same rows, whose union is
+    the list wanted, each read on an index of its own (an author's own
+    posts and those they co-write, ``PostQuerySet.by_each``). The caller
+    orders and cuts the result as the parts were.
+
+    A page so reads at most ``size`` rows of each part, where one filter
+    joining them by OR walks the rows of every list in ``order``, testing
+    each. One query still. ``parts`` are lean (no annotations, no
+    ``select_related``): Django copies a subquery's every annotation at
+    each level it is nested in, and with the cards' this query took 3.5 ms
+    to build and compile, against 2.0 ms lean and 1.6 ms for the OR.
+    """
+    firsts = [part.order_by(*order).values("pk")[:size] for part in parts]
+    if not connections[queryset.db].features.supports_slicing_ordering_in_compound:
+        # SQLite (and Django for it) refuses a LIMIT on a part of a UNION:
+        # each in a subquery of its own.
+        rows = queryset.model._base_manager.order_by()
+        firsts = [rows.filter(pk__in=first).values("pk") for first in firsts]
+    return queryset.filter(pk__in=firsts[0].union(*firsts[1:], all=True))
+
+
 def keyset_page(
     queryset: QuerySet,
     params: QueryDict,
     per_page: int,
     positions: QuerySet | None = None,
     newest: datetime | None = None,
+    parts: list[QuerySet] | None = None,
 ) -> Page:
     """The page of ``queryset`` (newest first) that ``params`` asks for.
 
@@ -182,12 +207,22 @@ def keyset_page(
     through the posts instead, a tag's page walks the newest posts of every
     tag and probes each for the tag: ~1 ms at 100,000 posts, and all of them
     for a rare tag once PostgreSQL uses a generic prepared plan.
+
+    ``parts``, when given, pick the list's posts instead of a filter on
+    ``queryset``: lean lists of posts whose union is the list, each read on
+    an index of its own as far as the page (``first_of_each``), as an
+    author's own posts and those they co-write.
     """
 
     def window(where: Q, newest_first: bool, size: int = per_page + 1) -> list:
         sign = "-" if newest_first else ""
         if positions is None:
-            return list(queryset.filter(where).order_by(f"{sign}published_at", f"{sign}pk")[:size])
+            order = (f"{sign}published_at", f"{sign}pk")
+            if parts is None:
+                rows = queryset.filter(where)
+            else:
+                rows = first_of_each(queryset, [part.filter(where) for part in parts], order, size)
+            return list(rows.order_by(*order)[:size])
         picked = positions.filter(where).order_by(f"{sign}published_at", f"{sign}content_object")
         rows = queryset.filter(pk__in=picked.values("content_object")[:size])
         return list(rows.order_by(f"{sign}published_at", f"{sign}pk"))

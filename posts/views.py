@@ -47,6 +47,12 @@ class PublishedPostListView(TemplateResponseMixin, ContextMixin, View):
         own (see ``keyset_page``); ``None``: the queryset's own filter."""
         return None
 
+    def get_parts(self):
+        """Lists of posts whose union is the list, each read on an index of
+        its own as far as the page (see ``keyset_page``); ``None``: the
+        queryset's own filter."""
+        return None
+
     def newest_possible(self) -> datetime:
         """The latest publish time a post in this list can have (nothing is
         published in the future); a ``?before=`` cursor beyond it is the
@@ -62,7 +68,12 @@ class PublishedPostListView(TemplateResponseMixin, ContextMixin, View):
         queryset = self.get_queryset()  # first: it finds what the list is of
         try:
             self.page = keyset_page(
-                queryset, request.GET, self.paginate_by, self.get_positions(), newest=self.newest_possible()
+                queryset,
+                request.GET,
+                self.paginate_by,
+                self.get_positions(),
+                newest=self.newest_possible(),
+                parts=self.get_parts(),
             )
         except FirstPage:
             # Temporary: once more posts are published above it, that

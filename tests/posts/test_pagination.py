@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from posts.comment_admin import CommentAdmin
-from posts.models import Post
+from posts.models import CoAuthor, Post
 from posts.pagination import Cursor, DeferredJoinPaginator
 from posts.views import PublishedPostListView
 from tests.factories import count_queries, make_author, make_comment, make_post
@@ -225,6 +225,33 @@ def test_tag_author_and_archive_lists_paginate_the_same_way(client, kind):
     }
     assert counts[kind] in unescape(second)
     get(client, f"{path}?before={Cursor.of(posts[-1])}", status=404)  # past the end
+
+
+def test_a_co_writers_list_holds_their_posts_and_those_they_co_write_in_one_order(client):
+    """Their own posts and the ones they co-write are read apart, each as far
+    as a page (``first_of_each``), and make one list: in order, ties between
+    the two broken by id, nothing skipped or repeated either way, no draft."""
+    ada, bo = make_author(slug="ada"), make_author(slug="bo")
+    for n in range(12):  # two a moment: ties between Ada's own and co-written posts
+        post = make_post(
+            title=f"Post {n}", author=ada if n % 3 == 0 else bo, published_at=NOON - timedelta(hours=n // 2)
+        )
+        if n % 3 == 1:
+            CoAuthor.objects.create(post=post, author=ada)
+    CoAuthor.objects.create(post=make_post(title="Draft", author=bo, status=Post.Status.DRAFT), author=ada)
+    expected = [post.title for post in Post.objects.published().by(ada)]
+    assert len(expected) == 8 and "Post 2" not in expected  # Bo's alone
+
+    path = "/authors/ada/"
+    pages = walk(client, path)
+    assert [title for page in pages for title in page] == expected
+    assert [len(page) for page in pages] == [3, 3, 2]
+    # Back up from the last page by its "← Newer posts" link (an ``?after=`` page).
+    last = get(client, path + link(get(client, path + link(get(client, path), "next")), "next"))
+    assert titles(last) == pages[2]
+    assert titles(get(client, path + link(last, "prev"))) == pages[1]
+    feed = get(client, f"{path}feed/")
+    assert re.findall(r"<item><title>([^<]*)</title>", feed) == expected
 
 
 def followed(client, url) -> tuple[str, str]:

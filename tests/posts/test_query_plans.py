@@ -9,6 +9,8 @@ indexes, so sequential scans are turned off for each ``EXPLAIN``: the plan
 then shows the index PostgreSQL would use.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
@@ -17,8 +19,8 @@ from django.utils import timezone
 from django_comments.models import Comment
 
 from posts.comments import comment_page
-from posts.models import Post
-from tests.factories import make_comment, make_post
+from posts.models import CoAuthor, Post
+from tests.factories import make_author, make_comment, make_post
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +83,29 @@ def test_the_home_pages_featured_block_reads_the_featured_index():
     featured = Post.objects.published().featured().for_featured_block()[:3]
     sql, params = featured.query.sql_with_params()
     assert "post_featured_idx" in plan(sql, params, enable_seqscan="off")
+
+
+def test_a_co_writers_page_reads_their_posts_and_those_they_co_write_each_on_its_own(client):
+    """An author who co-writes: their own posts are one range of the
+    (author, status, published_at) index, the posts they co-write are
+    joined from their rows of the co-authors' table, and the page reads as
+    far as a page of each (``first_of_each``). The two in one OR made
+    PostgreSQL walk the newest posts of every author (``post_ordering_idx``),
+    testing each: 5,000 of them at 100,000 posts for an author of one post
+    in 500 (docs/performance.md)."""
+    authors = [make_author(slug=f"author-{n}") for n in range(20)]
+    posts = Post.objects.bulk_create(
+        Post(title=f"Post {n}", slug=f"post-{n}", author=authors[n % 20], status=Post.Status.PUBLISHED,
+             published_at=timezone.now() - timedelta(hours=n))
+        for n in range(1000)
+    )  # fmt: skip
+    # One post in ten, by an odd-numbered author, has an even-numbered co-author: ten each.
+    CoAuthor.objects.bulk_create(CoAuthor(post=posts[n], author=authors[n // 10 % 10 * 2]) for n in range(5, 1000, 10))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/authors/author-0/").status_code == 200
+    [page] = [query["sql"] for query in queries.captured_queries if " UNION " in query["sql"]]
+    found = plan(page, enable_seqscan="off")
+    assert "post_author_published_idx" in found
+    assert "post_ordering_idx" not in found and "post_published_idx" not in found
