@@ -12,7 +12,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from skolr_blog.images import strip_metadata, validate_image
+from skolr_blog.images import WebImageField, strip_metadata, validate_image
 
 
 def body_image_path(image: "BodyImage", filename: str) -> str:
@@ -32,7 +32,7 @@ class BodyImage(models.Model):
 
     folder = ""  # under MEDIA_ROOT, then the year
 
-    image = models.ImageField(
+    image = WebImageField(
         upload_to=body_image_path, validators=[validate_image], width_field="width", height_field="height"
     )
     width = models.PositiveIntegerField(null=True, editable=False)

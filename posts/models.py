@@ -18,7 +18,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from authors.models import Author
-from skolr_blog.images import strip_metadata, validate_image
+from skolr_blog.images import WebImageField, strip_metadata, validate_image
 
 from .comments import public_comments
 from .embeds import iframes_as_addresses
@@ -454,7 +454,7 @@ class Post(Trashable):
         max_length=300, blank=True, help_text="One or two sentences for post lists, feeds and search results."
     )
     body = ProseEditorField(extensions=BODY_EXTENSIONS, sanitize=clean_body, blank=True)
-    thumbnail = models.ImageField(
+    thumbnail = WebImageField(
         upload_to="posts/%Y/",
         blank=True,
         validators=[validate_image],

@@ -1,16 +1,22 @@
-"""Image upload validation shared by author photos and post thumbnails.
+"""Image upload validation shared by author photos, post thumbnails and
+the images of posts' and pages' bodies.
 
-Django's ImageField only checks that Pillow can identify a file. A blog needs
-less than that allows: four web formats, a byte limit and a pixel limit (a
-small file can decode to gigabytes), so uploads are held to those here.
+Django's ImageField only checks that Pillow can identify a file, and that
+its name ends as one of the ~75 formats Pillow knows. A blog needs less than
+that allows: four web formats, judged by what the file is (its name is given
+the format's ending when stored), a byte limit and a pixel limit (a small
+file can decode to gigabytes), so uploads are held to those here.
 """
 
 import io
+import re
 import struct
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import models
 from django.template.defaultfilters import filesizeformat
 from PIL import Image, ImageOps
 
@@ -21,12 +27,42 @@ EXTENSIONS = {"JPEG": (".jpg", ".jpeg", ".jpe", ".jfif"), "PNG": (".png",), "GIF
 
 def named_as(name: str, kind: str) -> str:
     """``name`` ending as a ``kind`` image does: a PNG uploaded as
-    ``diagram.pdf`` is stored as ``diagram.png``. The address's ending is
-    what browsers and servers go by (nginx sent that PNG as a PDF)."""
+    ``diagram.pdf`` is stored as ``diagram.png``, and one named ``scan`` as
+    ``scan.png``. The address's ending is what browsers and servers go by
+    (nginx sent that PNG as a PDF)."""
     stem, dot, suffix = name.rpartition(".")
     if dot and f".{suffix.lower()}" in EXTENSIONS[kind]:
         return name
     return f"{stem if dot else name}{EXTENSIONS[kind][0]}"
+
+
+def too_many_pixels() -> ValidationError:
+    """Pillow refuses to open an image of over twice its own limit (about
+    178 megapixels), a decompression bomb, before anyone reads its size."""
+    return ValidationError(
+        "This image is over %(pixels)s megapixels; the limit is %(limit)s megapixels.",
+        params={"pixels": 2 * Image.MAX_IMAGE_PIXELS // 1_000_000, "limit": settings.IMAGE_MAX_PIXELS // 1_000_000},
+        code="too_many_pixels",
+    )
+
+
+# The brands of HEIF files Pillow has no decoder for (iPhones' photos): an
+# ISO media file's "ftyp" box names its brand.
+HEIF = re.compile(rb"^....ftyp(heic|heix|heim|heis|hevc|hevx|hevm|hevs|mif1|msf1)", re.DOTALL)
+
+
+def unsupported_format(upload) -> ValidationError | None:
+    """Why a file Pillow does not identify is refused, where it is one
+    photos often come as; None for anything else ("Upload a valid image")."""
+    position = upload.tell()
+    try:
+        upload.seek(0)
+        head = upload.read(12)
+    finally:
+        upload.seek(position)
+    if HEIF.match(head):
+        return ValidationError("HEIC images are not supported: export it as JPEG, PNG or WebP.", code="bad_format")
+    return None
 
 
 def validate_image(upload) -> None:
@@ -69,8 +105,10 @@ def validate_image(upload) -> None:
                 full.load()  # decodes every byte: a truncated file fails here
     except ValidationError:
         raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise ValidationError(
+    except Image.DecompressionBombError as error:
+        raise too_many_pixels() from error
+    except (OSError, SyntaxError, ValueError) as error:
+        raise unsupported_format(upload) or ValidationError(
             "This file is not a complete JPEG, PNG, GIF or WebP image.", code="invalid_image"
         ) from error
     finally:
@@ -146,3 +184,43 @@ def strip_metadata(field_file) -> None:
         cleaned.save(buffer, kind, **{key: value for key, value in params.items() if value is not None})
     field_file.name = named_as(field_file.name, kind)
     field_file.file = ContentFile(buffer.getvalue(), name=field_file.name)
+
+
+class WebImageFormField(forms.ImageField):
+    """Django's image form field, without its check of the name's ending:
+    a PNG named ``scan`` or ``photo.heic`` was refused with the ~75 endings
+    Pillow knows, where the blog takes four formats and stores each under its
+    own ending (``named_as``). What the file is decides (``validate_image``,
+    the model's validator), and a file Pillow will not open is refused with
+    the blog's reason where there is one: a decompression bomb's pixel limit,
+    a HEIC photo."""
+
+    default_validators = []
+
+    def to_python(self, data):
+        try:
+            return super().to_python(data)
+        except ValidationError as error:
+            if isinstance(error.__cause__, Image.DecompressionBombError):
+                raise too_many_pixels() from error.__cause__
+            if hasattr(data, "read") and (reason := unsupported_format(data)):
+                raise reason from error
+            raise
+
+
+class WebImageField(models.ImageField):
+    """An image field judged by what the file is, not by its name (see
+    ``WebImageFormField``); give it ``validate_image``.
+
+    Migrations know it as Django's ImageField: it differs in Python only,
+    and a migration naming it made SQLite rebuild each table holding one
+    (the posts' among them) to change nothing."""
+
+    default_validators = []
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": WebImageFormField, **kwargs})
+
+    def deconstruct(self):
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.ImageField", args, kwargs

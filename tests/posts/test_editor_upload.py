@@ -2,6 +2,8 @@
 post's (or page's) admin, which checks and stores it as the "images for the
 body" inline does and answers its address for the editor to insert."""
 
+from pathlib import Path
+
 import pytest
 from django.db import DatabaseError
 from django.test import Client
@@ -11,7 +13,8 @@ from PIL import Image
 from authors.roles import AUTHORS, EDITORS
 from posts.models import CoAuthor, PageImage, PostImage
 from tests.factories import files_under, make_author, make_page, make_post, make_user, png_bytes
-from tests.posts.test_images import jpeg_with_gps_and_rotation, upload
+from tests.posts.test_images import HEIC, jpeg_with_gps_and_rotation, tiff_bytes, upload
+from tests.security.test_uploads import png_claiming
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +74,39 @@ def test_a_bad_upload_is_refused_with_its_reason_and_nothing_is_stored(client, p
     assert message in response.json()["error"]
     assert not PostImage.objects.exists()
     assert files_under(settings.MEDIA_ROOT) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "stored_as"),
+    [("scan", "scan.png"), ("photo.heic", "photo.png")],
+)
+def test_an_image_is_judged_by_what_it_is_and_named_as_its_format(client, post, name, stored_as):
+    """Found by QA: a PNG named ``scan`` or ``photo.heic`` was refused with
+    the ~75 endings Pillow knows (a PNG named ``.pdf`` was taken, and named
+    ``.png``)."""
+    response = client.post(upload_url(post), {"image": upload(name, png_bytes()), "alt": "A scan"})
+    assert response.status_code == 201, response.content
+    assert Path(PostImage.objects.get().image.name).name == stored_as
+    assert response.json()["url"].endswith(f"/{stored_as}")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("IMG_0001.heic", HEIC, "HEIC images are not supported: export it as JPEG, PNG or WebP."),
+        ("IMG_0001.jpg", HEIC, "HEIC images are not supported: export it as JPEG, PNG or WebP."),
+        ("map.png", png_claiming(14_000, 14_000), "This image is over 178 megapixels; the limit is 40 megapixels."),
+        ("scan.tiff", tiff_bytes(), "Upload a JPEG, PNG, GIF or WebP image (this file is TIFF)."),
+    ],
+    ids=["heic", "heic-named-jpg", "over-pillows-limit", "tiff"],
+)
+def test_a_refused_image_is_told_what_the_blog_takes(client, post, settings, name, content, message):
+    """Found by QA: a HEIC photo was "not a valid image", and one of over
+    178 megapixels (Pillow will not open it) "corrupted"."""
+    response = client.post(upload_url(post), {"image": upload(name, content), "alt": "A photo"})
+    assert response.status_code == 400
+    assert response.json() == {"error": message}
+    assert not PostImage.objects.exists() and files_under(settings.MEDIA_ROOT) == []
 
 
 def test_an_image_over_the_size_or_pixel_limit_is_refused(client, post, settings):

@@ -207,14 +207,37 @@ def test_author_photo_and_inline_images_refuse_the_same(client, writer, settings
     assert files_under(settings.MEDIA_ROOT) == []
 
 
+def test_a_pixel_bomb_is_refused_naming_the_pixel_limit(client, writer, settings):
+    """Pillow will not open an image of over twice its own limit (~178
+    megapixels): Django's field called it "not an image or a corrupted
+    image" (found by QA). The thumbnail, the author photo and the body's
+    images say the limit, as for any image over it."""
+    message = "This image is over 178 megapixels; the limit is 40 megapixels."
+    bomb = png_claiming(14_000, 14_000)
+    assert thumbnail_errors(client, "map.png", bomb, "image/png") == [message]
+    profile = {"name": writer.name, "bio": "", "expertise": "", "comment_notifications": "each"}
+    response = client.post(
+        f"/admin/authors/author/{writer.pk}/change/", profile | {"photo": upload("me.png", bomb, "image/png")}
+    )
+    assert response.context["adminform"].form.errors["photo"] == [message]
+    inline = admin_post_form(
+        **{"images-TOTAL_FORMS": "1", "images-0-image": upload("map.png", bomb, "image/png"), "images-0-alt": "A map"}
+    )
+    response = client.post("/admin/posts/post/add/", inline)
+    images = next(
+        inline.formset for inline in response.context["inline_admin_formsets"] if inline.formset.prefix == "images"
+    )
+    assert images.errors[0]["image"] == [message]
+    assert files_under(settings.MEDIA_ROOT) == []
+
+
 MEASURE = """
 import json, sys, tracemalloc
 import django
 django.setup()
-from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from skolr_blog.images import validate_image
+from skolr_blog.images import WebImageFormField, validate_image
 
 def status(field):
     for line in open("/proc/self/status"):
@@ -227,7 +250,7 @@ with open("/proc/self/clear_refs", "w") as refs:
 before = status("VmRSS:")
 tracemalloc.start()
 messages = []
-for check in (forms.ImageField().clean, validate_image):  # the form field, then the model validator
+for check in (WebImageFormField().clean, validate_image):  # the form field, then the model validator
     try:
         check(SimpleUploadedFile("bomb.png", data, content_type="image/png"))
     except ValidationError as error:
@@ -275,5 +298,6 @@ def test_validating_a_pixel_bomb_keeps_memory_bounded(bomb, capsys):
             f"peak RSS +{measured['rss_kb'] / 1024:.1f} MB, Python allocations peak {measured['traced'] / 2**20:.1f} MB"
         )
     assert measured["messages"], "the bomb was not refused"
+    assert "megapixels" in measured["messages"][0]
     assert measured["rss_kb"] < 50 * 1024
     assert measured["traced"] < 50 * 1024 * 1024
