@@ -29,11 +29,16 @@ def named_as(name: str, kind: str) -> str:
     """``name`` ending as a ``kind`` image does: a PNG uploaded as
     ``diagram.pdf`` is stored as ``diagram.png``, and one named ``scan`` as
     ``scan.png``. The address's ending is what browsers and servers go by
-    (nginx sent that PNG as a PDF)."""
+    (nginx sent that PNG as a PDF). A name with no letter or digit before
+    its ending is called ``image``: the storage keeps only those (and ``-``,
+    ``_``), and ``😀.png`` was stored as the hidden file ``.png``."""
     stem, dot, suffix = name.rpartition(".")
-    if dot and f".{suffix.lower()}" in EXTENSIONS[kind]:
-        return name
-    return f"{stem if dot else name}{EXTENSIONS[kind][0]}"
+    if not dot:
+        stem, suffix = name, ""
+    if not re.search(r"[-\w]", stem):
+        stem = "image"
+    ending = f".{suffix}" if f".{suffix.lower()}" in EXTENSIONS[kind] else EXTENSIONS[kind][0]
+    return f"{stem}{ending}"
 
 
 def too_many_pixels() -> ValidationError:

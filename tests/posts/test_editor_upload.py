@@ -78,12 +78,12 @@ def test_a_bad_upload_is_refused_with_its_reason_and_nothing_is_stored(client, p
 
 @pytest.mark.parametrize(
     ("name", "stored_as"),
-    [("scan", "scan.png"), ("photo.heic", "photo.png")],
+    [("scan", "scan.png"), ("photo.heic", "photo.png"), ("😀.png", "image.png"), ("😀😀", "image.png")],
 )
 def test_an_image_is_judged_by_what_it_is_and_named_as_its_format(client, post, name, stored_as):
     """Found by QA: a PNG named ``scan`` or ``photo.heic`` was refused with
     the ~75 endings Pillow knows (a PNG named ``.pdf`` was taken, and named
-    ``.png``)."""
+    ``.png``); one named ``😀.png`` was stored as the hidden file ``.png``."""
     response = client.post(upload_url(post), {"image": upload(name, png_bytes()), "alt": "A scan"})
     assert response.status_code == 201, response.content
     assert Path(PostImage.objects.get().image.name).name == stored_as

@@ -149,6 +149,7 @@ def test_a_small_animation_is_stored_with_all_its_frames(client, writer, setting
         ("diagram.png", png_bytes(), "diagram.png"),
         ("scan", png_bytes(), "scan.png"),  # found by QA: refused with the ~75 endings Pillow knows
         ("photo.heic", png_bytes(), "photo.png"),
+        ("😀.png", png_bytes(), "image.png"),  # found by QA: stored as the hidden file ".png"
     ],
 )
 def test_an_image_named_as_another_kind_of_file_is_stored_under_its_own_formats_ending(
