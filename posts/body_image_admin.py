@@ -129,9 +129,21 @@ class BodyImageUploadAdmin:
         )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        self._tell_the_editor(context["adminform"].form, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def render_history_view(self, request, template, context, **kwargs):
+        # A revision's restore page (simple-history's, not render_change_form)
+        # edits the body too, and restoring is a save of the post: its
+        # editor uploads as the change form's does (it asked to save first).
+        if "adminform" in context:
+            self._tell_the_editor(context["adminform"].form, context["original"])
+        return super().render_history_view(request, template, context, **kwargs)
+
+    def _tell_the_editor(self, form, obj) -> None:
         """Tell the body editor where its uploads go (none on the add form:
-        it asks to save the draft first) and the largest image it takes."""
-        form = context["adminform"].form
+        it asks to save the draft first) and the largest image it takes.
+        Whoever may not upload there is told so by the upload's answer."""
         if "body" in form.fields:
             attrs = form.fields["body"].widget.attrs
             attrs["data-image-max-bytes"] = settings.IMAGE_MAX_BYTES
@@ -139,4 +151,3 @@ class BodyImageUploadAdmin:
             if obj is not None and obj.pk:
                 url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_upload_image", args=[obj.pk])
                 attrs["data-image-upload-url"] = url
-        return super().render_change_form(request, context, add, change, form_url, obj)

@@ -10,8 +10,8 @@
 // inserted where the cursor was, with the address the server answered. A
 // refused file is named with the server's reason, and nothing is inserted.
 //
-// The change form gives the editor's textarea its upload address
-// (data-image-upload-url); the add form has none, as a post not saved yet
+// The change form and a revision's restore page give the editor's textarea
+// its upload address (data-image-upload-url); the add form has none, as a post not saved yet
 // has no images: the button asks to save the draft first. The CSRF token is
 // the form's own (the cookie is HttpOnly).
 import { Extension, Plugin, gettext } from "django-prose-editor/editor"

@@ -211,6 +211,18 @@ def test_the_change_form_tells_the_editor_where_to_upload_and_the_add_form_does_
     assert "data-image-max-bytes" in add  # the button is there, and asks to save the draft first
 
 
+def test_a_revisions_restore_page_tells_the_editor_where_to_upload(client, post, settings):
+    """Found by QA: the restore page (simple-history's view) asked to save
+    the draft first; restoring is a save of the post, whose images these are."""
+    revision = post.history.first()
+    page = client.get(reverse("admin:posts_post_simple_history", args=[post.pk, revision.history_id]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'data-image-upload-url="{upload_url(post)}"' in html
+    assert f'data-image-max-bytes="{settings.IMAGE_MAX_BYTES}"' in html
+    assert "js/editor_image_upload.js" in html
+
+
 def test_an_editor_uploads_into_a_pages_body(client, editor, settings):
     page = make_page()
     url = reverse("admin:posts_page_upload_image", args=[page.pk])
