@@ -2,18 +2,19 @@
 // django-prose-editor, enabled in posts.models.BODY_EXTENSIONS and loaded by
 // its "configurable" preset: skolr_blog/settings DJANGO_PROSE_EDITOR_EXTENSIONS).
 //
-// A toolbar button, or an image file dropped or pasted into the text, opens
-// a dialog asking for the alt text (required: readers who cannot see the
-// image get it) and an optional caption. The file goes to the post's or
-// page's admin (posts.body_image_admin.BodyImageUploadAdmin), which checks
-// and stores it as the "images for the body" inline does; the figure is then
-// inserted where the cursor was, with the address the server answered. A
-// refused file is named with the server's reason, and nothing is inserted.
+// A toolbar button, or an image file dropped or pasted into the text (a
+// paste of an image alone: see pastedImage), opens a dialog asking for the
+// alt text (required: readers who cannot see the image get it) and an
+// optional caption. The file goes to the post's or page's admin
+// (posts.body_image_admin.BodyImageUploadAdmin), which checks and stores it
+// as the "images for the body" inline does; the figure is then inserted
+// where the cursor was, with the address the server answered. A refused file
+// is named with the server's reason, and nothing is inserted.
 //
 // The change form and a revision's restore page give the editor's textarea
-// its upload address (data-image-upload-url); the add form has none, as a post not saved yet
-// has no images: the button asks to save the draft first. The CSRF token is
-// the form's own (the cookie is HttpOnly).
+// its upload address (data-image-upload-url); the add form has none, as a
+// post not saved yet has no images: the button asks to save the draft
+// first. The CSRF token is the form's own (the cookie is HttpOnly).
 import { Extension, Plugin, gettext } from "django-prose-editor/editor"
 
 const ACCEPTED = ["image/jpeg", "image/png", "image/gif", "image/webp"]
@@ -169,6 +170,18 @@ function imageFile(transfer) {
   return Array.from(transfer?.files || []).find((file) => file.type.startsWith("image/")) || null
 }
 
+// The image a paste holds alone. Word, Excel or LibreOffice put text on the
+// clipboard (text/plain, text/html) with a picture of it: that paste is the
+// text's, and the editor pastes it. A browser's "Copy image" puts the image
+// with an HTML <img> of it, without text: that one is uploaded.
+function pastedImage(clipboard) {
+  const file = imageFile(clipboard)
+  if (!file) return null
+  const html = clipboard.getData("text/html")
+  const htmlText = html ? new DOMParser().parseFromString(html, "text/html").body.textContent : ""
+  return clipboard.getData("text/plain").trim() || htmlText.trim() ? null : file
+}
+
 export const UploadImage = Extension.create({
   name: "uploadImage",
 
@@ -212,7 +225,7 @@ export const UploadImage = Extension.create({
             return true
           },
           handlePaste(view, event) {
-            const file = imageFile(event.clipboardData)
+            const file = pastedImage(event.clipboardData)
             if (!file) return false
             event.preventDefault()
             uploadImage(editor, file)

@@ -3,7 +3,9 @@ save the draft first; on the saved draft, a refused file is named in the
 dialog, a good one is uploaded with its alt text and lands in the text where
 the cursor was, and the saved post shows it to readers."""
 
-from playwright.sync_api import Page, expect
+import base64
+
+from playwright.sync_api import Locator, Page, expect
 
 from posts.models import Post, PostImage
 from tests.browser.test_authoring import author_account, log_in, save
@@ -70,3 +72,48 @@ def test_author_uploads_an_image_from_the_editor_and_readers_see_it(page: Page, 
     expect(shown).to_be_visible()
     expect(page.locator(".prose figcaption")).to_have_text(CAPTION)
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=shown.element_handle())
+
+
+def open_draft(page: Page, base: str, body: str) -> tuple[Post, Locator]:
+    """Ada's draft in its change form, the cursor at the end of its first paragraph."""
+    user = author_account("ada", can_publish=False)
+    post = make_post(author=user.author, status=Post.Status.DRAFT, published_at=None, body=body)
+    log_in(page, base, "ada")
+    page.goto(f"{base}/admin/posts/post/{post.pk}/change/")
+    content = page.locator(".field-body .ProseMirror[contenteditable=true]")
+    content.locator("p").first.click()
+    page.keyboard.press("End")
+    return post, content
+
+
+# A paste event as the browser makes it from a clipboard: an image file, and
+# the text (HTML and plain) when ``html`` is given, as Word or Excel copy.
+PASTE = """([png, html, text]) => {
+  const clipboard = new DataTransfer()
+  if (html) clipboard.setData("text/html", html)
+  if (text) clipboard.setData("text/plain", text)
+  const bytes = Uint8Array.from(atob(png), (c) => c.charCodeAt(0))
+  clipboard.items.add(new File([bytes], "image.png", { type: "image/png" }))
+  const event = new ClipboardEvent("paste", { clipboardData: clipboard, bubbles: true, cancelable: true })
+  document.querySelector(".field-body .ProseMirror[contenteditable=true]").dispatchEvent(event)
+}"""
+
+
+def test_a_paste_of_text_with_a_picture_of_it_pastes_the_text(page: Page, live_site):
+    """Found by QA: cells copied from Excel (or text from Word), which the
+    clipboard holds with a picture of them, opened the upload dialog and
+    dropped the text. An image pasted alone is uploaded, with its alt text."""
+    _, content = open_draft(page, live_site.url, "<p>Before.</p>")
+    png = base64.b64encode(png_bytes(size=SIZE)).decode()
+    table = "<table><tr><td>Cell A1</td><td>Cell B1</td></tr></table>"
+    page.evaluate(PASTE, [png, table, "Cell A1\tCell B1"])
+    expect(content.locator("table td").first).to_have_text("Cell A1")
+    expect(page.locator("dialog.prose-editor-dialog")).to_have_count(0)
+
+    page.evaluate(PASTE, [png, '<meta charset="utf-8"><img src="https://example.com/a.png">', ""])  # "Copy image"
+    dialog = page.locator("dialog.prose-editor-dialog[open]")
+    expect(dialog.get_by_role("heading")).to_have_text("Upload an image")
+    expect(dialog.locator(".prose-editor-upload-file")).to_have_text("image.png")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_have_count(0)
+    expect(content.locator("img")).to_have_count(0)
