@@ -9,7 +9,9 @@
 // (posts.body_image_admin.BodyImageUploadAdmin), which checks and stores it
 // as the "images for the body" inline does; the figure is then inserted
 // where the cursor was, with the address the server answered. A refused file
-// is named with the server's reason, and nothing is inserted.
+// is named with the server's reason, and nothing is inserted; nor is
+// anything once the dialog is closed (Cancel, Escape): the upload is
+// abandoned.
 //
 // The change form and a revision's restore page give the editor's textarea
 // its upload address (data-image-upload-url); the add form has none, as a
@@ -105,6 +107,10 @@ function uploadImage(editor, file = null) {
     [submit, cancel],
   )
   cancel.addEventListener("click", () => dialog.close())
+  // Cancel or Escape while uploading abandons the upload: nothing is
+  // inserted (a file the server had already stored stays among the images).
+  const upload = new AbortController()
+  dialog.addEventListener("close", () => upload.abort())
   ;(file ? alt : chooser).focus()
 
   // The admin's errornote sets its own display: it is added, not unhidden.
@@ -131,11 +137,17 @@ function uploadImage(editor, file = null) {
     error.replaceChildren()
     let answer
     try {
-      const response = await fetch(settings.url, { method: "POST", body: data, credentials: "same-origin" })
+      const response = await fetch(settings.url, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        signal: upload.signal,
+      })
       answer = await readAnswer(response)
     } catch {
       answer = { error: gettext("The upload did not reach the server: check the connection and try again.") }
     }
+    if (upload.signal.aborted) return
     if (answer.error) {
       refuse(answer.error)
       return

@@ -4,7 +4,9 @@ dialog, a good one is uploaded with its alt text and lands in the text where
 the cursor was, and the saved post shows it to readers."""
 
 import base64
+import contextlib
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
 from posts.models import Post, PostImage
@@ -117,3 +119,33 @@ def test_a_paste_of_text_with_a_picture_of_it_pastes_the_text(page: Page, live_s
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_have_count(0)
     expect(content.locator("img")).to_have_count(0)
+
+
+def test_cancel_while_uploading_abandons_the_upload(page: Page, live_site):
+    """Found by QA: Cancel (or Escape) while "Uploading…" closed the dialog,
+    and the figure was inserted when the server answered. The request is
+    aborted, and nothing is inserted."""
+    _, content = open_draft(page, live_site.url, "<p>Before.</p>")
+    held = []  # the upload, held here until the test answers it
+    page.route("**/images/upload/", lambda route: held.append(route))
+    for close in ("Cancel", "Escape"):
+        page.locator(".field-body").get_by_role("button", name="Upload an image").click()
+        dialog = page.locator("dialog.prose-editor-dialog[open]")
+        dialog.locator("input[type=file]").set_input_files(
+            {"name": "timetable.png", "mimeType": "image/png", "buffer": png_bytes(size=SIZE)}
+        )
+        dialog.locator("input[name=alt]").fill(ALT)
+        dialog.get_by_role("button", name="Upload and insert").click()
+        expect(dialog.get_by_role("button", name="Uploading…")).to_be_disabled()
+        with page.expect_event("requestfailed", timeout=5000) as failed:
+            if close == "Cancel":
+                dialog.get_by_role("button", name="Cancel").click()
+            else:
+                page.keyboard.press("Escape")
+        assert failed.value.url.endswith("/images/upload/")
+        expect(dialog).to_have_count(0)
+        with contextlib.suppress(PlaywrightError):  # the page no longer waits for it
+            held.pop().fulfill(status=201, json={"url": "/media/x.png", "alt": ALT, "width": 72, "height": 40})
+    page.wait_for_timeout(200)
+    expect(content.locator("img")).to_have_count(0)
+    assert not PostImage.objects.exists()
