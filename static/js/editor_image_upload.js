@@ -164,7 +164,14 @@ function uploadImage(editor, file = null) {
 // The server's JSON ({url, alt, …} or {error}), or what went wrong on the way.
 async function readAnswer(response) {
   if (response.redirected && new URL(response.url).pathname.includes("/login/")) {
-    return { error: gettext("You were signed out: sign in again in another tab, then upload the image again.") }
+    // Signing in gives the session a new CSRF token, which this page's form
+    // does not have: uploads and saves from it are refused until it is
+    // reloaded. The reload offers back what was typed (admin_autosave.js).
+    return {
+      error: gettext(
+        "You were signed out. Sign in again in another tab, then reload this page: it offers to restore what you typed. Then upload the image again.",
+      ),
+    }
   }
   if ((response.headers.get("Content-Type") || "").startsWith("application/json")) {
     const answer = await response.json()

@@ -88,6 +88,18 @@ def open_draft(page: Page, base: str, body: str) -> tuple[Post, Locator]:
     return post, content
 
 
+def upload_an_image(page: Page) -> Locator:
+    """Upload an image from the toolbar with its alt text; the dialog."""
+    page.locator(".field-body").get_by_role("button", name="Upload an image").click()
+    dialog = page.locator("dialog.prose-editor-dialog[open]")
+    dialog.locator("input[type=file]").set_input_files(
+        {"name": "timetable.png", "mimeType": "image/png", "buffer": png_bytes(size=SIZE)}
+    )
+    dialog.locator("input[name=alt]").fill(ALT)
+    dialog.get_by_role("button", name="Upload and insert").click()
+    return dialog
+
+
 # A paste event as the browser makes it from a clipboard: an image file, and
 # the text (HTML and plain) when ``html`` is given, as Word or Excel copy.
 PASTE = """([png, html, text]) => {
@@ -129,13 +141,7 @@ def test_cancel_while_uploading_abandons_the_upload(page: Page, live_site):
     held = []  # the upload, held here until the test answers it
     page.route("**/images/upload/", lambda route: held.append(route))
     for close in ("Cancel", "Escape"):
-        page.locator(".field-body").get_by_role("button", name="Upload an image").click()
-        dialog = page.locator("dialog.prose-editor-dialog[open]")
-        dialog.locator("input[type=file]").set_input_files(
-            {"name": "timetable.png", "mimeType": "image/png", "buffer": png_bytes(size=SIZE)}
-        )
-        dialog.locator("input[name=alt]").fill(ALT)
-        dialog.get_by_role("button", name="Upload and insert").click()
+        dialog = upload_an_image(page)
         expect(dialog.get_by_role("button", name="Uploading…")).to_be_disabled()
         with page.expect_event("requestfailed", timeout=5000) as failed:
             if close == "Cancel":
@@ -149,3 +155,29 @@ def test_cancel_while_uploading_abandons_the_upload(page: Page, live_site):
     page.wait_for_timeout(200)
     expect(content.locator("img")).to_have_count(0)
     assert not PostImage.objects.exists()
+
+
+def test_signed_out_the_dialog_says_to_sign_in_and_reload_and_that_works(page: Page, live_site):
+    """Found by QA: it said to sign in again in another tab, then upload
+    again; signing in gives a new CSRF token, which the page's form lacks, so
+    that upload was refused too. Its advice now: sign in, reload the page,
+    which offers back what was typed, and upload."""
+    post, content = open_draft(page, live_site.url, "<p>Before.</p>")
+    page.keyboard.type(" Typed before the session ended.")
+    page.wait_for_function("() => Object.keys(localStorage).some((key) => key.startsWith('skolr-autosave:'))")
+    page.context.clear_cookies(name="sessionid")
+    dialog = upload_an_image(page)
+    expect(dialog.get_by_role("alert")).to_have_text(
+        "You were signed out. Sign in again in another tab, then reload this page: "
+        "it offers to restore what you typed. Then upload the image again."
+    )
+    assert not PostImage.objects.exists()
+
+    log_in(page.context.new_page(), live_site.url, "ada")
+    page.once("dialog", lambda leave: leave.accept())
+    page.reload()
+    page.locator("#autosave-banner").get_by_role("button", name="Restore them").click()
+    expect(content).to_have_text("Before. Typed before the session ended.")
+    upload_an_image(page)
+    expect(content.locator("figure img")).to_have_attribute("alt", ALT)
+    assert PostImage.objects.get().post_id == post.pk
