@@ -52,9 +52,9 @@ window.__xss = (n) => { window.__hits.push(String(n)); };
 ARMED = r"""
 () => {
   const found = [];
-  const urlAttributes = new Set(["action", "background", "cite", "code", "codebase", "data", "dynsrc", "from",
-    "href", "icon", "longdesc", "lowsrc", "manifest", "ping", "poster", "profile", "src", "srcset", "to",
-    "usemap", "values", "xlink:href"]);
+  const urlAttributes = new Set(["action", "background", "cite", "code", "codebase", "data", "dynsrc",
+    "formaction", "from", "href", "icon", "longdesc", "lowsrc", "manifest", "ping", "poster", "profile", "src",
+    "srcset", "to", "usemap", "values", "xlink:href"]);
   const forbidden = new Set(["applet", "base", "embed", "frame", "frameset", "iframe", "object", "portal"]);
   const note = (el, what) => found.push(`<${el.localName}> ${what}`.slice(0, 200));
   for (const el of document.querySelectorAll("*")) {
@@ -71,7 +71,10 @@ ARMED = r"""
       const attr = attribute.name.toLowerCase();
       const value = attribute.value.replace(/[\u0000-\u0020\u007f]+/g, "").toLowerCase();
       if (attr.startsWith("on")) note(el, `${attr}=${attribute.value}`);
-      else if (attr === "srcdoc" || attr === "formaction") note(el, attr);
+      else if (attr === "srcdoc") note(el, attr);
+      // A submit button's own form address (our "Preview changes"): this site only.
+      else if (attr === "formaction" && new URL(el.formAction, location.href).origin !== location.origin)
+        note(el, `${attr}=${attribute.value}`);
       else if (urlAttributes.has(attr) &&
                /^(javascript|vbscript|livescript):|^data:(?!image\/(png|gif|jpe?g|webp|avif)[;,])/.test(value))
         note(el, `${attr}=${attribute.value}`);

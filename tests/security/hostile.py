@@ -99,12 +99,13 @@ _FORBIDDEN_ELEMENTS = {
     "applet", "base", "bgsound", "embed", "frame", "frameset", "iframe", "isindex", "keygen", "math",
     "noembed", "noframes", "noscript", "object", "plaintext", "portal", "template", "xmp",
 }  # fmt: skip
-_FORBIDDEN_ATTRIBUTES = {"srcdoc", "formaction"}
+_FORBIDDEN_ATTRIBUTES = {"srcdoc"}
 # Attributes whose value a browser follows as an address (or, in SVG
 # animations, writes into one).
 _URL_ATTRIBUTES = {
-    "action", "background", "cite", "code", "codebase", "data", "dynsrc", "from", "href", "icon", "longdesc",
-    "lowsrc", "manifest", "ping", "poster", "profile", "src", "srcset", "to", "usemap", "values", "xlink:href",
+    "action", "background", "cite", "code", "codebase", "data", "dynsrc", "formaction", "from", "href", "icon",
+    "longdesc", "lowsrc", "manifest", "ping", "poster", "profile", "src", "srcset", "to", "usemap", "values",
+    "xlink:href",
 }  # fmt: skip
 _SCRIPT_DATA_TYPES = {"application/json", "application/ld+json"}
 _MARKERS = re.compile(r"__xss|alert\s*[(`]|confirm\s*[(`]|prompt\s*[(`]|XSS", re.IGNORECASE)
@@ -140,10 +141,11 @@ class UnsafeMarkupFinder(HTMLParser):
             self._flag(tag, f"http-equiv={values['http-equiv']!r}")
         if tag == "link" and "import" in values.get("rel", "").lower():
             self._flag(tag, "rel=import")
-        if tag == "form" and "action" in values:
-            host = urlsplit(values["action"].strip()).netloc
+        # A form's address, or a submit button's own (our "Preview changes"): this site only.
+        for name in ("action", "formaction") if tag == "form" else ("formaction",):
+            host = urlsplit(values.get(name, "").strip()).netloc
             if host and host not in self.hosts:
-                self._flag(tag, f"action to another site: {values['action']!r}")
+                self._flag(tag, f"{name} to another site: {values[name]!r}")
         for name, value in values.items():
             if name.startswith("on"):
                 self._flag(tag, f"event handler {name}={value!r}")
