@@ -11,26 +11,36 @@ SEED_SLUG = "django-vs-flask-vs-fastapi"
 # CI (.ci/run) runs the suite twice side by side, on SQLite and on
 # PostgreSQL, and sets CI_SUITE to the one this run is. Tests whose subject
 # is not the run's database run in one of the two: the browser tests drive
-# pages and scripts; the production tests use PostgreSQL, and the
-# concurrent-comment tests a SQLite and a PostgreSQL site of their own,
+# pages and scripts; the production tests use PostgreSQL, and the fault
+# tests that start sites of their own (a SQLite and a PostgreSQL site, built
+# once per run for whichever tests ask: tests/faults/conftest.py) use them
 # whichever the run. Run twice, they took the two runs past 15 minutes. Each
 # is deselected (not skipped) in the other run, and `make test` runs all of
-# them, on either database. Shared so that both runs take about as long (the
-# XSS tests, which do use the run's database, are the longest of both).
-# {path under tests/ (a folder or a file; the longest that matches decides):
-# the run it belongs to}
+# them, on either database. So do the two longest XSS tests (the payloads
+# through every field, then every page: their pages escape what is stored
+# whichever database stored it), one each; search's highlighting, which the
+# database writes, is checked on both (tests/security/test_xss.py). Shared so
+# that both runs take about as long.
+# {path under tests/ (a folder, a file, or a file::test; the longest that
+# matches decides): the run it belongs to}
 CI_SHARES = {
     "browser/": "sqlite",
     "faults/test_concurrent_comments.py": "postgresql",
+    "faults/test_backup.py::test_a_sqlite_site_moves_to_postgresql": "postgresql",
+    "faults/test_cache_outage.py::test_pages_and_comments_survive_a_redis_outage": "postgresql",
+    "faults/test_database_outage.py::test_postgresql_outage_answers_503_and_recovers": "postgresql",
     "production/": "postgresql",
+    "security/test_xss.py::test_author_fields": "sqlite",
+    "security/test_xss.py::test_stranger_fields": "postgresql",
 }
 TESTS = Path(__file__).resolve().parent
 
 
-def ci_share(path: Path) -> str | None:
-    """The CI run a test file belongs to; None for both."""
+def ci_share(path: Path, test: str = "") -> str | None:
+    """The CI run a test (``test`` in the file at ``path``) belongs to; None for both."""
     relative = path.resolve().relative_to(TESTS).as_posix()
-    matching = [prefix for prefix in CI_SHARES if relative == prefix or relative.startswith(prefix.rstrip("/") + "/")]
+    names = {relative, f"{relative}::{test}"}
+    matching = [prefix for prefix in CI_SHARES if prefix in names or relative.startswith(prefix.rstrip("/") + "/")]
     return CI_SHARES[max(matching, key=len)] if matching else None
 
 
@@ -38,7 +48,7 @@ def pytest_collection_modifyitems(config, items):
     suite = os.environ.get("CI_SUITE", "")
     if not suite:
         return
-    elsewhere = [item for item in items if ci_share(Path(str(item.path))) not in (None, suite)]
+    elsewhere = [item for item in items if ci_share(Path(str(item.path)), item.originalname) not in (None, suite)]
     if elsewhere:
         config.hook.pytest_deselected(items=elsewhere)
         items[:] = [item for item in items if item not in set(elsewhere)]
