@@ -21,6 +21,7 @@ from . import dates, editorial_mail, revisions
 from .admin_forms import CoAuthorFormSet, PostAdminForm, PreviewLinkForm, TagAdminForm
 from .body_image_admin import BodyImageInline, BodyImageUploadAdmin
 from .comments import comments_for
+from .duplicate import DuplicatesPosts
 from .models import ChangeNote, CoAuthor, Post, PostImage, PreviewLink, co_author_names
 from .notifications import absolute_url
 from .pagination import DeferredJoinPaginator
@@ -156,7 +157,9 @@ class PreviewLinkInline(admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(PreviewsChanges, BodyImageUploadAdmin, KeepsUploadsAdmin, TrashAdmin, revisions.RevisionsAdmin):
+class PostAdmin(
+    DuplicatesPosts, PreviewsChanges, BodyImageUploadAdmin, KeepsUploadsAdmin, TrashAdmin, revisions.RevisionsAdmin
+):
     not_found_because = "it may be another author's (authors open their own posts), or it was deleted"
     form = PostAdminForm
 
@@ -172,7 +175,7 @@ class PostAdmin(PreviewsChanges, BodyImageUploadAdmin, KeepsUploadsAdmin, TrashA
     # squeezed to 90 pixels, and whether comments were open off the screen.
     list_display = ["title", "author", "state", "publish_date", "updated", "comments_open"]
     list_filter = [StateFilter, "featured", AuthorFilter, "allow_comments", "tags"]
-    actions = ["feature", "unfeature", "move_to_trash", "restore_from_trash"]
+    actions = ["feature", "unfeature", "duplicate_selected", "move_to_trash", "restore_from_trash"]
     list_select_related = ["author"]
     paginator = DeferredJoinPaginator
     # Drafts and posts in review (no publish date) first, then newest: what
