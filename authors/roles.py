@@ -85,6 +85,20 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+def may_edit_profile(user, author) -> bool:
+    """Whether ``user`` may fill in ``author``'s profile: their own, or
+    anyone's for who may change profiles and edit every post (an
+    administrator). The authors' admin lists an author only their own
+    profile (``AuthorAdmin.get_queryset``): the Authors group's
+    authors.change_author does not let them edit a co-author's, and editors
+    only view profiles."""
+    if user is None:
+        return False
+    if author.user_id == user.pk:
+        return True
+    return user.has_perm("authors.change_author") and user.has_perm("posts.edit_all_posts")
+
+
 def _permissions(names: list[str]) -> list[Permission]:
     found = []
     for name in names:

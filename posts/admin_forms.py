@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from taggit.models import Tag
 
+from authors.roles import may_edit_profile
 from skolr_blog.admin_site import SafeAutocompleteSelectMultiple, SafeModelMultipleChoiceField
 from skolr_blog.staged_uploads import KeepsUploads
 
@@ -286,9 +287,9 @@ def incomplete_profile(author, user, role: str = "author") -> list[str]:
     """Why ``author`` may not yet sign a published post: the article shows an
     author card for each of its authors, co-authors too, with their bio and
     photo. Says who can fill the profile in: its author (their own), or an
-    administrator; editors only view authors' profiles."""
-    own = user is not None and author.user_id == user.pk
-    may_edit = own or (user is not None and user.has_perm("authors.change_author"))
+    administrator; editors only view authors' profiles, and an author edits
+    only their own (``may_edit_profile``)."""
+    may_edit = may_edit_profile(user, author)
     fix = "add one to their profile" if may_edit else f"ask {author} (or an administrator) to add one"
     missing = [what for what, there in (("bio", author.bio.strip()), ("photo", author.photo)) if not there]
     return [f"The {role} {author} has no {what} yet: {fix} before publishing." for what in missing]

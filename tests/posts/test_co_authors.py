@@ -553,6 +553,27 @@ def test_a_co_author_sees_why_a_live_post_they_edit_is_refused(client, accounts)
     assert post.title != "Corrected"
 
 
+def test_an_author_is_told_whom_to_ask_for_a_co_authors_profile(client, accounts):
+    """An author edits only their own profile (the authors' admin lists them
+    nothing else), though the Authors group may change profiles: the primary
+    author is told to ask the co-author, not to fill in a profile they
+    cannot open (found by QA)."""
+    post, primary = accounts["post"], accounts["primary"]
+    primary.photo = image_upload("primary.png")
+    primary.save()
+    accounts["co"].bio = "Teaches maths."
+    accounts["co"].save()
+    primary.user.user_permissions.add(Permission.objects.get(codename="publish_post"))
+    client.force_login(primary.user)
+    assert client.get(f"/admin/authors/author/{accounts['co'].pk}/change/").status_code == 302  # not theirs
+    form = ready_to_publish(title="Together", slug="shared") | co_author_rows(initial=[post.co_author_links.get()])
+    page = unescape(client.post(change_url(post), form).content.decode())
+    assert "The co-author Co has no photo yet: ask Co (or an administrator) to add one before publishing." in page
+    assert "add one to their profile" not in page
+    post.refresh_from_db()
+    assert post.status == "draft"
+
+
 # --- Emails and the admin's author filter: the co-authors too -----------------------
 
 
