@@ -22,7 +22,7 @@ from .admin_forms import CoAuthorFormSet, PostAdminForm, PreviewLinkForm, TagAdm
 from .body_image_admin import BodyImageInline, BodyImageUploadAdmin
 from .comments import comments_for
 from .duplicate import DuplicatesPosts
-from .models import ChangeNote, CoAuthor, Post, PostImage, PreviewLink, co_author_names
+from .models import ChangeNote, CoAuthor, CoAuthorList, Post, PostImage, PreviewLink, co_author_names
 from .notifications import absolute_url
 from .pagination import DeferredJoinPaginator
 from .preview_changes import PreviewsChanges
@@ -332,27 +332,36 @@ class PostAdmin(
             # To the second, as the form shows it: else the next save "changes"
             # the date (its microseconds) in the post's history.
             obj.published_at = timezone.now().replace(microsecond=0)
-        before = Post.objects.filter(pk=obj.pk).values_list("status", flat=True).first() if change else None
+        # The status as stored, for the notices sent once the co-authors
+        # are saved too (save_related).
+        form.status_before = Post.objects.filter(pk=obj.pk).values_list("status", flat=True).first() if change else None
         super().save_model(request, obj, form, change)
         if obj.is_scheduled:
             when = date_format(timezone.localtime(obj.published_at), "j F Y, H:i T")
             messages.info(request, f"“{obj}” is scheduled: it goes live on {when}, with nothing more to do.")
-        # Who should hear about it: the editors of a post newly in review,
-        # the author of a post someone else published or sent back to draft
-        # (after commit).
-        if obj.status != before and obj.status == Post.Status.REVIEW:
-            editorial_mail.post_submitted(obj, request.user)
-        elif obj.status != before and obj.status == Post.Status.PUBLISHED:
-            editorial_mail.post_published(obj, request.user)
-        elif before == Post.Status.REVIEW and obj.status == Post.Status.DRAFT:
-            editorial_mail.post_returned(obj, request.user)
-        # Subscribers: Post.save() itself has the post mailed when it goes
-        # live (subscriptions.post_went_live), as it does for load_posts and
-        # the shell; these emails name who acted, so only the admin sends them.
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         form.save_tags(form.instance)
+        self.tell_who_should_know(request, form.instance, form.status_before)
+
+    def tell_who_should_know(self, request, post: Post, before: str | None) -> None:
+        """Who should hear about the save (after commit): the editors of a
+        post newly in review, the authors of a post someone else published or
+        sent back to draft. Once the inlines are saved: a co-author added in
+        the save that publishes the post is one of its authors (the primary
+        author publishing with a new co-author told no one before).
+
+        Subscribers: Post.save() itself has the post mailed when it goes live
+        (subscriptions.post_went_live), as it does for load_posts and the
+        shell; these emails name who acted, so only the admin sends them."""
+        post.__dict__.pop(CoAuthorList.cache_name, None)  # as saved now, not as the form was checked
+        if post.status != before and post.status == Post.Status.REVIEW:
+            editorial_mail.post_submitted(post, request.user)
+        elif post.status != before and post.status == Post.Status.PUBLISHED:
+            editorial_mail.post_published(post, request.user)
+        elif before == Post.Status.REVIEW and post.status == Post.Status.DRAFT:
+            editorial_mail.post_returned(post, request.user)
 
     def changed_beside_fields(self, post: Post) -> bool:
         """The co-authors are not those of the post's last revision: a save

@@ -628,6 +628,49 @@ def test_every_author_but_whoever_acted_hears_of_publishing_and_return(
     assert message.to == ["skolr@example.com"]
 
 
+@pytest.mark.parametrize("new", [False, True], ids=["draft", "new post"])
+def test_a_co_author_added_as_the_author_publishes_hears_of_it(
+    client, mailoutbox, django_capture_on_commit_callbacks, new
+):
+    """The author publishes and names a co-author in the same save: the
+    co-author hears of it, the author (who acted) does not. The notice was
+    decided before the co-authors were saved, when the author seemed to be
+    the post's only one (found by QA)."""
+    skolr = make_author(user=make_user("skolr", groups=[AUTHORS], email="skolr@example.com"), name="Skolr")
+    ada = make_author(user=make_user("ada", groups=[AUTHORS], email="ada@example.com"), name="Ada")
+    for author in (skolr, ada):
+        author.photo = image_upload(f"{author.slug}.png")
+        author.save()
+    skolr.user.user_permissions.add(Permission.objects.get(codename="publish_post"))
+    url = "/admin/posts/post/add/"
+    if not new:
+        url = change_url(make_post(author=skolr, status="draft", published_at=None, slug="two-voices"))
+    client.force_login(skolr.user)
+    form = complete_post_form(title="Two voices", slug="two-voices", status="published")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, form | co_author_rows((ada, 1))).status_code == 302
+    post = Post.objects.get(slug="two-voices")
+    assert post.is_published and [author.name for author in post.all_authors] == ["Skolr", "Ada"]
+    assert [message.to for message in mailoutbox if message.subject.startswith("Published")] == [["ada@example.com"]]
+
+
+def test_a_co_author_removed_as_an_editor_returns_the_post_is_not_told(
+    client, mailoutbox, writers, django_capture_on_commit_callbacks
+):
+    """Sent back to draft with its co-author taken off in the same save: the
+    author hears of it, not the author who no longer signs it."""
+    post, skolr, _ada = writers
+    client.force_login(make_user("chief", groups=[EDITORS], first_name="Chi", last_name="Ef"))
+    removed = co_author_rows(initial=[post.co_author_links.get()]) | {"co_author_links-0-DELETE": "on"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert (
+            client.post(change_url(post), as_saved(post, status="draft", author=skolr.pk) | removed).status_code == 302
+        )
+    assert not post.co_author_links.exists()
+    assert [message.to for message in mailoutbox] == [["skolr@example.com"]]
+    assert "Chi Ef sent “Two voices” back to draft" in mailoutbox[0].body
+
+
 def test_subscribers_read_every_authors_name_in_the_new_post_email(mailoutbox, writers):
     from posts import subscriptions
     from posts.models import Subscriber
