@@ -170,8 +170,20 @@ class RevisionsAdmin(SimpleHistoryAdmin):
         obj = form.instance
         # "Save" with nothing changed (or only inlines and tags that
         # revisions do not record): no revision identical to the last.
-        if not change or form.has_changed() or self.changed_beside_fields(obj):
+        if not change or self.changed_since_revision(obj):
             type(obj).history.bulk_history_create([obj], update=change, default_user=request.user)
+
+    def changed_since_revision(self, obj) -> bool:
+        """What revisions record differs from the last revision: judged on
+        what was saved, not by the form, which counted a body stored with
+        "\n" (load_posts, imports) as changed when the browser sent it back
+        with "\r\n", and kept an empty revision on every Save."""
+        last = obj.history.order_by("-history_date").first()
+        if last is None:
+            return True
+        fields = type(obj).history.model.tracked_fields
+        changed = any(getattr(obj, field.attname) != getattr(last, field.attname) for field in fields)
+        return changed or self.changed_beside_fields(obj)
 
     def changed_beside_fields(self, obj) -> bool:
         """What revisions record beside the fields (``RECORDED_BESIDE``)

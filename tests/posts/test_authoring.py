@@ -861,6 +861,24 @@ def test_saving_without_a_change_adds_no_revision(client, writer):
     assert post.history.count() == count
 
 
+def test_saving_a_body_stored_with_newlines_unchanged_adds_no_revision(client, writer):
+    """A browser sends a textarea's newlines as "\r\n": a body stored with
+    "\n" (load_posts, imports) came back "changed", and each Save with
+    nothing changed kept an empty revision in the History (found by QA)."""
+    post = make_post(author=writer, status="draft", published_at=None, title="Lines", slug="lines")
+    Post.objects.filter(pk=post.pk).update(body="<p>One.</p>\n<p>Two.</p>")
+    post.refresh_from_db()
+    post.save()  # its revision has this body
+    url = f"/admin/posts/post/{post.pk}/change/"
+    count = post.history.count()
+    for _ in range(2):
+        page = client.get(url).content.decode()
+        opened = re.search(r'name="opened_version" value="([^"]*)"', page).group(1)
+        sent = admin_post_form(title="Lines", slug="lines", excerpt=post.excerpt, body=post.body.replace("\n", "\r\n"))
+        assert client.post(url, sent | {"opened_version": opened}).status_code == 302
+    assert post.history.count() == count  # the History's rows: no empty revision
+
+
 def test_a_tags_old_address_redirects_after_its_slug_changes(client):
     """Links to a tag's page and feeds keep working when an editor changes its slug."""
     make_post(tags=["Maths Pedagogy"])
