@@ -310,6 +310,7 @@ class PostAdmin(
                 ["featured", "updated_at"],
                 default_user=request.user,
                 default_change_reason="Featured" if featured else "No longer featured",
+                default_date=now,  # dated as the save (revisions.saved_since)
             )
             if posts:
                 content_changed()

@@ -13,9 +13,9 @@ class PostsConfig(AppConfig):
 
         # cache_signals and search_signals keep the page cache and the
         # full-text index in step with posts and tags.
-        from . import cache_signals, comments, search_signals, site_domain, tagging, task_records  # noqa: F401
+        from . import cache_signals, comments, revisions, search_signals, site_domain, tagging, task_records  # noqa: F401
         from .authoring_models import delete_unused_file
-        from .models import PageImage, Post, PostImage, PostRevision
+        from .models import Page, PageImage, Post, PostImage, PostRevision
 
         post_delete.connect(comments.delete_post_comments, sender=Post, dispatch_uid="posts.delete_post_comments")
         # A deleted image's file goes with its row (kept while another row shares it).
@@ -27,6 +27,11 @@ class PostsConfig(AppConfig):
         pre_create_historical_record.connect(
             PostRevision.record_co_authors, sender=Post.history.model, dispatch_uid="posts.revision_co_authors"
         )
+        # A revision is dated as the save it records (posts.revisions).
+        for model in (Post, Page):
+            pre_create_historical_record.connect(
+                revisions.dated_as_saved, sender=model.history.model, dispatch_uid=f"posts.dated_{model.__name__}"
+            )
         pre_save.connect(tagging.keep_old_tag_address, sender=Tag, dispatch_uid="posts.keep_old_tag_address")
 
         # Emailed links name the site by the Sites framework's domain.

@@ -1018,7 +1018,7 @@ def _save_post(
     CoAuthor.objects.bulk_create(
         CoAuthor(post=post, author=co_author, position=position) for position, co_author in enumerate(co_authors, 1)
     )
-    Post.history.bulk_history_create([post], update=not created)
+    Post.history.bulk_history_create([post], update=not created, default_date=post.updated_at)
     if post.is_published:
         # Not news here: never mailed to subscribers, even if saved again.
         PostNewsletter.objects.get_or_create(post=post, defaults={"recipients": None})

@@ -160,6 +160,7 @@ class RevisionsAdmin(SimpleHistoryAdmin):
         # its revision is made here, as the post is saved.
         if to_historic(obj) is None:
             obj.skip_history_when_saving = True
+        form.updated_at_before = obj.updated_at  # what a save that changes nothing leaves it at (save_related)
         try:
             super().save_model(request, obj, form, change)
         finally:
@@ -168,10 +169,19 @@ class RevisionsAdmin(SimpleHistoryAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         obj = form.instance
-        # "Save" with nothing changed (or only inlines and tags that
-        # revisions do not record): no revision identical to the last.
-        if not change or self.changed_since_revision(obj):
-            type(obj).history.bulk_history_create([obj], update=change, default_user=request.user)
+        # The revision is dated as the save it records (the post's
+        # updated_at, not a moment after the inlines were saved), so that
+        # "someone saved first" tells the revisions seen from those saved since.
+        if not change or self.changed_since_revision(obj) or changed_beside_revisions(form, formsets):
+            type(obj).history.bulk_history_create(
+                [obj], update=change, default_user=request.user, default_date=obj.updated_at
+            )
+        else:
+            # "Save" with nothing changed: no revision identical to the last,
+            # and the post (or page) is as it was, not "saved" by this user
+            # after someone opened it (``saved_since``).
+            obj.updated_at = form.updated_at_before
+            type(obj).objects.filter(pk=obj.pk).update(updated_at=obj.updated_at)
 
     def changed_since_revision(self, obj) -> bool:
         """What revisions record differs from the last revision: judged on
@@ -179,11 +189,7 @@ class RevisionsAdmin(SimpleHistoryAdmin):
         "\n" (load_posts, imports) as changed when the browser sent it back
         with "\r\n", and kept an empty revision on every Save."""
         last = obj.history.order_by("-history_date").first()
-        if last is None:
-            return True
-        fields = type(obj).history.model.tracked_fields
-        changed = any(getattr(obj, field.attname) != getattr(last, field.attname) for field in fields)
-        return changed or self.changed_beside_fields(obj)
+        return last is None or bool(changed_fields(obj, last)) or self.changed_beside_fields(obj)
 
     def changed_beside_fields(self, obj) -> bool:
         """What revisions record beside the fields (``RECORDED_BESIDE``)
@@ -242,6 +248,30 @@ def _listed(value: str) -> str:
     return ", ".join(value.splitlines()) or "none"
 
 
+def changed_fields(obj, revision) -> list[str]:
+    """The fields revisions record whose value on ``obj`` (a post or page as
+    saved) is not ``revision``'s."""
+    fields = type(obj).history.model.tracked_fields
+    return [field.name for field in fields if getattr(obj, field.attname) != getattr(revision, field.attname)]
+
+
+def changed_beside_revisions(form, formsets) -> bool:
+    """The save changed what revisions do not record: an inline (a change
+    note, an image, a preview link) or the tags. Every save keeps a revision,
+    these too: the History and "someone saved first" then know who saved."""
+    recorded = {field.name for field in form.instance.history.model.tracked_fields}
+    unrecorded = [name for name in form.changed_data if name not in recorded and name != "opened_version"]
+    return bool(unrecorded) or any(formset.has_changed() for formset in formsets)
+
+
+def dated_as_saved(sender, instance, history_instance, **kwargs) -> None:
+    """``pre_create_historical_record``: a revision made by ``save()`` (a
+    restore, load_posts, the shell) is dated as the post or page it records
+    (its ``updated_at``), as the admin's are (``RevisionsAdmin.save_related``)."""
+    if getattr(instance, "updated_at", None) is not None:
+        history_instance.history_date = instance.updated_at
+
+
 def saved_since(post, opened: str) -> str | None:
     """Why a save must be refused: someone saved the post (or page) after this form was opened.
 
@@ -258,11 +288,17 @@ def saved_since(post, opened: str) -> str | None:
     updated_at = model.objects.filter(pk=post.pk).values_list("updated_at", flat=True).first()
     if timezone.is_naive(opened_at) or updated_at is None or updated_at <= opened_at:
         return None
+    # A revision is dated as the save it records (``dated_as_saved``): those
+    # up to ``opened_at`` were seen when the form was opened, those after
+    # were saved since, the newest by whoever saved last.
     history = post.history.order_by("history_date")
-    latest, seen = history.last(), history.filter(history_date__gte=opened_at).first()
+    seen = history.filter(history_date__lte=opened_at).last()
+    latest = history.filter(history_date__gt=opened_at).select_related("history_user").last()
+    if latest is None and seen is not None and not changed_fields(model.objects.get(pk=post.pk), seen):
+        return None  # saved since with nothing changed, and no revision (before such saves kept updated_at)
     who = f"{latest.history_user}" if latest and latest.history_user else "Someone else"
     changed = ""
-    if latest and seen and latest != seen:
+    if latest and seen:
         fields = latest.diff_against(seen).changed_fields + [name for name, *_ in _recorded_beside(latest, seen)]
         names = [str(model._meta.get_field(name).verbose_name) for name in fields]
         listed = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)

@@ -481,6 +481,86 @@ def test_a_save_over_someone_elses_co_author_change_is_refused(client, saved):
     assert [author.slug for author in post.all_authors] == ["primary", "co", "outsider"]
 
 
+NOTE = {
+    "change_notes-TOTAL_FORMS": "1",
+    "change_notes-0-note": "Fixed a typo",
+    "change_notes-0-created_at_0": "2026-12-07",
+    "change_notes-0-created_at_1": "10:00:00",
+}
+
+
+def refusal(response) -> str:
+    return re.search(r"[^>]*saved this post at[^<]*", unescape(response.content.decode()))[0]
+
+
+def test_a_save_refused_over_a_change_note_names_who_added_it(client, saved):
+    """The co-author adds a change note only, after the author opened the
+    form: the refusal names the co-author, and no field. It named the author
+    themself: a save of inlines only made no revision, and the revision the
+    author had seen, dated after the save it recorded, passed for a newer
+    one (found by QA)."""
+    post, primary = saved["post"], saved["primary"]
+    url, links = change_url(post), co_author_rows(initial=[post.co_author_links.get()])
+    client.force_login(primary.user)
+    assert client.post(url, as_saved(post, title="Primary's title") | links).status_code == 302
+    post.refresh_from_db()
+    opened = opened_version(client.get(url))
+    co = Client()
+    co.force_login(saved["co"].user)
+    revisions = post.history.count()
+    assert (
+        co.post(url, as_saved(post) | links | NOTE | {"opened_version": opened_version(co.get(url))}).status_code == 302
+    )
+    assert post.history.count() == revisions + 1  # the History says who added the note
+
+    response = client.post(url, as_saved(post, body="<p>Mine</p>") | links | {"opened_version": opened})
+    assert response.status_code == 200
+    assert refusal(response).startswith("co saved this post at")
+    assert "(changing" not in refusal(response)
+
+
+def test_a_save_refused_after_a_change_note_names_what_changed_since(client, saved):
+    """The author opens the form after a save of a change note, then an
+    editor changes the title: the refusal names the editor and the title."""
+    post, primary = saved["post"], saved["primary"]
+    url, links = change_url(post), co_author_rows(initial=[post.co_author_links.get()])
+    co = Client()
+    co.force_login(saved["co"].user)
+    assert (
+        co.post(url, as_saved(post) | links | NOTE | {"opened_version": opened_version(co.get(url))}).status_code == 302
+    )
+    client.force_login(primary.user)
+    opened = opened_version(client.get(url))
+    editor = Client()
+    editor.force_login(make_user("chief", groups=[EDITORS]))
+    editors = as_saved(post, title="The editor's title", author=primary.pk) | links
+    assert editor.post(url, editors | {"opened_version": opened_version(editor.get(url))}).status_code == 302
+
+    message = refusal(client.post(url, as_saved(post, body="<p>Mine</p>") | links | {"opened_version": opened}))
+    assert message.startswith("chief saved this post at") and "since you opened it (changing the title)" in message
+
+
+def test_a_save_with_nothing_changed_is_not_a_save_over_it(client, saved):
+    """Someone clicks Save with nothing changed after the author opened the
+    form: no revision, and the post is as the author opened it, so their
+    save goes through (it was refused, naming the author themself)."""
+    post, primary = saved["post"], saved["primary"]
+    url, links = change_url(post), co_author_rows(initial=[post.co_author_links.get()])
+    client.force_login(primary.user)
+    opened = opened_version(client.get(url))
+    co = Client()
+    co.force_login(saved["co"].user)
+    revisions = post.history.count()
+    assert co.post(url, as_saved(post) | links | {"opened_version": opened_version(co.get(url))}).status_code == 302
+    assert post.history.count() == revisions
+    assert opened_version(client.get(url)) == opened  # not moved
+
+    assert client.post(url, as_saved(post, body="<p>Mine</p>") | links | {"opened_version": opened}).status_code == 302
+    post.refresh_from_db()
+    assert post.body == "<p>Mine</p>" and post.history.count() == revisions + 1
+    assert post.history.first().history_date == post.updated_at  # the revision is dated as the save
+
+
 # --- Publishing: every author shown needs a bio and a photo ----------------------
 
 
