@@ -144,6 +144,7 @@ def duplicate(originals: Iterable[Post], user, signed_alone_by: Callable[[Post],
     for copy, original in pairs:
         index_post(copy)  # with its tags, which its save did not have yet
         copy._change_reason = Truncator(f"Created as a copy of “{original.title}").chars(REASON_LENGTH - 1) + "”"
+        copy._history_date = copy.updated_at  # dated as the save, as every revision (revisions.saved_since)
     Post.history.bulk_history_create(copies, default_user=user)  # with the co-authors (PostHistoryManager)
     return copies
 

@@ -113,6 +113,7 @@ def test_the_copy_is_a_new_draft_with_the_writing_and_none_of_the_originals_life
     assert revision.history_user == editor and revision.history_type == "+"
     assert revision.history_change_reason == "Created as a copy of “Ten lessons from a year of data”"
     assert revision.co_authors == "Bo\nAda" and revision.status == "draft"
+    assert revision.history_date == copy.updated_at  # dated as the save: "someone saved first" counts it as seen
     assert "Schools" in SearchDocument.objects.get(post=copy).tags  # found by its tags in search
 
     # The original is as it was, and the copy's form opens with its button.
