@@ -293,10 +293,14 @@ def saved_since(post, opened: str) -> str | None:
     # were saved since, the newest by whoever saved last.
     history = post.history.order_by("history_date")
     seen = history.filter(history_date__lte=opened_at).last()
-    latest = history.filter(history_date__gt=opened_at).select_related("history_user").last()
+    since = list(history.filter(history_date__gt=opened_at).select_related("history_user"))
+    latest = since[-1] if since else None
     if latest is None and seen is not None and not changed_fields(model.objects.get(pk=post.pk), seen):
         return None  # saved since with nothing changed, and no revision (before such saves kept updated_at)
-    who = f"{latest.history_user}" if latest and latest.history_user else "Someone else"
+    # Everyone who saved since, in order: the fields listed may be any one's.
+    savers = list(dict.fromkeys(f"{revision.history_user or 'someone else'}" for revision in since))
+    who = get_text_list(savers, "and") if savers else "someone else"
+    who = who[0].upper() + who[1:] if who.startswith("someone") else who
     changed = ""
     if latest and seen:
         fields = latest.diff_against(seen).changed_fields + [name for name, *_ in _recorded_beside(latest, seen)]
@@ -304,8 +308,9 @@ def saved_since(post, opened: str) -> str | None:
         listed = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
         changed = f" (changing the {listed})" if names else ""
     when = format_date(timezone.localtime(updated_at), "j M, H:i")  # the day too: it may not be today
+    at, last = (f" at {when}", "") if len(savers) < 2 else ("", f", the last at {when}")
     return (
-        f"{who} saved this {model._meta.verbose_name} at {when} since you opened it{changed}: nothing was saved. "
+        f"{who} saved this {model._meta.verbose_name}{at} since you opened it{last}{changed}: nothing was saved. "
         "Copy your changes, reload the page, and apply them again."
     )
 

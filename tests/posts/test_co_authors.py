@@ -489,6 +489,13 @@ NOTE = {
 }
 
 
+def save_as(user, url: str, form: dict) -> int:
+    """``user`` opens the post's form and saves ``form``: the answer's status."""
+    other = Client()
+    other.force_login(user)
+    return other.post(url, form | {"opened_version": opened_version(other.get(url))}).status_code
+
+
 def refusal(response) -> str:
     return re.search(r"[^>]*saved this post at[^<]*", unescape(response.content.decode()))[0]
 
@@ -540,6 +547,25 @@ def test_a_save_refused_after_a_change_note_names_what_changed_since(client, sav
     assert message.startswith("chief saved this post at") and "since you opened it (changing the title)" in message
 
 
+def test_a_save_refused_after_two_others_saved_names_both(client, saved):
+    """The co-author changes the excerpt, then an editor the title, after the
+    author opened the form: both are named, not the excerpt pinned on the
+    editor (found by QA)."""
+    post, primary = saved["post"], saved["primary"]
+    url, links = change_url(post), co_author_rows(initial=[post.co_author_links.get()])
+    client.force_login(primary.user)
+    opened = opened_version(client.get(url))
+    assert save_as(saved["co"].user, url, as_saved(post, excerpt="The co-author's excerpt.") | links) == 302
+    post.refresh_from_db()
+    editors = as_saved(post, title="The editor's title", author=primary.pk) | links
+    assert save_as(make_user("chief", groups=[EDITORS]), url, editors) == 302
+
+    response = client.post(url, as_saved(post, body="<p>Mine</p>") | links | {"opened_version": opened})
+    page = unescape(response.content.decode())
+    assert "co and chief saved this post since you opened it, the last at " in page
+    assert "(changing the title and excerpt)" in page or "(changing the excerpt and title)" in page
+
+
 def test_a_save_with_nothing_changed_is_not_a_save_over_it(client, saved):
     """Someone clicks Save with nothing changed after the author opened the
     form: no revision, and the post is as the author opened it, so their
@@ -548,10 +574,8 @@ def test_a_save_with_nothing_changed_is_not_a_save_over_it(client, saved):
     url, links = change_url(post), co_author_rows(initial=[post.co_author_links.get()])
     client.force_login(primary.user)
     opened = opened_version(client.get(url))
-    co = Client()
-    co.force_login(saved["co"].user)
     revisions = post.history.count()
-    assert co.post(url, as_saved(post) | links | {"opened_version": opened_version(co.get(url))}).status_code == 302
+    assert save_as(saved["co"].user, url, as_saved(post) | links) == 302
     assert post.history.count() == revisions
     assert opened_version(client.get(url)) == opened  # not moved
 
