@@ -160,6 +160,8 @@ class RevisionsAdmin(SimpleHistoryAdmin):
         # its revision is made here, as the post is saved.
         if to_historic(obj) is None:
             obj.skip_history_when_saving = True
+        elif change and not self.changed_since_revision(obj):
+            return  # restoring what the post says already: no revision, and no new date over others' open forms
         form.updated_at_before = obj.updated_at  # what a save that changes nothing leaves it at (save_related)
         try:
             super().save_model(request, obj, form, change)

@@ -500,6 +500,14 @@ def test_revisions_are_kept_compared_and_restored(client, writer):
     # The restore is a revision of its own: the history ends with what the post says now.
     assert [h.title for h in post.history.order_by("history_date")][-2:] == ["Third title", "First title"]
 
+    # Restoring what the post says already changes nothing: no revision, the same date.
+    revisions, saved_at = post.history.count(), post.updated_at
+    current_url = f"/admin/posts/post/{post.pk}/history/{post.history.order_by('history_date').last().history_id}/"
+    page = client.get(current_url)
+    assert client.post(current_url, form | {"opened_version": opened_version(page)}).status_code == 302
+    post.refresh_from_db()
+    assert (post.history.count(), post.updated_at, post.title) == (revisions, saved_at, "First title")
+
 
 def test_changing_one_paragraph_shows_only_that_paragraph_as_changed(client, writer):
     post = make_post(author=writer, body="<p>Apples stay.</p><p>Pears change.</p><p>Plums &amp; figs stay.</p>")
