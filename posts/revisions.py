@@ -36,6 +36,10 @@ COMPARED_FIELDS = [
 # listed in the History and named by "someone saved first"; never restored.
 RECORDED_BESIDE = ("co_authors",)
 
+# What a save changes that revisions do not keep, by model: "someone saved
+# first" names these when a revision since changed none of the fields.
+UNRECORDED = {"post": "its tags, change notes, images or preview links", "page": "its images"}
+
 # What restoring a revision brings back: the writing. Everything else on the
 # post (status, publish date, address, author and co-authors, thumbnail,
 # comment settings) says where and how it is published, and restoring a
@@ -308,7 +312,10 @@ def saved_since(post, opened: str) -> str | None:
         fields = latest.diff_against(seen).changed_fields + [name for name, *_ in _recorded_beside(latest, seen)]
         names = [str(model._meta.get_field(name).verbose_name) for name in fields]
         listed = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
-        changed = f" (changing the {listed})" if names else ""
+        # A revision with no field changed records a save of what revisions
+        # do not keep (``changed_beside_revisions``): say which those are.
+        unrecorded = UNRECORDED.get(model._meta.model_name, "what the History does not list")
+        changed = f" (changing the {listed})" if names else f" (changing {unrecorded})"
     when = format_date(timezone.localtime(updated_at), "j M, H:i")  # the day too: it may not be today
     at, last = (f" at {when}", "") if len(savers) < 2 else ("", f", the last at {when}")
     return (

@@ -523,7 +523,7 @@ def test_a_save_refused_over_a_change_note_names_who_added_it(client, saved):
     response = client.post(url, as_saved(post, body="<p>Mine</p>") | links | {"opened_version": opened})
     assert response.status_code == 200
     assert refusal(response).startswith("co saved this post at")
-    assert "(changing" not in refusal(response)
+    assert "since you opened it (changing its tags, change notes, images or preview links)" in refusal(response)
 
 
 def test_a_save_refused_after_a_change_note_names_what_changed_since(client, saved):
