@@ -224,7 +224,10 @@ class WebImageField(models.ImageField):
     default_validators = []
 
     def formfield(self, **kwargs):
-        return super().formfield(**{"form_class": WebImageFormField, **kwargs})
+        # No limit on the uploaded file's name: a long one (a screenshot's)
+        # was refused ("at most 100 characters"), where the storage shortens
+        # it to fit the column when it stores it (``get_available_name``).
+        return super().formfield(**{"form_class": WebImageFormField, **kwargs, "max_length": None})
 
     def deconstruct(self):
         name, _, args, kwargs = super().deconstruct()

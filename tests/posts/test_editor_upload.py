@@ -90,6 +90,16 @@ def test_an_image_is_judged_by_what_it_is_and_named_as_its_format(client, post, 
     assert response.json()["url"].endswith(f"/{stored_as}")
 
 
+def test_a_long_file_name_is_shortened_to_fit_not_refused(client, post):
+    name = "Screenshot of the timetable for the spring term with every class and room " * 3 + ".png"
+    response = client.post(upload_url(post), {"image": upload(name, png_bytes()), "alt": "The timetable"})
+
+    assert response.status_code == 201, response.content
+    stored = PostImage.objects.get().image.name
+    assert len(stored) <= PostImage._meta.get_field("image").max_length
+    assert Path(stored).name.startswith("Screenshot_of_the_timetable") and stored.endswith(".png")
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
