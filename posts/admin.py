@@ -22,7 +22,7 @@ from .admin_forms import CoAuthorFormSet, PostAdminForm, PreviewLinkForm, TagAdm
 from .body_image_admin import BodyImageInline, BodyImageUploadAdmin
 from .comments import comments_for
 from .duplicate import DuplicatesPosts
-from .models import ChangeNote, CoAuthor, CoAuthorList, Post, PostImage, PreviewLink, co_author_names
+from .models import ChangeNote, CoAuthor, CoAuthorList, Post, PostImage, PreviewLink
 from .notifications import absolute_url
 from .pagination import DeferredJoinPaginator
 from .preview_changes import PreviewsChanges
@@ -363,12 +363,6 @@ class PostAdmin(
             editorial_mail.post_published(post, request.user)
         elif before == Post.Status.REVIEW and post.status == Post.Status.DRAFT:
             editorial_mail.post_returned(post, request.user)
-
-    def changed_beside_fields(self, post: Post) -> bool:
-        """The co-authors are not those of the post's last revision: a save
-        that only added, removed or reordered them is a revision too."""
-        recorded = post.history.order_by("-history_date").values_list("co_authors", flat=True).first()
-        return recorded != co_author_names([post])[post.pk]
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)

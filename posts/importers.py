@@ -73,10 +73,9 @@ from .models import (
     Post,
     PostNewsletter,
     TagProfile,
-    co_author_names,
 )
 from .page_models import reserved_slugs
-from .revisions import changed_fields
+from .revisions import changed_since_revision, put_back
 from .tagging import tag_name_problem
 from .wp_shortcodes import MediaLibrary, expander
 
@@ -1001,7 +1000,7 @@ def _save_post(
     created = post is None
     post = post or Post(slug=record.slug)
     # What revisions and "someone saved first" go by, before this update.
-    before = None if created else (post.updated_at, set(post.tags.names()), co_author_names([post])[post.pk])
+    before = None if created else (post.updated_at, set(post.tags.names()))
     what = f"post “{record.title}”"
     post.body, body_images = images.localize(record.body, post, record.title, what)
     post.title, post.author, post.excerpt = record.title, author, record.excerpt
@@ -1022,8 +1021,8 @@ def _save_post(
     CoAuthor.objects.bulk_create(
         CoAuthor(post=post, author=co_author, position=position) for position, co_author in enumerate(co_authors, 1)
     )
-    if before and _as_last_revision(post, before[0], {"tags": before[1], "co_authors": before[2]}):
-        pass  # the file says what the post says: no revision, and no save over an editor's open form
+    if before and not changed_since_revision(post) and set(post.tags.names()) == before[1]:
+        put_back(post, before[0])  # the file says what the post says: no revision, no save over an open form
     else:
         Post.history.bulk_history_create([post], update=not created, default_date=post.updated_at)
     if post.is_published:
@@ -1031,24 +1030,6 @@ def _save_post(
         PostNewsletter.objects.get_or_create(post=post, defaults={"recipients": None})
     counts["posts", "created" if created else "updated"] += 1
     return post, created
-
-
-def _as_last_revision(owner: Post | Page, saved_at: datetime, before: dict) -> bool:
-    """Whether an update left ``owner`` as its last revision records it (and
-    its tags and co-authors as ``before``): then its ``updated_at`` goes back
-    to ``saved_at``, and no revision is kept, as for a Save with nothing
-    changed in the admin. An import run again from the same file changed
-    every post's date, so editors with a post open were told someone saved
-    it (found by QA)."""
-    last = owner.history.order_by("-history_date").first()
-    if last is None or changed_fields(owner, last):
-        return False
-    now = {"tags": set(owner.tags.names()), "co_authors": co_author_names([owner])[owner.pk]} if before else {}
-    if now != before:
-        return False
-    type(owner).objects.filter(pk=owner.pk).update(updated_at=saved_at)
-    owner.updated_at = saved_at
-    return True
 
 
 def _save_images(owner: Post | Page, images: list, what: str) -> None:
@@ -1083,7 +1064,9 @@ def _save_page(record: PageRecord, update: bool, counts: Counter, images: ImageI
     _check(what, page)
     page.save_without_historical_record()
     _save_images(page, body_images, what)
-    if not (saved_at and _as_last_revision(page, saved_at, {})):
+    if saved_at and not changed_since_revision(page):
+        put_back(page, saved_at)  # as for a post: no revision, no save over an open form
+    else:
         Page.history.bulk_history_create([page], update=not created, default_date=page.updated_at)
     counts["pages", "created" if created else "updated"] += 1
     return "saved"

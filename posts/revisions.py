@@ -25,6 +25,7 @@ from simple_history.models import to_historic
 from skolr_blog.admin_site import fits
 
 from .html import IMG, IMG_ALT, IMG_SRC
+from .models import co_author_names
 
 COMPARED_FIELDS = [
     "title", "slug", "excerpt", "body", "status", "published_at", "thumbnail", "thumbnail_alt", "featured",
@@ -164,7 +165,7 @@ class RevisionsAdmin(SimpleHistoryAdmin):
         # its revision is made here, as the post is saved.
         if to_historic(obj) is None:
             obj.skip_history_when_saving = True
-        elif change and not self.changed_since_revision(obj):
+        elif change and not changed_since_revision(obj):
             return  # restoring what the post says already: no revision, and no new date over others' open forms
         form.updated_at_before = obj.updated_at  # what a save that changes nothing leaves it at (save_related)
         try:
@@ -178,7 +179,7 @@ class RevisionsAdmin(SimpleHistoryAdmin):
         # The revision is dated as the save it records (the post's
         # updated_at, not a moment after the inlines were saved), so that
         # "someone saved first" tells the revisions seen from those saved since.
-        if not change or self.changed_since_revision(obj) or changed_beside_revisions(form, formsets):
+        if not change or changed_since_revision(obj) or changed_beside_revisions(form, formsets):
             type(obj).history.bulk_history_create(
                 [obj], update=change, default_user=request.user, default_date=obj.updated_at
             )
@@ -186,21 +187,7 @@ class RevisionsAdmin(SimpleHistoryAdmin):
             # "Save" with nothing changed: no revision identical to the last,
             # and the post (or page) is as it was, not "saved" by this user
             # after someone opened it (``saved_since``).
-            obj.updated_at = form.updated_at_before
-            type(obj).objects.filter(pk=obj.pk).update(updated_at=obj.updated_at)
-
-    def changed_since_revision(self, obj) -> bool:
-        """What revisions record differs from the last revision: judged on
-        what was saved, not by the form, which counted a body stored with
-        "\n" (load_posts, imports) as changed when the browser sent it back
-        with "\r\n", and kept an empty revision on every Save."""
-        last = obj.history.order_by("-history_date").first()
-        return last is None or bool(changed_fields(obj, last)) or self.changed_beside_fields(obj)
-
-    def changed_beside_fields(self, obj) -> bool:
-        """What revisions record beside the fields (``RECORDED_BESIDE``)
-        changed since the last one: a post's co-authors (``PostAdmin``)."""
-        return False
+            put_back(obj, form.updated_at_before)
 
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
         """The History's "Changes" column, with what simple-history does not
@@ -259,6 +246,26 @@ def changed_fields(obj, revision) -> list[str]:
     saved) is not ``revision``'s."""
     fields = type(obj).history.model.tracked_fields
     return [field.name for field in fields if getattr(obj, field.attname) != getattr(revision, field.attname)]
+
+
+def changed_since_revision(obj) -> bool:
+    """What revisions record of ``obj`` (a post or page as saved) differs
+    from its last revision: its fields, and a post's co-authors
+    (``RECORDED_BESIDE``). Judged on what was saved, not by a form, which
+    counted a body stored with "\n" (load_posts, imports) as changed when
+    the browser sent it back with "\r\n", and kept an empty revision on
+    every Save. The admin and the importers ask it."""
+    last = obj.history.order_by("-history_date").first()
+    if last is None or changed_fields(obj, last):
+        return True
+    return hasattr(last, "co_authors") and last.co_authors != co_author_names([obj])[obj.pk]
+
+
+def put_back(obj, updated_at) -> None:
+    """A save that changed nothing leaves ``obj`` dated as before it: not
+    "saved" after someone else opened it (``saved_since``)."""
+    obj.updated_at = updated_at
+    type(obj).objects.filter(pk=obj.pk).update(updated_at=updated_at)
 
 
 def changed_beside_revisions(form, formsets) -> bool:
