@@ -109,10 +109,12 @@ def _database(url: str) -> dict:
 
     WAL lets readers proceed while a comment is written; IMMEDIATE
     transactions take the write lock up front so two writers queue on the busy
-    timeout instead of failing with "database is locked" mid-transaction.
+    timeout instead of failing with "database is locked" mid-transaction. The
+    backend is Django's plus planner statistics (``skolr_blog.sqlite3``).
     """
     config = environ.Env.db_url_config(url)
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["ENGINE"] = "skolr_blog.sqlite3"
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,

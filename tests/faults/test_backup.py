@@ -30,10 +30,13 @@ from .populate import populate
 
 
 def all_rows() -> dict[str, list[str]]:
-    """Every row of every table (search index, migrations and all), in a stable order."""
+    """Every row of every table (search index, migrations and all), in a stable order;
+    not SQLite's planner statistics, which it gathers as connections close."""
     rows = {}
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
+            if table.startswith("sqlite_stat"):
+                continue
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
             rows[table] = sorted(map(repr, cursor.fetchall()))
     return rows
