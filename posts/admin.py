@@ -25,7 +25,7 @@ from .duplicate import DuplicatesPosts
 from .models import ChangeNote, CoAuthor, CoAuthorList, Post, PostImage, PreviewLink
 from .notifications import absolute_url
 from .pagination import DeferredJoinPaginator
-from .preview_changes import PreviewsChanges
+from .preview_changes import PreviewsPostChanges
 from .search_models import SearchDocument
 from .tagging import tags_for
 from .trash_admin import TrashAdmin, TrashStateFilter
@@ -158,7 +158,7 @@ class PreviewLinkInline(admin.TabularInline):
 
 @admin.register(Post)
 class PostAdmin(
-    DuplicatesPosts, PreviewsChanges, BodyImageUploadAdmin, KeepsUploadsAdmin, TrashAdmin, revisions.RevisionsAdmin
+    DuplicatesPosts, PreviewsPostChanges, BodyImageUploadAdmin, KeepsUploadsAdmin, TrashAdmin, revisions.RevisionsAdmin
 ):
     not_found_because = "it may be another author's (authors open their own posts), or it was deleted"
     form = PostAdminForm

@@ -1,43 +1,51 @@
-"""*Preview changes* on the admin's post form: the article as readers would
-see it with what is typed in the form, before (or without) saving it.
+"""*Preview changes* on the admin's post and page forms: the article or page
+as readers would see it with what is typed in the form, before (or without)
+saving it.
 
 The button sends the form to this view's address in a new tab (its
 ``formaction`` and ``formtarget``), not to the change view, so the admin
-saves nothing; the editing tab stays as it was. Here the post form and every
-list of its inlines (co-authors, body images, change notes, preview links) are
-checked as a save would check them, the post gets what ``Post.save()`` derives
-(``Post.derive_content``: the body cleaned, "Updated on …"), and the article's
-own view renders the result from memory (``ChangesPreviewView``): what the
-preview shows is what a save would publish. A form a save would refuse gets a
-page with what it would say instead.
+saves nothing; the editing tab stays as it was. Here the form and every list
+of its inlines (a post's co-authors, body images, change notes and preview
+links; a page's body images) are checked as a save would check them, the post
+or page gets what its ``save()`` derives (``derive_content``: the body
+cleaned; a post's "Updated on …"), and the public page's own view renders the
+result from memory (``ShowsUnsavedChanges``): what the preview shows is what a
+save would publish. A form a save would refuse gets a page with what it would
+say instead.
 
 The address opened without the form (again, or after signing in: a session
 that expired sends the preview's tab to the login page, which comes back with
-a GET) leads to the post's form, which says to preview from there.
+a GET) leads to the form, which says to preview from there.
 
-Nothing is written: no post, revision, tag, image or kept upload, and so no
-page-cache change and no email. On top of that, the form is checked and the
-preview built in a transaction that is rolled back, so a write nobody meant
-to make (by a library, by code added later) is undone and no ``on_commit``
-work runs. The page is rendered after it, as any page is: renditions of the
-saved images it shows are made and remembered as readers' visits make them.
+Nothing is written: no post, page, revision, tag, image or kept upload, and
+so no page-cache change and no email. On top of that, the form is checked and
+the preview built in a transaction that is rolled back, so a write nobody
+meant to make (by a library, by code added later) is undone and no
+``on_commit`` work runs. The page is rendered after it, as any page is:
+renditions of the saved images it shows are made and remembered as readers'
+visits make them, and the menus list the pages as saved.
 
-A new thumbnail is checked as on save but not shown: showing it means
-storing it and its renditions. The page says the saved one is shown. A new
-body image is checked, and neither shown nor kept: the body shows it only
+``PreviewsChanges`` is the admin's part for any such model; ``PreviewsPostChanges``
+adds what a post's page shows beside its own fields. A post's new thumbnail is
+checked as on save but not shown: showing it means storing it and its
+renditions. The page says the saved one is shown. A new body image (a post's
+or a page's) is checked, and neither shown nor kept: the body shows it only
 once it has an address, after a save.
 """
+
+import copy
 
 from django.contrib.admin.utils import unquote
 from django.contrib.messages import INFO
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.forms.formsets import all_valid
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.cache import add_never_cache_headers
 from taggit.models import Tag
 
 from authors.models import Author
@@ -47,31 +55,48 @@ from .models import CoAuthor, Post
 from .tagging import typed_tag_names
 from .views import PostDetailView
 
-# What the post's form says when the preview's address is opened without it.
+# What the form says when the preview's address is opened without it.
 PREVIEW_FROM_THE_FORM = (
-    "Preview changes again from the post's form: the preview shows what the form holds when you click it."
+    "Preview changes again from the {name}'s form: the preview shows what the form holds when you click it."
 )
 
 
-class ChangesPreviewView(PostDetailView):
-    """The article page for a post that carries unsaved values (see
-    ``carry``), answering the admin form's POST.
+class ShowsUnsavedChanges:
+    """For the public detail view of a post or page: the page for an object
+    that carries unsaved values (``object``), answering the admin form's POST.
 
-    The page is the article's, with the preview banner and ``noindex``,
-    never cached (``PostDetailView.render_to_response``), and without the
-    comment section: a preview posts and reports no comment."""
+    The template gets ``changes_preview`` (its banner says nothing is saved,
+    and whether readers see the saved version: ``published_as_saved``); the
+    page is for one person and not for search engines, whatever the form says
+    of publishing."""
 
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        self.object = kwargs["post"]
+        self.object = kwargs["object"]
         return self.render_to_response(self.get_context_data(object=self.object))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs) | {
-            "is_preview": True,
             "changes_preview": True,
             "published_as_saved": self.kwargs["published_as_saved"],
+        }
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        add_never_cache_headers(response)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+
+class ChangesPreviewView(ShowsUnsavedChanges, PostDetailView):
+    """The article page for a post that carries unsaved values (see
+    ``carry``), with the preview banner and without the comment section: a
+    preview posts and reports no comment."""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {
+            "is_preview": True,
             "new_thumbnail_not_shown": self.kwargs["new_thumbnail"],
         }
 
@@ -115,10 +140,16 @@ def typed_tags(cleaned: dict) -> list[Tag]:
 
 
 class PreviewsChanges:
-    """For ``PostAdmin``: the view behind the change form's *Preview changes*
-    button, at ``…/post/<id>/preview-changes/``. Who may preview is who may
-    change the post in the admin: its authors (and co-authors), and editors.
-    """
+    """For the admin of a model with a public page (a post, a page): the
+    view behind the change form's *Preview changes* button, at
+    ``…/<id>/preview-changes/``. Who may preview is who may change the object
+    in the admin, as the change view decides (``has_change_permission``).
+
+    ``changes_preview_view``: the public page's view, with
+    ``ShowsUnsavedChanges``. The model has ``derive_content()`` (what its
+    ``save()`` derives from what is typed) and ``is_published``."""
+
+    changes_preview_view: type
 
     def get_urls(self):
         preview = path(
@@ -136,64 +167,106 @@ class PreviewsChanges:
     def preview_changes_view(self, request, object_id):
         if request.method not in ("GET", "POST"):
             return HttpResponseNotAllowed(["GET", "POST"])
-        post = self._post_to_preview(request, object_id)
-        if not self.has_change_permission(request, post):
+        obj = self._to_preview(request, object_id)
+        if not self.has_change_permission(request, obj):
             raise PermissionDenied  # only viewable to them, or in the trash (restore it first)
         if request.method == "GET":
             # No form to preview: the address opened again, or the login
             # page's way back after a session expired (an empty 405 was).
-            self.message_user(request, PREVIEW_FROM_THE_FORM, INFO)
-            url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[post.pk])
+            self.message_user(request, PREVIEW_FROM_THE_FORM.format(name=self.opts.verbose_name), INFO)
+            url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
             return HttpResponseRedirect(url)
         with transaction.atomic():
             try:
-                return self._preview(request, post)
+                return self._preview(request, obj)
             finally:
                 transaction.set_rollback(True)
 
-    def _post_to_preview(self, request, object_id) -> Post:
-        """The post as the article page reads it (``for_article``), among
-        those the admin lets this user open; else a 404, as the change view."""
+    def preview_queryset(self, request) -> models.QuerySet:
+        """Where the object to preview is found: those the admin lets this user open."""
+        return self.get_queryset(request)
+
+    def _to_preview(self, request, object_id) -> models.Model:
+        """The object among ``preview_queryset``; else a 404, as the change view."""
+        name = self.opts.verbose_name
         try:
             pk = self.opts.pk.to_python(unquote(object_id))
         except ValidationError:
-            raise Http404("No such post.") from None
-        post = self.get_queryset(request).for_article().filter(pk=pk).first()
-        if post is None:
-            raise Http404("No post you may change has this number.")
-        return post
+            raise Http404(f"No such {name}.") from None
+        obj = self.preview_queryset(request).filter(pk=pk).first()
+        if obj is None:
+            raise Http404(f"No {name} you may change has this number.")
+        return obj
 
-    def _preview(self, request, post: Post) -> TemplateResponse:
-        saved_title, published_as_saved = post.title, post.is_published
-        saved_thumbnail = (post.thumbnail, post.thumbnail_width, post.thumbnail_height)
+    def _preview(self, request, obj) -> HttpResponse:
+        saved = copy.copy(obj)  # as stored: the form writes what it holds onto ``obj``
 
         # Checked as the change view checks them (``_changeform_view``): the
         # form, then every inline's list, built on the form's result (the
-        # post with the typed values, which the body images' check reads),
+        # object with the typed values, which the body images' check reads),
         # all of them also when the form is refused; an inline the user may
         # only view is taken as saved. A preview keeps no upload
         # (``KeepsUploads``), refused or not.
-        form = self.get_form(request, post, change=True)(request.POST, request.FILES, instance=post)
+        form = self.get_form(request, obj, change=True)(request.POST, request.FILES, instance=obj)
         form.keeps_uploads = False
         form_valid = form.is_valid()
-        formsets, inlines = self._create_formsets(request, post, change=True)
+        formsets, inlines = self._create_formsets(request, obj, change=True)
         for formset in formsets:
             for row in formset.forms:
                 row.keeps_uploads = False
         if not all_valid(formsets) or not form_valid:
-            return self._refused(request, post, saved_title, [form, *formsets])
+            return self._refused(request, obj, str(saved), [form, *formsets])
 
-        post.derive_content()  # as Post.save(): the body cleaned, "Updated on …"
-        new_thumbnail = isinstance(form.cleaned_data.get("thumbnail"), UploadedFile)
-        if new_thumbnail:
-            # Checked as on save; shown only once saved (see the module).
-            post.thumbnail, post.thumbnail_width, post.thumbnail_height = saved_thumbnail
-        # The lists the article shows, as a save would leave them.
+        obj.derive_content()  # as its save(): the body cleaned (a post's "Updated on …")
+        # The lists the page may show, as a save would leave them.
         lists = {
             inline.model: formset
             for formset, inline in zip(formsets, inlines, strict=True)
-            if inline.has_change_permission(request, post)
+            if inline.has_change_permission(request, obj)
         }
+        more = self.carry_changes(obj, saved, form, lists)
+        view = self.changes_preview_view.as_view()
+        return view(request, object=obj, published_as_saved=saved.is_published, **more)
+
+    def carry_changes(self, obj, saved, form, lists: dict) -> dict:
+        """Give ``obj`` (the form's result, ``saved`` as stored) what else of
+        the form (``form``, and the inlines' formsets by model, ``lists``) its
+        page shows; return more for ``changes_preview_view``."""
+        return {}
+
+    def _refused(self, request, obj, title: str, forms) -> TemplateResponse:
+        """What a save would say, field by field, with what was typed."""
+        problems = []
+        for form in forms:
+            for each in getattr(form, "forms", [form]):
+                problems += _problems(each)
+            if getattr(form, "non_form_errors", None) and form.non_form_errors():
+                problems.append((None, list(form.non_form_errors()), ""))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": obj,
+            "title": f"“{title}” cannot be previewed yet",
+            "problems": problems,
+        }
+        return TemplateResponse(request, "admin/posts/preview_changes_refused.html", context)
+
+
+class PreviewsPostChanges(PreviewsChanges):
+    """For ``PostAdmin``: its authors (and co-authors) and editors preview a
+    post, with its tags, co-authors and change notes as typed."""
+
+    changes_preview_view = ChangesPreviewView
+
+    def preview_queryset(self, request) -> models.QuerySet:
+        return super().preview_queryset(request).for_article()  # as the article page reads it
+
+    def carry_changes(self, post: Post, saved: Post, form, lists: dict) -> dict:
+        new_thumbnail = isinstance(form.cleaned_data.get("thumbnail"), UploadedFile)
+        if new_thumbnail:
+            # Checked as on save; shown only once saved (see the module).
+            for name in ("thumbnail", "thumbnail_width", "thumbnail_height"):
+                setattr(post, name, getattr(saved, name))
         carry(
             post,
             typed_tags(form.cleaned_data),
@@ -206,25 +279,7 @@ class PreviewsChanges:
             ),
             change_notes=_kept(lists.get(ChangeNote), key=lambda row: row.created_at),
         )
-        view = ChangesPreviewView.as_view()
-        return view(request, post=post, new_thumbnail=new_thumbnail, published_as_saved=published_as_saved)
-
-    def _refused(self, request, post: Post, title: str, forms) -> TemplateResponse:
-        """What a save would say, field by field, with what was typed."""
-        problems = []
-        for form in forms:
-            for each in getattr(form, "forms", [form]):
-                problems += _problems(each)
-            if getattr(form, "non_form_errors", None) and form.non_form_errors():
-                problems.append((None, list(form.non_form_errors()), ""))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": post,
-            "title": f"“{title}” cannot be previewed yet",
-            "problems": problems,
-        }
-        return TemplateResponse(request, "admin/posts/post/preview_changes_refused.html", context)
+        return {"new_thumbnail": new_thumbnail}
 
 
 def _problems(form) -> list[tuple[str | None, list[str], str]]:
