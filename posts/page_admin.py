@@ -1,5 +1,6 @@
 """Pages in the admin: editors write them with the posts' editor, images,
-revisions and checks, and decide which appear in the header and footer menus."""
+revisions, checks and *Preview changes*, and decide which appear in the
+header and footer menus."""
 
 from django.contrib import admin
 from django.forms import Script
@@ -10,6 +11,8 @@ from skolr_blog.staged_uploads import KeepsUploadsAdmin
 from .admin_forms import BodyForm
 from .body_image_admin import BodyImageInline, BodyImageUploadAdmin
 from .models import Page, PageImage
+from .page_views import ChangesPreviewView
+from .preview_changes import PreviewsChanges
 from .revisions import RevisionsAdmin
 from .trash_admin import TrashAdmin, TrashStateFilter
 
@@ -36,8 +39,10 @@ class PageStateFilter(TrashStateFilter):
 
 
 @admin.register(Page)
-class PageAdmin(BodyImageUploadAdmin, KeepsUploadsAdmin, TrashAdmin, RevisionsAdmin):
+class PageAdmin(PreviewsChanges, BodyImageUploadAdmin, KeepsUploadsAdmin, TrashAdmin, RevisionsAdmin):
     form = PageAdminForm
+    # "Preview changes" beside Save: the page as readers would see it with what the form holds, saving nothing.
+    changes_preview_view = ChangesPreviewView
 
     class Media:
         # Asks before leaving with unsaved changes; keeps a copy of them in the browser.

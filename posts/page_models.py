@@ -113,9 +113,7 @@ class Page(Trashable):
         return self.title
 
     def save(self, *args, **kwargs):
-        # As for posts: whatever path the body came by, what is stored is
-        # sanitized, since the page renders it as trusted HTML.
-        self.body = clean_body(self.body)
+        self.derive_content()
         before = Page.objects.filter(pk=self.pk).values_list("slug", flat=True).first() if self.pk else None
         with transaction.atomic():
             super().save(*args, **kwargs)
@@ -123,6 +121,14 @@ class Page(Trashable):
             # to draft to be reworked, and its links out there are older than
             # that. The view serves it only while the page is published.
             PageSlugRedirect.record_rename(self, before)
+
+    def derive_content(self) -> None:
+        """What a save derives from what is typed, before storing it:
+        ``save()`` calls it, and so does the admin's *Preview changes*
+        (posts.preview_changes). As for posts: whatever path the body came
+        by, what is stored is sanitized, since the page renders it as
+        trusted HTML."""
+        self.body = clean_body(self.body)
 
     def get_absolute_url(self) -> str:
         return reverse("pages:detail", kwargs={"slug": self.slug})

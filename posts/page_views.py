@@ -7,6 +7,7 @@ from django.views.generic import DetailView
 from .embeds import ShowsVideoPlayers
 from .models import Page, PageSlugRedirect
 from .page_models import reserved_slugs
+from .preview_changes import ShowsUnsavedChanges
 from .views import moved
 
 
@@ -42,3 +43,8 @@ class PageView(ShowsVideoPlayers, DetailView):
             add_never_cache_headers(response)
             response["X-Robots-Tag"] = "noindex, nofollow"
         return response
+
+
+class ChangesPreviewView(ShowsUnsavedChanges, PageView):
+    """The page with what its admin form holds, unsaved (*Preview changes*:
+    ``PageAdmin``, posts.preview_changes)."""
