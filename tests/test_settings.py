@@ -51,6 +51,23 @@ def test_production_settings_pass_the_deploy_check():
     assert "no issues" in result.stdout
 
 
+@pytest.mark.parametrize("hosts", [".skolr.example", "*", ".skolr.example, *"])
+def test_production_with_only_host_patterns_needs_the_site_domain(hosts):
+    """Emailed links need a host; a pattern names none. Without
+    DJANGO_SITE_DOMAIN the Site stayed Django's example.com, in every
+    follow-up and unsubscribe link (found by QA)."""
+    env = GOOD_PROD_ENV | {"DJANGO_ALLOWED_HOSTS": hosts}
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert result.stderr.strip() == (
+        "skolr_blog: DJANGO_ALLOWED_HOSTS names no host, only patterns; "
+        "set DJANGO_SITE_DOMAIN to the site's address for emailed links (see .env.example)."
+    )
+    code = "from django.conf import settings; print(settings.SITE_DOMAIN)"
+    chosen = manage("shell", "--no-imports", "-c", code, **env, DJANGO_SITE_DOMAIN="blog.skolr.example")
+    assert chosen.stdout.strip() == "blog.skolr.example"
+
+
 def test_production_mail_goes_out_by_smtp_unless_told_otherwise():
     code = "from django.conf import settings; print(settings.MAILERS['default']['BACKEND'])"
     show = ["shell", "--no-imports", "-c", code]

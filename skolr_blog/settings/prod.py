@@ -25,9 +25,16 @@ MAILERS = {"default": _mailer(default="smtp")}
 # Emailed links: https (one-click unsubscribe needs it, RFC 8058) on the
 # first host the site answers to, unless DJANGO_SITE_DOMAIN names another.
 SITE_SCHEME = env.str("DJANGO_SITE_SCHEME", default="https")
-SITE_DOMAIN = env.str("DJANGO_SITE_DOMAIN", default="") or next(
+# Only wildcards (".skolr.example", "*") name no host: stop, as for a missing
+# variable, rather than leave the Site at Django's example.com in every link.
+SITE_DOMAIN = env.str("DJANGO_SITE_DOMAIN", default="").strip() or next(
     (host for host in ALLOWED_HOSTS if not host.startswith((".", "*"))), ""
 )
+if not SITE_DOMAIN:
+    raise SystemExit(
+        "skolr_blog: DJANGO_ALLOWED_HOSTS names no host, only patterns; "
+        "set DJANGO_SITE_DOMAIN to the site's address for emailed links (see .env.example)."
+    )
 
 # whitenoise serves hashed, compressed static files from the app server.
 _security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")  # noqa: F405
