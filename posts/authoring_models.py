@@ -9,7 +9,7 @@ from operator import or_
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from skolr_blog.images import WebImageField, strip_metadata, validate_image
@@ -59,18 +59,21 @@ class BodyImage(models.Model):
         return self.image.url in (body or "")
 
     @staticmethod
-    def shown_by(images, excluding=None) -> dict[int, str]:
+    def shown_by(images, user, excluding=None) -> dict[int, str | None]:
         """Of ``images``, those a post's or a page's body shows, by pk, each
-        with the title of one that does: any post or page, not only the one
-        it was uploaded for, since an image's address may be pasted into
-        any body (found by QA: an author deleted an image another author's
-        live post showed). ``excluding``: a post or page whose body is
-        checked apart (the one being saved, as sent). Two queries however
-        many images."""
+        with the title of one that does which ``user`` may know of
+        (``visible_to``), or None if they may know of none. Any post or page
+        counts, not only the one it was uploaded for, since an image's
+        address may be pasted into any body (found by QA: an author deleted
+        an image another author's live post showed); but a refusal names
+        only what its reader may see (found by QA: it named another author's
+        draft, an unpublished page, to an author deleting their own image).
+        ``excluding``: a post or page whose body is checked apart (the one
+        being saved, as sent). Two queries however many images."""
         from .models import Page, Post
 
         addresses = {image.pk: image.image.url for image in images}
-        shown: dict[int, str] = {}
+        shown: dict[int, str | None] = {}
         if not addresses:
             return shown
         pasted = reduce(or_, (Q(body__contains=address) for address in set(addresses.values())))
@@ -78,10 +81,11 @@ class BodyImage(models.Model):
             bodies = model.objects.filter(pasted)
             if isinstance(excluding, model) and excluding.pk:
                 bodies = bodies.exclude(pk=excluding.pk)
-            for title, body in bodies.values_list("title", "body"):
+            known = Exists(model.objects.visible_to(user).filter(pk=OuterRef("pk")))
+            for title, body, may_know in bodies.annotate(known=known).values_list("title", "body", "known"):
                 for pk, address in addresses.items():
-                    if pk not in shown and address in body:
-                        shown[pk] = title
+                    if address in body and shown.get(pk) is None:
+                        shown[pk] = title if may_know else None
         return shown
 
 

@@ -19,7 +19,19 @@ from skolr_blog.staged_uploads import UploadKeepingForm
 from .authoring_models import BodyImage
 
 
+def shown_where(image: BodyImage, title: str | None) -> str:
+    """Where a refusal says ``image`` is shown: in the body of ``title``
+    (``BodyImage.shown_by``), or, where its reader may know of no post or
+    page that shows it, in one they cannot open, as a tag on posts they
+    cannot see yet is not named to them either."""
+    if title is None:
+        return f"“{image}” is shown in the body of a post or page you cannot open"
+    return f"“{image}” is shown in the body of “{title}”"
+
+
 class BodyImageFormSet(BaseInlineFormSet):
+    user = None  # who saves, whom a refusal may name posts to: ``BodyImageInline.get_formset`` sets it
+
     def clean(self):
         """An image the body (as sent) still shows is not deleted: readers
         would get a broken image. Nor is one another post's or page's body
@@ -35,14 +47,12 @@ class BodyImageFormSet(BaseInlineFormSet):
                 f"{names} {'is' if len(shown) == 1 else 'are'} still shown in the body: take "
                 f"{'it' if len(shown) == 1 else 'them'} out of the text before deleting, or untick Delete."
             )
-        elsewhere = BodyImage.shown_by(deleted, excluding=self.instance)
+        elsewhere = BodyImage.shown_by(deleted, self.user, excluding=self.instance)
         if elsewhere:
-            where = [
-                f"“{image}” is shown in the body of “{elsewhere[pk]}”"
-                for image in deleted
-                if (pk := image.pk) in elsewhere
-            ]
-            raise ValidationError("; ".join(where) + ": take it out of that text before deleting, or untick Delete.")
+            where = "; ".join(shown_where(image, elsewhere[image.pk]) for image in deleted if image.pk in elsewhere)
+            if any(title is not None for title in elsewhere.values()):
+                raise ValidationError(f"{where}: take it out of that text before deleting, or untick Delete.")
+            raise ValidationError(f"{where}: untick Delete; it stays while that text shows it.")
 
 
 class BodyImageInline(admin.TabularInline):
@@ -58,6 +68,10 @@ class BodyImageInline(admin.TabularInline):
 
     class Media:
         css = {"all": ["css/admin_body_images.css"]}
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (formset,), {"user": request.user})  # whom its refusals name posts to
 
     @admin.display(description="address to insert")
     def address(self, image: BodyImage) -> str:

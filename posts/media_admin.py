@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from .authoring_models import BodyImage
+from .body_image_admin import shown_where
 from .models import PageImage, PostImage, signed_by_user
 from .templatetags.pictures import rendition
 
@@ -56,17 +57,15 @@ class MediaAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         image = self.get_object(request, unquote(object_id))
-        shown = image is not None and bool(BodyImage.shown_by([image]))
+        shown = image is not None and bool(BodyImage.shown_by([image], request.user))
         return super().change_view(request, object_id, form_url, {"show_delete": not shown} | (extra_context or {}))
 
     def delete_view(self, request, object_id, extra_context=None):
         image = self.get_object(request, unquote(object_id))
-        if image is not None and (where := BodyImage.shown_by([image]).get(image.pk)):
-            self.message_user(
-                request,
-                f"“{image}” is shown in the body of “{where}”: take it out of the text first.",
-                messages.WARNING,
-            )
+        if image is not None and image.pk in (shown := BodyImage.shown_by([image], request.user)):
+            title = shown[image.pk]
+            then = "take it out of the text first" if title is not None else "it stays while that text shows it"
+            self.message_user(request, f"{shown_where(image, title)}: {then}.", messages.WARNING)
             return HttpResponseRedirect(reverse(f"admin:posts_{self.opts.model_name}_change", args=[image.pk]))
         return super().delete_view(request, object_id, extra_context)
 
@@ -86,7 +85,7 @@ class MediaAdmin(admin.ModelAdmin):
     def _delete_unshown(modeladmin, request, queryset):
         """Django's "delete selected", confirmation and all, of the images no
         body shows; those still shown stay, and the list says so."""
-        shown = BodyImage.shown_by(queryset)
+        shown = BodyImage.shown_by(queryset, request.user)
         unshown = [image.pk for image in queryset if image.pk not in shown]
         if kept := queryset.count() - len(unshown):
             modeladmin.message_user(

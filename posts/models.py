@@ -208,6 +208,15 @@ class PostQuerySet(TrashQuerySet):
         ``edit_all_posts`` may open and edit."""
         return self.filter(signed_by_user(user))
 
+    def visible_to(self, user):
+        """The posts ``user`` may know of: all of them to whoever may edit
+        every post; to others those readers see and those they sign. What
+        may be named to them (``BodyImage.shown_by``): another author's
+        draft, scheduled post or post in the trash is theirs to tell."""
+        if user.has_perm("posts.edit_all_posts"):
+            return self
+        return self.published() | self.written_by_user(user)
+
     def with_co_author_flag(self):
         """Annotate ``has_co_authors``: ``Post.co_author_list`` then costs a
         query only for the few posts that have co-authors, and none for the

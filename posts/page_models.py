@@ -65,6 +65,13 @@ class PageQuerySet(TrashQuerySet):
         """Pages readers may see."""
         return self.filter(published=True)
 
+    def visible_to(self, user):
+        """The pages ``user`` may know of: all of them to whoever may open
+        pages in the admin (editors); to others those readers see."""
+        if user.has_perm("posts.view_page") or user.has_perm("posts.change_page"):
+            return self
+        return self.published()
+
 
 class Page(Trashable):
     title = models.CharField(max_length=200)

@@ -3,10 +3,12 @@ post's or a page's body, listed with a preview, found by alt text, file
 name or post, its address to reuse, and whether its body still shows it."""
 
 import re
+from datetime import timedelta
 from html import unescape
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from authors.roles import AUTHORS, EDITORS, MODERATORS
 from posts.models import PageImage, PostImage
@@ -214,6 +216,61 @@ def test_the_post_form_will_not_delete_an_image_another_body_shows(client):
         response.content.decode()
     )
     assert PostImage.objects.filter(pk=image.pk).exists()
+
+
+# What shows an author's image and may not be named to them, by how it is made.
+UNSEEN = {
+    "another author's draft": lambda body: make_post(
+        title="Embargoed: draft", status="draft", published_at=None, body=body
+    ),
+    "another author's scheduled post": lambda body: make_post(
+        title="Embargoed: scheduled", published_at=timezone.now() + timedelta(days=1), body=body
+    ),
+    "another author's post in the trash": lambda body: make_post(
+        title="Embargoed: trashed", status="draft", published_at=None, trashed_at=timezone.now(), body=body
+    ),
+    "an unpublished page": lambda body: make_page(title="Embargoed: page", published=False, body=body),
+}
+
+
+@pytest.mark.parametrize("unseen", UNSEEN)
+def test_a_refusal_names_no_post_or_page_its_reader_may_not_see(client, writer, unseen):
+    """Found by QA: deleting one's own image (from the library, or with the
+    post form's Delete tick) was refused naming the post that showed it:
+    another author's embargoed draft, a page not published yet. The image
+    stays, and the refusal names only what its reader may open or read."""
+    own = make_post(author=writer, title="Mine", status="draft", published_at=None)
+    image = upload(own, "Chart", shown=False)
+    UNSEEN[unseen](f'<p><img src="{image.image.url}" alt="x"></p>')
+
+    refused = unescape(client.post(f"{POSTS}{image.pk}/delete/", {"post": "yes"}, follow=True).content.decode())
+    assert "“Chart” is shown in the body of a post or page you cannot open: it stays while that text shows it." in (
+        refused
+    )
+    form = delete_ticked(own, image)
+    refused += unescape(client.post(f"/admin/posts/post/{own.pk}/change/", form).content.decode())
+    assert "“Chart” is shown in the body of a post or page you cannot open: untick Delete" in refused
+    assert "Embargoed" not in refused
+    assert PostImage.objects.filter(pk=image.pk).exists()
+
+    # Editors may open any post and page: they are told which one.
+    client.force_login(make_user("editor", groups=[EDITORS]))
+    refused = unescape(client.post(f"{POSTS}{image.pk}/delete/", {"post": "yes"}, follow=True).content.decode())
+    assert "“Chart” is shown in the body of “Embargoed: " in refused
+
+
+def test_a_refusal_names_a_post_its_reader_may_open_before_one_they_may_not(client, writer):
+    own = make_post(author=writer, title="Mine", status="draft", published_at=None)
+    image = upload(own, "Chart", shown=False)
+    pasted = f'<p><img src="{image.image.url}" alt="x"></p>'
+    make_post(title="Embargoed draft", status="draft", published_at=None, body=pasted)
+    make_post(author=writer, title="My other draft", status="draft", published_at=None, body=pasted)
+
+    refused = unescape(client.post(f"{POSTS}{image.pk}/delete/", {"post": "yes"}, follow=True).content.decode())
+    assert "“Chart” is shown in the body of “My other draft”: take it out of the text first." in refused
+    refused = unescape(client.post(f"/admin/posts/post/{own.pk}/change/", delete_ticked(own, image)).content.decode())
+    assert "“Chart” is shown in the body of “My other draft”: take it out of that text before deleting" in refused
+    assert "Embargoed" not in refused
 
 
 def test_deleting_a_post_for_good_keeps_the_files_another_body_shows(django_capture_on_commit_callbacks):
