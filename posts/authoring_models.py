@@ -89,34 +89,66 @@ class BodyImage(models.Model):
         return shown
 
 
+def delete_once_unused(model: type[models.Model], field: str, file) -> None:
+    """Once the transaction commits, delete ``file`` (of ``model``'s image
+    ``field``) and its renditions, unless a row still has it (an import
+    stores an address once for all the posts that show it; a duplicated
+    post shares its original's files) or a post's or a page's body shows it
+    (its address pasted there, as the media library offers). A transaction
+    that rolls back deletes nothing."""
+
+    def delete() -> None:
+        from .models import Page, Post
+
+        shown = any(owner.objects.filter(body__contains=file.url).exists() for owner in (Post, Page))
+        if not shown and not model._base_manager.filter(**{field: file.name}).exists():
+            from sorl.thumbnail import delete as delete_with_renditions
+
+            delete_with_renditions(file)
+
+    transaction.on_commit(delete, robust=True)
+
+
 def delete_unused_file(field: str):
     """A ``post_delete`` receiver for models with an image ``field``: a
-    deleted row's file and its renditions go too, once the deletion
-    commits, unless another row shares the file (an import stores an
-    address once for all the posts that show it). Body images (from the
-    media library, the post form's inline, or with their post or page), a
-    post's thumbnail and an author's photo: left behind, an image deleted
-    for good stayed public at its address. Nor when a post's or a page's
-    body shows it (its address pasted there, as the media library offers):
-    deleting the post it came with for good broke the other's image."""
+    deleted row's file and its renditions go too (``delete_once_unused``).
+    Body images (from the media library, the post form's inline, or with
+    their post or page), a post's thumbnail and an author's photo: left
+    behind, an image deleted for good stayed public at its address; taken
+    with it while another body showed it, the other's image broke."""
 
     def receiver(sender, instance, **kwargs) -> None:
-        file = getattr(instance, field)
-        if not file.name:
-            return
-
-        def delete() -> None:
-            from .models import Page, Post
-
-            shown = any(model.objects.filter(body__contains=file.url).exists() for model in (Post, Page))
-            if not shown and not sender._base_manager.filter(**{field: file.name}).exists():
-                from sorl.thumbnail import delete as delete_with_renditions
-
-                delete_with_renditions(file)
-
-        transaction.on_commit(delete, robust=True)
+        if (file := getattr(instance, field)).name:
+            delete_once_unused(sender, field, file)
 
     return receiver
+
+
+def delete_replaced_file(field: str):
+    """A ``pre_save`` and a ``post_save`` receiver for the same models: the
+    file a row had in its image ``field`` before a save replaced or cleared
+    it goes, with its renditions, as a deleted row's does
+    (``delete_once_unused``). Found by QA: an author's old photo, a post's
+    old thumbnail stayed public at their addresses, which no row named any
+    more. The first reads the name stored (one query, on saves of a row
+    that exists and may change the field); the second, the row saved, hands
+    on the file if the save left it (a save that fails hands on nothing)."""
+    stored_before = f"_{field}_before_save"
+
+    def before(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
+        instance.__dict__.pop(stored_before, None)
+        if raw or instance._state.adding or (update_fields is not None and field not in update_fields):
+            return
+        stored = sender._base_manager.filter(pk=instance.pk).values_list(field, flat=True).first()
+        instance.__dict__[stored_before] = stored
+
+    def after(sender, instance, **kwargs) -> None:
+        stored = instance.__dict__.pop(stored_before, None)
+        if stored and stored != getattr(instance, field).name:
+            image_field = sender._meta.get_field(field)
+            delete_once_unused(sender, field, image_field.attr_class(instance, image_field, stored))
+
+    return before, after
 
 
 class PostImage(BodyImage):

@@ -1,16 +1,20 @@
 """Editing in the admin: lists work, and authors stay within their own work."""
 
+import contextlib
 import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
+from django.db import transaction
 from django.utils import timezone
 
 from authors.roles import AUTHORS, EDITORS
 from posts.models import Post
-from tests.factories import admin_post_form, image_upload, make_author, make_post, make_user
+from posts.templatetags.pictures import rendition
+from tests.factories import admin_post_form, files_under, image_upload, make_author, make_post, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +174,76 @@ def test_an_author_deleted_without_posts_takes_their_photo_file(client, django_c
         response = client.post(f"/admin/authors/author/{author.pk}/delete/", {"post": "yes"})
 
     assert response.status_code == 302 and not photo.exists()
+
+
+def photo_and_rendition(author) -> list[Path]:
+    """The files of ``author``'s photo as stored: itself and a rendition (sorl-thumbnail's)."""
+    url = rendition(author.photo, "40x40", format="WEBP")[0]
+    return [Path(author.photo.path), Path(settings.MEDIA_ROOT) / url.removeprefix(settings.MEDIA_URL)]
+
+
+@pytest.mark.parametrize("change", ["replaced", "cleared"])
+def test_a_replaced_or_cleared_photo_goes_once_the_profile_is_saved(
+    client, writer, change, django_capture_on_commit_callbacks
+):
+    """Found by QA: an author's old photo stayed public at its address,
+    which no profile named any more."""
+    writer.photo = image_upload("embarrassing.png")
+    writer.save()
+    old = photo_and_rendition(writer)
+    assert all(path.exists() for path in old)
+    profile = {"name": "Writer", "bio": writer.bio, "comment_notifications": "each"}
+    new = {"replaced": {"photo": image_upload("new.png", colour="red")}, "cleared": {"photo-clear": "on"}}[change]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/authors/author/{writer.pk}/change/", profile | new)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    writer.refresh_from_db()
+    assert not any(path.exists() for path in old)
+    assert [path.name for path in files_under(settings.MEDIA_ROOT / "authors")] == (
+        [Path(writer.photo.name).name] if change == "replaced" else []
+    )
+
+
+def test_a_refused_or_undone_save_keeps_the_photo_it_would_have_replaced(
+    client, writer, django_capture_on_commit_callbacks
+):
+    writer.photo = image_upload("kept.png")
+    writer.save()
+    old = Path(writer.photo.path)
+    profile = {"name": "Writer", "bio": writer.bio, "comment_notifications": "each"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = client.post(
+            f"/admin/authors/author/{writer.pk}/change/", profile | {"website": "my site", "photo-clear": "on"}
+        )
+    assert refused.status_code == 200 and old.exists()
+
+    with django_capture_on_commit_callbacks(execute=True), contextlib.suppress(RuntimeError), transaction.atomic():
+        writer.photo = image_upload("never.png")
+        writer.save()
+        raise RuntimeError("something after the save failed")
+    assert old.exists()
+    writer.refresh_from_db()
+    assert writer.photo.path == str(old)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_old_photo_goes_when_the_save_really_commits(client):
+    """As served: the admin's save commits, and a save outside any
+    transaction (a shell, a script) is committed as it returns."""
+    user = make_user("writer", groups=[AUTHORS])
+    author = make_author(user=user, photo=image_upload("first.png"))
+    first = Path(author.photo.path)
+    client.force_login(user)
+    profile = {"name": author.name, "bio": author.bio, "comment_notifications": "each"}
+    response = client.post(
+        f"/admin/authors/author/{author.pk}/change/", profile | {"photo": image_upload("second.png")}
+    )
+    assert response.status_code == 302 and not first.exists()
+
+    author.refresh_from_db()
+    second = Path(author.photo.path)
+    author.photo = image_upload("third.png")
+    author.save()
+    assert not second.exists() and Path(author.photo.path).exists()

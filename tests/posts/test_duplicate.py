@@ -17,7 +17,7 @@ from authors.roles import AUTHORS, EDITORS, MODERATORS
 from posts import duplicate as duplicating
 from posts import trash
 from posts.models import ChangeNote, CoAuthor, Post, PostImage, PreviewLink, SearchDocument, SlugRedirect
-from tests.factories import image_upload, make_author, make_comment, make_post, make_user
+from tests.factories import admin_post_form, image_upload, make_author, make_comment, make_post, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -287,3 +287,19 @@ def test_a_copy_costs_the_same_queries_however_many_tags_co_authors_and_images(
     with django_assert_max_num_queries(55):  # the list's action (51): what saving a copy costs, for each post
         client.post(CHANGELIST, {"action": "duplicate_selected", "_selected_action": [small.pk, large.pk]})
     assert Post.objects.filter(title__endswith="(copy)").count() == 4
+
+
+def test_a_thumbnail_replaced_on_either_post_stays_while_the_other_has_it(
+    client, editor, original, django_capture_on_commit_callbacks
+):
+    client.post(duplicate_url(original))
+    shared = Path(original.thumbnail.path)
+    for post in (original, the_copy()):
+        form = admin_post_form(
+            title=post.title, slug=post.slug, author=post.author.pk, body=post.body,
+            thumbnail=image_upload("new-cover.png", colour="red"), thumbnail_alt="A new chart",
+        )  # fmt: skip
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(f"/admin/posts/post/{post.pk}/change/", form)
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert shared.exists() == (post == original)  # the copy still has it; then gone with the last

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from posts.models import Post
+from posts.templatetags import pictures
 from tests.factories import admin_post_form, files_under, make_post, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -317,3 +318,43 @@ def test_a_rendition_whose_file_went_is_made_again(client, seed, settings):
 
     shown = sorted(set(re.findall(r"/media/(cache/[^\" ,]+\.(?:avif|webp))", again)))
     assert shown and all((Path(settings.MEDIA_ROOT) / name).exists() for name in shown)
+
+
+@pytest.mark.parametrize("change", ["replaced", "cleared"])
+def test_a_replaced_or_cleared_thumbnail_goes_once_the_post_is_saved(
+    client, writer, settings, change, django_capture_on_commit_callbacks
+):
+    """Found by QA: a post's old thumbnail, and its renditions, stayed
+    public at their addresses, which no post named any more."""
+    post = make_post(
+        author=writer, status="draft", published_at=None, thumbnail=upload("first.png", png_bytes()), thumbnail_alt="A"
+    )
+    url = pictures.rendition(post.thumbnail, "40x40", format="WEBP")[0]
+    old = [Path(post.thumbnail.path), Path(settings.MEDIA_ROOT) / url.removeprefix(settings.MEDIA_URL)]
+    assert all(path.exists() for path in old)
+    new = {
+        "replaced": {"thumbnail": upload("second.png", png_bytes(colour="red")), "thumbnail_alt": "Another cover"},
+        "cleared": {"thumbnail-clear": "on"},
+    }[change]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/admin/posts/post/{post.pk}/change/", admin_post_form(title=post.title, slug=post.slug, **new)
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    post.refresh_from_db()
+    assert not any(path.exists() for path in old)
+    left = [path.name for path in files_under(settings.MEDIA_ROOT) if "cache" not in path.parts]
+    assert left == ([Path(post.thumbnail.name).name] if change == "replaced" else [])
+
+
+def test_a_refused_post_keeps_the_thumbnail_it_would_have_replaced(client, writer, django_capture_on_commit_callbacks):
+    post = make_post(
+        author=writer, status="draft", published_at=None, thumbnail=upload("first.png", png_bytes()), thumbnail_alt="A"
+    )
+    form = admin_post_form(title=post.title, slug=post.slug, thumbnail=upload("second.png", png_bytes(colour="red")))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/posts/post/{post.pk}/change/", form)  # no alt text for the new one
+    assert response.status_code == 200
+    assert Path(post.thumbnail.path).exists()
+    assert Post.objects.get().thumbnail.name == post.thumbnail.name

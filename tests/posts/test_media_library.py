@@ -288,3 +288,26 @@ def test_deleting_a_post_for_good_keeps_the_files_another_body_shows(django_capt
         post.delete()
     assert files["Borrowed"].exists()
     assert not files["Own only"].exists()
+
+
+def test_an_image_whose_file_is_replaced_in_the_post_form_leaves_no_file_behind(
+    client, writer, django_capture_on_commit_callbacks
+):
+    """As a replaced thumbnail: the old file goes after the save, unless a
+    body still shows it (a reader's page would break)."""
+    post = make_post(author=writer, status="draft", published_at=None)
+    unused, shown = upload(post, "Unused", shown=False, name="unused.png"), upload(post, "Shown", name="shown.png")
+    old = {image.alt: Path(image.image.path) for image in (unused, shown)}
+    form = admin_post_form(title=post.title, slug=post.slug, body=post.body)
+    form |= {"images-TOTAL_FORMS": "2", "images-INITIAL_FORMS": "2"}
+    for n, image in enumerate((unused, shown)):
+        form |= {f"images-{n}-id": image.pk, f"images-{n}-post": post.pk, f"images-{n}-alt": image.alt}
+        form[f"images-{n}-image"] = image_upload(f"new-{n}.png", colour="red")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/posts/post/{post.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not old["Unused"].exists()
+    assert old["Shown"].exists()  # the body shows it still
+    now = [Path(image.image.path) for image in PostImage.objects.all()]
+    assert all(path.exists() and path not in old.values() for path in now)
