@@ -5,6 +5,7 @@ be restored: its writing, never how it is published."""
 import difflib
 import html
 import re
+from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
 from itertools import pairwise
@@ -12,6 +13,7 @@ from itertools import pairwise
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import router, transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -92,6 +94,10 @@ class RevisionsAdmin(SimpleHistoryAdmin):
     object_history_template = "admin/posts/revisions/object_history.html"
     object_history_list_template = "admin/posts/revisions/object_history_list.html"
     object_history_form_template = "admin/posts/revisions/object_history_form.html"
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with one_save_at_a_time(self.model, request, object_id):
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
         # simple-history shows the history of any id, even one outside this
@@ -283,6 +289,42 @@ def dated_as_saved(sender, instance, history_instance, **kwargs) -> None:
     (its ``updated_at``), as the admin's are (``RevisionsAdmin.save_related``)."""
     if getattr(instance, "updated_at", None) is not None:
         history_instance.history_date = instance.updated_at
+
+
+@contextmanager
+def one_save_at_a_time(model, request, object_id):
+    """Around a view that may save the post or page ``object_id`` (a POST to
+    its change form): one transaction, which first locks its row until the
+    save commits.
+
+    "Someone saved first" (``saved_since``) reads ``updated_at``, and the
+    save writes it later in the same transaction. On PostgreSQL, which reads
+    what is committed when each statement starts, two saves at the same
+    moment both read the date their forms were opened at, both passed, and
+    the second silently undid the first (found by QA). With the row locked
+    first, the second waits here until the first commits, then reads the
+    post as saved and is refused, what its user typed shown again. SQLite
+    has no row locks (Django leaves the clause out): its transactions are
+    IMMEDIATE (settings), so writers take turns from their first statement.
+
+    The lock is the one the save's UPDATE takes anyway (``FOR NO KEY
+    UPDATE``: rows that refer to the post, its search entry or its images,
+    are still written meanwhile), taken before the post is read for the form
+    rather than once it is saved, and only by saves of this post: readers,
+    the form's GET and saves of other posts never wait for it. Nothing is locked before
+    it, so it closes no circle with the other paths that write the post, the
+    Feature action's bulk update and the trash (the button and both list
+    actions): each waits its turn, as for the save's UPDATE before. The
+    browser's copy of unsaved changes (admin_autosave.js) is never sent.
+    """
+    if request.method != "POST" or object_id is None or not fits(model._meta.pk, unquote(object_id)):
+        yield
+        return
+    using = router.db_for_write(model)
+    with transaction.atomic(using=using):
+        rows = model._base_manager.db_manager(using).select_for_update(no_key=True)
+        rows.filter(pk=unquote(object_id)).values_list("pk", flat=True).first()
+        yield
 
 
 def saved_since(post, opened: str) -> str | None:

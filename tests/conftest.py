@@ -20,7 +20,9 @@ SEED_SLUG = "django-vs-flask-vs-fastapi"
 # through every field, then every page: their pages escape what is stored
 # whichever database stored it), one each; search's highlighting, which the
 # database writes, is checked on both (tests/security/test_xss.py). Shared so
-# that both runs take about as long.
+# that both runs take about as long. Two admin saves of a post at once are
+# PostgreSQL's question (row locks; SQLite's writers take turns), asked in its
+# run only (tests/posts/test_saves_at_once.py).
 # {path under tests/ (a folder, a file, or a file::test; the longest that
 # matches decides): the run it belongs to}
 CI_SHARES = {
@@ -29,6 +31,7 @@ CI_SHARES = {
     "faults/test_backup.py::test_a_sqlite_site_moves_to_postgresql": "postgresql",
     "faults/test_cache_outage.py::test_pages_and_comments_survive_a_redis_outage": "postgresql",
     "faults/test_database_outage.py::test_postgresql_outage_answers_503_and_recovers": "postgresql",
+    "posts/test_saves_at_once.py": "postgresql",
     "production/": "postgresql",
     "security/test_xss.py::test_author_fields": "sqlite",
     "security/test_xss.py::test_stranger_fields": "postgresql",
