@@ -122,7 +122,10 @@ class RevisionsAdmin(SimpleHistoryAdmin):
             raise Http404("No revision with that id.")
         names = [str(self.opts.get_field(name).verbose_name) for name in self.restored_fields]
         context = {"restored": get_text_list(names, "and")} | (extra_context or {})
-        return super().history_form_view(request, object_id, version_id, context)
+        # Restoring is saving, refused as the form's save is when someone
+        # saved since (``saved_since``): one at a time with it.
+        with one_save_at_a_time(self.model, request, object_id):
+            return super().history_form_view(request, object_id, version_id, context)
 
     def get_urls(self):
         compare = path(
@@ -294,8 +297,8 @@ def dated_as_saved(sender, instance, history_instance, **kwargs) -> None:
 @contextmanager
 def one_save_at_a_time(model, request, object_id):
     """Around a view that may save the post or page ``object_id`` (a POST to
-    its change form): one transaction, which first locks its row until the
-    save commits.
+    its change form or to restore a revision): one transaction, which first
+    locks its row until the save commits.
 
     "Someone saved first" (``saved_since``) reads ``updated_at``, and the
     save writes it later in the same transaction. On PostgreSQL, which reads

@@ -149,3 +149,24 @@ def test_two_saves_of_a_page_at_once_the_second_is_refused(monkeypatch):
     assert "Write to us at once." in said
     page.refresh_from_db()
     assert (page.title, page.body) == ("Contact us", "<p>Write to us.</p>")
+
+
+def test_a_revision_restored_at_the_moment_of_a_save_is_refused(monkeypatch):
+    """Restoring is saving: it waits for the save, then is refused as the form is."""
+    page = make_page(title="Contact", slug="contact", body="<p>Write to us.</p>")
+    first = page.history.get()
+    page.title = "Contact us"
+    page.save()
+    url, restore_url = f"/admin/posts/page/{page.pk}/change/", f"/admin/posts/page/{page.pk}/history/{first.pk}/"
+    mine, theirs = signed_in(make_user("editor", groups=[EDITORS])), signed_in(make_user("other", groups=[EDITORS]))
+    my_form = admin_page_form(title="Contact us", body="<p>Write to us today.</p>")
+    my_form["opened_version"] = opened_version(mine, url)
+    restored = admin_page_form(title="Contact") | {"opened_version": opened_version(theirs, restore_url)}
+    del restored["published"]  # locked on the restore page, so not sent
+
+    saved, refused = at_once(monkeypatch, (mine, url, my_form), (theirs, restore_url, restored))
+
+    assert (saved.status_code, refused.status_code) == (302, 200)
+    assert "editor saved this page at" in unescape(refused.content.decode())
+    page.refresh_from_db()
+    assert (page.title, page.body) == ("Contact us", "<p>Write to us today.</p>")
