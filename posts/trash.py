@@ -39,12 +39,14 @@ def move_to_trash(item: Trashable) -> bool:
     emptied, and the revision says what happened (simple-history takes who
     from the admin's request).
     """
-    if item.in_trash:
-        return False
-    item.make_draft()
-    item.trashed_at = timezone.now()
-    item._change_reason = "Moved to the trash"
-    item.save()
+    with transaction.atomic():
+        as_saved(item)
+        if item.in_trash:
+            return False
+        item.make_draft()
+        item.trashed_at = timezone.now()
+        item._change_reason = "Moved to the trash"
+        item.save()
     due = item.deleted_for_good_on
     transaction.on_commit(lambda: enqueue_at(empty_trash_task, due), robust=True)
     return True
@@ -52,12 +54,23 @@ def move_to_trash(item: Trashable) -> bool:
 
 def restore(item: Trashable) -> bool:
     """Bring a post or page back from the trash as a draft; False if it was not there."""
-    if not item.in_trash:
-        return False
-    item.trashed_at = None
-    item._change_reason = "Restored from the trash (as a draft)"
-    item.save()
+    with transaction.atomic():
+        as_saved(item)
+        if not item.in_trash:
+            return False
+        item.trashed_at = None
+        item._change_reason = "Restored from the trash (as a draft)"
+        item.save()
     return True
+
+
+def as_saved(item: Trashable) -> None:
+    """Read ``item`` again, locked until the transaction ends: it is saved
+    whole, and the copy the admin read before (a list's rows, the form's
+    object) would put back what anyone saved since (found by QA: a post
+    moved to the trash just after an edit lost the edit). The lock has a
+    concurrent admin save wait, as for two saves (revisions.one_save_at_a_time)."""
+    item.refresh_from_db(from_queryset=type(item)._base_manager.select_for_update(no_key=True))
 
 
 def empty_expired(now=None) -> dict[str, int]:

@@ -160,6 +160,28 @@ def test_bulk_actions_move_restore_and_delete_for_good_only_from_the_trash(clien
     assert not XtdComment.objects.exists()
 
 
+@pytest.mark.parametrize("kind", ["post", "page"])
+def test_the_trash_keeps_what_was_saved_after_the_row_was_read(kind):
+    """The list's action and the form's button hold a copy read before; a
+    save in between (someone's edit) stays, in the trash and back from it
+    (found by QA: the move saved the old copy over the edit)."""
+    item = make_post(title="Before") if kind == "post" else make_page(title="Before")
+    read_before = type(item).objects.get(pk=item.pk)
+    edited = type(item).objects.get(pk=item.pk)
+    edited.title, edited.body = "Edited", "<p>Edited body.</p>"
+    edited.save()
+
+    assert trash.move_to_trash(read_before)
+    item.refresh_from_db()
+    assert (item.title, item.body, item.in_trash) == ("Edited", "<p>Edited body.</p>", True)
+
+    read_in_trash = type(item).objects.get(pk=item.pk)
+    type(item).objects.filter(pk=item.pk).update(title="Edited again")
+    assert trash.restore(read_in_trash)
+    item.refresh_from_db()
+    assert (item.title, item.in_trash) == ("Edited again", False)
+
+
 def test_a_post_in_the_trash_is_read_only_and_restored_as_a_draft_to_publish_again(client, editor):
     post = make_post(title="Back soon", author=make_author(photo=image_upload("a.png")))
     trash.move_to_trash(post)
