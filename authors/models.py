@@ -3,6 +3,7 @@ from django.db import models
 from django.urls import reverse
 
 from skolr_blog.images import WebImageField, strip_metadata, validate_image
+from skolr_blog.upload_paths import UnguessablePath
 
 
 class Author(models.Model):
@@ -23,7 +24,7 @@ class Author(models.Model):
     name = models.CharField(max_length=100, help_text="Shown on posts, e.g. “Skolr”.")
     slug = models.SlugField(max_length=100, unique=True, help_text="Used in the author page's address.")
     bio = models.TextField(blank=True, help_text="A paragraph or two about the author, shown under each post.")
-    photo = WebImageField(upload_to="authors/", blank=True, validators=[validate_image])
+    photo = WebImageField(upload_to=UnguessablePath("authors"), blank=True, validators=[validate_image])
     expertise = models.TextField(
         "areas of expertise",
         blank=True,

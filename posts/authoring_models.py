@@ -13,10 +13,13 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from skolr_blog.images import WebImageField, strip_metadata, validate_image
+from skolr_blog.upload_paths import unguessable
 
 
 def body_image_path(image: "BodyImage", filename: str) -> str:
-    return f"{image.folder}/{timezone.now():%Y}/{filename}"
+    """``<folder>/<year>/<random>/<name>``: not to be guessed before the
+    post or page that shows it is published (``skolr_blog.upload_paths``)."""
+    return unguessable(f"{image.folder}/{timezone.now():%Y}", filename)
 
 
 class BodyImage(models.Model):
@@ -30,7 +33,7 @@ class BodyImage(models.Model):
     them instead of downloading again.
     """
 
-    folder = ""  # under MEDIA_ROOT, then the year
+    folder = ""  # under MEDIA_ROOT, then the year and a random folder (body_image_path)
 
     image = WebImageField(
         upload_to=body_image_path, validators=[validate_image], width_field="width", height_field="height"

@@ -19,6 +19,7 @@ from taggit.models import TaggedItemBase
 
 from authors.models import Author
 from skolr_blog.images import WebImageField, strip_metadata, validate_image
+from skolr_blog.upload_paths import UnguessablePath
 
 from .comments import public_comments
 from .embeds import iframes_as_addresses
@@ -464,7 +465,7 @@ class Post(Trashable):
     )
     body = ProseEditorField(extensions=BODY_EXTENSIONS, sanitize=clean_body, blank=True)
     thumbnail = WebImageField(
-        upload_to="posts/%Y/",
+        upload_to=UnguessablePath("posts/%Y"),
         blank=True,
         validators=[validate_image],
         width_field="thumbnail_width",

@@ -2,6 +2,7 @@
 post's (or page's) admin, which checks and stores it as the "images for the
 body" inline does and answers its address for the editor to insert."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,8 @@ def test_a_long_file_name_is_shortened_to_fit_not_refused(client, post):
     stored = PostImage.objects.get().image.name
     assert len(stored) <= PostImage._meta.get_field("image").max_length
     assert Path(stored).name.startswith("Screenshot_of_the_timetable") and stored.endswith(".png")
+    # The file's name is shortened, never the random folder before it (skolr_blog.upload_paths).
+    assert re.fullmatch(r"posts/inline/\d{4}/[a-z0-9]{12}", str(Path(stored).parent)), stored
 
 
 @pytest.mark.parametrize(

@@ -222,6 +222,8 @@ def test_images_come_along_and_the_pages_show_them(client, old_site, settings, t
     assert moved.alt == "Marking essays"  # no alt text on the old site: the post's title
     assert (moved.width, moved.height) == (80, 60)  # the redirect was followed
     assert rubric.image.url.startswith(settings.MEDIA_URL) and rubric.image.name.endswith(".png")
+    # Stored as an upload is, in a random folder of its own (skolr_blog.upload_paths).
+    assert re.fullmatch(r"posts/inline/\d{4}/[a-z0-9]{12}/rubric\.png", rubric.image.name), rubric.image.name
     # Both uses of the rubric point at its copy here; the old site's other sizes are gone.
     assert essay.body.count(f'src="{rubric.image.url}"') == 2
     assert "srcset" not in essay.body and "sizes=" not in essay.body

@@ -141,7 +141,7 @@ def test_people_are_persons_and_skolr_is_an_organization(client, seed):
     assert skolr["ProfilePage"]["url"] == f"{BASE}/authors/skolr/"
     entity = skolr["ProfilePage"]["mainEntity"]
     assert entity["@type"] == "Organization" and entity["name"] == "Skolr"
-    assert entity["image"] == f"{BASE}/media/authors/skolr.png"
+    assert entity["image"].startswith(f"{BASE}/media/authors/") and entity["image"].endswith("/skolr.png")
     assert "Data Analytics & Reporting" in entity["knowsAbout"]
     assert [c["name"] for c in skolr["BreadcrumbList"]["itemListElement"]] == ["Skolr Blog", "Authors", "Skolr"]
 
