@@ -22,6 +22,12 @@ def test_nginx_refuses_the_same_body_size_as_the_app():
     assert int(number) * {"": 1, "k": 1024, "m": 1024 * 1024}[unit] == settings.MAX_REQUEST_BYTES
 
 
+def test_nginx_lists_no_folder_of_uploads():
+    """An upload's address is what keeps a draft's images private until it
+    is published (skolr_blog/upload_paths.py): /media/ says what it holds to no one."""
+    assert directive("autoindex") == ["off"]
+
+
 def test_micro_cache_is_bypassed_by_a_session_and_refreshed_by_one_request():
     assert f"$cookie_{settings.SESSION_COOKIE_NAME}" in TEMPLATE
     assert "$no_micro_cache" in directive("proxy_cache_bypass")[0]
