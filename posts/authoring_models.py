@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from skolr_blog.images import WebImageField, strip_metadata, validate_image
-from skolr_blog.upload_paths import unguessable
+from skolr_blog.upload_paths import remove_its_folder, unguessable
 
 
 def body_image_path(image: "BodyImage", filename: str) -> str:
@@ -108,6 +108,7 @@ def delete_once_unused(model: type[models.Model], field: str, file) -> None:
             from sorl.thumbnail import delete as delete_with_renditions
 
             delete_with_renditions(file)
+            remove_its_folder(file.storage, file.name)
 
     transaction.on_commit(delete, robust=True)
 

@@ -18,7 +18,10 @@ Files stored before this keep their names and addresses (nothing is
 renamed: bodies, feeds and other sites link to them).
 """
 
+import contextlib
+import os
 import posixpath
+import re
 import secrets
 import string
 
@@ -27,6 +30,7 @@ from django.utils.deconstruct import deconstructible
 
 ALPHABET = string.ascii_lowercase + string.digits
 LENGTH = 12  # 36**12 ≈ 2**62
+RANDOM_FOLDER = re.compile(f"[{ALPHABET}]{{{LENGTH}}}")
 
 
 def random_folder() -> str:
@@ -37,6 +41,18 @@ def unguessable(folder: str, filename: str) -> str:
     """``filename`` (its last part: the storage makes it safe, and shortens
     it if it must) in a random folder of its own under ``folder``."""
     return posixpath.join(folder, random_folder(), posixpath.basename(filename))
+
+
+def remove_its_folder(storage, name: str) -> None:
+    """Remove the random folder the file ``name`` had to itself, now that
+    the file is deleted: each deleted image left an empty folder behind.
+    Files stored before had none (``posts/2025/cover.png``); a folder still
+    holding something, or a storage without folders on disk, is left."""
+    folder = posixpath.dirname(name)
+    if not RANDOM_FOLDER.fullmatch(posixpath.basename(folder)):
+        return
+    with contextlib.suppress(NotImplementedError, OSError):
+        os.rmdir(storage.path(folder))
 
 
 @deconstructible

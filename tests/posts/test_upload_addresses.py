@@ -130,3 +130,19 @@ def test_the_upload_to_is_named_in_migrations_by_its_folder():
     assert path == UnguessablePath("posts/%Y") and path != UnguessablePath("authors")
     assert re.fullmatch(rf"posts/\d{{4}}/{RANDOM}/a\.png", path(None, "a.png"))
     assert re.fullmatch(rf"authors/{RANDOM}/b\.png", UnguessablePath("authors")(None, "some/where/b.png"))
+
+
+def test_a_deleted_images_folder_goes_with_it(client, writer, settings, django_capture_on_commit_callbacks):
+    """Each upload has a folder to itself: deleted, the image leaves no empty one behind."""
+    post = make_post(author=writer, status="draft", published_at=None)
+    url = reverse("admin:posts_post_upload_image", args=[post.pk])
+    for name in ("first.png", "second.png"):
+        assert client.post(url, {"image": upload(name, png_bytes()), "alt": "A"}).status_code == 201
+    first, second = post.images.order_by("pk")
+    folder = media_file(settings, first.image.url).parent
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first.delete()
+
+    assert not folder.exists()
+    assert media_file(settings, second.image.url).is_file()  # the year's folder stays, and what it holds
