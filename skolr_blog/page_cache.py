@@ -10,8 +10,14 @@ are read in one or two round trips to the cache. Entries also carry the time the
 next scheduled post goes live, and are not used past it, so scheduled posts
 appear on time.
 
-The same version gives every cached page its ETag and Last-Modified, so a
-browser's conditional request is answered 304 from that one cache read.
+A page's ETag is a digest of the page itself, kept in its entry with the
+time it was rendered (its Last-Modified): a browser's conditional request
+is answered 304 from that same cache read while the page holds what the
+browser has. Not the content version: a page rendered again under the same
+version is not the same page, since its comment form's signed timestamp is
+new (the old one is refused after two hours), and a browser told 304 kept
+a copy whose form no longer posted (found by QA). A page rendered again
+just as it was (a feed, a list) keeps its ETag, so it is still a 304.
 
 Each process also keeps the pages it served last (``LocalPages``): the
 version, a few bytes, is still read from the shared cache on every request,
@@ -240,20 +246,18 @@ class AnonymousPageCacheMiddleware:
         digest = hashlib.blake2b(page.encode(), digest_size=12).hexdigest()
         key = f"pages:{digest}"
         version = cache.get(VERSION_KEY) or content_version()
-        etag = f'"{version:x}-{digest[:10]}"'
         now = timezone.now().timestamp()
         entry = local_pages.get(key, version, now)
         if entry is None:
             entry = cache.get(key)
-            if entry is not None and entry.get("version") == version and now < entry["expires"]:
+            # (An entry without an ETag was kept before they were digests of the page.)
+            if entry is not None and entry.get("version") == version and now < entry["expires"] and "etag" in entry:
                 local_pages.put(key, entry, now)
             else:
                 entry = None
         if entry is not None:
-            if etag in parse_etags(request.headers.get("If-None-Match", "")):
-                not_modified = HttpResponseNotModified()
-                not_modified["ETag"] = etag
-                return not_modified
+            if _browser_has(request, entry["etag"]):
+                return _not_modified(entry["etag"])
             response = HttpResponse(entry["content"], status=200)
             for header, value in entry["headers"]:
                 response[header] = value
@@ -263,14 +267,16 @@ class AnonymousPageCacheMiddleware:
 
         response = self.get_response(request)
         if _cacheable_response(response):
+            etag = f'"{hashlib.blake2b(response.content, digest_size=12).hexdigest()}"'
             response["ETag"] = etag
-            response["Last-Modified"] = http_date(version / 1000)
+            response["Last-Modified"] = http_date(now)
             response["Cache-Control"] = "public, max-age=0, must-revalidate"
             headers = [(h, v) for h, v in response.items() if h.lower() not in ("x-page-cache",)]
             # nginx's micro-cache keeps the page this long (it strips this header).
             response["X-Accel-Expires"] = front_cache_expiry()
             entry = {
                 "version": version,
+                "etag": etag,
                 "content": response.content,
                 "headers": headers,
                 "expires": _next_publish_time(version),
@@ -278,4 +284,16 @@ class AnonymousPageCacheMiddleware:
             cache.set(key, entry, timeout=settings.PAGE_CACHE["SECONDS"])
             local_pages.put(key, entry, timezone.now().timestamp())
             response["X-Page-Cache"] = "miss"
+            if _browser_has(request, etag):  # rendered again, just as the browser has it
+                return _not_modified(etag)
         return response
+
+
+def _browser_has(request, etag: str) -> bool:
+    return etag in parse_etags(request.headers.get("If-None-Match", ""))
+
+
+def _not_modified(etag: str) -> HttpResponseNotModified:
+    not_modified = HttpResponseNotModified()
+    not_modified["ETag"] = etag
+    return not_modified

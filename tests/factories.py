@@ -1,5 +1,6 @@
 """Small builders for test data. Each returns a saved object; keyword
-arguments override the defaults. Also ``count_queries``, what a page costs."""
+arguments override the defaults. Also ``count_queries``, what a page costs,
+and ``comment_form_fields``, what a page's comment form sends as it is."""
 
 import io
 import itertools
@@ -38,6 +39,12 @@ def count_queries(client, url) -> int:
         response = client.get(url)
     assert response.status_code == 200, url
     return sum(1 for query in queries if not _SAVEPOINT.match(query["sql"]))
+
+
+def comment_form_fields(page: str) -> dict[str, str]:
+    """The hidden fields of the comment form on ``page`` (signature, timestamp, CSRF token if any)."""
+    form = page.split('class="comment-form"', 1)[1].split("</form>", 1)[0]
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
 
 
 def png_bytes(size=(40, 30), colour="#1f5f8b", fmt="PNG") -> bytes:

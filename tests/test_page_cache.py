@@ -1,18 +1,20 @@
 """The shared page cache: fast for anonymous readers, never stale, never personal."""
 
 import re
+import time
 from datetime import timedelta
 from html import unescape
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from posts import moderation
 from posts.models import CommentReview
 from posts.views import PublishedPostListView
-from tests.factories import make_comment, make_post, make_user
+from tests.factories import comment_form_fields, make_comment, make_post, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +101,51 @@ def test_a_scheduled_post_going_live_changes_the_etag(client, monkeypatch, sched
         assert fresh.status_code == 200 and fresh["ETag"] != response["ETag"]
         assert fresh["Last-Modified"] != response["Last-Modified"]
         assert client.get(path, HTTP_IF_NONE_MATCH=fresh["ETag"]).status_code == 304
+
+
+def _later(monkeypatch, delta: timedelta) -> None:
+    """Move the clocks on: pages' times and cache entries' lifetimes (time.time), not content versions."""
+    real_time, later = time.time(), timezone.now() + delta
+    monkeypatch.setattr("time.time", lambda: real_time + delta.total_seconds())
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+
+
+def test_a_page_rendered_again_is_a_new_page_to_a_revalidating_browser(client, monkeypatch):
+    """Found by QA: the ETag and Last-Modified were the content version's.
+    A page rendered again after its shared copy expired, nothing on the blog
+    changed, has a new comment form (a new signed timestamp), yet kept them:
+    a browser revalidating its copy of two hours before was told 304, kept a
+    form the server had stopped accepting, and the reader's comment came
+    back "This form had expired or was altered"."""
+    url = make_post(title="A quiet article").get_absolute_url()
+    first = client.get(url)  # the reader's browser keeps this copy
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304  # nothing changed yet
+
+    _later(monkeypatch, timedelta(hours=2, minutes=5))
+    assert Client().get(url)["X-Page-Cache"] == "miss"  # another reader's request renders it again
+    revalidated = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert revalidated.status_code == 200 and revalidated["X-Page-Cache"] == "hit"
+    assert revalidated["ETag"] != first["ETag"]
+    assert revalidated["Last-Modified"] != first["Last-Modified"]
+    form = comment_form_fields(revalidated.content.decode())
+    assert form["timestamp"] != comment_form_fields(first.content.decode())["timestamp"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=revalidated["ETag"]).status_code == 304
+
+    data = form | {"name": "Asha", "email": "asha@example.com", "url": "", "comment": "Hello", "reply_to": "0"}
+    posted = client.post("/comments/post/", data, follow=True)
+    assert "Your comment is held for review." in posted.content.decode()
+
+
+def test_a_page_rendered_again_just_as_it_was_is_still_not_modified(client, monkeypatch):
+    """A page without a comment form (a feed, a list) rendered again, with
+    nothing changed, is the same page: its ETag says so, and a browser or a
+    feed reader that revalidates is told 304."""
+    make_post(title="In the feed")
+    first = client.get("/feed/")
+    _later(monkeypatch, timedelta(hours=2))
+    again = client.get("/feed/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again["ETag"] == first["ETag"]
+    assert client.get("/feed/")["X-Page-Cache"] == "hit"  # rendered again for that 304, and kept
 
 
 def test_signed_in_readers_bypass_the_cache_and_are_never_stored(client):

@@ -85,6 +85,18 @@ def test_a_post_saved_through_one_app_server_shows_on_the_other(production):
     assert "Saved through server A" in home
 
 
+def test_either_app_server_answers_a_revalidation_from_the_shared_copy(production):
+    """A page's ETag is a digest of the copy in the shared cache, kept with
+    it: a browser revalidating what server A gave it is told 304 by B."""
+    path = f"/posts/{production['article']}/?revalidated"
+    host = {"Host": urlsplit(production["a"]).netloc}  # one host, so one page, whichever server answers
+    reader = Reader()
+    first = reader.get(f"{production['a']}{path}", **host)
+    assert first.status == 200 and first.header("ETag")
+    again = reader.get(f"{production['b']}{path}", **host, **{"If-None-Match": first.header("ETag")})
+    assert again.status == 304 and again.header("ETag") == first.header("ETag")
+
+
 def _start_of_a_second() -> None:
     """Wait for the first half of a wall-clock second (nginx counts whole seconds)."""
     while time.time() % 1 > 0.4:
