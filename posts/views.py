@@ -12,7 +12,7 @@ from django.views.generic import DetailView, View
 from django.views.generic.base import ContextMixin, TemplateResponseMixin
 from taggit.models import Tag
 
-from skolr_blog.page_cache import content_cached
+from skolr_blog.page_cache import changes_at, content_cached
 
 from . import seo
 from .authoring_models import OldSlug
@@ -252,6 +252,8 @@ class PostDetailView(ShowsVideoPlayers, DetailView):
             add_never_cache_headers(response)
         if context["is_preview"]:
             response["X-Robots-Tag"] = "noindex, nofollow"
+        if context["comment_form"] is not None and self.object.comments_close_at is not None:
+            changes_at(response, self.object.comments_close_at)  # the form goes
         return response
 
 

@@ -8,7 +8,8 @@ once: a blog changes rarely and is read often, so "invalidate everything"
 is both the simplest and the safest rule. The version and the page's entry
 are read in one or two round trips to the cache. Entries also carry the time the
 next scheduled post goes live, and are not used past it, so scheduled posts
-appear on time.
+appear on time, nor past the time a page says it changes by itself
+(``changes_at``: an article's comment form goes when its comments close).
 
 A page's ETag is a digest of the page itself, kept in its entry with the
 time it was rendered (its Last-Modified): a browser's conditional request
@@ -96,6 +97,14 @@ def _next_publish_time(version: int) -> float:
             upcoming = _query_next_publish_time(after=now)
         cache.set(key, upcoming, timeout=settings.PAGE_CACHE["SECONDS"])
     return upcoming
+
+
+def changes_at(response, moment) -> None:
+    """Say that ``response``'s page changes by itself at ``moment`` (a
+    datetime), with no content change: an article's comment form closes,
+    days after publication. Its cached copy is not served past that time,
+    as no page is past the next scheduled post's."""
+    response.page_changes_at = min(getattr(response, "page_changes_at", NO_SCHEDULE), moment.timestamp())
 
 
 def content_cached[T](name: str, compute: Callable[[], T]) -> T:
@@ -279,7 +288,7 @@ class AnonymousPageCacheMiddleware:
                 "etag": etag,
                 "content": response.content,
                 "headers": headers,
-                "expires": _next_publish_time(version),
+                "expires": min(_next_publish_time(version), getattr(response, "page_changes_at", NO_SCHEDULE)),
             }
             cache.set(key, entry, timeout=settings.PAGE_CACHE["SECONDS"])
             local_pages.put(key, entry, timezone.now().timestamp())

@@ -148,6 +148,25 @@ def test_a_page_rendered_again_just_as_it_was_is_still_not_modified(client, monk
     assert client.get("/feed/")["X-Page-Cache"] == "hit"  # rendered again for that 304, and kept
 
 
+def test_a_cached_article_goes_when_its_comments_close(client, monkeypatch):
+    """Comments close by themselves, days after publication, with no content
+    change: the article's cached copy is not served past that time (it went
+    on showing the form, and telling a revalidating browser 304, for up to
+    PAGE_CACHE["SECONDS"] more)."""
+    now = timezone.now()
+    url = make_post(published_at=now - timedelta(days=7, minutes=-5), comment_days=7).get_absolute_url()
+    first = client.get(url)
+    assert 'class="comment-form"' in first.content.decode()
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    later = now + timedelta(minutes=6)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    closed = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert closed.status_code == 200
+    assert "Comments are closed." in closed.content.decode()
+    assert 'class="comment-form"' not in closed.content.decode()
+    assert client.get(url)["X-Page-Cache"] == "hit"  # and the page without the form is kept
+
+
 def test_signed_in_readers_bypass_the_cache_and_are_never_stored(client):
     post = make_post()
     client.force_login(make_user("reader", staff=False))
