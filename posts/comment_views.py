@@ -31,7 +31,7 @@ from .views import comment_section, posted_comment_token
 KEPT_FIELDS = ("name", "email", "url", "comment", "followup", "reply_to")
 
 
-def csrf_for_accounts(view):
+def csrf_for_accounts(signed_in_since):
     """CSRF protection where it protects something: signed-in readers with
     a token, anonymous readers by where the browser says the form was.
 
@@ -45,23 +45,42 @@ def csrf_for_accounts(view):
     visitors report a comment, or post, from theirs. So an anonymous request
     a browser sent from another site's page is refused, what was typed
     handed back (found by QA: a comment was hidden by forged reports).
+
+    A request with a session that fails the check, from this site's own
+    page, is most often a reader who opened the page signed out (the cached
+    copy, without a token) and signed in since, in another tab. It is
+    refused all the same, nothing done, but answered by
+    ``signed_in_since(request, ...)``, which shows the form again, now with
+    their token, and what they wrote (found by QA: Django's bare 403 page
+    lost their comment). From another site's page, it is that site's refusal.
     """
 
-    @csrf_exempt
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.user.is_authenticated:
-            check = CsrfViewMiddleware(lambda req: None)
-            check.process_request(request)
-            refused = check.process_view(request, None, (), {})
-            if refused is not None:
-                return refused
-        elif sent_from_another_site(request):
-            kept = (request.POST.get("comment") or "")[: settings.COMMENT_MAX_LENGTH]
-            return render(request, "comments/refused.html", {"kept_text": kept, "other_site": True}, status=403)
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.user.is_authenticated:
+                check = CsrfViewMiddleware(lambda req: None)
+                check.process_request(request)
+                if check.process_view(request, None, (), {}) is not None:
+                    if sent_from_another_site(request):
+                        return _sent_from_another_site(request)
+                    return signed_in_since(request, *args, **kwargs)
+            elif sent_from_another_site(request):
+                return _sent_from_another_site(request)
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+def _sent_from_another_site(request):
+    return render(request, "comments/refused.html", {"kept_text": _kept_text(request), "other_site": True}, status=403)
+
+
+def _kept_text(request) -> str:
+    return (request.POST.get("comment") or "")[: settings.COMMENT_MAX_LENGTH]
 
 
 def sent_by_form_only(view):
@@ -153,16 +172,33 @@ def _parent(post: Post, reply_to: int) -> XtdComment | None:
     )
 
 
+def _comment_after_signing_in(request):
+    """A signed-in reader's comment without a valid CSRF token, from this
+    site (``csrf_for_accounts``): not posted, nothing judged or stored. The
+    article again, with their text in a form that carries their token now,
+    so that posting it again is one click."""
+    post = _target_post(request.POST)
+    if post is None or not post.comments_open:
+        return render(request, "comments/refused.html", {"kept_text": _kept_text(request)}, status=403)
+    return _render_article(
+        request,
+        post,
+        _fresh_form(post, request.POST),
+        403,
+        f"You signed in after opening this page, so your comment was not posted. It is below, to be posted "
+        f"as {account_name(request.user)}: check it and post it again.",
+    )
+
+
 @sent_by_form_only
-@csrf_for_accounts
+@csrf_for_accounts(signed_in_since=_comment_after_signing_in)
 def post_comment(request):
     data = request.POST.copy()
     post = _target_post(data)
     if post is None:
         # The article went (to the trash, back to draft) while the reader
         # wrote, or the form was forged: what was typed is handed back.
-        kept = (data.get("comment") or "")[: settings.COMMENT_MAX_LENGTH]
-        return render(request, "comments/refused.html", {"kept_text": kept}, status=400)
+        return render(request, "comments/refused.html", {"kept_text": _kept_text(request)}, status=400)
     if request.user.is_authenticated:
         # Signed-in readers comment as themselves, whatever the form says.
         data["name"] = account_name(request.user)[:50]
@@ -291,8 +327,20 @@ def _reporter(request) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{who}".encode()).hexdigest()
 
 
+def _report_after_signing_in(request, cid: int):
+    """A signed-in reader's report without a valid CSRF token, from this
+    site (``csrf_for_accounts``): not counted. A page that says so, with the
+    comment and a Report button that carries their token now."""
+    comment = _public_comment_or_404(cid)
+    post = get_object_or_404(Post.objects.published(), pk=comment.object_pk)
+    context = {"reported": comment, "commenter": commenter_name(comment), "comment_url": comment_link(post, comment)}
+    response = render(request, "comments/refused.html", context, status=403)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @sent_by_form_only
-@csrf_for_accounts
+@csrf_for_accounts(signed_in_since=_report_after_signing_in)
 def flag(request, cid: int):
     """A reader reports a comment as inappropriate; enough reports hide it.
 

@@ -5,7 +5,9 @@ from django.contrib.contenttypes.models import ContentType
 from django_comments_xtd.models import XtdComment
 from playwright.sync_api import Page, expect
 
+from authors.roles import AUTHORS
 from posts.models import CommentReview, Post
+from tests.factories import make_user
 
 POST_PATH = "/posts/django-vs-flask-vs-fastapi/"
 
@@ -106,6 +108,34 @@ def test_reader_reports_a_comment(page: Page, live_site, seed_post):
     page.locator(f"#c{comment.pk}").get_by_role("button", name="Report comment by Grace").click()
     expect(page.locator(f"#c{comment.pk}")).to_contain_text("Thank you: a moderator will look at this comment.")
     assert comment.reader_flags.count() == 1
+
+
+def test_a_reader_who_signed_in_in_another_tab_posts_what_they_wrote(page: Page, live_site, seed_post):
+    """Found by QA: the article opened signed out is the cached copy, without
+    a CSRF token; signed in since in another tab, the reader's comment got
+    Django's bare 403 page and was lost. It comes back, and posts at the second click."""
+    make_user("rosa", groups=[AUTHORS], first_name="Rosa")
+    page.goto(live_site.url + POST_PATH)
+    form = page.locator("form.comment-form")
+    form.locator("#id_name").fill("Rosa")
+    form.locator("#id_email").fill("rosa@example.com")
+    form.locator("#id_comment").fill("Written before signing in.")
+
+    tab = page.context.new_page()
+    tab.goto(live_site.url + "/admin/login/")
+    tab.locator("#id_username").fill("rosa")
+    tab.locator("#id_password").fill("correct horse battery")
+    tab.get_by_role("button", name="Log in").click()
+    expect(tab).to_have_url(live_site.url + "/admin/")
+    tab.close()
+
+    form.get_by_role("button", name="Post comment").click()
+    expect(page.locator("#comment-status")).to_contain_text("You signed in after opening this page")
+    expect(page.locator("#id_comment")).to_have_value("Written before signing in.")
+    assert not XtdComment.objects.exists()
+    page.locator("form.comment-form").get_by_role("button", name="Post comment").click()
+    expect(page.locator("#comment-status")).to_contain_text("Your comment is published.")
+    assert XtdComment.objects.get().user.username == "rosa"
 
 
 @pytest.mark.parametrize("width", [320])

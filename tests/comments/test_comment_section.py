@@ -5,12 +5,14 @@ import re
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
+from django.test import Client
 from django_comments import get_form
 from django_comments_xtd.models import XtdComment
 
 from authors.roles import AUTHORS, MODERATORS
 from posts import moderation
-from tests.factories import make_comment, make_post, make_user
+from posts.comment_models import ReaderFlag
+from tests.factories import comment_form_fields, make_comment, make_post, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -303,6 +305,64 @@ def test_signed_in_reader_is_protected_by_csrf(seed):
     response = strict.post("/comments/post/", comment_data(seed) | {"csrfmiddlewaretoken": token})
     assert response.status_code == 302
     assert XtdComment.objects.get().user.username == "reader"
+
+
+# What a browser says of a form sent from the blog's own page.
+FROM_THE_PAGE = {"HTTP_ORIGIN": "http://testserver", "HTTP_SEC_FETCH_SITE": "same-origin"}
+
+
+def opened_signed_out_then_signed_in(post) -> tuple[Client, str]:
+    """A reader's browser with the article as a signed-out reader gets it
+    (the shared copy, without a CSRF token), then signed in in another tab."""
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(post.get_absolute_url()).content.decode()
+    assert "csrfmiddlewaretoken" not in page
+    browser.get("/admin/login/")  # sets the CSRF cookie, as a browser's visit does
+    browser.force_login(make_user("reader", staff=False, email="reader@example.com", first_name="Rosa"))
+    return browser, page
+
+
+def test_a_reader_who_signed_in_after_opening_the_article_keeps_their_comment(seed):
+    """Found by QA: their comment was refused with Django's bare "CSRF token
+    missing" page, and the text was lost. It is refused still (no token),
+    with the article again: a message, the text, and a form with their token."""
+    browser, page = opened_signed_out_then_signed_in(seed)
+    text = "A long and thoughtful comment that took twenty minutes to write."
+    data = comment_form_fields(page) | {"name": "Reader", "email": "reader@example.com", "url": "", "comment": text}
+
+    refused = browser.post("/comments/post/", data, **FROM_THE_PAGE)
+    assert refused.status_code == 403 and "private" in refused["Cache-Control"]
+    again = refused.content.decode()
+    assert "You signed in after opening this page, so your comment was not posted." in again
+    assert "to be posted as Rosa" in again
+    assert f"{text}</textarea>" in again
+    assert not XtdComment.objects.exists()
+
+    form = comment_form_fields(again)
+    assert form["csrfmiddlewaretoken"]
+    posted = browser.post("/comments/post/", form | {"comment": text}, follow=True, **FROM_THE_PAGE)
+    assert "Your comment is" in posted.content.decode()
+    comment = XtdComment.objects.get()
+    assert (comment.user.username, comment.comment) == ("reader", text)
+
+
+def test_a_reader_who_signed_in_after_opening_the_article_is_told_their_report_was_not_sent(seed):
+    """The Report button of the page opened signed out has no token either:
+    not counted, but a page that says so, with the comment and a button."""
+    comment = make_comment(seed, comment="Buy cheap watches")
+    browser, _ = opened_signed_out_then_signed_in(seed)
+
+    refused = browser.post(f"/comments/flag/{comment.pk}/", **FROM_THE_PAGE)
+    assert refused.status_code == 403
+    page = refused.content.decode()
+    assert "You signed in after opening the article, so your report" in page
+    assert "Buy cheap watches" in page
+    assert not ReaderFlag.objects.exists()
+
+    token = page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    reported = browser.post(f"/comments/flag/{comment.pk}/", {"csrfmiddlewaretoken": token}, **FROM_THE_PAGE)
+    assert reported.status_code == 302
+    assert ReaderFlag.objects.filter(comment=comment).count() == 1
 
 
 def test_long_discussions_are_paginated_and_stay_light(client, settings):

@@ -114,6 +114,30 @@ FROM_HERE = [
 
 
 @pytest.mark.parametrize("sent_from", FROM_ANOTHER_SITE)
+def test_a_signed_in_readers_forms_sent_from_another_sites_page_are_refused_so(post, sent_from):
+    """With the reader's session but no token: refused as an anonymous one
+    is, the text kept, and not answered with the article and a form that
+    carries the reader's token (as a reader who signed in after opening the
+    article is, from the blog's own page)."""
+    comment = make_comment(post)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("reader", email="reader@example.com"))
+    client.get(post.get_absolute_url())  # sets the CSRF cookie
+    sent = [
+        send(client, comment_data(post, comment="Words typed elsewhere"), **sent_from),
+        client.post(f"/comments/flag/{comment.pk}/", REMOTE_ADDR=ADDRESS, **sent_from),
+    ]
+    for response in sent:
+        assert response.status_code == 403
+        page = response.content.decode()
+        assert "This form was sent from a page of another website" in page
+        assert "csrfmiddlewaretoken" not in page
+    assert "Words typed elsewhere" in sent[0].content.decode()
+    assert XtdComment.objects.count() == 1 and not CommentReview.objects.exists()
+    assert not ReaderFlag.objects.exists()
+
+
+@pytest.mark.parametrize("sent_from", FROM_ANOTHER_SITE)
 def test_an_anonymous_report_sent_from_another_sites_page_is_refused(post, anonymous, sent_from):
     """Found by QA: a page elsewhere could have each of its visitors report
     a comment from their own address; three hid any comment."""
