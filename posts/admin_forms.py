@@ -14,6 +14,7 @@ from skolr_blog.staged_uploads import KeepsUploads
 
 from .authoring_models import PreviewLink, SlugRedirect, TagProfile
 from .embeds import left_out
+from .forms import TypedText
 from .html import image_hosts_elsewhere
 from .models import Post, validate_canonical_url
 from .revisions import saved_since
@@ -124,6 +125,8 @@ class PostAdminForm(KeepsUploads, BodyForm):
             "meta_title", "meta_description", "canonical_url", "noindex",
         ]  # fmt: skip
         widgets = {"meta_description": forms.Textarea(attrs={"rows": 2})}
+        # Line breaks counted as the textareas' maxlength counts them.
+        field_classes = {"excerpt": TypedText, "meta_description": TypedText}
         error_messages = {
             "meta_title": {
                 "max_length": "Keep the meta title to %(limit_value)d characters so search results show it whole "
@@ -299,7 +302,7 @@ class TagAdminForm(forms.ModelForm):
     """Taggit's tag form, with a slug that fits the tag pages' addresses and
     the tag's description (kept in ``TagProfile``, saved with the tag)."""
 
-    description = forms.CharField(
+    description = TypedText(
         required=False,
         max_length=TagProfile._meta.get_field("description").max_length,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -16,6 +16,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.text import normalize_newlines
 from django.views.decorators.csrf import csrf_exempt
 from django_comments_xtd.models import XtdComment
 
@@ -29,6 +30,13 @@ from .policy import claim_posting_slot, client_ip, earlier_copy_is_public, judge
 from .views import comment_section, posted_comment_token
 
 KEPT_FIELDS = ("name", "email", "url", "comment", "followup", "reply_to")
+
+
+def kept_text(data) -> str:
+    """The text a refused form hands back, at most what the form takes: its
+    line breaks one character each, as the form counts them (the browser
+    sends "\r\n", and a cut at the length sent lost the text's end)."""
+    return normalize_newlines(data.get("comment") or "")[: settings.COMMENT_MAX_LENGTH]
 
 
 def csrf_for_accounts(signed_in_since):
@@ -76,11 +84,8 @@ def csrf_for_accounts(signed_in_since):
 
 
 def _sent_from_another_site(request):
-    return render(request, "comments/refused.html", {"kept_text": _kept_text(request), "other_site": True}, status=403)
-
-
-def _kept_text(request) -> str:
-    return (request.POST.get("comment") or "")[: settings.COMMENT_MAX_LENGTH]
+    context = {"kept_text": kept_text(request.POST), "other_site": True}
+    return render(request, "comments/refused.html", context, status=403)
 
 
 def sent_by_form_only(view):
@@ -179,7 +184,7 @@ def _comment_after_signing_in(request):
     so that posting it again is one click."""
     post = _target_post(request.POST)
     if post is None or not post.comments_open:
-        return render(request, "comments/refused.html", {"kept_text": _kept_text(request)}, status=403)
+        return render(request, "comments/refused.html", {"kept_text": kept_text(request.POST)}, status=403)
     return _render_article(
         request,
         post,
@@ -198,7 +203,7 @@ def post_comment(request):
     if post is None:
         # The article went (to the trash, back to draft) while the reader
         # wrote, or the form was forged: what was typed is handed back.
-        return render(request, "comments/refused.html", {"kept_text": _kept_text(request)}, status=400)
+        return render(request, "comments/refused.html", {"kept_text": kept_text(data)}, status=400)
     if request.user.is_authenticated:
         # Signed-in readers comment as themselves, whatever the form says.
         data["name"] = account_name(request.user)[:50]

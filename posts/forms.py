@@ -3,6 +3,7 @@ import re
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
+from django.utils.text import normalize_newlines
 from django_comments_xtd.forms import XtdCommentForm
 from django_comments_xtd.models import XtdComment
 
@@ -19,13 +20,32 @@ LEADING_BLANK_LINES = re.compile(r"\A(?:[^\S\n]*\n)+")
 LEADING_SPACES = re.compile(r"\A {1,3}(?=\S)")
 
 
-class CommentText(forms.CharField):
+class TypedText(forms.CharField):
+    """Text typed in a textarea, its line breaks counted and stored as one
+    character ("\n"), as the textarea's ``maxlength`` counts them.
+
+    Browsers send each line break as "\r\n" (HTML form submission), which
+    counted as two: a text the browser had let through was refused as too
+    long (found by QA: a comment of 2,994 characters "has 3065"). Text
+    stored with "\r\n" before is no change when the form sends it back."""
+
+    widget = forms.Textarea
+
+    def to_python(self, value):
+        return super().to_python(normalize_newlines(value) if isinstance(value, str) else value)
+
+    def has_changed(self, initial, data) -> bool:
+        return super().has_changed(normalize_newlines(initial) if isinstance(initial, str) else initial, data)
+
+
+class CommentText(TypedText):
     """A comment's text, as readers' and moderators' forms take it: without
     the blank lines around it, its first line's indentation kept where it
     makes code (CharField strips the text whole, which took the four spaces
     that make a comment opening with indented code a code block), at most
-    ``COMMENT_MAX_LENGTH``. Trimmed before validation, so nothing but
-    blanks is still "required" and the length counts what is kept."""
+    ``COMMENT_MAX_LENGTH`` with a line break one. Trimmed before validation,
+    so nothing but blanks is still "required" and the length counts what is
+    kept."""
 
     def __init__(self, **kwargs):
         super().__init__(strip=False, **{"max_length": settings.COMMENT_MAX_LENGTH} | kwargs)

@@ -196,3 +196,25 @@ def test_a_previewed_reply_shows_coloured_code_under_its_comment_then_posts(page
     expect(page.locator("#comment-status pre.code .kn").first).to_have_text("from")
     reply = XtdComment.objects.exclude(pk=parent.pk).get()
     assert reply.parent_id == parent.pk and reply.comment.endswith("```")
+
+
+def test_a_comment_as_long_as_the_textarea_takes_is_accepted(page: Page, live_site, seed_post, settings):
+    """The textarea stops the reader at its maxlength, counting a line break
+    as one character; the browser sends each as "\\r\\n". Found by QA: the
+    server counted those as two and refused what the browser had let through."""
+    limit = settings.COMMENT_MAX_LENGTH
+    line = "Line of a poem that the reader pasted in."
+    page.goto(live_site.url + POST_PATH)
+    form = page.locator("form.comment-form")
+    form.locator("#id_name").fill("Poet")
+    form.locator("#id_email").fill("poet@example.com")
+    form.locator("#id_comment").focus()
+    page.keyboard.insert_text("\n".join([line] * 80))  # pasted: the browser keeps what fits
+
+    kept = form.locator("#id_comment").input_value()
+    assert len(kept) == limit and kept.count("\n") > 70  # as the browser counts
+    assert form.evaluate("f => f.checkValidity()")
+    form.get_by_role("button", name="Post comment").click()
+
+    expect(page.locator("#comment-status")).to_contain_text("Your comment is held for review.")
+    assert XtdComment.objects.get().comment == kept.rstrip()
