@@ -75,20 +75,44 @@ def point_images_at(body: str, addresses: dict[str, str]) -> str:
 
 _HEADING = re.compile(r"<h([2-4])(?:\s[^>]*)?>(.*?)</h\1>", re.IGNORECASE | re.DOTALL)
 
+# The ids the article and page templates give their own elements: the skip
+# link's target, the comments (every "N comments" link), the status and
+# form messages, the table of contents, the updates, "Read next", the
+# search and subscribe fields. A heading that took one came first in the
+# page, and links meant for the page's part led to it (found by QA: a
+# section titled "Comments"). tests/posts/test_headings.py checks that the
+# pages' ids are all here.
+PAGE_IDS = frozenset(
+    {
+        "main", "site-search", "toc-title", "updates-title", "related-title", "comments", "comments-title",
+        "comment-status", "comment-form-title", "footer-subscribe-email", "footer-subscribe-email-status",
+        "footer-subscribe-email-hp",
+    }
+)  # fmt: skip
+# And the ids made from data: a comment's ("c12"), the comment form's fields
+# and their hints and errors ("id_comment_helptext"), an author card's heading
+# ("author-skolr").
+PAGE_ID_PATTERN = re.compile(r"c\d+|id_\w+|author-[\w-]+")
+
 
 def add_heading_anchors(body: str) -> str:
     """Give each h2–h4 an id made from its text, so sections can be linked.
 
-    The id depends only on the heading's text and position among equal texts,
-    so saving a post again keeps every existing link working.
+    The id depends only on the body's headings up to it: its text, then "-2",
+    "-3"… past an earlier heading's id or one of the page's own
+    (``PAGE_IDS``), so saving a post again keeps every existing link working.
     """
-    seen: dict[str, int] = {}
+    taken: set[str] = set()
 
     def anchor(match: re.Match) -> str:
         level, inner = match.group(1), match.group(2)
         base = slugify(html.unescape(strip_tags(inner)))[:60].strip("-") or "section"
-        seen[base] = seen.get(base, 0) + 1
-        ident = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        n = 2 if base in PAGE_IDS or PAGE_ID_PATTERN.fullmatch(base) else 1
+        ident = base if n == 1 else f"{base}-{n}"
+        while ident in taken or ident in PAGE_IDS:
+            n += 1
+            ident = f"{base}-{n}"
+        taken.add(ident)
         return f'<h{level} id="{ident}">{inner}</h{level}>'
 
     return _HEADING.sub(anchor, body)

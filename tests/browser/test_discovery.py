@@ -4,6 +4,8 @@ table of contents, and every discovery page fitting a 320 px wide screen."""
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.factories import make_comment, make_post
+
 POST_PATH = "/posts/django-vs-flask-vs-fastapi/"
 PAGES = [
     "/",
@@ -49,3 +51,24 @@ def test_table_of_contents_links_to_its_sections(page: Page, live_site, seed_pos
     toc.get_by_role("link", name="Performance Comparison").click()
     expect(page).to_have_url(live_site.url + POST_PATH + "#performance-comparison")
     expect(page.locator("#performance-comparison")).to_be_in_viewport()
+
+
+def test_a_comments_link_leads_to_the_comments_past_a_section_of_that_name(page: Page, live_site):
+    """Found by QA: a post's "Comments" section took id="comments", and the
+    card's "N comments" link landed on it; its table of contents still
+    leads to it."""
+    post = make_post(
+        title="Writing readable code",
+        body="<h2>Naming</h2><p>Be clear.</p><h2>Comments</h2><p>When to write them.</p><h2>Tests</h2><p>…</p>",
+    )
+    make_comment(post, comment="Great piece.")
+    page.set_viewport_size({"width": 1000, "height": 700})
+    page.goto(live_site.url + "/")
+
+    page.locator(f'a[href="{post.get_absolute_url()}#comments"]').first.click()
+
+    expect(page.locator(":target")).to_have_attribute("class", "comments")
+    expect(page.get_by_role("heading", name="1 comment")).to_be_in_viewport()
+    page.get_by_role("navigation", name="Contents").get_by_role("link", name="Comments").click()
+    expect(page.locator(":target")).to_have_text("Comments")
+    expect(page.locator(":target")).to_be_in_viewport()
