@@ -40,6 +40,16 @@
     forget();
   }
 
+  // Focus goes back to the Reply link the reader came from (else to the
+  // text, where the form is now): the cancel button had it, and hidden
+  // and moved with the form, it dropped focus to the page's start.
+  function cancelReply() {
+    var comment = document.getElementById("c" + replyTo.value);
+    var link = comment && comment.querySelector(".comment-actions .comment-reply"); // its own: the first
+    restore();
+    (link || form.querySelector("textarea")).focus();
+  }
+
   if (note && replyTo.value && replyTo.value !== "0") {
     replyUnder(replyTo.value);
     if (location.hash === "#comment-status") form.scrollIntoView();
@@ -92,5 +102,5 @@
     replyUnder(link.getAttribute("data-reply-to"));
     form.querySelector("textarea").focus();
   });
-  cancel.addEventListener("click", restore);
+  cancel.addEventListener("click", cancelReply);
 })();

@@ -94,6 +94,7 @@ def test_a_refused_reply_stays_a_reply_under_its_comment(page: Page, live_site, 
 
     # Cancelled, it is posted as a comment of its own.
     form.get_by_role("button", name="Cancel reply").click()
+    expect(page.locator(f"#c{parent.pk}").get_by_role("link", name="Reply to Grace")).to_be_focused()
     form = page.locator("form.comment-form")
     form.locator("#id_url").fill("")
     form.get_by_role("button", name="Post comment").click()
@@ -218,3 +219,25 @@ def test_a_comment_as_long_as_the_textarea_takes_is_accepted(page: Page, live_si
 
     expect(page.locator("#comment-status")).to_contain_text("Your comment is held for review.")
     assert XtdComment.objects.get().comment == kept.rstrip()
+
+
+def test_cancel_reply_gives_focus_back_to_the_reply_link(page: Page, live_site, seed_post):
+    """With the keyboard: Reply, then Cancel reply. The cancel button goes
+    with the form, and focus fell to the page itself (a keyboard or screen
+    reader user was sent back to the top); it returns to the Reply link."""
+    add_public_comment(seed_post, "First question")
+    second = add_public_comment(seed_post, "Second question")
+    page.goto(live_site.url + POST_PATH)
+    reply = page.locator(f"#c{second.pk}").get_by_role("link", name="Reply to Grace")
+    reply.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#c{second.pk} #id_comment")).to_be_focused()
+
+    cancel = page.get_by_role("button", name="Cancel reply")
+    cancel.focus()
+    page.keyboard.press("Enter")
+
+    expect(page.locator(f"#c{second.pk} form.comment-form")).to_have_count(0)
+    expect(reply).to_be_focused()
+    page.keyboard.press("Tab")  # on from where the reader was
+    expect(page.locator(f"#c{second.pk}").get_by_role("button", name="Report comment by Grace")).to_be_focused()
