@@ -119,7 +119,7 @@ def test_no_id_of_the_article_or_a_page_can_be_a_headings(client):
 @pytest.mark.django_db
 def test_stored_posts_pages_and_revisions_get_their_headings_new_ids():
     """Migration 0027: bodies stored with a clashing id are rewritten as a save would."""
-    migration = importlib.import_module("posts.migrations.0027_heading_ids_of_their_own")
+    migration = importlib.import_module("posts.migrations.0028_heading_ids_of_their_own")
     old = '<h2 id="naming">Naming</h2><p>…</p><h2 id="comments">Comments</h2><h2 id="main">Main</h2>'
     new = '<h2 id="naming">Naming</h2><p>…</p><h2 id="comments-2">Comments</h2><h2 id="main-2">Main</h2>'
     post, page = make_post(), make_page()

@@ -128,7 +128,7 @@ def test_saving_an_excerpt_stored_with_newlines_unchanged_is_no_update(client, s
 
 
 def test_the_migration_stores_excerpts_revisions_and_comments_with_one_character_line_breaks():
-    migration = importlib.import_module("posts.migrations.0026_one_character_line_breaks")
+    migration = importlib.import_module("posts.migrations.0027_one_character_line_breaks")
     post = make_post(excerpt="Two\nlines")
     Post.objects.filter(pk=post.pk).update(excerpt="Two\r\nlines\rand a third")
     post.history.update(excerpt="Two\r\nlines")

@@ -32,7 +32,7 @@ def heading_ids_of_their_own(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("posts", "0026_one_character_line_breaks")]
+    dependencies = [("posts", "0027_one_character_line_breaks")]
 
     operations = [
         migrations.RunPython(heading_ids_of_their_own, migrations.RunPython.noop, elidable=True),
