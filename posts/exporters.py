@@ -12,6 +12,14 @@ their menu position); which menus show them is not in the file, as WordPress
 keeps menus apart from pages. Bodies go out as stored: sanitized HTML whose
 images keep their addresses here.
 
+A post's thumbnail goes out as WordPress exports a featured image: an
+attachment item whose ``wp:post_parent`` is the post, its file's address
+in ``wp:attachment_url`` (WordPress's importer, asked to import
+attachments, downloads it from there, as ``import_wordpress`` does unless
+given ``--no-images``) and its alt text as ``_wp_attachment_image_alt``;
+the post names it in ``_thumbnail_id``. Attachments are numbered after the
+pages, in WordPress's one sequence of ids.
+
 A post's search and social settings go out as Yoast SEO's post meta, which
 WordPress keeps whether or not the plugin is installed, Yoast reads once it
 is, and ``import_wordpress`` reads back: the meta title (written whole, as
@@ -25,6 +33,8 @@ import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -122,7 +132,14 @@ def build_wxr() -> tuple[ET.ElementTree, Counter]:
         if tag.pk in descriptions:
             _add(element, "wp:tag_description", descriptions[tag.pk])
 
-    counts = Counter(posts=len(posts), authors=len(authors), tags=len(tags))
+    # WordPress numbers posts, pages and attachments in one sequence, and
+    # its importer maps items by that number: pages are numbered after the
+    # last post, thumbnails' attachments after the last page.
+    first_page_id = max((post.pk for post in posts), default=0)
+    pages = list(Page.objects.order_by("pk"))
+    first_attachment_id = first_page_id + max((page.pk for page in pages), default=0)
+
+    counts = Counter(posts=len(posts), authors=len(authors), tags=len(tags), pages=len(pages))
     for post in posts:
         item = ET.SubElement(channel, "item")
         url = absolute_url(post.get_absolute_url())
@@ -151,6 +168,8 @@ def build_wxr() -> tuple[ET.ElementTree, Counter]:
         _add(item, "wp:is_sticky", int(post.featured))
         for tag in post.tags.all():
             _add(item, "category", tag.name, domain="post_tag", nicename=tag.slug)
+        if post.thumbnail:
+            _add_meta(item, "_thumbnail_id", str(first_attachment_id + post.pk))
         _add_meta(item, YOAST_TITLE, post.meta_title)
         _add_meta(item, YOAST_DESCRIPTION, post.meta_description)
         _add_meta(item, YOAST_CANONICAL, post.canonical_url)
@@ -180,13 +199,11 @@ def build_wxr() -> tuple[ET.ElementTree, Counter]:
             exported.add(comment.pk)
         counts["comments"] += len(exported)
 
-    # WordPress numbers posts and pages in one sequence, and its importer
-    # maps items by that number: pages are numbered after the last post.
-    first_page_id = max((post.pk for post in posts), default=0)
-    pages = list(Page.objects.order_by("pk"))
-    counts["pages"] = len(pages)
     for page in pages:
         _add_page(channel, page, first_page_id + page.pk)
+    for post in posts:
+        if post.thumbnail:
+            _add_thumbnail(channel, post, first_attachment_id + post.pk)
     ET.indent(rss, space="\t")
     return ET.ElementTree(rss), counts
 
@@ -220,6 +237,41 @@ def _add_page(channel: ET.Element, page: Page, item_id: int) -> None:
     _add(item, "wp:post_password")
     _add(item, "wp:is_sticky", 0)
     _add_meta(item, YOAST_DESCRIPTION, page.description)
+
+
+def _add_thumbnail(channel: ET.Element, post: Post, item_id: int) -> None:
+    """A post's thumbnail as WordPress exports a featured image: an
+    attachment of the post, whose file its importer downloads from
+    ``wp:attachment_url``. Its dates are the post's: when the image was
+    uploaded is not kept."""
+    url = post.thumbnail.url
+    url = url if urlsplit(url).scheme else absolute_url(url)
+    name = PurePosixPath(post.thumbnail.name).stem
+    item = ET.SubElement(channel, "item")
+    _add(item, "title", name)
+    _add(item, "link", url)
+    _add(item, "pubDate", format_datetime(post.created_at.astimezone(UTC)))
+    _add(item, "dc:creator", post.author.slug)
+    _add(item, "guid", url, isPermaLink="false")
+    _add(item, "description")
+    _add(item, "content:encoded")
+    _add(item, "excerpt:encoded")
+    _add(item, "wp:post_id", item_id)
+    _add(item, "wp:post_date", _local(post.created_at))
+    _add(item, "wp:post_date_gmt", _gmt(post.created_at))
+    _add(item, "wp:post_modified", _local(post.updated_at))
+    _add(item, "wp:post_modified_gmt", _gmt(post.updated_at))
+    _add(item, "wp:comment_status", "closed")
+    _add(item, "wp:ping_status", "closed")
+    _add(item, "wp:post_name", name)
+    _add(item, "wp:status", "inherit")
+    _add(item, "wp:post_parent", post.pk)
+    _add(item, "wp:menu_order", 0)
+    _add(item, "wp:post_type", "attachment")
+    _add(item, "wp:post_password")
+    _add(item, "wp:is_sticky", 0)
+    _add(item, "wp:attachment_url", url)
+    _add_meta(item, "_wp_attachment_image_alt", post.thumbnail_alt)
 
 
 def _add_meta(item: ET.Element, key: str, value: str) -> None:

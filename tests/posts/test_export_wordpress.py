@@ -2,11 +2,15 @@
 WordPress's importer reads, and that ``import_wordpress`` brings back whole."""
 
 import io
+import threading
 import xml.etree.ElementTree as ET
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.sites.models import Site
 from django.core.management import call_command
 from django_comments_xtd.models import XtdComment
 from taggit.models import Tag
@@ -15,7 +19,7 @@ from authors.models import Author
 from posts.comments import public_comments
 from posts.models import Page, Post, TagProfile
 from posts.tagging import tag_description
-from tests.factories import make_author, make_comment, make_page, make_post
+from tests.factories import image_upload, make_author, make_comment, make_page, make_post
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +58,48 @@ def blog() -> dict:
     return {"posts": posts, "pages": pages}
 
 
+def postmeta(item: ET.Element) -> dict[str, str]:
+    return {meta.findtext(f"{WP}meta_key"): meta.findtext(f"{WP}meta_value") for meta in item.iter(f"{WP}postmeta")}
+
+
+def empty_the_blog() -> None:
+    """What importing "into an empty database" starts from: no posts (their
+    comments go with them), pages, authors, accounts or tags."""
+    Post.objects.all().delete()
+    Page.objects.all().delete()
+    Author.objects.all().delete()
+    get_user_model().objects.all().delete()
+    Tag.objects.all().delete()
+    assert not XtdComment.objects.exists()
+
+
+@pytest.fixture
+def media_online(settings):
+    """The blog's uploads served over HTTP on 127.0.0.1, as its web server
+    serves them at /media/, with the Site named so: the export's addresses
+    of files lead there, and an import downloads them as from any old site
+    (``--allow-image-host 127.0.0.1``)."""
+
+    class Media(SimpleHTTPRequestHandler):
+        def translate_path(self, path):
+            return str(Path(settings.MEDIA_ROOT) / urlsplit(path).path.removeprefix(settings.MEDIA_URL))
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Media)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    site = Site.objects.get_current()
+    site.domain = f"127.0.0.1:{server.server_port}"
+    site.save()
+    yield
+    Site.objects.clear_cache()  # the rolled-back name stays in its cache otherwise
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
 def test_export_then_import_into_an_empty_database_gives_the_same_blog(tmp_path):
     run("import_wordpress", WXR, "--no-images")
     # A post written here, with a comment whose text WordPress would read as markup.
@@ -85,12 +131,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_blog(tmp_path)
     out = run("export_wordpress", file)
 
     assert "Exported 5 post(s), 5 page(s), 4 tag(s), 3 author(s) and 5 public comment(s)" in out
-    Post.objects.all().delete()  # its comments go with it
-    Page.objects.all().delete()
-    Author.objects.all().delete()
-    get_user_model().objects.all().delete()
-    Tag.objects.all().delete()
-    assert not XtdComment.objects.exists()
+    empty_the_blog()
 
     out = run("import_wordpress", file, "--no-images")
 
@@ -147,3 +188,36 @@ def test_the_file_uses_wordpress_names_and_leaves_out_held_comments(tmp_path):
     for comment in comments:  # parents come first, as WordPress's importer needs
         parent = comment.findtext(f"{WP}comment_parent")
         assert parent == "0" or ids.index(parent) < ids.index(comment.findtext(f"{WP}comment_id"))
+
+
+def test_thumbnails_go_out_as_wordpress_featured_images_and_come_back(media_online, tmp_path):
+    """A thumbnail (which publishing requires) and its alt text go out as
+    WordPress exports a featured image, and an import downloads the file
+    from the address the file gives, as WordPress's importer would."""
+    post = make_post(slug="with-thumb", author=make_author(slug="skolr"), tags=["Django"])
+    post.thumbnail, post.thumbnail_alt = image_upload("cover.png", size=(64, 48)), "Pupils around a whiteboard"
+    post.save()
+    post.refresh_from_db()
+    file = tmp_path / "blog.xml"
+    run("export_wordpress", file)
+
+    items = {item.findtext(f"{WP}post_id"): item for item in ET.parse(file).iter("item")}
+    attachment = items[postmeta(items[str(post.pk)])["_thumbnail_id"]]
+    assert attachment.findtext(f"{WP}post_type") == "attachment" and attachment.findtext(f"{WP}status") == "inherit"
+    assert attachment.findtext(f"{WP}post_parent") == str(post.pk)
+    url = attachment.findtext(f"{WP}attachment_url")
+    assert url == f"http://{Site.objects.get_current().domain}{post.thumbnail.url}"
+    assert postmeta(attachment) == {"_wp_attachment_image_alt": "Pupils around a whiteboard"}
+    with post.thumbnail.open("rb") as stored:
+        exported = stored.read()
+    empty_the_blog()
+
+    out = run("import_wordpress", file, "--allow-image-host", "127.0.0.1")
+
+    assert "Posts: 1 created." in out and "Images: 1 downloaded." in out, out
+    back = Post.objects.get(slug="with-thumb")
+    assert back.thumbnail_alt == "Pupils around a whiteboard"
+    assert back.thumbnail.name != post.thumbnail.name  # a copy of its own, in a folder of its own
+    with back.thumbnail.open("rb") as stored:
+        assert stored.read() == exported
+    assert (back.thumbnail_width, back.thumbnail_height) == (64, 48)

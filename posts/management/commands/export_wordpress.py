@@ -1,4 +1,4 @@
-"""``manage.py export_wordpress blog.xml``: every post, its tags, authors and
+"""``manage.py export_wordpress blog.xml``: every post, its tags, thumbnail, authors and
 public comments, and every page, as a WordPress export (WXR 1.2), for
 WordPress's importer or ``import_wordpress``. See ``posts.exporters``."""
 
