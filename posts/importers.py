@@ -135,7 +135,8 @@ class PostRecord:
     thumbnail_url: str = ""  # its featured image on the old site
     thumbnail_alt: str = ""
     comments: list[CommentRecord] = field(default_factory=list)
-    co_author_keys: list[str] = field(default_factory=list)  # Ghost's second author on, in its order
+    # The second author on (Ghost's, or Co-Authors Plus's on WordPress), in the file's order.
+    co_author_keys: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -505,6 +506,7 @@ def read_wordpress(path: Path) -> Source:
         if not login:
             raise ImportProblem(f"{what} has no author (<dc:creator>).")
         source.authors.setdefault(login, AuthorRecord(key=login, login=login, name=login))
+        co_authors = _co_authors_plus(item, login, source)
         status = WP_STATUSES[wp_status]
         if status == Post.Status.PUBLISHED and _text(item, "wp:post_password"):
             # Readers needed a password there; here it would be open to all.
@@ -544,6 +546,7 @@ def read_wordpress(path: Path) -> Source:
             featured=_text(item, "wp:is_sticky") == "1",
             search=checked(found, what, source.notes),
             old_path=_old_path(_text(item, "link")),
+            co_author_keys=co_authors,
         )
         post.comments = _wp_comments(item, what, logins_by_id, source)
         if thumbnail_id := _meta(item, "_thumbnail_id"):
@@ -569,6 +572,26 @@ def read_wordpress(path: Path) -> Source:
                 "as pages are not nested."
             )
     return source
+
+
+def _co_authors_plus(item: ET.Element, login: str, source: Source) -> list[str]:
+    """The logins of a post's co-authors, from the terms the Co-Authors Plus
+    plugin gives it (WordPress core has one author a post): one of taxonomy
+    ``author`` for each author, ``<category domain="author"
+    nicename="cap-{nicename}">{login}</category>``, the post's own author
+    (``dc:creator``) among them. The others are its co-authors here, in the
+    file's order (WordPress's export lists terms by name; the plugin's own
+    order is not in the file). A login that is not among the file's authors
+    (one of the plugin's guest authors) becomes an author as an unknown
+    ``dc:creator`` does, matched by its slug to an author already here."""
+    logins: list[str] = []
+    for element in item.iter("category"):
+        if element.get("domain") == "author":
+            name = (element.text or "").strip() or (element.get("nicename") or "").removeprefix("cap-")
+            if name and name != login and name not in logins:
+                logins.append(name)
+                source.authors.setdefault(name, AuthorRecord(key=name, login=name, name=name))
+    return logins
 
 
 # Pages have no review and no date here: only a published page is public.
@@ -993,6 +1016,8 @@ def _save_post(
     Its featured image becomes its thumbnail unless it has one (an earlier
     run's, or an editor's)."""
     author, *co_authors = authors
+    # Two logins of a file may be one author here (the same slug): signed once.
+    co_authors = [co_author for co_author in dict.fromkeys(co_authors) if co_author != author]
     post = Post.objects.filter(slug=record.slug).first()
     if post is not None and (_in_the_trash(post, f"post “{record.title}”", notes) or not update):
         counts["posts", "skipped"] += 1

@@ -518,6 +518,36 @@ def test_a_ghost_post_with_several_authors_has_them_all_in_ghosts_order(tmp_path
     assert post.history.first().co_authors == "Ana Lopes"  # the update's revision, in the History
 
 
+def test_co_authors_plus_terms_make_a_wordpress_posts_co_authors(tmp_path):
+    """WordPress has one author a post; the Co-Authors Plus plugin names them
+    all in terms of taxonomy ``author``, the post's author among them. The
+    others are its co-authors, in the file's order: one of the file's
+    authors, an author already here (by slug) and one of the plugin's guest
+    authors, who is not among the file's. --update sets them from the file."""
+    make_author(slug="ana", name="Ana Lopes")
+    before, item = WXR.read_text().split("<wp:post_id>12</wp:post_id>", 1)
+    export = tmp_path / "export.xml"
+
+    def signed_by(*logins):
+        terms = "".join(f'<category domain="author" nicename="cap-{x}"><![CDATA[{x}]]></category>' for x in logins)
+        export.write_text(before + "<wp:post_id>12</wp:post_id>" + item.replace("<category ", terms + "<category ", 1))
+        return export
+
+    out = run("import_wordpress", signed_by("mrivera", "tomaso", "ana", "guest-writer", "tomaso"))
+
+    post = Post.objects.get(slug="marking-essays-with-rubrics")
+    assert [author.slug for author in post.all_authors] == ["mrivera", "tomaso", "ana", "guest-writer"]
+    assert "Authors: 3 created, 1 skipped." in out  # Ana was here
+    assert not Author.objects.get(slug="guest-writer").user.has_usable_password()  # as any imported author
+    assert not Tag.objects.filter(name__in=["mrivera", "tomaso"]).exists()  # not tags
+    assert not Post.objects.get(slug="python-in-the-year-9-classroom").co_authors.exists()
+
+    # MRivera is Marta here too (her slug): she signs once.
+    run("import_wordpress", "--update", signed_by("tomaso", "MRivera", "mrivera"))
+    post = Post.objects.get(slug="marking-essays-with-rubrics")
+    assert [author.slug for author in post.all_authors] == ["mrivera", "tomaso"]
+
+
 def test_a_file_that_is_not_there_is_an_error(tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         run("import_wordpress", tmp_path / "missing.xml")
