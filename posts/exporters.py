@@ -20,6 +20,14 @@ given ``--no-images``) and its alt text as ``_wp_attachment_image_alt``;
 the post names it in ``_thumbnail_id``. Attachments are numbered after the
 pages, in WordPress's one sequence of ids.
 
+A post's co-authors go out as the Co-Authors Plus plugin keeps them (WordPress
+core has one author a post): a term of taxonomy ``author`` for each of its
+authors, its own author first, ``<category domain="author"
+nicename="cap-{slug}">{slug}</category>``, which the plugin reads once
+installed and ``import_wordpress`` reads back; each is among the file's
+authors. A post signed by its author alone has none, as WordPress's own
+export without the plugin.
+
 A post's search and social settings go out as Yoast SEO's post meta, which
 WordPress keeps whether or not the plugin is installed, Yoast reads once it
 is, and ``import_wordpress`` reads back: the meta title (written whole, as
@@ -42,7 +50,7 @@ from django.utils import timezone
 
 from .comments import public_comments
 from .import_seo import YOAST_CANONICAL, YOAST_DESCRIPTION, YOAST_NOINDEX, YOAST_TITLE
-from .models import Page, Post, TagProfile
+from .models import CoAuthor, Page, Post, TagProfile
 from .notifications import absolute_url
 
 WXR_VERSION = "1.2"
@@ -85,12 +93,15 @@ def _status(post: Post) -> str:
 
 
 def build_wxr() -> tuple[ET.ElementTree, Counter]:
-    """The export document and counts of what it holds. Five queries: posts
-    with their authors, their tags, all public comments, tag descriptions,
-    pages."""
+    """The export document and counts of what it holds. Six queries: posts
+    with their authors, their tags, their co-authors, all public comments,
+    tag descriptions, pages."""
     for prefix, uri in NAMESPACES.items():
         ET.register_namespace(prefix, uri)
     posts = list(Post.objects.select_related("author__user").prefetch_related("tags").order_by("pk"))
+    co_authors = defaultdict(list)
+    for link in CoAuthor.objects.select_related("author__user").order_by("post", "position", "pk"):
+        co_authors[link.post_id].append(link.author)
     comments = defaultdict(list)
     content_type = ContentType.objects.get_for_model(Post)
     for comment in public_comments().filter(content_type=content_type).order_by("thread_id", "order"):
@@ -108,7 +119,7 @@ def build_wxr() -> tuple[ET.ElementTree, Counter]:
     _add(channel, "wp:base_site_url", site)
     _add(channel, "wp:base_blog_url", site)
 
-    authors = {post.author_id: post.author for post in posts}
+    authors = {author.pk: author for post in posts for author in [post.author, *co_authors[post.pk]]}
     author_of_user = {author.user_id: author.pk for author in authors.values() if author.user_id}
     for author in authors.values():
         element = _add(channel, "wp:author")
@@ -168,6 +179,9 @@ def build_wxr() -> tuple[ET.ElementTree, Counter]:
         _add(item, "wp:is_sticky", int(post.featured))
         for tag in post.tags.all():
             _add(item, "category", tag.name, domain="post_tag", nicename=tag.slug)
+        if co_authors[post.pk]:
+            for author in [post.author, *co_authors[post.pk]]:
+                _add(item, "category", author.slug, domain="author", nicename=f"cap-{author.slug}")
         if post.thumbnail:
             _add_meta(item, "_thumbnail_id", str(first_attachment_id + post.pk))
         _add_meta(item, YOAST_TITLE, post.meta_title)

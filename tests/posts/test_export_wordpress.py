@@ -17,7 +17,7 @@ from taggit.models import Tag
 
 from authors.models import Author
 from posts.comments import public_comments
-from posts.models import Page, Post, TagProfile
+from posts.models import CoAuthor, Page, Post, TagProfile
 from posts.tagging import tag_description
 from tests.factories import image_upload, make_author, make_comment, make_page, make_post
 
@@ -221,3 +221,45 @@ def test_thumbnails_go_out_as_wordpress_featured_images_and_come_back(media_onli
     with back.thumbnail.open("rb") as stored:
         assert stored.read() == exported
     assert (back.thumbnail_width, back.thumbnail_height) == (64, 48)
+
+
+def test_co_authors_go_out_as_co_authors_plus_terms_and_come_back(tmp_path):
+    """WordPress has one author a post: co-authors go out as the Co-Authors
+    Plus plugin keeps them, a term of taxonomy ``author`` for each of the
+    post's authors, its own first, and come back in their order. Someone who
+    only co-signs is among the file's authors too."""
+    post = make_post(slug="written-together", author=make_author(slug="skolr", name="Skolr"), tags=["Django"])
+    ada, bo = make_author(slug="ada", name="Ada Lovelace"), make_author(slug="bo", name="Bo Lindqvist")
+    CoAuthor.objects.create(post=post, author=bo, position=1)
+    CoAuthor.objects.create(post=post, author=ada, position=2)
+    make_post(slug="written-alone", author=ada, tags=["Django"])
+    file = tmp_path / "blog.xml"
+
+    out = run("export_wordpress", file)
+
+    assert "3 author(s)" in out
+    channel = ET.parse(file).find("channel")
+    logins = {
+        a.findtext(f"{WP}author_login"): a.findtext(f"{WP}author_display_name") for a in channel.iter(f"{WP}author")
+    }
+    assert logins == {"skolr": "Skolr", "ada": "Ada Lovelace", "bo": "Bo Lindqvist"}
+    items = {item.findtext(f"{WP}post_name"): item for item in channel.iter("item")}
+    terms = {
+        slug: [(term.get("nicename"), term.text) for term in item.iter("category") if term.get("domain") == "author"]
+        for slug, item in items.items()
+    }
+    assert terms == {
+        "written-together": [("cap-skolr", "skolr"), ("cap-bo", "bo"), ("cap-ada", "ada")],
+        "written-alone": [],
+    }
+    empty_the_blog()
+
+    run("import_wordpress", file, "--no-images")
+
+    together = Post.objects.get(slug="written-together")
+    assert [(author.slug, author.name) for author in together.all_authors] == [
+        ("skolr", "Skolr"),
+        ("bo", "Bo Lindqvist"),
+        ("ada", "Ada Lovelace"),
+    ]
+    assert not Post.objects.get(slug="written-alone").co_authors.exists()
