@@ -512,10 +512,12 @@ def read_wordpress(path: Path) -> Source:
             # Readers needed a password there; here it would be open to all.
             source.notes.append(f"{what} was password-protected on WordPress: imported as a draft.")
             status = Post.Status.DRAFT
-        published_at = None
-        if status == Post.Status.PUBLISHED:
-            published_at = _wp_date(_text(item, "wp:post_date_gmt"), what)
-            if published_at is None and _text(item, "pubDate"):
+        # A draft keeps its date too, as WordPress does: one taken back from
+        # publishing keeps the date it went live (publishing it again here
+        # keeps it, as WordPress would); one never dated has none.
+        published_at = _wp_date(_text(item, "wp:post_date_gmt"), what)
+        if status == Post.Status.PUBLISHED and published_at is None:
+            if _text(item, "pubDate"):
                 with contextlib.suppress(TypeError, ValueError):
                     published_at = _check_date(parsedate_to_datetime(_text(item, "pubDate")), what)
             if published_at is None:

@@ -4,6 +4,7 @@ WordPress's importer reads, and that ``import_wordpress`` brings back whole."""
 import io
 import threading
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,6 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sites.models import Site
 from django.core.management import call_command
+from django.utils import timezone
 from django_comments_xtd.models import XtdComment
 from taggit.models import Tag
 
@@ -263,3 +265,29 @@ def test_co_authors_go_out_as_co_authors_plus_terms_and_come_back(tmp_path):
         ("ada", "Ada Lovelace"),
     ]
     assert not Post.objects.get(slug="written-alone").co_authors.exists()
+
+
+def test_a_post_taken_back_to_draft_keeps_its_publish_date(tmp_path):
+    """A post that was live and was taken back to draft (for a fix) or to
+    review keeps its publish date, in the file (wp:post_date_gmt, as
+    WordPress keeps a date it was published on) and back from it: published
+    again, it is the post of that date, not a new one. A draft never
+    published has none."""
+    when = (timezone.now() - timedelta(days=30)).replace(microsecond=0)  # WXR has seconds
+    author = make_author(slug="skolr")
+    for slug, status in (("taken-down", Post.Status.DRAFT), ("back-in-review", Post.Status.REVIEW)):
+        post = make_post(slug=slug, author=author, tags=["Django"], published_at=when)
+        post.status = status
+        post.save()
+    make_post(slug="never-published", author=author, status=Post.Status.DRAFT, published_at=None)
+    file = tmp_path / "blog.xml"
+    run("export_wordpress", file)
+    empty_the_blog()
+
+    run("import_wordpress", file, "--no-images")
+
+    assert set(Post.objects.values_list("slug", "status", "published_at")) == {
+        ("taken-down", Post.Status.DRAFT, when),
+        ("back-in-review", Post.Status.REVIEW, when),
+        ("never-published", Post.Status.DRAFT, None),
+    }

@@ -243,11 +243,30 @@ def test_a_password_protected_wordpress_post_arrives_as_a_draft(tmp_path):
     out = run("import_wordpress", export)
 
     imported = Post.objects.get(slug="marking-essays-with-rubrics")
-    assert (imported.status, imported.published_at) == (Post.Status.DRAFT, None)
+    # It keeps the date it went live there, as a draft taken down keeps it.
+    assert (imported.status, imported.published_at) == (Post.Status.DRAFT, datetime(2025, 11, 3, 8, 30, tzinfo=UTC))
     assert (
         "post “Marking essays with rubrics & comment banks” was password-protected on WordPress: imported as a draft."
         in out
     )
+
+
+@pytest.mark.parametrize(("wp_status", "status"), [("draft", "draft"), ("pending", "review"), ("private", "draft")])
+def test_a_wordpress_post_taken_down_keeps_the_date_it_went_live(tmp_path, wp_status, status):
+    """WordPress keeps a post's date (its wp:post_date_gmt) when it is taken
+    back to draft, to review or made private; publishing it again there
+    keeps it, and so does publishing it here. A draft never dated has none
+    ("0000-00-00 00:00:00"): the fixture's Year 9 draft."""
+    before, post = WXR.read_text().split("<wp:post_id>12</wp:post_id>", 1)
+    export = tmp_path / "export.xml"
+    export.write_text(before + "<wp:post_id>12</wp:post_id>" + post.replace("[publish]", f"[{wp_status}]", 1))
+
+    run("import_wordpress", export)
+
+    imported = Post.objects.get(slug="marking-essays-with-rubrics")
+    assert (imported.status, imported.published_at) == (status, datetime(2025, 11, 3, 8, 30, tzinfo=UTC))
+    assert not imported.is_published
+    assert Post.objects.get(slug="python-in-the-year-9-classroom").published_at is None
 
 
 def test_sticky_wordpress_posts_and_featured_ghost_posts_are_featured(tmp_path):
