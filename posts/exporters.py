@@ -28,6 +28,11 @@ installed and ``import_wordpress`` reads back; each is among the file's
 authors. A post signed by its author alone has none, as WordPress's own
 export without the plugin.
 
+A post that was mailed to subscribers (or is never to be: its
+``PostNewsletter``) says so as Jetpack does, ``_jetpack_dont_email_post_to_subs``:
+neither Jetpack nor ``import_wordpress`` mails it when it is published
+again, a draft taken down after it went out included.
+
 A post's search and social settings go out as Yoast SEO's post meta, which
 WordPress keeps whether or not the plugin is installed, Yoast reads once it
 is, and ``import_wordpress`` reads back: the meta title (written whole, as
@@ -46,11 +51,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from .comments import public_comments
 from .import_seo import YOAST_CANONICAL, YOAST_DESCRIPTION, YOAST_NOINDEX, YOAST_TITLE
-from .models import CoAuthor, Page, Post, TagProfile
+from .importers import JETPACK_DONT_EMAIL
+from .models import CoAuthor, Page, Post, PostNewsletter, TagProfile
 from .notifications import absolute_url
 
 WXR_VERSION = "1.2"
@@ -98,7 +105,10 @@ def build_wxr() -> tuple[ET.ElementTree, Counter]:
     tag descriptions, pages."""
     for prefix, uri in NAMESPACES.items():
         ET.register_namespace(prefix, uri)
-    posts = list(Post.objects.select_related("author__user").prefetch_related("tags").order_by("pk"))
+    mailed = Exists(PostNewsletter.objects.filter(post=OuterRef("pk")))
+    posts = list(
+        Post.objects.select_related("author__user").prefetch_related("tags").annotate(mailed=mailed).order_by("pk")
+    )
     co_authors = defaultdict(list)
     for link in CoAuthor.objects.select_related("author__user").order_by("post", "position", "pk"):
         co_authors[link.post_id].append(link.author)
@@ -188,6 +198,7 @@ def build_wxr() -> tuple[ET.ElementTree, Counter]:
         _add_meta(item, YOAST_DESCRIPTION, post.meta_description)
         _add_meta(item, YOAST_CANONICAL, post.canonical_url)
         _add_meta(item, YOAST_NOINDEX, "1" if post.noindex else "")
+        _add_meta(item, JETPACK_DONT_EMAIL, "1" if post.mailed else "")
         if post.in_trash:
             # What WordPress records of a trashed post: its status before, and
             # since when (its own trash is emptied counting from then).

@@ -9,7 +9,9 @@ and no newsletter. Mail goes out only from the named entry points the admin
 and the comment view call (``posts.notifications``, ``editorial_mail``,
 ``subscriptions.post_saved``), and nothing here calls them; posts already
 live are also recorded as mailed (to nobody), so saving one in the admin
-later does not send it to subscribers as news.
+later does not send it to subscribers as news; so are posts the file says
+were sent, or are not to be (Jetpack's ``_jetpack_dont_email_post_to_subs``,
+which ``export_wordpress`` writes too), drafts among them.
 
 Images come along (``posts.import_images``): those in bodies, posts'
 featured images (WordPress's ``_thumbnail_id``, Ghost's ``feature_image``)
@@ -137,6 +139,7 @@ class PostRecord:
     comments: list[CommentRecord] = field(default_factory=list)
     # The second author on (Ghost's, or Co-Authors Plus's on WordPress), in the file's order.
     co_author_keys: list[str] = field(default_factory=list)
+    mailed: bool = False  # sent to subscribers there (or never to be): publishing it here mails nobody
 
 
 @dataclass
@@ -377,6 +380,9 @@ WP_STATUSES = {
     "private": Post.Status.DRAFT,  # nobody but its author saw it; an editor decides
 }
 _NO_DATE = {"", "0000-00-00 00:00:00"}
+# Jetpack's "Don't send this to subscribers", which it also sets once it has
+# sent a post: a post with it is not mailed when it is published (again).
+JETPACK_DONT_EMAIL = "_jetpack_dont_email_post_to_subs"
 
 
 class _NoDoctype(ET.TreeBuilder):
@@ -549,6 +555,7 @@ def read_wordpress(path: Path) -> Source:
             search=checked(found, what, source.notes),
             old_path=_old_path(_text(item, "link")),
             co_author_keys=co_authors,
+            mailed=_meta(item, JETPACK_DONT_EMAIL) not in ("", "0"),
         )
         post.comments = _wp_comments(item, what, logins_by_id, source)
         if thumbnail_id := _meta(item, "_thumbnail_id"):
@@ -1052,8 +1059,9 @@ def _save_post(
         put_back(post, before[0])  # the file says what the post says: no revision, no save over an open form
     else:
         Post.history.bulk_history_create([post], update=not created, default_date=post.updated_at)
-    if post.is_published:
-        # Not news here: never mailed to subscribers, even if saved again.
+    if post.is_published or record.mailed:
+        # Not news here: never mailed to subscribers, even if saved again, or
+        # published again (a post the old blog sent out and took down since).
         PostNewsletter.objects.get_or_create(post=post, defaults={"recipients": None})
     counts["posts", "created" if created else "updated"] += 1
     return post, created

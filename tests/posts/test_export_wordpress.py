@@ -19,7 +19,7 @@ from taggit.models import Tag
 
 from authors.models import Author
 from posts.comments import public_comments
-from posts.models import CoAuthor, Page, Post, TagProfile
+from posts.models import CoAuthor, Page, Post, PostNewsletter, Subscriber, TagProfile
 from posts.tagging import tag_description
 from tests.factories import image_upload, make_author, make_comment, make_page, make_post
 
@@ -291,3 +291,38 @@ def test_a_post_taken_back_to_draft_keeps_its_publish_date(tmp_path):
         ("back-in-review", Post.Status.REVIEW, when),
         ("never-published", Post.Status.DRAFT, None),
     }
+
+
+def test_a_post_mailed_then_taken_down_is_not_mailed_again_after_the_round_trip(
+    tmp_path, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Subscribers got the post when it went live two days ago; it was taken
+    back to draft for a fix. Its date alone would not stop a second email
+    (a post up to a week old is news), its newsletter record does: the file
+    says it was sent as Jetpack does, the import records it (to nobody), and
+    publishing it again after the round trip mails nobody. A post never sent
+    says nothing of the kind."""
+    Subscriber.objects.create(email="fan@example.com", confirmed_at=timezone.now())
+    author = make_author(slug="skolr")
+    when = (timezone.now() - timedelta(days=2)).replace(microsecond=0)
+    post = make_post(slug="sent-then-taken-down", author=author, tags=["Django"], published_at=when)
+    PostNewsletter.objects.create(post=post, recipients=1)
+    post.status = Post.Status.DRAFT
+    post.save()
+    make_post(slug="never-sent", author=author, status=Post.Status.DRAFT, published_at=when)
+    file = tmp_path / "blog.xml"
+    run("export_wordpress", file)
+    items = {item.findtext(f"{WP}post_name"): item for item in ET.parse(file).iter("item")}
+    assert postmeta(items["sent-then-taken-down"])["_jetpack_dont_email_post_to_subs"] == "1"
+    assert "_jetpack_dont_email_post_to_subs" not in postmeta(items["never-sent"])
+    empty_the_blog()
+    run("import_wordpress", file, "--no-images")
+
+    post = Post.objects.get(slug="sent-then-taken-down")
+    post.status = Post.Status.PUBLISHED
+    with django_capture_on_commit_callbacks(execute=True):
+        post.save()
+
+    assert post.published_at == when and post.is_published
+    assert mailoutbox == []
+    assert list(PostNewsletter.objects.values_list("post__slug", "recipients")) == [("sent-then-taken-down", None)]

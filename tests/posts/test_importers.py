@@ -269,6 +269,25 @@ def test_a_wordpress_post_taken_down_keeps_the_date_it_went_live(tmp_path, wp_st
     assert Post.objects.get(slug="python-in-the-year-9-classroom").published_at is None
 
 
+def test_a_draft_jetpack_sent_to_subscribers_is_recorded_as_sent(tmp_path):
+    """Jetpack marks a post it sent to its subscribers (or that is not to be
+    sent) with ``_jetpack_dont_email_post_to_subs``: taken back to draft
+    there, it is recorded as sent here (to nobody), and publishing it later
+    mails nobody. The other draft has no such mark: it is news once
+    published."""
+    before, post = WXR.read_text().split("<wp:post_id>12</wp:post_id>", 1)
+    flag = "<wp:postmeta><wp:meta_key>_jetpack_dont_email_post_to_subs</wp:meta_key><wp:meta_value>1</wp:meta_value>"
+    post = post.replace("[publish]", "[draft]", 1).replace("<wp:postmeta>", flag + "</wp:postmeta><wp:postmeta>", 1)
+    export = tmp_path / "export.xml"
+    export.write_text(before + "<wp:post_id>12</wp:post_id>" + post)
+
+    run("import_wordpress", export)
+
+    assert list(PostNewsletter.objects.values_list("post__slug", "recipients")) == [
+        ("marking-essays-with-rubrics", None)
+    ]
+
+
 def test_sticky_wordpress_posts_and_featured_ghost_posts_are_featured(tmp_path):
     before, post = WXR.read_text().split("<wp:post_id>12</wp:post_id>", 1)
     export = tmp_path / "export.xml"
