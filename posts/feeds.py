@@ -15,6 +15,12 @@ replies arrive, so a link with it in would go stale in the reader.
 
 Links are absolute from the request's host, like the rest of the site (see
 ``posts.seo``), so each request gets its own copy of the feed object.
+
+What feed readers know an item by (its RSS guid, its Atom id) is not its
+link, which a rename or another host changes: the reader would show the
+item again as new. A post's is ``Post.feed_id``, set once; a comment's is
+its permalink on the site's domain, as emailed links are (its number never
+changes).
 """
 
 import copy
@@ -38,6 +44,7 @@ from authors.models import Author
 
 from .comments import comment_html, commenter_name, comments_for, public_comments, with_their_post
 from .models import CO_AUTHORS, Post, SlugRedirect, TaggedPost, with_co_writes
+from .notifications import absolute_url
 from .pagination import first_of_each
 from .search import plain_text
 from .tagging import moved_tag, tag_description
@@ -169,6 +176,11 @@ class PostFeed(BlogFeed):
 
     def item_link(self, post: Post) -> str:
         return self.absolute(post.get_absolute_url())
+
+    def item_guid(self, post: Post) -> str:
+        return post.feed_id
+
+    item_guid_is_permalink = False  # RSS: an identity, not an address to open
 
     def item_pubdate(self, post: Post):
         return post.published_at
@@ -316,6 +328,9 @@ class CommentFeed(BlogFeed):
 
     def item_link(self, comment) -> str:
         return self.absolute(reverse("comment-permalink", args=[comment.pk]))
+
+    def item_guid(self, comment) -> str:
+        return absolute_url(reverse("comment-permalink", args=[comment.pk]))
 
     def item_pubdate(self, comment):
         return comment.submit_date

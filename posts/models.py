@@ -1,3 +1,4 @@
+import uuid
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -83,6 +84,12 @@ FEATURED_ON_HOME = 3
 # time zone, up to 14 hours ahead of UTC. Before 1900 can only be a typo.
 EARLIEST_PUBLISH_DATE = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST_PUBLISH_DATE = datetime(2999, 1, 1, tzinfo=UTC)  # exclusive
+
+
+def new_feed_id() -> str:
+    """A new post's identity in feeds (``Post.feed_id``): a UUID URN
+    (RFC 4122), which names no address, host or date that could change."""
+    return f"urn:uuid:{uuid.uuid4()}"
 
 
 def and_join(items: list[str]) -> str:
@@ -541,12 +548,25 @@ class Post(Trashable):
         help_text="Last meaningful change to a published post's title, excerpt or body.",
     )
 
+    # Feed readers tell an item they have from a new one by its RSS guid or
+    # Atom id: one that changed (it was the link, so a rename or another
+    # host changed it) showed the post again as new and unread.
+    feed_id = models.CharField(
+        "feed ID",
+        max_length=500,
+        unique=True,
+        default=new_feed_id,
+        editable=False,
+        help_text="What feed readers know the post by (its RSS guid and Atom id), never changed: "
+        "a renamed post is not a new item.",
+    )
+
     # Changes to these, once the post is live, show as "Updated on …".
     TRACKED = ("title", "excerpt", "body")
 
     objects = PostQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["updated_at"], bases=[PostRevision], history_manager=PostHistoryManager
+        excluded_fields=["updated_at", "feed_id"], bases=[PostRevision], history_manager=PostHistoryManager
     )
 
     class Meta:

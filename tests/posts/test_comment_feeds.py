@@ -60,6 +60,20 @@ def test_the_blogs_comment_feed_holds_public_comments_on_published_posts_newest_
     assert [entry.findtext("atom:author/atom:name", namespaces=NS) for entry in entries] == ["Bo", "Ada"]
 
 
+@pytest.mark.parametrize("url", ["/comments/feed/", "/posts/assessment/comments/feed/"])
+def test_a_comments_identity_is_its_permalink_on_the_sites_domain_whatever_host_asked(client, discussion, url):
+    """A comment's number never changes, and its guid (RSS) and id (Atom) are
+    its permalink on the site's domain, as emailed links are, not on the
+    host the feed was asked from: readers are not shown it again as new."""
+    expected = [f"http://testserver/comments/{comment_by(name).pk}/" for name in ("Bo", "Ada")]
+    for host in ("testserver", "localhost"):
+        channel = ElementTree.fromstring(client.get(url, HTTP_HOST=host).content).find("channel")
+        assert [item.findtext("guid") for item in channel.findall("item")] == expected, host
+        assert all(item.findtext("link").startswith(f"http://{host}/") for item in channel.findall("item"))
+        feed = ElementTree.fromstring(client.get(f"{url}atom/", HTTP_HOST=host).content)
+        assert [entry.findtext("atom:id", namespaces=NS) for entry in feed.findall("atom:entry", NS)] == expected
+
+
 def test_a_posts_comment_feed_holds_its_public_comments(client, discussion):
     other = make_post(title="Other", slug="other")
     make_comment(other, user_name="Elsewhere")

@@ -1,10 +1,13 @@
 """RSS and Atom feeds for the blog, each tag and each author: valid XML,
 the expected items, never a draft, a post in review or a scheduled post."""
 
+import importlib
 from datetime import timedelta
+from types import SimpleNamespace
 from xml.etree import ElementTree
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -103,7 +106,7 @@ def test_rss_items_carry_author_categories_enclosure_and_full_content(client, se
     url = f"http://testserver{seed.get_absolute_url()}"
     assert item.findtext("title") == seed.title
     assert item.findtext("link") == url
-    assert item.findtext("guid") == url
+    assert item.findtext("guid") == seed.feed_id and item.find("guid").get("isPermaLink") == "false"
     assert item.findtext("pubDate") == "Thu, 19 Mar 2026 09:00:00 +0000"
     assert item.findtext("description") == seed.excerpt
     assert item.findtext("dc:creator", namespaces=NS) == "Skolr"
@@ -130,6 +133,60 @@ def test_atom_entries_carry_author_categories_enclosure_and_full_content(client,
     assert entry.findtext("atom:summary", namespaces=NS) == seed.excerpt
     content = entry.find("atom:content", NS)
     assert content.get("type") == "html" and "Our Recommendation" in content.text
+
+
+def identities(client, url, host="testserver") -> list[str]:
+    """What feed readers know each item of the feed at ``url`` by: its RSS
+    guid, or its Atom id (the feed asked from ``host``)."""
+    root = ElementTree.fromstring(client.get(url, HTTP_HOST=host).content)
+    if url.endswith("/atom/"):
+        return [entry.findtext("atom:id", namespaces=NS) for entry in root.findall("atom:entry", NS)]
+    return [item.findtext("guid") for item in root.findall("channel/item")]
+
+
+def test_a_posts_identity_in_every_feed_survives_a_rename_and_any_host(client, matrix):
+    """Found by QA: an item's RSS guid and Atom id were its link, so renaming
+    a published post made every feed reader show it again as a new, unread
+    item; and they changed with the host the feed was asked from."""
+    post = Post.objects.get(title="Published")
+    old_address = post.get_absolute_url()
+    assert post.feed_id.startswith("urn:uuid:")
+    for url, _ in FEEDS:
+        assert identities(client, url) == [post.feed_id], url
+    assert rss(client, "/feed/").find("item/guid").get("isPermaLink") == "false"  # not an address to open
+
+    post.slug = "renamed"
+    post.save()
+    assert client.get(old_address).status_code == 301
+    for url, _ in FEEDS:
+        assert identities(client, url) == [post.feed_id], url
+        assert identities(client, url, host="localhost") == [post.feed_id], url
+    assert rss(client, "/feed/").findtext("item/link") == "http://testserver/posts/renamed/"  # the link follows
+    assert make_post().feed_id not in {post.feed_id, ""}  # each post its own
+
+
+def test_posts_stored_before_keep_the_guid_feed_readers_have(client, settings):
+    """Feed readers know the items they have by the guid they were given, the
+    item's link: a live post stored before ``feed_id`` keeps its link of then
+    as its identity (so nothing reappears as new), and never changes it again.
+    The others were in no feed: each gets a new one of its own."""
+    migration = importlib.import_module("posts.migrations.0027_post_feed_id")
+    settings.SITE_SCHEME = "https"
+    live = make_post(slug="known-post")
+    draft = make_post(status=Post.Status.DRAFT)
+    scheduled = make_post(published_at=timezone.now() + timedelta(days=1))
+    new = {draft.pk: draft.feed_id, scheduled.pk: scheduled.feed_id}
+
+    migration.keep_the_guids_readers_have(django_apps, SimpleNamespace(connection=connection))
+
+    ids = dict(Post.objects.values_list("pk", "feed_id"))
+    assert ids[live.pk] == "https://testserver/posts/known-post/"
+    assert ids[draft.pk].startswith("urn:uuid:") and ids[scheduled.pk].startswith("urn:uuid:")
+    assert ids[draft.pk] != ids[scheduled.pk] and new[draft.pk] != ids[draft.pk]
+    live.refresh_from_db()
+    live.slug = "renamed"
+    live.save()
+    assert identities(client, "/feed/") == ["https://testserver/posts/known-post/"]
 
 
 def test_excerpt_only_when_full_content_is_off(client, settings, seed):
