@@ -172,12 +172,15 @@ class PostAdminForm(KeepsUploads, BodyForm):
         pages, one of the trash's, ``BodyForm.clean_slug``).
 
         A renamed post's old slug redirects to it (SlugRedirect), and a post
-        that takes the slug ends the redirect: another author's inbound links
-        would lead to this post instead. Editors may still reuse an address.
+        that takes the slug ends the redirect once published: another
+        author's inbound links would lead to this post instead. Editors may
+        still reuse an address, and whoever edits the post then may keep it.
         """
         slug = super().clean_slug()
         if self.user is None or self.user.has_perm("posts.edit_all_posts"):
             return slug
+        if self.instance.pk is not None and slug == self.instance.slug:
+            return slug  # the post's own address (the instance is as stored until the form is cleaned)
         if SlugRedirect.objects.filter(old_slug=slug).exclude(post=self.instance.pk).exists():
             raise forms.ValidationError(
                 f"“{slug}” is an old address of another post and still redirects to it: choose another slug."

@@ -231,13 +231,33 @@ class OldSlug(models.Model):
         return self.old_slug
 
     @classmethod
-    def record_rename(cls, instance, old_slug: str | None) -> None:
+    def record_rename(cls, instance, old_slug: str | None, *, answered: bool = True) -> None:
         """``instance`` now has its slug, and had ``old_slug`` (None: keep no
-        redirect). The address it takes (back) is no longer a redirect: what
-        lives there wins."""
+        redirect); ``answered``: readers saw it there.
+
+        The address it takes back is no longer a redirect to it. Another's
+        old address that it takes stays one until readers see ``instance``
+        there (``answers``): a draft, a post in review or scheduled, an
+        unpublished page or one in the trash shows them nothing, and the
+        views send them on to the other meanwhile (found by QA: a new draft
+        given a live post's old address ended its redirect for good, and the
+        address was a 404). Once readers see it, the view serves it first,
+        and its next save ends the redirect. So, leaving an address where
+        it never ``answered``, it leaves the other's redirect there as it was."""
         if old_slug and old_slug != instance.slug:
-            cls.objects.update_or_create(old_slug=old_slug, defaults={cls.target: instance})
-        cls.objects.filter(old_slug=instance.slug).delete()
+            if answered:
+                cls.objects.update_or_create(old_slug=old_slug, defaults={cls.target: instance})
+            else:
+                cls.objects.get_or_create(old_slug=old_slug, defaults={cls.target: instance})
+        taken = cls.objects.filter(old_slug=instance.slug)
+        if not cls.answers(instance):
+            taken = taken.filter(**{cls.target: instance})
+        taken.delete()
+
+    @staticmethod
+    def answers(instance) -> bool:
+        """Readers see ``instance`` at its address."""
+        return instance.is_published
 
     @classmethod
     def renamed(cls, old_slug: str):
@@ -261,6 +281,13 @@ class TagRedirect(OldSlug):
     target = "tag"
     old_slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
     tag = models.ForeignKey("taggit.Tag", on_delete=models.CASCADE, related_name="old_slugs")
+
+    @staticmethod
+    def answers(instance) -> bool:
+        # A tag takes an address as it is saved (only editors may take an
+        # old one: tagging.takes_old_tag_address); no save of the tag tells
+        # when its page starts answering, which is its first published post.
+        return True
 
 
 class TagProfile(models.Model):

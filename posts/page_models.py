@@ -121,13 +121,14 @@ class Page(Trashable):
 
     def save(self, *args, **kwargs):
         self.derive_content()
-        before = Page.objects.filter(pk=self.pk).values_list("slug", flat=True).first() if self.pk else None
+        before = Page.objects.filter(pk=self.pk).values("slug", "published").first() if self.pk else None
         with transaction.atomic():
             super().save(*args, **kwargs)
             # Unlike a post's, a draft's rename is kept too: a page goes back
             # to draft to be reworked, and its links out there are older than
             # that. The view serves it only while the page is published.
-            PageSlugRedirect.record_rename(self, before)
+            old_slug, was_published = (before["slug"], before["published"]) if before else (None, False)
+            PageSlugRedirect.record_rename(self, old_slug, answered=was_published)
 
     def derive_content(self) -> None:
         """What a save derives from what is typed, before storing it:

@@ -198,10 +198,11 @@ def _moved_to(new_path: str, path: str) -> str:
 
 def _found(model, old_slugs, slugs: set[str], fields: tuple[str, ...]) -> tuple[dict, dict]:
     """The posts (or pages) with these slugs, by slug, and those renamed
-    from one of the others, by the old slug: two queries at most."""
+    from one of the others or from the address of one readers do not see,
+    by the old slug: two queries at most."""
     found = {item.slug: item for item in model.objects.filter(slug__in=slugs).only(*fields)} if slugs else {}
     renamed = {}
-    if missing := slugs - found.keys():
+    if missing := slugs - {slug for slug, item in found.items() if item.is_published}:
         target = old_slugs.target
         moves = old_slugs.objects.filter(old_slug__in=missing).select_related(target)
         moves = moves.only("old_slug", *(f"{target}__{name}" for name in fields))
@@ -225,9 +226,15 @@ def _posts_and_pages(targets: dict[str, tuple[str, str]]) -> dict[str, tuple[dic
 
 
 def _named(found: dict[str, tuple[dict, dict]], kind: str, slug: str):
-    """The post or page ``slug`` is the address of, now or before a rename; None if none."""
+    """The post or page readers get at the address ``slug``, as its view
+    answers: the one there if they see it, else one renamed from there that
+    they see (a draft may hold a live post's old address: OldSlug.record_rename),
+    else whichever there is; None if none."""
     present, renamed = found[kind]
-    return present.get(slug) or renamed.get(slug)
+    here, moved = present.get(slug), renamed.get(slug)
+    if here is not None and not here.is_published and moved is not None and moved.is_published:
+        return moved
+    return here or moved
 
 
 def _tags_answering(slugs: set[str]) -> set[str]:

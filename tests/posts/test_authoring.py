@@ -15,6 +15,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from authors.roles import AUTHORS, EDITORS
+from posts import trash
 from posts.models import ChangeNote, Post, PreviewLink, TagProfile
 from tests.factories import admin_post_form, image_upload, make_author, make_post, make_user
 from tests.factories import complete_post_form as complete
@@ -429,6 +430,54 @@ class TestOldAddresses:
         response = client.post("/admin/posts/post/add/", admin_post_form(slug="old-name", author=author.pk))
         assert response.status_code == 302, response.content.decode()[:3000]
         assert Post.objects.get(slug="old-name").author == author
+
+    def test_a_draft_at_an_old_address_leaves_it_redirecting_until_it_is_published(self, client, renamed):
+        """Found by QA: a new draft given a live post's old address ended the
+        redirect at once and for good (a 404, with no warning; trashing or
+        renaming the draft did not bring it back), though readers could see
+        nothing there. The address is the new post's once readers see it."""
+        client.force_login(make_user("editor", groups=[EDITORS]))
+        form = admin_post_form(title="Unrelated draft", slug="old-name", author=make_author().pk)
+        assert client.post("/admin/posts/post/add/", form).status_code == 302
+        draft = Post.objects.get(slug="old-name")
+        assert "Unrelated draft" in client.get("/posts/old-name/").content.decode()  # the editor's preview
+        reader = Client()
+
+        def old_address_leads_on() -> bool:
+            moved = reader.get("/posts/old-name/?cpage=2")
+            feed = reader.get("/posts/old-name/comments/feed/")
+            return (moved.status_code, moved["Location"], feed.status_code, feed["Location"]) == (
+                301, "/posts/new-name/?cpage=2", 301, "/posts/new-name/comments/feed/",
+            )  # fmt: skip
+
+        assert old_address_leads_on()
+        for status, published_at in [
+            (Post.Status.REVIEW, None),
+            (Post.Status.PUBLISHED, timezone.now() + timedelta(days=1)),  # scheduled
+        ]:
+            draft.status, draft.published_at = status, published_at
+            draft.save()
+            assert old_address_leads_on(), status
+        trash.move_to_trash(draft)
+        assert old_address_leads_on()
+        trash.restore(draft)
+        draft.slug = "unrelated-draft"
+        draft.save()
+        assert old_address_leads_on()
+
+        draft.slug, draft.status, draft.published_at = "old-name", Post.Status.PUBLISHED, timezone.now()
+        draft.save()
+        page = reader.get("/posts/old-name/")
+        assert page.status_code == 200 and "Unrelated draft" in page.content.decode()
+        assert reader.get("/posts/new-name/").status_code == 200
+        assert not renamed.old_slugs.exists()
+
+    def test_an_author_may_keep_editing_a_draft_an_editor_put_at_an_old_address(self, client, writer, renamed):
+        draft = make_post(author=writer, slug="old-name", status=Post.Status.DRAFT)
+        form = admin_post_form(title="Still a draft", slug="old-name", excerpt=draft.excerpt, body=draft.body)
+        assert client.post(f"/admin/posts/post/{draft.pk}/change/", form).status_code == 302
+        assert Post.objects.get(pk=draft.pk).title == "Still a draft"
+        assert Client().get("/posts/old-name/")["Location"] == "/posts/new-name/"
 
 
 def test_updated_on_and_change_notes(client):

@@ -93,6 +93,24 @@ def test_renaming_back_and_a_new_page_at_an_old_address_win_over_the_redirect(cl
     assert not PageSlugRedirect.objects.filter(old_slug="jobs").exists()
 
 
+def test_a_draft_page_at_an_old_address_leaves_it_redirecting_until_it_is_published(client):
+    """As for posts (found by QA): a draft page given a published page's old
+    address ended its redirect for good, though readers saw nothing there."""
+    page = make_page(title="Jobs", slug="jobs")
+    rename(page, "careers")
+    draft = make_page(title="Jobs board", slug="jobs", published=False)
+    assert client.get("/jobs/?utm_source=mail")["Location"] == "/careers/?utm_source=mail"
+    rename(draft, "jobs-board")
+    assert client.get("/jobs/")["Location"] == "/careers/"
+
+    rename(draft, "jobs")
+    draft.published = True
+    draft.save()
+    response = client.get("/jobs/")
+    assert response.status_code == 200 and "Jobs board" in response.content.decode()
+    assert not PageSlugRedirect.objects.filter(old_slug="jobs").exists()
+
+
 def test_a_drafts_old_address_is_a_404_that_tells_nothing_until_it_is_published(client):
     page = make_page(title="Events", slug="events")
     rename(page, "whats-on")
