@@ -7,8 +7,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When, Window
+from django.db.models.functions import Cast, Coalesce, Lead
 from django.urls import reverse
 from django.utils import timezone
 from django_comments.models import Comment
@@ -561,7 +561,8 @@ class Post(Trashable):
         "a renamed post is not a new item.",
     )
 
-    # Changes to these, once the post is live, show as "Updated on …".
+    # Changes to these that readers see, once they have seen the post, show
+    # as "Updated on …" (derive_content).
     TRACKED = ("title", "excerpt", "body")
 
     objects = PostQuerySet.as_manager()
@@ -653,13 +654,28 @@ class Post(Trashable):
         is sanitized: the public page renders it as trusted HTML. And a change
         to a ``TRACKED`` field of a post live as stored is "Updated on …"
         (``content_updated_at``, the feeds', sitemap's and link previews'
-        modified date). Returns the post as stored (``TRACKED``, slug, status,
-        publish date), None if it is not stored yet."""
+        modified date); so is one made while it was off the blog, as it comes
+        back, if readers saw it before (found by QA: a post taken down for a
+        fix came back with it unannounced), against what they saw last
+        (``last_seen``). Returns the post as stored (``TRACKED``, slug,
+        status, publish date), None if it is not stored yet."""
         self.body = clean_body(self.body)
         before = Post.objects.filter(pk=self.pk).values(*self.TRACKED, "slug", "status", "published_at").first()
-        if self._was_live(before) and any(before[name] != getattr(self, name) for name in self.TRACKED):
+        seen = before if self._was_live(before) else self.last_seen() if before and self.is_published else None
+        if seen and any(seen[name] != getattr(self, name) for name in self.TRACKED):
             self.content_updated_at = timezone.now()
         return before
+
+    def last_seen(self) -> dict | None:
+        """The ``TRACKED`` fields as readers last saw them, from the
+        revisions (every save keeps one): the newest that was live before the
+        next one replaced it; None if readers never saw the post. One query."""
+        next_one = Window(Lead("history_date"), order_by=[F("history_date").asc(), F("history_id").asc()])
+        # Published, up to the next revision (a filter on the status alone
+        # would leave out the others before the window read the next one).
+        live_until = Case(When(status=self.Status.PUBLISHED, then=Coalesce(next_one, Value(timezone.now()))))
+        live = self.history.annotate(live_until=live_until).filter(published_at__lt=F("live_until"))
+        return live.order_by("-history_date", "-history_id").values(*self.TRACKED).first()
 
     @classmethod
     def _was_live(cls, stored: dict | None) -> bool:

@@ -1,7 +1,7 @@
 """Who sees a post when: the publish matrix, staff preview, and 404s."""
 
 import re
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -135,3 +135,72 @@ def test_tag_or_author_without_published_posts_is_404(client):
     make_post(author=author, status=Post.Status.DRAFT, tags=["Unpublished"])
     assert client.get("/authors/quiet/").status_code == 404
     assert client.get("/tags/unpublished/").status_code == 404
+
+
+def dates_shown(client, post) -> dict:
+    """When readers, feed readers and search engines are told ``post`` last
+    changed: "Updated on" (or not), article:modified_time, its Atom entry's
+    <updated>, the sitemap's lastmod."""
+    page = client.get(post.get_absolute_url()).content.decode()
+    feed = client.get("/feed/atom/").content.decode()
+    entry = feed[feed.index("<entry>") :]
+    return {
+        "Updated on": "Updated on" in page,
+        "modified": datetime.fromisoformat(re.search(r'"article:modified_time" content="([^"]*)"', page).group(1)),
+        "feed": datetime.fromisoformat(re.search(r"<updated>([^<]*)<", entry).group(1)),
+        "sitemap": date.fromisoformat(
+            re.search(r"<lastmod>([^<]*)<", client.get("/sitemap-posts.xml").content.decode()).group(1)
+        ),
+    }
+
+
+def test_a_fix_made_while_unpublished_is_an_update_once_the_post_is_back(client):
+    """Found by QA: a live post taken back to draft, corrected and published
+    again with its date said nothing of the fix (no "Updated on"; its
+    modified time, feed <updated> and sitemap lastmod kept its old date):
+    only edits made while it was live counted. Readers saw an earlier
+    version, so what counts is how it differs from the one they saw last."""
+    ago = timezone.now() - timedelta(days=20)
+    post = make_post(slug="fixme", published_at=ago, body="<p>Flask is fastest.</p>")
+    post.make_draft()  # taken down
+    post.save()
+    post.body = "<p>Corrected: FastAPI is fastest.</p>"
+    post.save()
+    assert Post.objects.get(pk=post.pk).content_updated_at is None  # nobody sees the fix yet
+    back = timezone.now()
+    post.status = Post.Status.PUBLISHED  # back, with the same publish date
+    post.save()
+
+    assert "Corrected" in client.get("/posts/fixme/").content.decode()
+    shown = dates_shown(client, post)
+    assert shown["Updated on"] and shown["modified"] >= back and shown["feed"] >= back
+    assert shown["sitemap"] > (ago + timedelta(days=1)).date()
+
+
+@pytest.mark.parametrize("case", ["back unchanged", "edit undone", "never published", "pulled before its date"])
+def test_a_post_back_as_readers_saw_it_or_first_seen_now_is_not_updated(client, case):
+    """Taken down and back unchanged (or with an edit undone) is not an
+    update; nor is a post's first publication, whatever its date, even after
+    it was scheduled once and pulled before that date came."""
+    ago = timezone.now() - timedelta(days=20)
+    status = Post.Status.DRAFT if case == "never published" else Post.Status.PUBLISHED
+    post = make_post(slug="back", published_at=ago, title="As seen", status=status)
+    post.make_draft()
+    post.save()
+    if case == "pulled before its date":  # scheduled 30 days ago, back to draft 5 days later
+        scheduled, pulled = post.history.order_by("history_date", "history_id")
+        post.history.filter(pk=scheduled.pk).update(history_date=ago - timedelta(days=10))
+        post.history.filter(pk=pulled.pk).update(history_date=ago - timedelta(days=5))
+    if case != "back unchanged":
+        post.title = "Being rewritten"
+        post.save()
+    if case == "edit undone":
+        post.title = "As seen"
+        post.save()
+    post.status = Post.Status.PUBLISHED
+    post.save()
+
+    assert Post.objects.get(pk=post.pk).content_updated_at is None
+    shown = dates_shown(client, post)
+    assert not shown["Updated on"] and shown["modified"] == shown["feed"] == ago
+    assert shown["sitemap"] < (ago + timedelta(days=2)).date()
