@@ -170,7 +170,7 @@ def test_posts_stored_before_keep_the_guid_feed_readers_have(client, settings):
     item's link: a live post stored before ``feed_id`` keeps its link of then
     as its identity (so nothing reappears as new), and never changes it again.
     The others were in no feed: each gets a new one of its own."""
-    migration = importlib.import_module("posts.migrations.0027_post_feed_id")
+    migration = importlib.import_module("posts.migrations.0029_post_feed_id")
     settings.SITE_SCHEME = "https"
     live = make_post(slug="known-post")
     draft = make_post(status=Post.Status.DRAFT)

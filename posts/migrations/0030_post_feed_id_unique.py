@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("posts", "0027_post_feed_id"),
+        ("posts", "0029_post_feed_id"),
     ]
 
     operations = [

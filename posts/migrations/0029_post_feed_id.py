@@ -31,7 +31,7 @@ def keep_the_guids_readers_have(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("posts", "0026_unguessable_upload_paths"),
+        ("posts", "0028_heading_ids_of_their_own"),
         ("sites", "0002_alter_domain_unique"),
     ]
 
