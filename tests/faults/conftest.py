@@ -52,7 +52,7 @@ assert Client().get("{harness.ARTICLE}", HTTP_HOST="localhost").status_code == 2
 class _Build:
     """A site being built by ``manage.py shell`` in the background."""
 
-    def __init__(self, env: dict, log: Path, code: str = _BUILD):
+    def __init__(self, env: dict, log: Path, code: str = _BUILD + _RENDER):
         self.log = log
         with log.open("w") as out:
             self.process = subprocess.Popen(
@@ -82,7 +82,7 @@ def site_builds(request, tmp_path_factory, run_id):
     if "sqlite_template" in needs:
         folder = tmp_path_factory.mktemp("sqlite-site")
         env = harness.site_env(database_url=f"sqlite:///{folder / 'db.sqlite3'}", media_root=folder / "media")
-        builds["sqlite"] = (_Build(env, folder.parent / "sqlite-build.log", _BUILD + _RENDER), {"folder": folder})
+        builds["sqlite"] = (_Build(env, folder.parent / "sqlite-build.log"), {"folder": folder})
     server = harness.pg_server_url()
     if "pg_template" in needs and not harness.pg_problem(server):
         pg_database = f"skolr_faults_{run_id}_template"
@@ -132,11 +132,7 @@ def pg_server() -> str:
 def pg_template(pg_server, site_builds) -> dict:
     """A migrated PostgreSQL database with the seed article, built once; its media folder."""
     build, template = site_builds["pg"]
-    build.wait()
-    if "sqlite" in site_builds:  # the same seed files, and the renditions made already
-        site_builds["sqlite"][0].wait()
-        shutil.rmtree(template["media_root"])
-        shutil.copytree(site_builds["sqlite"][1]["folder"] / "media", template["media_root"])
+    build.wait()  # its own images (each upload's folder is random) and their renditions
     return template
 
 
