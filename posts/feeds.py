@@ -42,7 +42,7 @@ from taggit.models import Tag
 
 from authors.models import Author
 
-from .comments import comment_html, commenter_name, comments_for, public_comments, with_their_post
+from .comments import comment_html, commenter_name, comments_for, edited_at, public_comments, with_their_post
 from .models import CO_AUTHORS, Post, SlugRedirect, TaggedPost, with_co_writes
 from .notifications import absolute_url
 from .pagination import first_of_each
@@ -334,6 +334,11 @@ class CommentFeed(BlogFeed):
 
     def item_pubdate(self, comment):
         return comment.submit_date
+
+    def item_updateddate(self, comment):
+        # Atom requires one <updated> an entry: when a moderator last
+        # edited the text, which the thread shows too, or else when it was posted.
+        return edited_at(comment) or comment.submit_date
 
     def item_author_name(self, comment) -> str:
         return commenter_name(comment)

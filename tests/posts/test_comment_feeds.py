@@ -3,7 +3,7 @@ the comment permalink their items lead to: only public comments on
 published posts, the commenter's name and never their email, the text as
 the thread shows it."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from xml.etree import ElementTree
 
 import pytest
@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_comments_xtd.models import XtdComment
 
-from posts.models import Post
+from posts.models import CommentBody, Post
+from posts.moderation import edit_text
 from tests.factories import make_comment, make_post, make_user
 from tests.posts.test_feeds import NS, atom, rss
 
@@ -72,6 +73,30 @@ def test_a_comments_identity_is_its_permalink_on_the_sites_domain_whatever_host_
         assert all(item.findtext("link").startswith(f"http://{host}/") for item in channel.findall("item"))
         feed = ElementTree.fromstring(client.get(f"{url}atom/", HTTP_HOST=host).content)
         assert [entry.findtext("atom:id", namespaces=NS) for entry in feed.findall("atom:entry", NS)] == expected
+
+
+@pytest.mark.parametrize("url", ["/comments/feed/atom/", "/posts/assessment/comments/feed/atom/"])
+def test_each_atom_entry_says_when_the_comment_was_last_updated(client, discussion, url):
+    """RFC 4287 (4.1.2): an entry has exactly one <updated>. A comment's is
+    when it was posted, or when a moderator last edited its text, which the
+    thread shows readers as well ("Edited by a moderator on ...")."""
+
+    def updated(feed) -> dict[str, list[datetime]]:
+        return {
+            entry.findtext("atom:author/atom:name", namespaces=NS): [
+                datetime.fromisoformat(element.text) for element in entry.findall("atom:updated", NS)
+            ]
+            for entry in feed.findall("atom:entry", NS)
+        }
+
+    ada, bo = comment_by("Ada"), comment_by("Bo")
+    assert updated(atom(client, url)) == {"Bo": [bo.submit_date], "Ada": [ada.submit_date]}
+
+    edit_text(ada, "First point, with the typo fixed.")
+    edited = CommentBody.objects.get(comment=ada).edited_at
+    feed = atom(client, url)
+    assert updated(feed) == {"Bo": [bo.submit_date], "Ada": [edited]}
+    assert datetime.fromisoformat(feed.findtext("atom:updated", namespaces=NS)) == edited  # the feed's newest
 
 
 def test_a_posts_comment_feed_holds_its_public_comments(client, discussion):
