@@ -20,12 +20,17 @@ What feed readers know an item by (its RSS guid, its Atom id) is not its
 link, which a rename or another host changes: the reader would show the
 item again as new. A post's is ``Post.feed_id``, set once; a comment's is
 its permalink on the site's domain, as emailed links are (its number never
-changes).
+changes). A feed's own Atom id is likewise not its link (the blog's feed and
+its comment feed both link to the home page, and a tag, an author or a post
+may be renamed): the site's two feeds are known by their own addresses on
+the site's domain, the others by an id made of what never changes in them
+(``derived_id``).
 """
 
 import copy
 import mimetypes
 import re
+import uuid
 from html import escape
 
 from django.conf import settings
@@ -67,6 +72,12 @@ def _xml_safe(value):
     if isinstance(value, dict):
         return {key: _xml_safe(item) for key, item in value.items()}
     return value
+
+
+def derived_id(base: str, name: str) -> str:
+    """An id of its own for ``name`` within ``base``, an id that never
+    changes: a name-based UUID (RFC 4122, version 5), the same each time."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{base}#{name}')}"
 
 
 class XmlSafe:
@@ -155,6 +166,9 @@ class BlogFeed(Feed):
 
 class PostFeed(BlogFeed):
     """The whole blog, newest first (RSS)."""
+
+    def feed_guid(self, obj) -> str:
+        return absolute_url(reverse("posts:feed_atom"))
 
     def posts(self, obj):
         return Post.objects.published()
@@ -257,6 +271,9 @@ class TagFeed(PostFeed):
     def link(self, tag) -> str:
         return self.absolute(reverse("posts:tag", args=[tag.slug]))
 
+    def feed_guid(self, tag) -> str:
+        return derived_id(super().feed_guid(tag), f"tag-{tag.pk}")
+
     def posts(self, tag):
         newest = TaggedPost.objects.published().filter(tag=tag).newest_posts(settings.BLOG["FEED_ITEMS"])
         return Post.objects.published().filter(pk__in=newest)
@@ -284,6 +301,9 @@ class AuthorFeed(PostFeed):
     def link(self, author) -> str:
         return self.absolute(author.get_absolute_url())
 
+    def feed_guid(self, author) -> str:
+        return derived_id(super().feed_guid(author), f"author-{author.pk}")
+
     def posts(self, author):
         posts = Post.objects.published()
         if not author.co_writes:
@@ -304,6 +324,9 @@ class CommentFeed(BlogFeed):
 
     def description(self, obj) -> str:
         return f"The newest comments on the {settings.BLOG['NAME']}'s articles."
+
+    def feed_guid(self, obj) -> str:
+        return absolute_url(reverse("comment-feed-atom"))
 
     def comments(self, obj):
         """Public comments on published posts: a comment names its post by a
@@ -372,6 +395,9 @@ class PostCommentFeed(CommentFeed):
 
     def link(self, post) -> str:
         return self.absolute(f"{post.get_absolute_url()}#comments")
+
+    def feed_guid(self, post) -> str:
+        return derived_id(post.feed_id, "comments")
 
     def items(self, post):
         newest = comments_for(post).select_related(None).select_related("user__author", "body")

@@ -10,7 +10,9 @@ import pytest
 from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
+from taggit.models import Tag
 
 from posts.models import Post
 from tests.factories import image_upload, make_author, make_post
@@ -187,6 +189,47 @@ def test_posts_stored_before_keep_the_guid_feed_readers_have(client, settings):
     live.slug = "renamed"
     live.save()
     assert identities(client, "/feed/") == ["https://testserver/posts/known-post/"]
+
+
+def test_every_atom_feed_has_an_id_of_its_own_that_no_rename_or_host_changes(client, matrix):
+    """Found by QA: a feed's Atom id was its link, so the blog's feed and its
+    comment feed were one feed to a reader (both the home page), and a tag's,
+    an author's and a post's comment feed had another id once renamed, or
+    asked from another host. The site's two are their own addresses on the
+    site's domain; the others are made of what never changes (the tag's and
+    the author's number, the post's ``feed_id``), none an item's id."""
+    published = Post.objects.get(title="Published")
+    other = make_post(title="Other", tags=["Cooking"])
+
+    def feed_ids(host: str = "testserver") -> list[str]:
+        published.refresh_from_db()
+        other.refresh_from_db()
+        urls = [
+            reverse("posts:feed_atom"),
+            reverse("comment-feed-atom"),
+            *(reverse("posts:tag_feed_atom", args=[tag.slug]) for tag in Tag.objects.order_by("pk")),
+            *(reverse("authors:feed_atom", args=[post.author.slug]) for post in (published, other)),
+            *(reverse("posts:comment_feed_atom", args=[post.slug]) for post in (published, other)),
+        ]
+        responses = [client.get(url, HTTP_HOST=host) for url in urls]
+        assert [response.status_code for response in responses] == [200] * 8
+        return [ElementTree.fromstring(response.content).findtext("atom:id", namespaces=NS) for response in responses]
+
+    ids = feed_ids()
+    assert ids[:2] == ["http://testserver/feed/atom/", "http://testserver/comments/feed/atom/"]
+    assert len(set(ids)) == len(ids)
+    assert not set(ids) & set(Post.objects.values_list("feed_id", flat=True))
+    assert feed_ids(host="localhost") == ids
+
+    for tag in Tag.objects.all():
+        tag.name, tag.slug = f"{tag.name} renamed", f"{tag.slug}-renamed"
+        tag.save()
+    for post in (published, other):
+        post.author.slug = f"{post.author.slug}-renamed"
+        post.author.save()
+        post.slug = f"{post.slug}-renamed"
+        post.save()
+    assert feed_ids() == ids
 
 
 def test_excerpt_only_when_full_content_is_off(client, settings, seed):
