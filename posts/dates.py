@@ -1,6 +1,6 @@
 """Dates written the way the templates' ``date`` filter writes them, for the
 parts of pages rendered in Python (posts/templatetags/cards.py and
-comment_thread.py).
+comment_thread.py), and a ``<time datetime>``'s value (``iso``).
 
 The filter converts to the site's time zone first (``expects_localtime``);
 so do these. They skip the filter's format parser: a list of fifty comments
@@ -18,8 +18,11 @@ def local(value: datetime) -> datetime:
 
 
 def iso(value: datetime) -> str:
-    """``{{ value|date:"c" }}``"""
-    return local(value).isoformat()
+    """``{{ value|date:"c" }}`` to the second: what a ``<time datetime>``
+    holds. The filter writes microseconds, as stored; HTML allows three
+    decimals of a second at most (``{{ value|iso }}`` in templates, from
+    ``cards``)."""
+    return local(value).isoformat(timespec="seconds")
 
 
 def day(value: datetime) -> str:

@@ -58,6 +58,12 @@ def author_links(post, css_class: str = "") -> str:
     return and_join(links)
 
 
+@register.filter
+def iso(value) -> str:
+    """``{{ value|iso }}``: a date and time as a ``<time datetime>`` holds it (``posts.dates.iso``)."""
+    return dates.iso(value) if value else ""
+
+
 @register.simple_tag
 def tag_list(tags) -> SafeString:
     """``{% tag_list post.tags.all %}``: links to each tag's page."""
