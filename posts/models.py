@@ -54,6 +54,8 @@ BODY_EXTENSIONS = {
     "Caption": True,
     # Uploads an image from the editor and inserts it (static/js/editor_image_upload.js).
     "UploadImage": True,
+    # The field's label names the text box (static/js/editor_field_label.js).
+    "FieldLabel": True,
     # django-prose-editor turns the browser's spelling check off by default;
     # a body is the longest thing an author writes (found by QA).
     "NoSpellCheck": False,

@@ -260,9 +260,11 @@ LOGIN_URL = "admin:login"
 # image file dropped or pasted into the text, upload the image to the post's
 # or page's admin (posts.body_image_admin) and insert it where the cursor is.
 # It makes a figure and an image, which Figure and Image allow already: no
-# HTML of its own for the sanitizer.
+# HTML of its own for the sanitizer. FieldLabel: the field's label names the
+# editor's text box for screen readers (it named the hidden textarea only).
 DJANGO_PROSE_EDITOR_EXTENSIONS = [
     {"js": [static_lazy("js/editor_image_upload.js")], "extensions": {"UploadImage": html_tags([])}},
+    {"js": [static_lazy("js/editor_field_label.js")], "extensions": {"FieldLabel": html_tags([])}},
 ]
 
 # Content Security Policy (Django 6's built-in middleware). No inline

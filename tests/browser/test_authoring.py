@@ -14,11 +14,13 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 from django.contrib.auth.models import Permission
+from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 from taggit.models import Tag
 
 from authors.models import Author
+from authors.roles import EDITORS
 from posts.models import Post
 from tests.factories import image_upload, make_user, png_bytes
 
@@ -361,3 +363,21 @@ def test_leaving_a_post_with_unsaved_changes_asks_first(page: Page, live_site, s
     assert asked == ["beforeunload"]  # saving did not ask
     post.refresh_from_db()
     assert "An hour of writing." in post.body
+
+
+def test_the_body_editor_is_named_by_its_label(page: Page, live_site):
+    """Found by QA (axe, aria-input-field-name): the body editor's text box
+    (ProseMirror's contenteditable, role textbox) had no name, as the "Body"
+    label names the hidden textarea the editor writes to; a screen reader
+    announced an unnamed edit field. The post's and the page's forms."""
+    editor = Client()
+    editor.force_login(make_user("body-editor", groups=[EDITORS]))
+    page.context.add_cookies([{"name": "sessionid", "value": editor.cookies["sessionid"].value, "url": live_site.url}])
+    for form in ("/admin/posts/post/add/", "/admin/posts/page/add/"):
+        page.goto(live_site.url + form)
+        body = page.get_by_role("textbox", name="Body")
+        expect(body).to_have_attribute("contenteditable", "true")
+        expect(body).to_have_accessible_name(re.compile(r"^Body:?$"))
+        body.click()
+        page.keyboard.type("Named.")
+        expect(body).to_have_text("Named.")
