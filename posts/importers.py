@@ -810,7 +810,10 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
                 body=prepare_body(_site_url(str(row.get("html") or ""), site_url, source)),
                 excerpt=_limit(plain_text(str(row.get("custom_excerpt") or "")), 300, f"The excerpt of {what}", source),
                 status=status,
-                published_at=published_at if status == Post.Status.PUBLISHED else None,
+                # A draft keeps its date too, as on WordPress: Ghost keeps the
+                # date a post went live when it is taken back to draft, and a
+                # members-only post has the one members saw it on.
+                published_at=published_at,
                 tags=_tags([tags[tag] for _, tag in sorted(post_tags.get(key, [])) if tag in tags], title, source),
                 featured=bool(row.get("featured")),
                 search=checked(found, what, source.notes),

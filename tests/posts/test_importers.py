@@ -622,7 +622,8 @@ def test_ghost_posts_arrive_with_authors_tags_and_statuses(tmp_path):
 
     assert Post.objects.get(slug="homework-policy").status == Post.Status.DRAFT
     members = Post.objects.get(slug="mock-exams-guide")
-    assert (members.status, members.published_at) == (Post.Status.DRAFT, None)
+    # It keeps the date members saw it on, as a private WordPress post does.
+    assert (members.status, members.published_at) == (Post.Status.DRAFT, datetime(2025, 9, 1, 10, tzinfo=UTC))
     assert not Post.objects.filter(slug="contact").exists()
     ines = Author.objects.get(slug="ines")
     assert (ines.bio, ines.website, ines.x) == ("Head of science.", "https://ines.example.org", "https://x.com/ines")
@@ -630,6 +631,31 @@ def test_ghost_posts_arrive_with_authors_tags_and_statuses(tmp_path):
 
     again = run("import_ghost", GHOST)
     assert "Posts: 3 skipped." in again and "Pages: 3 skipped." in again
+
+
+def ghost_export(tmp_path, data: dict) -> Path:
+    """The fixture with ``data`` changed (its tables, by name), written out."""
+    ghost = json.loads(GHOST.read_text())
+    ghost["db"][0]["data"] |= data
+    export = tmp_path / "ghost.json"
+    export.write_text(json.dumps(ghost))
+    return export
+
+
+def test_a_ghost_post_taken_down_keeps_the_date_it_went_live(tmp_path):
+    """Ghost keeps a post's published_at when it is taken back to draft
+    (for a fix), as WordPress does; so does the import, and publishing it
+    again here keeps it: it is the post of that date, not a new one. The
+    fixture's other draft was never published and has none."""
+    posts = json.loads(GHOST.read_text())["db"][0]["data"]["posts"]
+    posts[0]["status"] = "draft"
+
+    run("import_ghost", ghost_export(tmp_path, {"posts": posts}))
+
+    imported = Post.objects.get(slug="retrieval-practice-in-five-minutes")
+    assert (imported.status, imported.published_at) == (Post.Status.DRAFT, datetime(2025, 10, 6, 8, tzinfo=UTC))
+    assert not imported.is_published
+    assert Post.objects.get(slug="homework-policy").published_at is None
 
 
 def test_ghost_pages_arrive_sanitized_with_their_status_and_in_no_menu(client):
