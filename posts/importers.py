@@ -11,7 +11,8 @@ and the comment view call (``posts.notifications``, ``editorial_mail``,
 live are also recorded as mailed (to nobody), so saving one in the admin
 later does not send it to subscribers as news; so are posts the file says
 were sent, or are not to be (Jetpack's ``_jetpack_dont_email_post_to_subs``,
-which ``export_wordpress`` writes too), drafts among them.
+which ``export_wordpress`` writes too), drafts among them, and posts Ghost
+emailed (its email-only posts, "sent", arrive as drafts).
 
 Images come along (``posts.import_images``): those in bodies, posts'
 featured images (WordPress's ``_thumbnail_id``, Ghost's ``feature_image``)
@@ -698,6 +699,20 @@ GHOST_STATUSES = {
 }
 
 
+def _ghost_mailed(row: dict, emailed: set[str]) -> bool:
+    """Whether Ghost sent the post to its members. An email-only post is
+    "sent" once it went out; a full backup's ``emails`` table has a row for
+    each post emailed; the default export has no such table, but Ghost
+    resets a post's ``newsletter_id`` when it is taken back to draft only
+    if it has no email yet, so a draft or a live post naming one was
+    emailed (or the email failed, perhaps after some batches: sending it
+    again is left to an editor, as on Ghost). A scheduled post names the
+    newsletter it will go to: it is mailed here when it goes live."""
+    if row.get("status") == "sent" or str(row.get("id", "")) in emailed:
+        return True
+    return row.get("status") != "scheduled" and bool(row.get("newsletter_id"))
+
+
 def _ghost_date(value, what: str) -> datetime | None:
     if not value:
         return None
@@ -768,6 +783,8 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
     # Ghost 3 and later keep a post's search and social fields (and its
     # feature image's alt text) in a table of their own.
     post_meta = {str(row.get("post_id")): row for row in _ghost_table(data, "posts_meta")}
+    # A full backup (not the default export) has the emails Ghost sent, one a post.
+    emailed = {str(row.get("post_id")) for row in _ghost_table(data, "emails") if row.get("status") == "submitted"}
     slugs: set[str] = set()
     page_slugs: set[str] = set()
     ghost_pages: dict[str, PageRecord] = {}  # by their slug on Ghost
@@ -792,6 +809,11 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
         if status == Post.Status.PUBLISHED and row.get("visibility", "public") != "public":
             status = Post.Status.DRAFT
             source.notes.append(f"{what} was for members only: imported as a draft.")
+        if row["status"] == "sent":
+            # Members had it by email; readers of the site never saw it there.
+            source.notes.append(
+                f"{what} was sent by email only on Ghost: imported as a draft, recorded as sent to subscribers."
+            )
         published_at = _ghost_date(row.get("published_at"), what)
         if status == Post.Status.PUBLISHED and published_at is None:
             raise ImportProblem(f"{what} is published but has no published_at.")
@@ -823,6 +845,7 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
                 # Ghost 5 keeps the alt text apart, in posts_meta.
                 thumbnail_alt=plain_text(str(post_meta.get(key, {}).get("feature_image_alt") or "")),
                 co_author_keys=co_authors,
+                mailed=_ghost_mailed(row, emailed),
             )
         )
     _ghost_menus(data, ghost_pages, site_url, source)

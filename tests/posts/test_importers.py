@@ -5,7 +5,7 @@ import io
 import json
 import re
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -656,6 +656,54 @@ def test_a_ghost_post_taken_down_keeps_the_date_it_went_live(tmp_path):
     assert (imported.status, imported.published_at) == (Post.Status.DRAFT, datetime(2025, 10, 6, 8, tzinfo=UTC))
     assert not imported.is_published
     assert Post.objects.get(slug="homework-policy").published_at is None
+
+
+@pytest.mark.parametrize(
+    ("change", "tables"),
+    [
+        # A full backup has the email Ghost sent of it.
+        ({"status": "draft"}, {"emails": [{"id": "e1", "post_id": "6740a1f2c3d4e5f600000001", "status": "submitted"}]}),
+        # The default export has no emails: Ghost keeps the newsletter of a
+        # post taken back to draft only once it has an email.
+        ({"status": "draft", "newsletter_id": "6740a1f2c3d4e5f600000401"}, {}),
+        # An email-only post, once sent.
+        ({"status": "sent"}, {}),
+    ],
+    ids=["emails-row", "draft-with-newsletter", "email-only"],
+)
+def test_a_post_ghost_emailed_is_recorded_as_sent(
+    tmp_path, mailoutbox, django_capture_on_commit_callbacks, change, tables
+):
+    """Ghost mailed the post to its members two days ago, and it is not on
+    the old site now (taken back to draft, or sent by email only). It comes
+    as a draft with its date, recorded as sent (to nobody): its date alone
+    would not stop a second email (a post up to a week old is news), its
+    record does, and publishing it here mails no subscriber. A scheduled
+    post names the newsletter it will go to, which it has not yet: it is
+    mailed when it goes live, as any post scheduled here."""
+    Subscriber.objects.create(email="fan@example.com", confirmed_at=timezone.now())
+    when = (timezone.now() - timedelta(days=2)).replace(microsecond=0)
+    posts = json.loads(GHOST.read_text())["db"][0]["data"]["posts"]
+    posts[0] |= change | {"published_at": when.isoformat()}
+    posts[1] |= {
+        "status": "scheduled",
+        "published_at": "2041-03-01T08:00:00Z",
+        "newsletter_id": "6740a1f2c3d4e5f600000401",
+    }
+
+    out = run("import_ghost", ghost_export(tmp_path, {"posts": posts} | tables))
+
+    assert list(PostNewsletter.objects.values_list("post__slug", "recipients")) == [
+        ("retrieval-practice-in-five-minutes", None)
+    ]
+    post = Post.objects.get(slug="retrieval-practice-in-five-minutes")
+    assert (post.status, post.published_at) == (Post.Status.DRAFT, when)
+    sent_note = "was sent by email only on Ghost: imported as a draft, recorded as sent to subscribers."
+    assert (sent_note in out) == (change["status"] == "sent")
+    post.status = Post.Status.PUBLISHED
+    with django_capture_on_commit_callbacks(execute=True):
+        post.save()
+    assert post.is_published and mailoutbox == []
 
 
 def test_ghost_pages_arrive_sanitized_with_their_status_and_in_no_menu(client):
