@@ -251,7 +251,8 @@ class OldSlug(models.Model):
                 cls.objects.get_or_create(old_slug=old_slug, defaults={cls.target: instance})
         taken = cls.objects.filter(old_slug=instance.slug)
         if not cls.answers(instance):
-            taken = taken.filter(**{cls.target: instance})
+            # Only its own old address (a tag is recorded before it is first saved: none).
+            taken = taken.filter(**{cls.target: instance}) if instance.pk is not None else taken.none()
         taken.delete()
 
     @staticmethod
@@ -284,10 +285,15 @@ class TagRedirect(OldSlug):
 
     @staticmethod
     def answers(instance) -> bool:
-        # A tag takes an address as it is saved (only editors may take an
-        # old one: tagging.takes_old_tag_address); no save of the tag tells
-        # when its page starts answering, which is its first published post.
-        return True
+        """A tag's page answers once it has a published post (before, a 404:
+        ``TagPostListView``), and not on a save of the tag: an editor giving
+        another tag's old address to a tag on drafts only, or on none, left
+        the address a 404 for good (found by QA). Its redirect stays while
+        the tag has no published post; the page answers first once it has
+        one, and the tag's next save ends the redirect, as a post's does."""
+        from .models import TaggedPost
+
+        return instance.pk is not None and TaggedPost.objects.filter(tag=instance).published().exists()
 
 
 class TagProfile(models.Model):

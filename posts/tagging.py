@@ -115,9 +115,10 @@ def takes_old_tag_address(user, slug: str, tag: Tag | None = None) -> bool:
 
     A tag whose slug an editor changed keeps its old address redirecting
     (``TagRedirect``), and a tag that takes that address ends the redirect
-    (``keep_old_tag_address``): the links out there would lead to this tag
-    instead. Editors may reuse an address, as they may a post's; authors
-    may not (``PostAdminForm.clean_slug`` is the same rule for posts).
+    once it has a published post (``TagRedirect.answers``): the links out
+    there would lead to this tag instead. Editors may reuse an address, as
+    they may a post's; authors may not (``PostAdminForm.clean_slug`` is the
+    same rule for posts).
     """
     from .models import TagRedirect
 
@@ -131,12 +132,14 @@ def takes_old_tag_address(user, slug: str, tag: Tag | None = None) -> bool:
 
 def keep_old_tag_address(sender, instance: Tag, **kwargs) -> None:
     """``pre_save`` of Tag: a changed slug leaves its old address redirecting
-    to the tag, as a renamed post's does; an address a tag takes (back) is
-    no longer a redirect."""
+    to the tag, as a renamed post's does; an address a tag takes back is no
+    longer a redirect, nor another tag's old address once this one has a
+    published post (``OldSlug.record_rename``)."""
     from .models import TagRedirect
 
     before = Tag.objects.filter(pk=instance.pk).values_list("slug", flat=True).first() if instance.pk else None
-    TagRedirect.record_rename(instance, before)
+    # A save changes none of its posts: it had readers at its address as it has now.
+    TagRedirect.record_rename(instance, before, answered=TagRedirect.answers(instance))
 
 
 def moved_tag(request, slug: str) -> HttpResponsePermanentRedirect | None:
