@@ -126,24 +126,34 @@ class TrashAdmin(admin.ModelAdmin):
         return None if obj is not None and obj.in_trash else super().get_view_on_site_url(obj)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        if request.method == "POST" and object_id is not None:
-            item = self.get_object(request, unquote(object_id))
-            if item is not None and item.in_trash:
-                # Moved to the trash while this form was open: say so, rather
-                # than the bare 403 of a form nobody may change. What was typed
-                # stays in the browser (static/js/admin_autosave.js) until the
-                # form is editable again.
-                name = self.opts.verbose_name
-                self.message_user(
-                    request,
-                    f"“{item}” was moved to the trash while you were editing it, and nothing was saved. "
-                    f"Your changes are kept in this browser: restore the {name} from the trash, and its form "
-                    "offers them back.",
-                    messages.ERROR,
-                )
-                return HttpResponseRedirect(reverse(self._url("change"), args=[item.pk]))
         # The delete button says where it leads (templates/admin/posts/submit_line.html).
-        return super().changeform_view(request, object_id, form_url, {"trashable": True} | (extra_context or {}))
+        context = {"trashable": True} | (extra_context or {})
+        try:
+            return super().changeform_view(request, object_id, form_url, context)
+        except PermissionDenied:
+            # A save refused as the form of something in the trash is, which
+            # nobody may change. Read once the save's transaction (its lock
+            # on the row: revisions.one_save_at_a_time) has ended: a check
+            # before the lock let a move to the trash slip in between, and
+            # the save got the bare 403 (found by QA).
+            item = self.get_object(request, unquote(object_id)) if request.method == "POST" and object_id else None
+            if item is None or not item.in_trash:
+                raise
+            return self.trashed_while_editing(request, item)
+
+    def trashed_while_editing(self, request, item) -> HttpResponseRedirect:
+        """Moved to the trash while this form was open: say so, rather than
+        the bare 403 of a form nobody may change. What was typed stays in the
+        browser (static/js/admin_autosave.js) until the form is editable again."""
+        name = self.opts.verbose_name
+        self.message_user(
+            request,
+            f"“{item}” was moved to the trash while you were editing it, and nothing was saved. "
+            f"Your changes are kept in this browser: restore the {name} from the trash, and its form "
+            "offers them back.",
+            messages.ERROR,
+        )
+        return HttpResponseRedirect(reverse(self._url("change"), args=[item.pk]))
 
     def delete_view(self, request, object_id, extra_context=None):
         item = self.get_object(request, unquote(object_id))

@@ -182,6 +182,28 @@ def test_the_trash_keeps_what_was_saved_after_the_row_was_read(kind):
     assert (item.title, item.in_trash) == ("Edited again", False)
 
 
+@pytest.mark.parametrize("kind", ["post", "page"])
+def test_a_form_opened_before_the_move_to_the_trash_saves_nothing_and_says_why(client, editor, kind):
+    """Opened, then moved to the trash by someone else, then saved: the
+    form's word of why, not a 403 (tests/posts/test_saves_at_once.py has the
+    move made as the save begins)."""
+    if kind == "post":
+        item = make_post(title="Going", slug="going", status=Post.Status.DRAFT, published_at=None)
+        typed = admin_post_form(title="Edited", slug="going", excerpt=item.excerpt, author=item.author.pk)
+    else:
+        item = make_page(title="Going", slug="going", body="<p>Here.</p>")
+        typed = admin_page_form(title="Edited")
+    url = f"/admin/posts/{kind}/{item.pk}/change/"
+    opened = re.search(r'name="opened_version" value="([^"]+)"', listed(client, url))[1]
+    trash.move_to_trash(type(item).objects.get(pk=item.pk))
+
+    refused = client.post(url, typed | {"opened_version": opened})
+    assert (refused.status_code, refused["Location"]) == (302, url)
+    assert "“Going” was moved to the trash while you were editing it, and nothing was saved." in message(refused)
+    item.refresh_from_db()
+    assert (item.title, item.in_trash) == ("Going", True)
+
+
 def test_a_post_in_the_trash_is_read_only_and_restored_as_a_draft_to_publish_again(client, editor):
     post = make_post(title="Back soon", author=make_author(photo=image_upload("a.png")))
     trash.move_to_trash(post)
