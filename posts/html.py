@@ -90,9 +90,10 @@ PAGE_IDS = frozenset(
     }
 )  # fmt: skip
 # And the ids made from data: a comment's ("c12"), the comment form's fields
-# and their hints and errors ("id_comment_helptext"), an author card's heading
-# ("author-skolr").
-PAGE_ID_PATTERN = re.compile(r"c\d+|id_\w+|author-[\w-]+")
+# and their hints and errors ("id_comment_helptext"). An author card's heading
+# is "author--skolr", with two hyphens, which no heading's id has (slugify
+# makes one of them): "Author bio" keeps "author-bio".
+PAGE_ID_PATTERN = re.compile(r"c\d+|id_\w+")
 
 
 def add_heading_anchors(body: str) -> str:

@@ -69,7 +69,7 @@ def test_the_article_names_and_links_every_author_in_order(client, trio, setting
         '<a class="post-author" href="/authors/bo/">Bo</a> '
     )
     # An author card each: bio and photo.
-    cards = re.findall(r'<section class="author-card" aria-labelledby="author-([a-z]+)">', page)
+    cards = re.findall(r'<section class="author-card" aria-labelledby="author--([a-z]+)">', page)
     assert cards == ["skolr", "ada", "bo"]
     assert "Teaches maths." in page and 'alt="Photo of Ada"' in page
     assert json_ld(page, "BlogPosting")["author"] == [

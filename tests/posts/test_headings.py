@@ -14,7 +14,7 @@ from django.db import connection
 from posts.html import add_heading_anchors
 from posts.models import ChangeNote
 from tests.comments.test_comment_section import comment_data
-from tests.factories import make_comment, make_page, make_post
+from tests.factories import make_author, make_comment, make_page, make_post
 
 HEADING = re.compile(r"<h([1-6])[\s>]")
 
@@ -79,6 +79,17 @@ def test_a_heading_named_like_a_part_of_the_page_takes_an_id_of_its_own(client):
     ]:
         assert f'id="{anchor}">{heading}</h' in html
         assert f'<a href="#{anchor}">{heading}</a>' in html  # the table of contents
+
+
+@pytest.mark.django_db
+def test_a_heading_about_the_author_keeps_its_id(client):
+    """An author card's heading is "author--<slug>", which no heading's id can
+    be, so a section titled "Author bio" keeps "author-bio", and links to it
+    keep working."""
+    post = make_post(body="<h2>Author bio</h2><p>Who writes here.</p>", author=make_author(slug="bio"))
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert '<h2 id="author-bio">Author bio</h2>' in html
+    assert 'aria-labelledby="author--bio"' in html and ids_of(html)["author--bio"] == 1
 
 
 def test_a_suffixed_id_is_never_another_headings():
