@@ -1,14 +1,13 @@
 """A page (About, Contact…) at ``/<slug>/``."""
 
 from django.http import Http404
-from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView
 
 from .embeds import ShowsVideoPlayers
 from .models import Page, PageSlugRedirect
 from .page_models import reserved_slugs
 from .preview_changes import ShowsUnsavedChanges
-from .views import moved
+from .views import for_one_reader, moved
 
 
 class PageView(ShowsVideoPlayers, DetailView):
@@ -39,9 +38,7 @@ class PageView(ShowsVideoPlayers, DetailView):
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)
         if not self.object.published:
-            # A draft shown to an editor is for them alone, and not for search engines.
-            add_never_cache_headers(response)
-            response["X-Robots-Tag"] = "noindex, nofollow"
+            for_one_reader(response)  # a draft shown to an editor
         return response
 
 

@@ -45,7 +45,6 @@ from django.forms.formsets import all_valid
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.cache import add_never_cache_headers
 from taggit.models import Tag
 
 from authors.models import Author
@@ -53,7 +52,7 @@ from authors.models import Author
 from .authoring_models import ChangeNote
 from .models import CoAuthor, Post
 from .tagging import typed_tag_names
-from .views import PostDetailView
+from .views import PostDetailView, for_one_reader
 
 # What the form says when the preview's address is opened without it.
 PREVIEW_FROM_THE_FORM = (
@@ -84,8 +83,7 @@ class ShowsUnsavedChanges:
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)
-        add_never_cache_headers(response)
-        response["X-Robots-Tag"] = "noindex, nofollow"
+        for_one_reader(response)
         return response
 
 

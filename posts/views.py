@@ -143,6 +143,14 @@ class TagPostListView(PublishedPostListView):
         )
 
 
+def for_one_reader(response) -> None:
+    """A page shown to one person, a preview or a draft to its editor: never
+    cached (not by the page cache, nginx or the browser), and not for search
+    engines."""
+    add_never_cache_headers(response)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+
+
 def posted_comment_token(comment) -> str:
     """A signed reference to a just-posted comment, for the page that says what happened to it."""
     return signing.dumps(comment.pk, salt=POSTED_SALT)
@@ -247,11 +255,10 @@ class PostDetailView(ShowsVideoPlayers, DetailView):
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)
-        if context["is_preview"] or context["posted_comment"]:
-            # Previews and "your comment is held" notices are for one person.
-            add_never_cache_headers(response)
         if context["is_preview"]:
-            response["X-Robots-Tag"] = "noindex, nofollow"
+            for_one_reader(response)
+        elif context["posted_comment"]:
+            add_never_cache_headers(response)  # "your comment is held" is for one person too
         if context["comment_form"] is not None and self.object.comments_close_at is not None:
             changes_at(response, self.object.comments_close_at)  # the form goes
         return response
