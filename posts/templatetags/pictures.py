@@ -33,6 +33,7 @@ FORMATS = [("image/avif", "AVIF", 55), ("image/webp", "WEBP", 75)]
 _REMEMBERED = 20_000
 _renditions: dict[tuple, tuple[str, int, int]] = {}
 _image_sizes: dict[str, tuple[int, int]] = {}
+_animations: dict[str, bool] = {}
 _pictures: dict[tuple, str] = {}
 
 
@@ -40,7 +41,7 @@ _pictures: dict[tuple, str] = {}
 def _forget(setting, **kwargs) -> None:
     """Another storage or image setting (tests change them) makes another set of files."""
     if setting in {"MEDIA_ROOT", "MEDIA_URL", "STORAGES", "BLOG"}:
-        for memo in (_renditions, _image_sizes, _pictures):
+        for memo in (_renditions, _image_sizes, _animations, _pictures):
             memo.clear()
 
 
@@ -100,10 +101,23 @@ def stored_image_size(name: str) -> tuple[int, int] | None:
         try:
             with default_storage.open(name) as handle, Image.open(handle) as image:
                 size = image.size
+                _remember(_animations, name, getattr(image, "n_frames", 1) > 1)
         except (OSError, ValueError):
             return None
         _remember(_image_sizes, name, size)
     return size
+
+
+def is_animated(name: str) -> bool:
+    """Whether a stored image has more than one frame (an animated GIF,
+    WebP or PNG). Its renditions would not: sorl-thumbnail encodes the
+    first frame alone, and the AVIF source, which browsers pick first,
+    showed readers a still picture of the animation."""
+    animated = _animations.get(name)
+    if animated is None:
+        stored_image_size(name)
+        animated = _animations.get(name, False)
+    return animated
 
 
 @register.simple_tag
@@ -137,8 +151,8 @@ def _picture(image, alt, width, height, sizes, widths, loading, css_class) -> tu
         "fetchpriority": "high" if loading == "eager" else None,
     }
     img = format_html("<img {}>", format_html_join(" ", '{}="{}"', [(k, v) for k, v in attrs.items() if v is not None]))
-    if not settings.BLOG.get("RESPONSIVE_IMAGES", True):
-        return img, True
+    if not settings.BLOG.get("RESPONSIVE_IMAGES", True) or is_animated(image.name):
+        return img, True  # the original, an animation with all its frames
     candidates = sorted({w for w in (int(w) for w in widths.split(",")) if not width or w <= width} or {width})
     srcsets = [(mime, *_srcset(image, candidates, fmt, quality)) for mime, fmt, quality in FORMATS]
     sources = format_html_join(

@@ -260,6 +260,36 @@ def test_body_images_get_renditions_size_and_lazy_loading(client, writer, settin
     assert '<img src="https://elsewhere.example/x.png" alt="x">' in body  # not ours: left alone
 
 
+def test_an_animated_thumbnail_and_body_image_reach_readers_animated(client, writer, settings):
+    """Found by QA: an animated GIF (a thumbnail, or an image in the text)
+    was served in a <picture> whose AVIF and WebP sources, which browsers
+    pick before the <img>, were renditions of its first frame: readers saw
+    a still picture. An animation is served as uploaded, every frame kept."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    thumbnail = default_storage.save("posts/2026/wave.gif", ContentFile(animated_gif(4, (900, 500))))
+    inline = default_storage.save("posts/inline/2026/steps.gif", ContentFile(animated_gif(3, (700, 400))))
+    still = default_storage.save("posts/inline/2026/still.png", ContentFile(png_bytes(size=(900, 600))))
+    post = make_post(
+        author=writer,
+        thumbnail=thumbnail,
+        thumbnail_alt="A wave",
+        body=f'<p>See:</p><img src="/media/{inline}" alt="Steps"><img src="/media/{still}" alt="Still">',
+    )
+    settings.BLOG = settings.BLOG | {"RESPONSIVE_IMAGES": True}
+
+    page = client.get(post.get_absolute_url()).content.decode()
+
+    figure = re.search(r'<figure class="post-thumbnail">(.*?)</figure>', page, re.S).group(1)
+    assert "<source" not in figure
+    assert f'<img src="/media/{thumbnail}" alt="A wave" width="900" height="500"' in figure
+    body = page.split('<div class="prose">')[1].split("</div>")[0]
+    assert f'<img src="/media/{inline}" alt="Steps" width="700" height="400" loading="lazy"' in body
+    assert body.count("<source") == 2  # the still image's AVIF and WebP only
+    assert body.index("<source") > body.index('alt="Steps"')
+
+
 def test_a_body_image_named_in_any_script_gets_its_renditions_too(client, writer, settings):
     """Its address names it percent-encoded, as the storage gives it."""
     from django.core.files.base import ContentFile
