@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models
 from django.template.defaultfilters import filesizeformat
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, ImageSequence
 
 ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "GIF": "GIF", "WEBP": "WebP"}
 # The file name endings of each format; the first is given to a file named otherwise.
@@ -166,9 +166,12 @@ def strip_metadata(field_file) -> None:
         params: dict = {}
         if image.info.get("icc_profile"):
             params["icc_profile"] = image.info["icc_profile"]
-        if frames > 1 and kind in ("GIF", "WEBP"):
-            # Animations keep their frames; they carry no camera metadata to orient.
-            params |= {"save_all": True, "loop": image.info.get("loop", 0), "duration": image.info.get("duration")}
+        if frames > 1:
+            # Animations keep their frames, each shown as long as it was (a
+            # pause on the last one), and loop as they did; they carry no
+            # camera metadata to orient. An animated PNG was stored as its
+            # first frame, and a GIF's frames all took the first one's time.
+            params |= animation(image)
             cleaned = image
         else:
             try:
@@ -189,6 +192,24 @@ def strip_metadata(field_file) -> None:
         cleaned.save(buffer, kind, **{key: value for key, value in params.items() if value is not None})
     field_file.name = named_as(field_file.name, kind)
     field_file.file = ContentFile(buffer.getvalue(), name=field_file.name)
+
+
+def animation(image: Image.Image) -> dict:
+    """What saving an animation again takes to play as it did: each frame
+    for as long (a WebP frame's is known once it is decoded), the loops,
+    and for a GIF whose frames clear what they drew (a figure moving over
+    a transparent background), frames that clear too. Pillow reads each
+    frame as the whole picture shown then; written over the frame before,
+    its transparent pixels showed the old figure through, a trail."""
+    durations, clears = [], False
+    for frame in ImageSequence.Iterator(image):
+        if image.format == "WEBP":
+            frame.load()
+        durations.append(round(frame.info.get("duration") or 0))
+        clears = clears or getattr(frame, "disposal_method", 0) >= 2
+    image.seek(0)
+    params = {"save_all": True, "loop": image.info.get("loop"), "duration": durations}
+    return params | ({"disposal": 2} if clears else {})
 
 
 class WebImageFormField(forms.ImageField):
