@@ -104,7 +104,7 @@ class MediaAdmin(admin.ModelAdmin):
     @staticmethod
     def _img(image, geometry: str) -> str:
         """A smaller copy (sorl-thumbnail, made once): the list shows fifty."""
-        url, width, height = rendition(image.image, geometry, quality=75)
+        url, width, height = rendition(image.image, geometry, quality=75, flatten=True)  # on white, as seo.share_image
         return format_html(
             '<img src="{}" width="{}" height="{}" alt="" loading="lazy">', url, width or "", height or ""
         )

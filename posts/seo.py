@@ -98,7 +98,11 @@ def share_image(post) -> ShareImage | None:
         from .templatetags.pictures import rendition  # remembered per process, like every rendition
 
         width, height = SHARE_SIZE
-        url, width, height = rendition(post.thumbnail, f"{width}x{height}", crop="center", format="JPEG", quality=85)
+        # flatten: on a white background (THUMBNAIL_FLATTEN), under a name of its
+        # own, so none made black before is reused.
+        url, width, height = rendition(
+            post.thumbnail, f"{width}x{height}", crop="center", format="JPEG", quality=85, flatten=True
+        )
         return ShareImage(url, width, height, post.thumbnail_alt, "image/jpeg")
     mime_type = mimetypes.guess_type(post.thumbnail.name)[0] or "image/jpeg"
     return ShareImage(post.thumbnail.url, post.thumbnail_width, post.thumbnail_height, post.thumbnail_alt, mime_type)

@@ -319,6 +319,11 @@ BLOG = {
 }
 THUMBNAIL_PRESERVE_FORMAT = False
 THUMBNAIL_UPSCALE = False
+# A JPEG rendition (a link preview's image, the media library's previews) of
+# an image with transparent parts has them white, as on the page: JPEG has no
+# transparency, and without this they took the colour stored under them,
+# black for most, so a logo drawn in black was a black box.
+THUMBNAIL_FLATTEN = True
 
 # Uploads: refuse what a blog has no use for before it fills memory. A
 # request body over MAX_REQUEST_BYTES is refused before it is read (413);

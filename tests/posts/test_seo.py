@@ -128,6 +128,40 @@ def test_share_image_is_a_1200_by_630_rendition_when_renditions_are_on(client, s
     assert image["url"] == page.one("og:image") and (image["width"], image["height"]) == (1200, 630)
 
 
+def test_a_transparent_thumbnails_share_image_is_on_white(client, settings):
+    """Found by QA: a link preview's image of a thumbnail with transparent
+    parts (a logo, a diagram) had them black, as JPEG has no transparency:
+    a logo drawn in black was a black box on Facebook, LinkedIn and X. The
+    media library's previews likewise."""
+    import io
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from posts.models import PostImage
+
+    logo = Image.new("RGBA", (1600, 900), (0, 0, 0, 0))  # transparent black, as drawing programs store it
+    logo.paste((0, 0, 0, 255), (700, 400, 900, 500))  # the logo, in black
+    buffer = io.BytesIO()
+    logo.save(buffer, "PNG")
+    settings.BLOG = settings.BLOG | {"RESPONSIVE_IMAGES": True}
+    post = make_post(thumbnail=SimpleUploadedFile("logo.png", buffer.getvalue()), thumbnail_alt="Our logo")
+    PostImage.objects.create(post=post, image=SimpleUploadedFile("logo.png", buffer.getvalue()), alt="Logo")
+
+    page = head(client, post.get_absolute_url())
+    client.force_login(make_user(is_superuser=True, staff=True))
+    library = client.get("/admin/posts/postimage/").content.decode()
+
+    preview = re.search(r'<img src="(/media/cache/[^"]+)" width="120"', library).group(1)
+    for address in (page.one("og:image").removeprefix(BASE), preview):
+        with Image.open(Path(settings.MEDIA_ROOT) / address.removeprefix("/media/")) as rendition:
+            assert rendition.format == "JPEG"
+            assert rendition.convert("RGB").getpixel((5, 5)) == (255, 255, 255)  # the background, white
+            middle = rendition.convert("L").getpixel((rendition.width // 2, rendition.height // 2))
+            assert middle < 30  # the logo, still black
+
+
 def test_people_are_persons_and_skolr_is_an_organization(client, seed):
     person = make_author(slug="ada", name="Ada Lovelace", website="https://ada.example/")
     post = make_post(author=person)
