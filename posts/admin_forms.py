@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from taggit.models import Tag
 
 from authors.roles import may_edit_profile
@@ -58,6 +59,17 @@ class BodyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["opened_version"] = self.instance.updated_at.isoformat()
+        if "slug" in self.fields:
+            # The admin fills the slug in from the title's letters A–Z and
+            # digits only: a title in another script ("日本語の記事") left it
+            # empty, and the form said no more than "This field is required."
+            required = (
+                f"Give the {self._meta.model._meta.verbose_name} an address: lower-case letters a–z, digits and "
+                "hyphens, e.g. “python-web-frameworks”."
+            )
+            if self.is_bound and not slugify(self.data.get(self.add_prefix("title"), "")):
+                required += " It is made from the title's letters a–z and digits, and this title has none."
+            self.fields["slug"].error_messages["required"] = required
         if "body" in self.fields:
             self.fields["body"].help_text = (
                 "To show a YouTube or Vimeo video, paste its address on a line of its own; "

@@ -872,6 +872,22 @@ def test_an_image_from_another_site_is_refused_with_the_text_kept(client, writer
     assert client.post("/admin/posts/post/add/", admin_post_form(title="With a chart", body=ours)).status_code == 302
 
 
+@pytest.mark.parametrize(
+    "title, explained",
+    [("日本語の記事", True), ("Ünïcode ça va", False)],
+)
+def test_a_post_without_an_address_is_asked_for_one_with_the_title_kept(client, writer, title, explained):
+    """Found by QA: the admin makes the slug from the title's letters a–z and
+    digits, so a title in another script left it empty, and the form said
+    only "This field is required." under *Slug*."""
+    response = client.post("/admin/posts/post/add/", admin_post_form(title=title, slug=""))
+    page = unescape(response.content.decode())
+    assert response.status_code == 200 and not Post.objects.exists()
+    assert "Give the post an address: lower-case letters a–z, digits and hyphens" in page
+    assert ("this title has none" in page) is explained
+    assert f'value="{title}"' in page
+
+
 def test_the_editors_list_puts_drafts_and_reviews_first(client):
     from authors.roles import EDITORS
 
