@@ -1,11 +1,11 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.db.models import Count
 from django.forms import Script
 from django.urls import reverse
 from django.utils.html import format_html
 
+from posts.models import Post, signed_count
 from skolr_blog.staged_uploads import KeepsUploadsAdmin, UploadKeepingForm
 
 from .models import Author
@@ -61,7 +61,7 @@ class AuthorAdmin(KeepsUploadsAdmin, admin.ModelAdmin):
         # Asks before leaving with unsaved changes; keeps a copy of them in the browser.
         js = ["js/admin_unsaved.js", Script("js/admin_autosave.js", defer=True)]
 
-    list_display = ["name", "slug", "user", "post_count"]
+    list_display = ["name", "slug", "user", "published_count", "post_count"]
     list_select_related = ["user"]
     search_fields = ["name", "bio", "expertise"]
     # Explicit: the post count's GROUP BY drops the model's default ordering,
@@ -116,7 +116,16 @@ class AuthorAdmin(KeepsUploadsAdmin, admin.ModelAdmin):
             form.save_account()
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).annotate(post_count=Count("posts"))
+        # As readers count them (the authors' page): co-written posts too; the
+        # trash, which is on its way out, not.
+        queryset = (
+            super()
+            .get_queryset(request)
+            .annotate(
+                published_count=signed_count(Post.objects.published()),
+                post_count=signed_count(Post.objects.outside_trash()),
+            )
+        )
         # Whoever may edit every post (editors, superusers) signs posts for
         # any author, so must see them all: the post form's author
         # autocomplete reads this queryset. Not authors.view_author, which
@@ -128,6 +137,11 @@ class AuthorAdmin(KeepsUploadsAdmin, admin.ModelAdmin):
     def get_prepopulated_fields(self, request, obj=None):
         return self.prepopulated_fields if request.user.is_superuser else {}
 
+    @admin.display(description="Published", ordering="published_count")
+    def published_count(self, author: Author) -> int:
+        return author.published_count
+
     @admin.display(description="Posts", ordering="post_count")
     def post_count(self, author: Author) -> int:
+        """Drafts, posts in review and scheduled ones included."""
         return author.post_count

@@ -1,9 +1,7 @@
-from django.db.models import Count, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 
-from posts.models import CoAuthor, Post, with_co_writes
+from posts.models import Post, signed_count, with_co_writes
 from posts.views import PublishedPostListView
 
 from .models import Author
@@ -15,19 +13,9 @@ class AuthorIndexView(TemplateView):
     template_name = "authors/author_index.html"
 
     def get_context_data(self, **kwargs):
-        # One query: a count per author off the (author, status, published_at)
-        # index, plus the published posts they co-wrote (a few rows of the
-        # co-authors' table each); authors with nothing published yet are
-        # not listed.
-        published = Post.objects.published().filter(author=OuterRef("pk")).order_by().values("author")
-        co_written = (
-            CoAuthor.objects.filter(author=OuterRef("pk"), post__in=Post.objects.published())
-            .order_by()
-            .values("author")
-        )
-        signed = Coalesce(Subquery(published.annotate(n=Count("pk")).values("n")), Value(0)) + Coalesce(
-            Subquery(co_written.annotate(n=Count("pk")).values("n")), Value(0)
-        )
+        # One query, a count per author (``signed_count``); authors with
+        # nothing published yet are not listed.
+        signed = signed_count(Post.objects.published())
         authors = (
             Author.objects.annotate(post_count=signed).filter(post_count__gt=0).defer("bio").order_by("name", "pk")
         )

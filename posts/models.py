@@ -286,6 +286,19 @@ def signed_by_user(user, through: str = "") -> Q:
     return Q(**{f"{through}author__user": user}) | Q(**{f"{through}pk__in": co_written})
 
 
+def signed_count(posts: models.QuerySet) -> models.Expression:
+    """An expression for authors: how many of ``posts`` each signs, as the
+    primary author or a co-author, as readers count them (the authors' page,
+    the admin's list). Two subqueries rather than joins, which would count a
+    post once per co-author: one off the (author, status, published_at)
+    index, one over the few co-authors' rows of each author."""
+    signed = posts.filter(author=OuterRef("pk")).order_by().values("author")
+    co_written = CoAuthor.objects.filter(author=OuterRef("pk"), post__in=posts).order_by().values("author")
+    return Coalesce(Subquery(signed.annotate(n=Count("pk")).values("n")), Value(0)) + Coalesce(
+        Subquery(co_written.annotate(n=Count("pk")).values("n")), Value(0)
+    )
+
+
 def with_co_writes(authors: models.QuerySet) -> models.QuerySet:
     """``authors`` annotated ``co_writes``: whether each co-authors any post,
     in the same query, so that ``PostQuerySet.by`` keeps the others' index."""

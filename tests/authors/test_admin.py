@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from authors.roles import AUTHORS, EDITORS
-from posts.models import Post
+from posts.models import CoAuthor, Post
 from posts.templatetags.pictures import rendition
 from tests.factories import admin_post_form, files_under, image_upload, make_author, make_post, make_user
 
@@ -147,6 +147,29 @@ def test_editor_lists_and_picks_any_author_for_a_new_post(client):
     response = client.post("/admin/posts/post/add/", admin_post_form(author=found["results"][0]["id"]))
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Post.objects.get(slug="fresh-draft").author == someone
+
+
+def test_the_authors_list_counts_posts_as_readers_do_co_written_ones_too(client):
+    """Found by QA: the list's *Posts* counted the posts an author signs
+    first, drafts and the trash included, and none they co-wrote, while the
+    authors' page counts their published posts, co-written ones too."""
+    ada = make_author(name="Ada Lovelace", slug="ada")
+    other = make_author(name="Other Writer", slug="other")
+    make_post(author=ada)
+    make_post(author=ada, status=Post.Status.DRAFT, published_at=None)
+    make_post(author=ada, status=Post.Status.DRAFT, published_at=None, trashed_at=timezone.now())
+    co_written = make_post(author=other)
+    CoAuthor.objects.create(post=co_written, author=ada, position=1)
+    client.force_login(make_user("editor", groups=[EDITORS]))
+
+    listing = client.get("/admin/authors/author/", {"o": "4"}).content.decode()
+    rows = {
+        name: re.findall(r'<td class="field-(?:published|post)_count">(\d+)</td>', row)
+        for name, row in re.findall(r"<tr>.*?>(Ada Lovelace|Other Writer)</a>(.*?)</tr>", listing, re.S)
+    }
+    assert rows == {"Ada Lovelace": ["2", "3"], "Other Writer": ["1", "1"]}
+    assert re.search(r"column-published_count.*?Published.*?column-post_count.*?Posts", listing, re.S)
+    assert client.get("/authors/").content.decode().count("2 articles") == 1  # the same as readers see
 
 
 def test_an_authors_post_list_filters_only_their_own_posts(client, writer):
