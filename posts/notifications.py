@@ -420,8 +420,12 @@ def digest_comments(author: Author, since: datetime, until: datetime | None = No
     """Public comments by others on the author's published posts (co-written
     ones too) that became public after ``since`` (and up to ``until``).
 
-    A comment becomes public when a moderator approves it (``decided_at``) or,
-    when published directly, when it is submitted.
+    A comment becomes public once: when it was announced (``announced_at``:
+    a moderator's first approval, or its submission when published
+    directly), or, for one published before reviews were kept, when it was
+    submitted. Not when a moderator last decided (``decided_at``): a comment
+    readers' reports hid, or a moderator hid, and approved again is no new
+    comment, and it came back in the next digest.
     """
     post_ids = (
         Post.objects.published()
@@ -432,7 +436,7 @@ def digest_comments(author: Author, since: datetime, until: datetime | None = No
     comments = (
         public_comments()
         .filter(content_type=ContentType.objects.get_for_model(Post), object_pk__in=post_ids)
-        .annotate(published_at=Coalesce("review__decided_at", "submit_date"))
+        .annotate(published_at=Coalesce("review__announced_at", "submit_date"))
         .filter(published_at__gt=since)
     )
     if until is not None:

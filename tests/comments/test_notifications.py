@@ -294,6 +294,43 @@ def test_digest_with_nothing_new_sends_nothing(mailoutbox):
     assert author.digest_due_at is None and author.digest_covered_until is not None
 
 
+def test_a_comment_approved_again_is_not_new_in_the_next_digest(client, mailoutbox, monkeypatch, settings):
+    """Found by QA: a comment readers' reports hid, which a moderator
+    approved again, came back in its author's next daily digest as a new
+    comment: the digest took a comment's last decision for the time it was
+    published."""
+    clock = {"now": datetime(2026, 3, 2, 10, tzinfo=UTC)}
+    monkeypatch.setattr(timezone, "now", lambda: clock["now"])
+    author = author_with_account(DAILY)
+    post = make_post(author=author, title="Timetables without tears")
+    comment = make_comment(post, is_public=False, comment="Strong words about timetables.")
+    CommentReview.objects.create(comment=comment, status="pending", reasons=",first_time,")
+    moderator = Client()
+    moderator.force_login(make_user(groups=[MODERATORS]))
+    approve = {"action": "approve_comments", "_selected_action": [comment.pk]}
+    assert moderator.post("/admin/posts/pendingcomment/", approve).status_code == 302
+
+    def digest_at(moment):
+        clock["now"] = moment
+        Author.objects.filter(pk=author.pk).update(digest_due_at=moment)
+        notifications.send_digest.call(author.pk, moment.isoformat())
+
+    digest_at(datetime(2026, 3, 3, 8, tzinfo=UTC))
+    assert [message.subject for message in mailoutbox] == ["Daily digest: 1 new comment on your posts"]
+    assert "Strong words about timetables." in mailoutbox[0].body
+
+    clock["now"] = datetime(2026, 3, 3, 12, tzinfo=UTC)
+    for n in range(settings.COMMENTS_POLICY["FLAGS_TO_HIDE"]):
+        client.post(f"/comments/flag/{comment.pk}/", REMOTE_ADDR=f"192.0.2.{n}")
+    assert XtdComment.objects.get(pk=comment.pk).is_public is False
+    clock["now"] = datetime(2026, 3, 3, 14, tzinfo=UTC)
+    assert moderator.post("/admin/django_comments_xtd/xtdcomment/", approve).status_code == 302
+    assert XtdComment.objects.get(pk=comment.pk).is_public is True
+
+    digest_at(datetime(2026, 3, 4, 8, tzinfo=UTC))
+    assert len(mailoutbox) == 1
+
+
 # --- Readers following the post --------------------------------------------------
 
 
