@@ -5,10 +5,12 @@ from functools import partial
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.shortcuts import redirect
 from django.template.defaultfilters import truncatechars
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -394,6 +396,26 @@ class ModerationQueueAdmin(CommentAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(review__status=Status.PENDING)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A comment that left the queue opens on its page among all comments,
+        saying so: decided by this page's own save ("Save and continue
+        editing", or the form sent twice) or by another moderator. Its queue
+        address said "There is no comment awaiting moderation … that you can
+        open: it may have been deleted", as if the decision had lost it."""
+        if self.get_object(request, unquote(object_id)) is None:
+            every_comment = self.admin_site.get_model_admin(XtdComment)
+            comment = every_comment.get_object(request, unquote(object_id))
+            if comment is not None:
+                decided = {Status.REJECTED: "rejected", Status.SPAM: "marked as spam"}
+                status = getattr(getattr(comment, "review", None), "status", None)
+                self.message_user(
+                    request,
+                    f"This comment is no longer awaiting moderation: it was {decided.get(status, 'approved')}.",
+                    messages.INFO,
+                )
+                return redirect(reverse("admin:django_comments_xtd_xtdcomment_change", args=[comment.pk]))
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class TrustedCommenterForm(forms.ModelForm):

@@ -82,3 +82,36 @@ def test_the_article_filter_names_no_post_without_comments(client, moderator):
         assert "Secret merger draft" not in page, url
     chosen = client.get(f"/admin/django_comments_xtd/xtdcomment/?post={commented.pk}").content.decode()
     assert "Commented article" in chosen
+
+
+def test_a_comment_that_left_the_queue_opens_among_all_comments(client, moderator):
+    """Found by QA: approving from the queue's page with "Save and continue
+    editing", or sending its form twice, said "There is no comment awaiting
+    moderation with ID … that you can open: it may have been deleted"."""
+    comment = make_comment(make_post(), is_public=False, comment="Held remark")
+    CommentReview.objects.create(comment=comment, status="pending", reasons=",first_time,")
+    queue_page = f"/admin/posts/pendingcomment/{comment.pk}/change/"
+    its_page = f"/admin/django_comments_xtd/xtdcomment/{comment.pk}/change/"
+    approve = {"decision": "approved", "comment": "Held remark, typo fixed"}
+
+    response = client.post(queue_page, approve | {"_continue": "Save and continue editing"}, follow=True)
+    assert response.redirect_chain[-1] == (its_page, 302)
+    said = [str(message) for message in response.context["messages"]]
+    assert said[-1] == "This comment is no longer awaiting moderation: it was approved."
+    assert not any("deleted" in message for message in said)
+    assert "Held remark, typo fixed" in response.content.decode()
+
+    response = client.post(queue_page, approve, follow=True)  # the form sent again
+    assert response.redirect_chain[-1] == (its_page, 302)
+    assert [str(message) for message in response.context["messages"]] == [
+        "This comment is no longer awaiting moderation: it was approved."
+    ]
+    assert CommentReview.objects.get(comment=comment).status == "approved"
+
+    CommentReview.objects.filter(comment=comment).update(status="spam")  # another moderator's decision
+    response = client.get(queue_page, follow=True)
+    assert response.redirect_chain[-1] == (its_page, 302)
+    assert "it was marked as spam." in str(list(response.context["messages"])[-1])
+
+    missing = client.get(f"/admin/posts/pendingcomment/{comment.pk + 100}/change/", follow=True)
+    assert missing.redirect_chain[-1] == ("/admin/posts/pendingcomment/", 302)
