@@ -417,6 +417,22 @@ class ModerationQueueAdmin(CommentAdmin):
                 return redirect(reverse("admin:django_comments_xtd_xtdcomment_change", args=[comment.pk]))
         return super().change_view(request, object_id, form_url, extra_context)
 
+    # One history a comment, among all comments, wherever a moderator
+    # changed it. Django logs a change under the model of the page it was
+    # made on: an edit or a decision made here was in the queue's history
+    # alone, which the comment's page among all comments, where it goes
+    # once decided, did not show (found by QA: "This object doesn't have a
+    # change history" for a phone number removed and approved here).
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        entry.content_type = ContentType.objects.get_for_model(XtdComment)
+        entry.save(update_fields=["content_type"])
+        return entry
+
+    def history_view(self, request, object_id, extra_context=None):
+        return redirect(reverse("admin:django_comments_xtd_xtdcomment_history", args=[unquote(object_id)]))
+
 
 class TrustedCommenterForm(forms.ModelForm):
     class Meta:

@@ -236,6 +236,41 @@ def test_an_edited_text_shows_on_the_next_request_and_the_history_says_who(clien
     assert XtdComment.objects.get(pk=pending_reply.pk).is_public is False
 
 
+def test_an_edit_made_in_the_queue_is_in_the_comments_one_history(client, post, moderator):
+    """Found by QA: the text fixed and the comment approved on the
+    moderation queue's page were logged under the queue's model: once
+    approved, the comment's History among all comments said it had none."""
+    comment = held(post, comment="Call me on 0123 456 789 about it.")
+    queue_page = f"/admin/posts/pendingcomment/{comment.pk}/"
+    assert client.post(f"{queue_page}change/", {"decision": "approved", "comment": "Ask me here."}).status_code == 302
+
+    history = client.get(f"{CHANGELIST}{comment.pk}/history/").content.decode()
+    assert "Changed decision and Comment." in history and "Mo Derator" in history
+    assert client.get(f"{queue_page}history/")["Location"] == f"{CHANGELIST}{comment.pk}/history/"
+
+
+def test_the_queues_history_of_before_moves_to_the_comments(client, post, moderator):
+    """Migration 0031: entries the queue's page logged before are in the comment's History."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.admin.models import CHANGE
+    from django.contrib.contenttypes.models import ContentType
+
+    from posts.models import PendingComment
+
+    comment = held(post, comment="Logged in the queue")
+    queue = ContentType.objects.get_for_model(PendingComment, for_concrete_model=False)
+    LogEntry.objects.create(
+        user=moderator, content_type=queue, object_id=str(comment.pk), object_repr="Logged", action_flag=CHANGE,
+        change_message='[{"changed": {"fields": ["Comment"]}}]',
+    )  # fmt: skip
+
+    importlib.import_module("posts.migrations.0031_comment_history_in_one_place").queue_entries_to_comments(apps, None)
+
+    assert "Changed Comment." in client.get(f"{CHANGELIST}{comment.pk}/history/").content.decode()
+
+
 def test_editing_a_comment_older_than_reviews_keeps_it_public(client, post, moderator):
     comment = make_comment(post, comment="Old typo: teh")
     form = client.get(change_url(comment)).content.decode()
