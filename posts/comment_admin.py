@@ -303,8 +303,20 @@ class CommentAdmin(admin.ModelAdmin):
         title = truncatechars(comment.post_title, 50)
         if comment.post_trashed:  # its page is a 404, and approving tells no reader
             return format_html("{} <em>(in the trash)</em>", title)
-        url = reverse("posts:detail", args=[comment.post_slug])
-        return format_html('<a href="{}#c{}">{}</a>', url, comment.pk, title)
+        return format_html('<a href="{}">{}</a>', self.view_on_site(comment), title)
+
+    def view_on_site(self, comment) -> str | None:
+        """Where readers see the comment: its lasting address, which finds
+        the page of comments that shows it when followed (one redirect, no
+        query a row). The article's address with "#c<id>" was its first
+        page of comments, without the comment on a longer discussion (found
+        by QA), as was django-comments' own link ("View on site"). A comment
+        readers do not see is shown with its article."""
+        if not comment.post_slug or comment.post_trashed:
+            return None
+        if comment.is_public and not comment.is_removed:
+            return reverse("comment-permalink", args=[comment.pk])
+        return reverse("posts:detail", args=[comment.post_slug])
 
     @admin.display(description="status")
     def status(self, comment) -> str:

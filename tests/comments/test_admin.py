@@ -1,7 +1,10 @@
 """The moderators' lists in the admin: blocked domains, trusted commenters
 and the moderation queue."""
 
+import re
+
 import pytest
+from django.test import Client
 from django_comments_xtd.models import BlackListedDomain
 
 from authors.roles import MODERATORS
@@ -115,3 +118,29 @@ def test_a_comment_that_left_the_queue_opens_among_all_comments(client, moderato
 
     missing = client.get(f"/admin/posts/pendingcomment/{comment.pk + 100}/change/", follow=True)
     assert missing.redirect_chain[-1] == ("/admin/posts/pendingcomment/", 302)
+
+
+def test_the_admin_links_a_comment_to_where_readers_see_it(client, moderator, settings):
+    """Found by QA: the article column linked "<article>#c<id>", and "View
+    on site" led to the article, both its first page of comments: on a
+    longer discussion the comment was on another page, and not found."""
+    settings.BLOG = settings.BLOG | {"COMMENTS_PER_PAGE": 3}
+    post = make_post(title="A long discussion")
+    *_, last = [make_comment(post, comment=f"Remark {n}") for n in range(7)]  # the last on page 3
+    waiting = make_comment(post, is_public=False, comment="Waiting remark")
+    CommentReview.objects.create(comment=waiting, status="pending")
+    reader = Client()
+
+    listed = client.get("/admin/django_comments_xtd/xtdcomment/").content.decode()
+    row = listed.split(f'value="{last.pk}"', 1)[1].split("</tr>", 1)[0]
+    link = re.search(r'<a href="([^"]+)">A long discussion</a>', row).group(1)
+    form = client.get(f"/admin/django_comments_xtd/xtdcomment/{last.pk}/change/").content.decode()
+    on_site = re.search(r'<a href="([^"]+)" class="viewsitelink"', form).group(1)
+    for url in (link, on_site):
+        shown = reader.get(url, follow=True)
+        assert shown.redirect_chain, f"{url} leads to the page of comments that shows it"
+        assert shown.redirect_chain[-1][0] == f"{post.get_absolute_url()}?cpage=3#c{last.pk}"
+        assert f'id="c{last.pk}"' in shown.content.decode()
+
+    waiting_row = listed.split(f'value="{waiting.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert f'<a href="{post.get_absolute_url()}">A long discussion</a>' in waiting_row
