@@ -8,13 +8,14 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxLengthValidator
 from django.db.models import Count, Exists, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.template.defaultfilters import truncatechars
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.text import capfirst
+from django.utils.text import capfirst, normalize_newlines
 from django_comments.models import CommentFlag
 from django_comments_xtd.models import BlackListedDomain, XtdComment
 
@@ -157,6 +158,22 @@ class ModerationForm(forms.ModelForm):
         # must not move it to the queue.
         shown = Status.APPROVED if self.instance.is_public else Status.PENDING
         self.fields["decision"].initial = review.status if review else shown
+        self.allow_its_length()
+
+    def allow_its_length(self) -> None:
+        """Let the text be as long as it is, when that is longer than readers
+        may write: a comment imported from WordPress or Ghost may be (found
+        by QA: an imported held comment of 4,600 characters could not be
+        approved or corrected on its page, "Ensure this value has at most
+        3000 characters"). An edit may still not make it longer."""
+        stored = len(normalize_newlines(self.instance.comment or ""))
+        field = self.fields["comment"]
+        if stored <= field.max_length:
+            return
+        field.max_length = stored
+        field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+        field.validators.append(MaxLengthValidator(stored))
+        field.widget.attrs["maxlength"] = str(stored)
 
 
 @admin.register(XtdComment)

@@ -299,6 +299,27 @@ def test_an_edit_longer_than_readers_may_write_is_refused_and_keeps_the_text(cli
     assert client.post(change_url(comment), {"decision": "approved", "comment": fits}).status_code == 302
 
 
+def test_an_imported_comment_longer_than_readers_may_write_can_be_decided_and_edited(client, post, moderator, settings):
+    """Found by QA: a comment imported from WordPress (which takes 65,525
+    characters) held for moderation could not be approved on its page, nor
+    a typo in it fixed: "Ensure this value has at most 3000 characters"."""
+    limit = settings.COMMENT_MAX_LENGTH
+    text = "Our whole comment bank, line by line.\n" * (limit // 30)
+    comment = held(post, comment=text.strip())
+    as_sent = comment.comment.replace("\n", "\r\n")  # as the browser sends the textarea back
+
+    response = client.post(change_url(comment), {"decision": "approved", "comment": as_sent})
+    assert response.status_code == 302
+    assert XtdComment.objects.get(pk=comment.pk).is_public is True
+    assert "Edited by a moderator" not in client.get(post.get_absolute_url()).content.decode()
+
+    fixed = comment.comment.replace("bank,", "list,", 1)  # a word changed: no longer
+    assert client.post(change_url(comment), {"decision": "approved", "comment": fixed}).status_code == 302
+    assert XtdComment.objects.get(pk=comment.pk).comment == fixed
+    longer = client.post(change_url(comment), {"decision": "approved", "comment": fixed + " More."})
+    assert f"Ensure this value has at most {len(fixed)} characters" in longer.content.decode()
+
+
 def test_a_deep_comment_on_a_closed_article_offers_no_other_reply(client, post, moderator):
     """Found by QA: the refusal said the article was closed, then offered
     "Reply to that comment", which is refused for the same reason."""
