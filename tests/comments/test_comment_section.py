@@ -45,6 +45,27 @@ def test_reader_comment_is_stored_at_once_and_awaits_moderation(client, seed):
     assert "0 comments" in page
 
 
+def test_the_page_a_comment_leads_to_says_what_a_moderator_decided(client, seed):
+    """Found by QA: reloaded after a moderator rejected the comment, the
+    page it led to still said "Your comment is held for review. A moderator
+    will read it soon". Marked as spam, it still says held: spammers are not
+    told (test_policy.test_spam_is_kept_marked_and_hidden)."""
+    posted = client.post("/comments/post/", comment_data(seed))["Location"]
+    comment = XtdComment.objects.get()
+    moderator = Client()
+    moderator.force_login(make_user("mod", groups=[MODERATORS]))
+
+    def decide(action):
+        moderator.post("/admin/django_comments_xtd/xtdcomment/", {"action": action, "_selected_action": [comment.pk]})
+        return client.get(posted).content.decode()
+
+    rejected = decide("reject_comments")
+    assert "Your comment was not published." in rejected and "held for review" not in rejected
+    assert "<p>Which one for a school ERP?</p>" in rejected  # what they wrote, to keep
+    assert "Your comment is held for review." in decide("mark_spam")
+    assert "Your comment is published." in decide("approve_comments")
+
+
 def test_moderator_approves_from_the_admin_and_comment_appears(client, seed):
     client.post("/comments/post/", comment_data(seed))
     comment = XtdComment.objects.get()
