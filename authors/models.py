@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 
 from skolr_blog.images import WebImageField, strip_metadata, validate_image
@@ -60,7 +60,13 @@ class Author(models.Model):
 
     def save(self, *args, **kwargs):
         strip_metadata(self.photo)
-        super().save(*args, **kwargs)
+        stored = Author.objects.filter(pk=self.pk).values_list("comment_notifications", flat=True).first()
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if stored is not None and stored != self.comment_notifications:
+                from posts import notifications  # it reads this model
+
+                notifications.preference_changed(self, stored)
 
     def get_absolute_url(self) -> str:
         return reverse("authors:detail", kwargs={"slug": self.slug})

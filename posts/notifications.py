@@ -416,6 +416,38 @@ def schedule_digest(author: Author) -> bool:
     return True
 
 
+def preference_changed(author: Author, before: str) -> None:
+    """``Author.save()`` stored another choice of emails about comments
+    (inside its transaction): each comment is told once, as the choice of
+    the time it was published says.
+
+    A digest covers the time its author chose it: from then, not the day
+    before (the comments of that day were each emailed already, or the
+    author wanted none), until they choose otherwise: for an email each,
+    the pending digest goes out at once with the comments it was waiting
+    for, and those published afterwards are emailed one by one; for none,
+    it is dropped. (Found by QA: a digest listed the day's comments each
+    emailed before, and kept listing those emailed after the switch.)
+    """
+    now = timezone.now()
+    authors = Author.objects.filter(pk=author.pk)
+    if author.comment_notifications == Author.CommentNotifications.DAILY:
+        # A digest still pending (one sending as its author switched back)
+        # keeps its period; the next begins where it ends.
+        authors.filter(digest_due_at__isnull=True).update(digest_covered_until=now)
+    elif before == Author.CommentNotifications.DAILY:
+        if author.comment_notifications == Author.CommentNotifications.EACH and authors.filter(
+            digest_due_at__isnull=False
+        ).update(digest_due_at=now):
+            due = now.isoformat()
+            transaction.on_commit(lambda: send_digest.enqueue(author.pk, due, due), robust=True)
+        else:
+            authors.update(digest_due_at=None, digest_covered_until=now)
+    author.digest_due_at, author.digest_covered_until = authors.values_list(
+        "digest_due_at", "digest_covered_until"
+    ).get()
+
+
 def digest_comments(author: Author, since: datetime, until: datetime | None = None) -> models.QuerySet:
     """Public comments by others on the author's published posts (co-written
     ones too) that became public after ``since`` (and up to ``until``).
@@ -462,30 +494,33 @@ def _digest_message(author: Author, comments: list, recipient: str):
 
 
 @task(queue_name=MAIL_QUEUE)
-def send_digest(author_id: int, due_at: str, attempt: int = 1) -> int:
+def send_digest(author_id: int, due_at: str, until: str = "", attempt: int = 1) -> int:
     """Send the author one email listing the comments since the last digest.
 
     ``due_at`` is the due time this task was scheduled for: if the author's
     pending digest is another one (or none), this task is stale and does
     nothing. Nothing new: no email, but the period still counts as covered.
+    ``until``: the end of the period, when the author stopped choosing the
+    digest (``preference_changed``); else up to now.
     """
     author = Author.objects.select_related("user").filter(pk=author_id).first()
     if author is None or author.digest_due_at is None or author.digest_due_at != datetime.fromisoformat(due_at):
         return 0
-    until = timezone.now() - DIGEST_SETTLE
-    since = author.digest_covered_until or until - timedelta(days=1)
+    end = datetime.fromisoformat(until) if until else timezone.now() - DIGEST_SETTLE
+    since = author.digest_covered_until or end - timedelta(days=1)
     sent = 0
     recipient = author_email(author)
     if recipient and author.comment_notifications != Author.CommentNotifications.OFF:
-        comments = list(digest_comments(author, since, until))
+        comments = list(digest_comments(author, since, end))
         if comments:
-            sent = send_or_retry(_digest_message(author, comments, recipient), send_digest, attempt, author_id, due_at)
+            message = _digest_message(author, comments, recipient)
+            sent = send_or_retry(message, send_digest, attempt, author_id, due_at, until)
     Author.objects.filter(pk=author.pk, digest_due_at=author.digest_due_at).update(
-        digest_due_at=None, digest_covered_until=until
+        digest_due_at=None, digest_covered_until=end
     )
     # Comments published while this digest was pending did not schedule
     # another one; those it could not cover yet go in the next.
     author.refresh_from_db()
-    if author.comment_notifications == Author.CommentNotifications.DAILY and digest_comments(author, until).exists():
+    if author.comment_notifications == Author.CommentNotifications.DAILY and digest_comments(author, end).exists():
         schedule_digest(author)
     return sent

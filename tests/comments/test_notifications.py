@@ -7,6 +7,7 @@ import io
 import logging
 import re
 import signal
+import unittest.mock
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -94,6 +95,10 @@ def run_worker() -> None:
 
 def make_due(results) -> None:
     results.update(run_after=timezone.now() - timedelta(seconds=1))
+
+
+def ago(**delta) -> datetime:
+    return timezone.now() - timedelta(**delta)
 
 
 def links(text: str) -> list[str]:
@@ -329,6 +334,84 @@ def test_a_comment_approved_again_is_not_new_in_the_next_digest(client, mailoutb
 
     digest_at(datetime(2026, 3, 4, 8, tzinfo=UTC))
     assert len(mailoutbox) == 1
+
+
+def choose(author: Author, preference: str, minutes_ago: int = 0) -> None:
+    """The author changes "Emails about comments on my posts" on their profile."""
+    author.refresh_from_db()
+    author.comment_notifications = preference
+    moment = timezone.now() - timedelta(minutes=minutes_ago)
+    with unittest.mock.patch("django.utils.timezone.now", return_value=moment):
+        author.save()
+
+
+def announce(comment) -> None:
+    """The comment is published, and the worker sends what that enqueued."""
+    with transaction.atomic():
+        notifications.comment_published(comment)
+    run_worker()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_author_who_switches_to_the_digest_is_not_sent_again_what_was_emailed(db_tasks, mailoutbox):
+    """Found by QA: a digest reached back a day, so it listed again the
+    comments emailed one by one before the author chose the digest."""
+    author = author_with_account(EACH)
+    post = make_post(author=author, title="Timetables without tears")
+    before = make_comment(post, user_name="Asha", comment="Emailed at once.", submit_date=ago(minutes=20))
+    announce(before)
+    assert [message.subject for message in mailoutbox] == ["New comment on “Timetables without tears”"]
+
+    choose(author, DAILY, minutes_ago=15)
+    after = make_comment(post, user_name="Ben", comment="Kept for the digest.", submit_date=ago(minutes=10))
+    announce(after)
+    assert len(mailoutbox) == 1
+    digests = DBTaskResult.objects.filter(task_path="posts.notifications.send_digest")
+    make_due(digests)
+    run_worker()
+
+    digest = mailoutbox[-1]
+    assert digest.subject == "Daily digest: 1 new comment on your posts"
+    assert "Kept for the digest." in digest.body and "Emailed at once." not in digest.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_author_who_leaves_the_digest_gets_it_at_once_and_then_each_comment_once(db_tasks, mailoutbox):
+    """Found by QA: the digest pending at 08:00 listed the comments
+    published after the author chose an email each, emailed already."""
+    author = author_with_account(DAILY)
+    post = make_post(author=author, title="Timetables without tears")
+    waiting = make_comment(post, user_name="Asha", comment="Waiting in the digest.", submit_date=ago(minutes=5))
+    announce(waiting)
+    assert mailoutbox == []
+
+    choose(author, EACH)
+    run_worker()  # the digest pending goes out now, with what it was waiting for
+
+    assert [message.subject for message in mailoutbox] == ["Daily digest: 1 new comment on your posts"]
+    assert "Waiting in the digest." in mailoutbox[0].body
+    after = make_comment(post, user_name="Ben", comment="Emailed at once.")
+    with transaction.atomic():
+        notifications.comment_published(after)
+    make_due(DBTaskResult.objects.filter(status=TaskResultStatus.READY))  # the digest once due at 08:00
+    run_worker()
+
+    assert [message.subject for message in mailoutbox[1:]] == ["New comment on “Timetables without tears”"]
+    assert "Emailed at once." in mailoutbox[1].body
+    author.refresh_from_db()
+    assert author.digest_due_at is None
+
+
+def test_an_author_who_chooses_no_emails_drops_the_pending_digest(mailoutbox, published):
+    author = author_with_account(DAILY)
+    published(make_comment(make_post(author=author), comment="Not wanted any more."))
+    author.refresh_from_db()
+    due = author.digest_due_at
+
+    choose(author, OFF)
+    notifications.send_digest.call(author.pk, due.isoformat())  # 08:00
+
+    assert mailoutbox == []
 
 
 # --- Readers following the post --------------------------------------------------
