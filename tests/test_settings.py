@@ -144,6 +144,31 @@ def test_sqlite_file_database_uses_wal(tmp_path):
     assert result.stdout.strip().splitlines()[-1] == "wal"
 
 
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({}, "Skolr Blog <blog@blog.skolr.example>"),
+        ({"DJANGO_SITE_DOMAIN": "www.skolr.example:8443"}, "Skolr Blog <blog@www.skolr.example>"),
+        ({"DJANGO_BLOG_NAME": "Maths: notes, tips"}, '"Maths: notes, tips" <blog@blog.skolr.example>'),
+        ({"DJANGO_DEFAULT_FROM_EMAIL": "Skolr <news@skolr.example>"}, "Skolr <news@skolr.example>"),
+    ],
+)
+def test_production_emails_are_from_the_blog_at_its_own_domain(extra, expected):
+    """Found by QA: with the two required variables, every email went out
+    From "Skolr Blog <blog@localhost>", which mail servers refuse or file as
+    spam, and kept "Skolr Blog" under another DJANGO_BLOG_NAME. A name
+    with a comma or a colon is quoted: unquoted, the From line named two
+    addresses, or a group."""
+    code = (
+        "from django.conf import settings; from django.core.mail import EmailMessage; "
+        "print(settings.SERVER_EMAIL == settings.DEFAULT_FROM_EMAIL, "
+        "EmailMessage(to=['a@b.example']).message()['From'])"
+    )
+    result = manage("shell", "--no-imports", "-c", code, **GOOD_PROD_ENV, **extra)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"True {expected}"
+
+
 def test_env_example_lists_every_variable_at_its_default_commented_out():
     """Copying .env.example to .env changes nothing, and it names every
     variable the settings and the app server read (the README says so)."""

@@ -6,7 +6,10 @@ file cache in development, ``dev.py``) and mail written to the console.
 Production overrides what must never default (see ``prod.py``).
 """
 
+from email.headerregistry import Address
+from ipaddress import ip_address
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.utils.csp import CSP
@@ -206,8 +209,6 @@ def _mailer(default: str = "console") -> dict:
 
 
 MAILERS = {"default": _mailer()}
-DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Skolr Blog <blog@localhost>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out login before the password is checked.
@@ -349,8 +350,6 @@ COMMENTS_XTD_CONFIRM_EMAIL = False
 COMMENTS_XTD_FORM_CLASS = "posts.forms.CommentForm"
 COMMENTS_XTD_MAX_THREAD_LEVEL = 2  # levels 0, 1, 2: three levels deep
 COMMENTS_XTD_LIST_ORDER = ("thread_id", "order")
-COMMENTS_XTD_FROM_EMAIL = DEFAULT_FROM_EMAIL
-COMMENTS_XTD_CONTACT_EMAIL = DEFAULT_FROM_EMAIL
 COMMENTS_XTD_SALT = env.str("DJANGO_COMMENTS_SALT", default="skolr-blog-comments").encode()
 COMMENTS_XTD_APP_MODEL_OPTIONS = {
     "default": {
@@ -403,6 +402,26 @@ FINISHED_TASK_DAYS = 14
 # (posts/site_domain.py). `make run` passes 127.0.0.1:$(PORT).
 SITE_SCHEME = env.str("DJANGO_SITE_SCHEME", default="http")
 SITE_DOMAIN = env.str("DJANGO_SITE_DOMAIN", default="127.0.0.1:8000")
+
+
+def _sender(domain: str) -> str:
+    """Who the blog's emails are from unless DJANGO_DEFAULT_FROM_EMAIL says:
+    the blog's name at the site's domain (blog@localhost where the site has
+    only an IP address, as in development). The name is quoted where it
+    needs to be: "Smith, Jones" or "Maths: notes" unquoted make two
+    addresses, or a group, of the From line."""
+    host = urlsplit(f"//{domain}").hostname or "localhost"
+    try:
+        ip_address(host)
+    except ValueError:
+        pass
+    else:
+        host = "localhost"
+    return str(Address(BLOG["NAME"], addr_spec=f"blog@{host}"))
+
+
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default=_sender(SITE_DOMAIN))
+COMMENTS_XTD_FROM_EMAIL = COMMENTS_XTD_CONTACT_EMAIL = DEFAULT_FROM_EMAIL
 
 # Email subscriptions (posts/subscriptions.py).
 SUBSCRIPTIONS = {

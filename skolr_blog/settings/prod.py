@@ -5,7 +5,7 @@ variable, instead of starting a site that is insecure or answers 400 to all.
 """
 
 from .base import *  # noqa: F403
-from .base import _mailer, env
+from .base import _mailer, _sender, env
 
 
 def _required(name: str) -> str:
@@ -35,6 +35,10 @@ if not SITE_DOMAIN:
         "skolr_blog: DJANGO_ALLOWED_HOSTS names no host, only patterns; "
         "set DJANGO_SITE_DOMAIN to the site's address for emailed links (see .env.example)."
     )
+# From the blog at its own domain, not blog@localhost (base.py's, from the
+# development address), which mail servers refuse or file as spam.
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default=_sender(SITE_DOMAIN))
+COMMENTS_XTD_FROM_EMAIL = COMMENTS_XTD_CONTACT_EMAIL = DEFAULT_FROM_EMAIL
 
 # whitenoise serves hashed, compressed static files from the app server.
 _security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")  # noqa: F405
