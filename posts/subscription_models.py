@@ -39,6 +39,11 @@ class Subscriber(models.Model):
     unsubscribed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the reader stopped the emails; empty while they receive them."
     )
+    # Confirmation emails since the address last confirmed, and when the
+    # last went out: whoever asks, from whichever app process, the next one
+    # waits longer (posts.subscriptions.request_subscription).
+    confirmations_sent = models.PositiveIntegerField(default=0, editable=False)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = SubscriberQuerySet.as_manager()
 

@@ -91,28 +91,45 @@ def unsubscribe_url(email: str) -> str:
 # --- Subscribing --------------------------------------------------------------
 
 
-def request_subscription(email: str, *, send: bool = True) -> None:
+def confirmation_wait(sent: int) -> timedelta:
+    """How long after the last of ``sent`` unanswered confirmation emails the
+    next may go out: ``CONFIRM_EMAIL_SECONDS``, doubling with each one
+    unanswered, up to a day."""
+    if sent == 0:
+        return timedelta(0)
+    return min(timedelta(seconds=setting("CONFIRM_EMAIL_SECONDS")) * 2 ** min(sent - 1, 20), timedelta(days=1))
+
+
+def request_subscription(email: str) -> None:
     """Record the request and, after commit, email a confirmation link.
 
     An address that already receives the posts gets nothing: the reader sees
-    the same page, so the form tells no one who subscribes. ``send=False``
-    (the address asked again within minutes) records it and sends nothing.
+    the same page, so the form tells no one who subscribes. Nor does one that
+    had a confirmation email within ``confirmation_wait``: the form cannot be
+    used to flood an inbox (found by QA: the limit was in the cache, each
+    gunicorn worker's own by default, and none while Redis is down, so an
+    address got one email per worker, or one per request; and every ten
+    minutes, 144 a day, without end). Counted on the address's row, locked
+    while it is read, so every app process sees the same count.
     """
     email = email.strip()
     with transaction.atomic():
-        subscriber = Subscriber.objects.with_email(email).first()
+        subscriber = Subscriber.objects.with_email(email).select_for_update().first()
         if subscriber is None:
             try:
                 with transaction.atomic():
                     subscriber = Subscriber.objects.create(email=email)
             except IntegrityError:  # the same address, at the same moment
-                subscriber = Subscriber.objects.with_email(email).get()
+                subscriber = Subscriber.objects.with_email(email).select_for_update().get()
             else:
                 # Unconfirmed by then, it is deleted (the link expired before).
                 forget_at = subscriber.created_at + timedelta(days=setting("UNCONFIRMED_DAYS"))
                 transaction.on_commit(lambda: enqueue_at(forget_unconfirmed_subscribers, forget_at), robust=True)
-        if subscriber.is_receiving or not send:
+        now = timezone.now()
+        last, sent = subscriber.confirmation_sent_at, subscriber.confirmations_sent
+        if subscriber.is_receiving or (last is not None and now < last + confirmation_wait(sent)):
             return
+        Subscriber.objects.filter(pk=subscriber.pk).update(confirmation_sent_at=now, confirmations_sent=sent + 1)
         address = subscriber.email
         transaction.on_commit(lambda: send_confirmation.enqueue(address), robust=True)
 
@@ -129,8 +146,10 @@ def confirm(email: str) -> Subscriber:
         if subscriber is None:
             return Subscriber.objects.create(email=email, confirmed_at=now)
         if not subscriber.is_receiving:
-            subscriber.confirmed_at, subscriber.unsubscribed_at = now, None
-            subscriber.save(update_fields=["confirmed_at", "unsubscribed_at"])
+            # The owner answered: should they leave and come back, their
+            # first confirmation email goes out at once.
+            subscriber.confirmed_at, subscriber.unsubscribed_at, subscriber.confirmations_sent = now, None, 0
+            subscriber.save(update_fields=["confirmed_at", "unsubscribed_at", "confirmations_sent"])
         return subscriber
 
 

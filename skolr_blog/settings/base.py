@@ -429,8 +429,9 @@ SUBSCRIPTIONS = {
     "CONFIRM_DAYS": 3,
     # One request per address (IP) this often: a school shares one address.
     "SECONDS_BETWEEN": 10,
-    # At most one confirmation email per email address this often, so the
-    # form cannot be used to flood someone's inbox.
+    # At most one confirmation email per email address this often, doubling
+    # with each one unanswered (up to a day), so the form cannot be used to
+    # flood someone's inbox.
     "CONFIRM_EMAIL_SECONDS": 600,
     # A post whose publish date is older than this when it would be sent
     # (backdated, or loaded from files) is not mailed as new.
