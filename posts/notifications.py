@@ -21,6 +21,7 @@ strings: the database backend stores them as JSON.
 """
 
 import logging
+import smtplib
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -298,13 +299,32 @@ def _retry_later(the_task, error: Exception, attempt: int, *args) -> None:
     logger.warning("%s failed (%s); attempt %d of %d in %s.", name, error, attempt + 1, MAX_ATTEMPTS, delay)
 
 
+def refused_for_good(error: OSError) -> bool:
+    """The mail server refused every recipient with a permanent (5xx) reply,
+    "550 5.1.1 user unknown": sending again can only be refused again.
+
+    Retried, an address that no longer exists was tried six times over nine
+    hours for each post and comment (found by QA), which mail providers
+    count against the sender as they would a list never cleaned. Other
+    failures are retried: a refused sign-in or sender is the blog's own
+    setting, which its administrator fixes, and 4xx replies are temporary
+    by definition (RFC 5321, 4.2.1)."""
+    if not isinstance(error, smtplib.SMTPRecipientsRefused) or not error.recipients:
+        return False
+    return all(500 <= code < 600 for code, _reply in error.recipients.values())
+
+
 def send_or_retry(message, the_task, attempt: int, *args) -> int:
     """Send ``message``; if the mailer fails, enqueue ``the_task(*args)`` again
-    later (``_retry_later``) and re-raise, so the failure is recorded."""
+    later (``_retry_later``) and re-raise, so the failure is recorded; not
+    when the server refused the recipient for good (``refused_for_good``)."""
     try:
         return message.send()
     except OSError as error:
-        _retry_later(the_task, error, attempt, *args)
+        if refused_for_good(error):
+            logger.error("%s%r: the mail server refused the recipient for good: %s", the_task.name, args, error)
+        else:
+            _retry_later(the_task, error, attempt, *args)
         raise
 
 

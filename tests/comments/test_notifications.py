@@ -601,6 +601,24 @@ def test_gives_up_after_the_last_attempt(db_tasks, settings, caplog):
     assert "Giving up on deliver" in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("reply", "retried"),
+    [((550, b"5.1.1 User unknown"), False), ((450, b"4.2.1 Mailbox busy, try later"), True)],
+)
+def test_an_address_the_mail_server_refuses_for_good_is_not_tried_again(db_tasks, settings, reply, retried, caplog):
+    """Found by QA: "550 user unknown" was retried five more times over
+    nine hours, for every email to that address; a 4xx reply is temporary."""
+    post = make_post(author=author_with_account(EACH, email="gone@example.com"))
+    comment = make_comment(post)
+    settings.MAILERS = {"default": {"BACKEND": "tests.comments.failing_mail.RefusingBackend"}}
+
+    with unittest.mock.patch("tests.comments.failing_mail.RefusingBackend.REPLY", reply), pytest.raises(OSError):
+        notifications.deliver.call("author", comment.pk, "gone@example.com")
+
+    assert DBTaskResult.objects.filter(task_path="posts.notifications.deliver").exists() is retried
+    assert ("refused the recipient for good" in caplog.text) is not retried
+
+
 def test_the_form_offers_what_the_followers_emails_are_about(client):
     """Found by QA: the box said "Email me when someone replies", and its
     ticker got an email about every new comment on the post, as its emails
