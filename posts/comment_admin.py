@@ -176,6 +176,11 @@ class ModerationForm(forms.ModelForm):
         field.widget.attrs["maxlength"] = str(stored)
 
 
+def _who(user) -> str:
+    """A moderator's name in the comments' admin."""
+    return (user.get_full_name() or user.get_username()) if user else "an account since deleted"
+
+
 @admin.register(XtdComment)
 class CommentAdmin(admin.ModelAdmin):
     """All comments, with their moderation status and reasons."""
@@ -197,6 +202,7 @@ class CommentAdmin(admin.ModelAdmin):
     actions = ["approve_comments", "reject_comments", "mark_spam", "trust_commenters", "erase_commenters"]
     fields = [
         "decision",
+        "decided",
         "comment",
         "shown",
         "edited",
@@ -245,7 +251,7 @@ class CommentAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .filter(content_type=ContentType.objects.get_for_model(Post))  # an id: no join to count through
-            .select_related("review", "user", "content_type")
+            .select_related("review__decided_by", "user", "content_type")
             .annotate(
                 report_count=Coalesce(Subquery(flags.annotate(n=Count("*")).values("n")), 0),
                 reported_at=Subquery(flags.annotate(last=Max("created_at")).values("last")),
@@ -289,9 +295,22 @@ class CommentAdmin(admin.ModelAdmin):
         body = CommentBody.objects.filter(comment=comment).select_related("edited_by").first()
         if body is None or body.edited_at is None:
             return "—"
-        editor = body.edited_by
-        who = (editor.get_full_name() or editor.get_username()) if editor else "an account since deleted"
-        return f"By {who}, {dates.day_and_time(body.edited_at)}"
+        return f"By {_who(body.edited_by)}, {dates.day_and_time(body.edited_at)}"
+
+    @admin.display(description="decided")
+    def decided(self, comment) -> str:
+        """Which moderator made the comment's last decision, and when: the
+        status alone did not say who approved, rejected or marked it as
+        spam (found by QA). A comment the policy published or held as it
+        was posted has no one's decision; one readers' reports sent back to
+        the queue keeps the last."""
+        review = getattr(comment, "review", None)
+        if review is None:  # imported, or from before moderation was recorded
+            return "—"
+        if review.decided_at is None:
+            return "No one yet" if review.status == Status.PENDING else "The comment policy, on posting"
+        last = "Last by" if review.status == Status.PENDING else "By"
+        return f"{last} {_who(review.decided_by)}, {dates.day_and_time(review.decided_at)}"
 
     @admin.display(description="reply")
     def reply(self, comment) -> str:
@@ -344,9 +363,12 @@ class CommentAdmin(admin.ModelAdmin):
     def state(self, comment) -> str:
         """The status, and why it was held, and readers' reports, under it."""
         reports = self.reports(comment) if comment.report_count else ""
+        review = getattr(comment, "review", None)
+        by = f"by {_who(review.decided_by)}" if review and review.decided_at and review.status != Status.PENDING else ""
         return format_html(
-            "{}<br><small>{}</small>{}",
+            "{}{}<br><small>{}</small>{}",
             self.status(comment),
+            format_html(" <small>{}</small>", by) if by else "",
             self.reasons(comment),
             format_html('<br><small class="comment-reports">{}</small>', reports) if reports else "",
         )

@@ -144,3 +144,48 @@ def test_the_admin_links_a_comment_to_where_readers_see_it(client, moderator, se
 
     waiting_row = listed.split(f'value="{waiting.pk}"', 1)[1].split("</tr>", 1)[0]
     assert f'<a href="{post.get_absolute_url()}">A long discussion</a>' in waiting_row
+
+
+def test_the_admin_says_who_decided_each_comment_and_when(client, moderator, django_assert_max_num_queries):
+    """Found by QA: a comment's status said what was decided, never by whom:
+    a moderator could not tell who approved, rejected or marked a comment."""
+    moderator.first_name, moderator.last_name = "Mo", "Derator"
+    moderator.save()
+    post = make_post()
+    held = []
+    for text in ["First held", "Second held", "Third held"]:
+        comment = make_comment(post, is_public=False, comment=text)
+        CommentReview.objects.create(comment=comment, status="pending", reasons=",first_time,")
+        held.append(comment)
+    by_policy = make_comment(post, comment="Published on posting")
+    CommentReview.objects.create(comment=by_policy, status="approved")
+    ids = [str(comment.pk) for comment in held[:2]]
+    client.post("/admin/django_comments_xtd/xtdcomment/", {"action": "approve_comments", "_selected_action": ids})
+    client.post(
+        f"/admin/django_comments_xtd/xtdcomment/{held[2].pk}/change/", {"decision": "spam", "comment": "Third held"}
+    )
+    someone = make_user("someone", groups=[MODERATORS])
+    by_someone = make_comment(post, is_public=False, comment="Fourth held")
+    CommentReview.objects.create(comment=by_someone, status="pending")
+    other = Client()
+    other.force_login(someone)
+    other.post(
+        f"/admin/django_comments_xtd/xtdcomment/{by_someone.pk}/change/",
+        {"decision": "rejected", "comment": "Fourth held"},
+    )
+
+    with django_assert_max_num_queries(9):  # as with comments no one decided (test_policy.py)
+        listing = client.get("/admin/django_comments_xtd/xtdcomment/").content.decode()
+    assert listing.count("Approved <small>by Mo Derator</small>") == 2
+    assert listing.count("Spam <small>by Mo Derator</small>") == 1
+    assert "Approved<br>" in listing  # the policy's: by no one
+
+    def decided(comment) -> str:
+        page = client.get(f"/admin/django_comments_xtd/xtdcomment/{comment.pk}/change/").content.decode()
+        return re.search(r'field-decided.*?<div class="readonly">(.*?)</div>', page, re.S)[1]
+
+    assert re.fullmatch(r"By Mo Derator, \d+ \w{3} \d{4}, \d\d:\d\d", decided(held[0]))
+    assert decided(by_policy) == "The comment policy, on posting"
+    assert decided(by_someone).startswith("By someone, ")
+    someone.delete()
+    assert decided(by_someone).startswith("By an account since deleted, ")
