@@ -5,7 +5,7 @@ The rule for comments: a comment goes, unless someone else's public reply
 hangs under it (at any depth). Such a comment stays in its place with its
 text replaced by ``ERASED_TEXT`` and its name, email, website, address and
 account link blanked: deleting it would leave the other readers' answers
-replying to nothing ("In reply to a comment that is no longer shown"), and
+replying to nothing ("In reply to a comment that is not shown"), and
 their words are theirs to keep. The erased person's own replies follow the
 same rule, so a thread keeps its shape and loses every word of theirs.
 

@@ -54,7 +54,7 @@ def comment_thread(context, nodes) -> str:
             if node.continued:
                 parts.append('<p class="comment-continued muted">Continuing a thread from the previous page</p>')
             elif node.parent_hidden:
-                parts.append('<p class="comment-continued muted">In reply to a comment that is no longer shown</p>')
+                parts.append('<p class="comment-continued muted">In reply to a comment that is not shown</p>')
             author = f'<a href="{escape(comment.url)}" rel="nofollow ugc noopener">{name}</a>' if comment.url else name
             parts.append(
                 f'<article aria-label="Comment by {name}"><header class="comment-header">'

@@ -223,6 +223,19 @@ def test_a_reply_to_a_comment_taken_down_meanwhile_can_be_posted_as_a_new_commen
     assert comment.parent_id == comment.pk
 
 
+def test_a_reply_approved_before_the_comment_it_answers_says_so_truly(client):
+    """Found by QA: a moderator approving a reply whose parent still waits
+    showed readers "In reply to a comment that is no longer shown", of a
+    comment they had never been shown."""
+    post = make_post()
+    parent = make_comment(post, is_public=False, comment="Still waiting")
+    make_comment(post, parent=parent, comment="Approved first")
+
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "Still waiting" not in page and "Approved first" in page
+    assert "In reply to a comment that is not shown" in page and "no longer" not in page
+
+
 def test_a_public_reply_to_a_comment_taken_down_is_shown_and_counted(client, settings):
     """The heading's count and the pages are of public comments: all of
     them are shown, a reply whose parent was rejected where its parent was."""
@@ -235,7 +248,7 @@ def test_a_public_reply_to_a_comment_taken_down_is_shown_and_counted(client, set
     page = client.get(post.get_absolute_url()).content.decode()
     assert "2 comments" in page
     assert "Taken down later" not in page
-    assert "In reply to a comment that is no longer shown" in page
+    assert "In reply to a comment that is not shown" in page
     assert page.index("A useful answer") < page.index("Thanks for the answer")
     assert f'href="/comments/reply/{reply.pk}/"' in page
 
