@@ -144,7 +144,13 @@ def confirm(email: str) -> Subscriber:
     with transaction.atomic():
         subscriber = Subscriber.objects.with_email(email).select_for_update().first()
         if subscriber is None:
-            return Subscriber.objects.create(email=email, confirmed_at=now)
+            try:
+                with transaction.atomic():
+                    return Subscriber.objects.create(email=email, confirmed_at=now)
+            except IntegrityError:
+                # The same link clicked twice at once (found by QA: the
+                # second click was a 500): the other click made the row.
+                return Subscriber.objects.with_email(email).get()
         if not subscriber.is_receiving:
             # The owner answered: should they leave and come back, their
             # first confirmation email goes out at once.

@@ -236,6 +236,27 @@ def test_a_reader_who_confirmed_and_left_gets_a_confirmation_at_once_when_back(c
     assert len(mailoutbox) == 2
 
 
+def test_a_link_clicked_twice_at_once_confirms_once(client, monkeypatch):
+    """Found by QA: two clicks at the same moment of the link of an address
+    no row holds (an editor deleted it meanwhile) both found no row, and the
+    second's insert hit the unique address: a 500. Here the other click's row
+    appears between this one's look and its insert."""
+    token = subscriptions.confirm_token("twice@example.com")
+    first = Subscriber.objects.with_email
+
+    def other_click_first(email):
+        assert not first(email).exists()  # this click's look finds no row...
+        Subscriber.objects.create(email="twice@example.com", confirmed_at=timezone.now())  # ...the other's makes it
+        monkeypatch.setattr(Subscriber.objects, "with_email", first)
+        return Subscriber.objects.none()
+
+    monkeypatch.setattr(Subscriber.objects, "with_email", other_click_first)
+    response = client.post(reverse("mail:subscription_confirm", args=[token]))
+    assert response.status_code == 200
+    assert "twice@example.com" in main_text(response)
+    assert Subscriber.objects.get().is_receiving
+
+
 def test_a_confirmation_link_expires_and_a_forged_one_is_not_found(client, settings):
     token = subscriptions.confirm_token("late@example.com")
     settings.SUBSCRIPTIONS = settings.SUBSCRIPTIONS | {"CONFIRM_DAYS": -1}
