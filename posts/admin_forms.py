@@ -20,6 +20,7 @@ from .html import image_hosts_elsewhere
 from .models import Post, validate_canonical_url
 from .revisions import saved_since
 from .tagging import (
+    as_existing_tags,
     tag_description,
     tag_name_problem,
     tags_for,
@@ -290,7 +291,7 @@ class PostAdminForm(KeepsUploads, BodyForm):
         tag's unique name: the loser retries once and finds the winner's tag.
         """
         names = [tag.name for tag in self.cleaned_data.get("tags") or []]
-        names += typed_tag_names(self.cleaned_data.get("new_tags") or "")
+        names += as_existing_tags(typed_tag_names(self.cleaned_data.get("new_tags") or ""))
         for attempt in range(2):
             try:
                 with transaction.atomic():

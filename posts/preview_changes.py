@@ -51,7 +51,7 @@ from authors.models import Author
 
 from .authoring_models import ChangeNote
 from .models import CoAuthor, Post
-from .tagging import typed_tag_names
+from .tagging import as_existing_tags, typed_tag_names
 from .views import PostDetailView, for_one_reader
 
 # What the form says when the preview's address is opened without it.
@@ -124,10 +124,11 @@ def carry(post: Post, tags: list[Tag], co_authors=None, change_notes=None) -> No
 def typed_tags(cleaned: dict) -> list[Tag]:
     """The tags a save would give the post (``PostAdminForm.save_tags``):
     those chosen, then the names typed, each the existing tag of that name in
-    any case, or a new one, unsaved."""
+    any case or of that address, or a new one, unsaved."""
     chosen = list(cleaned.get("tags") or [])
     known = {tag.name.casefold() for tag in chosen}
-    names = [name for name in typed_tag_names(cleaned.get("new_tags") or "") if name.casefold() not in known]
+    typed = as_existing_tags(typed_tag_names(cleaned.get("new_tags") or ""))
+    names = [name for name in dict.fromkeys(typed) if name.casefold() not in known]
     if not names:
         return chosen
     matching = Q()

@@ -30,6 +30,24 @@ def typed_tag_names(value: str) -> list[str]:
     return list(names.values())
 
 
+def as_existing_tags(names: list[str]) -> list[str]:
+    """``names`` typed as new tags, each one the address of a tag already
+    (and not that tag's name in another case, which taggit matches itself)
+    given as that tag's name: "Machine-Learning" is the tag "Machine
+    Learning", as WordPress takes it. taggit made a second tag at
+    ``machine-learning_1``, with a page of its own (found by QA)."""
+    if not names:
+        return names
+    slugs = {name: Tag().slugify(name) for name in names}
+    named = Q()
+    for name in names:
+        named |= Q(name__iexact=name)
+    tags = Tag.objects.filter(named | Q(slug__in=slugs.values())).values_list("name", "slug")
+    at = {slug: tag_name for tag_name, slug in tags}
+    taken = {tag_name.casefold() for tag_name, _ in tags}
+    return [name if name.casefold() in taken else at.get(slugs[name], name) for name in names]
+
+
 def tag_name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a new tag, or None if it can."""
     if len(name) > MAX_LENGTH:

@@ -48,6 +48,21 @@ def test_new_tags_are_separated_by_commas_only(client, writer, typed, tags):
     assert sorted(Post.objects.get(slug="fresh-draft").tags.names()) == tags
 
 
+def test_a_new_tag_at_an_existing_tags_address_is_that_tag(client, writer):
+    """Found by QA: "Machine-Learning" typed as a new tag beside the tag
+    "Machine Learning" made a second tag at machine-learning_1, with a page
+    of its own; WordPress, whose export the importer reads, takes it as the
+    same tag."""
+    existing = Tag.objects.create(name="Machine Learning", slug="machine-learning")
+    make_post(tags=[existing])  # published: a tag authors see
+    typed = "Machine-Learning, MACHINE LEARNING, Exam season"
+    data = admin_post_form(new_tags=typed) | {"tags": [existing.pk]}
+    assert client.post("/admin/posts/post/add/", data).status_code == 302
+    post = Post.objects.get(slug="fresh-draft")
+    assert sorted(post.tags.names()) == ["Exam season", "Machine Learning"]
+    assert sorted(Tag.objects.values_list("slug", flat=True)) == ["exam-season", "machine-learning"]
+
+
 def grant_publish(author):
     author.user.user_permissions.add(Permission.objects.get(codename="publish_post"))
 
