@@ -400,6 +400,9 @@ class CommentAdmin(admin.ModelAdmin):
                 already += 1
                 continue
             moderation.decide(comment, status, request.user)
+            # In the comment's History, as a decision on its page is (found
+            # by QA: the list's actions left no trace there).
+            self.log_change(request, comment, f"{verb.removeprefix('successfully ').capitalize()} from the list.")
             decided += 1
         message = f"{decided} comment{'s' if decided != 1 else ''} {'was' if decided == 1 else 'were'} {verb}."
         if already:

@@ -187,5 +187,7 @@ def test_the_admin_says_who_decided_each_comment_and_when(client, moderator, dja
     assert re.fullmatch(r"By Mo Derator, \d+ \w{3} \d{4}, \d\d:\d\d", decided(held[0]))
     assert decided(by_policy) == "The comment policy, on posting"
     assert decided(by_someone).startswith("By someone, ")
+    history = client.get(f"/admin/django_comments_xtd/xtdcomment/{held[0].pk}/history/").content.decode()
+    assert "Approved from the list." in history and "Mo Derator" in history
     someone.delete()
     assert decided(by_someone).startswith("By an account since deleted, ")
