@@ -1,9 +1,10 @@
 """What the blog records about comments beyond django-comments-xtd's model:
 the moderation decision and its reasons, the text as shown, trusted
-commenters, reader flags."""
+commenters, reader flags, addresses confirmed for follow-up emails."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django_comments_xtd.models import XtdComment
 
 
@@ -143,3 +144,52 @@ class PendingComment(XtdComment):
         proxy = True
         verbose_name = "comment awaiting moderation"
         verbose_name_plural = "moderation queue"
+
+
+class FollowerAddressQuerySet(models.QuerySet):
+    def with_email(self, email: str):
+        """The row of this address in any case (what the unique constraint compares)."""
+        return self.alias(email_lower=Lower("email")).filter(email_lower=email.strip().lower())
+
+    def confirmed(self):
+        return self.filter(confirmed_at__isnull=False)
+
+    def of_commenter(self):
+        """In a subquery on comments: the row of the comment's address, in any case."""
+        return self.alias(email_lower=Lower("email")).filter(email_lower=Lower(models.OuterRef("user_email")))
+
+
+class FollowerAddress(models.Model):
+    """An address that asked, by ticking "Email me about new comments on this
+    post", for emails about new comments: followers get them only once the
+    address's owner clicked the link emailed to it (double opt-in).
+
+    Anyone can type any address in the comment form, so a comment's
+    ``followup`` is only a request (found by QA: a reader could sign someone
+    else up). One row per address, whatever its case, made when a comment
+    asking for follow-ups is first published; it counts the confirmation
+    emails as ``Subscriber`` does, so approving many comments from one address
+    cannot flood its inbox. Once confirmed, the address follows any post it
+    asks to without confirming again. Signed-in commenters need no row: their
+    account's address is theirs.
+    """
+
+    email = models.EmailField(max_length=254)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the reader clicked the confirmation link; empty until then."
+    )
+    # Confirmation emails sent unanswered, and when the last went out
+    # (posts.followups.comment_published): the next one waits longer.
+    confirmations_sent = models.PositiveIntegerField(default=0, editable=False)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = FollowerAddressQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="follower_address_email_unique_ci")]
+        verbose_name_plural = "follower addresses"
+
+    def __str__(self) -> str:
+        return self.email

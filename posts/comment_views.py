@@ -142,11 +142,11 @@ def _render_article(
     return allow_players(response, players)
 
 
-def _fresh_form(post: Post, data, **changes) -> CommentForm:
+def _fresh_form(request, post: Post, data, **changes) -> CommentForm:
     """An unbound form carrying what the reader typed, with a new signature."""
     initial = {name: data.get(name) for name in KEPT_FIELDS if data.get(name) not in (None, "")}
     initial["followup"] = bool(data.get("followup"))
-    return CommentForm(post, initial=initial | changes)
+    return CommentForm(post, initial=initial | changes, signed_in=request.user.is_authenticated)
 
 
 # The largest id a database integer column holds. A bigger number from a URL
@@ -188,7 +188,7 @@ def _comment_after_signing_in(request):
     return _render_article(
         request,
         post,
-        _fresh_form(post, request.POST),
+        _fresh_form(request, post, request.POST),
         403,
         f"You signed in after opening this page, so your comment was not posted. It is below, to be posted "
         f"as {account_name(request.user)}: check it and post it again.",
@@ -216,7 +216,7 @@ def post_comment(request):
         return _render_article(
             request,
             post,
-            _fresh_form(post, data),
+            _fresh_form(request, post, data),
             400,
             "This form had expired or was altered. Your text is below: please post it again.",
         )
@@ -233,7 +233,7 @@ def post_comment(request):
         return _render_article(
             request,
             post,
-            _fresh_form(post, data, reply_to=0),
+            _fresh_form(request, post, data, reply_to=0),
             400,
             "The comment you replied to can no longer be answered. Your text is below: post it as a new comment.",
         )
@@ -243,7 +243,7 @@ def post_comment(request):
     if earlier_public is not None:
         said = "" if earlier_public else " It is waiting for a moderator: once approved it appears here."
         return _render_article(
-            request, post, _fresh_form(post, data), 409, f"You have already posted this comment.{said}"
+            request, post, _fresh_form(request, post, data), 409, f"You have already posted this comment.{said}"
         )
     ip = client_ip(request)
     if not claim_posting_slot(ip, email, request.user):
@@ -251,7 +251,7 @@ def post_comment(request):
         response = _render_article(
             request,
             post,
-            _fresh_form(post, data),
+            _fresh_form(request, post, data),
             429,
             f"You are posting too quickly. Please wait {seconds} seconds and post again; your text is kept below.",
         )

@@ -54,6 +54,9 @@ class CommentText(TypedText):
         return LEADING_SPACES.sub("", LEADING_BLANK_LINES.sub("", super().to_python(value))).rstrip()
 
 
+FOLLOWUP_HINT = "If your email address has not confirmed before, an email will first ask you to confirm it."
+
+
 class CommentForm(XtdCommentForm):
     """django-comments-xtd's form with proper input types, labels and hints."""
 
@@ -75,6 +78,11 @@ class CommentForm(XtdCommentForm):
         # What the followers' emails are about (posts.notifications.notify_followers):
         # every new comment on the post, as django-comments-xtd's follow-up is.
         self.fields["followup"].label = "Email me about new comments on this post"
+        if not signed_in:
+            # Anyone can type any address: it confirms first (posts.followups).
+            # The page is cached for everyone signed out, so it cannot know
+            # whether the address has; the comment's page says (comments.html).
+            self.fields["followup"].help_text = FOLLOWUP_HINT
         for name, column in COLUMN_OF.items():
             limit = XtdComment._meta.get_field(column).max_length
             field = self.fields[name]

@@ -799,7 +799,15 @@ class CoAuthor(models.Model):
 
 
 from .authoring_models import ChangeNote, PostImage, PreviewLink, SlugRedirect, TagProfile, TagRedirect  # noqa: E402
-from .comment_models import CommentBody, CommentReview, HoldReason, PendingComment, ReaderFlag, TrustedCommenter  # noqa: E402
+from .comment_models import (  # noqa: E402
+    CommentBody,
+    CommentReview,
+    FollowerAddress,
+    HoldReason,
+    PendingComment,
+    ReaderFlag,
+    TrustedCommenter,
+)
 from .page_models import Page, PageImage, PageSlugRedirect  # noqa: E402
 from .search_models import SearchDocument  # noqa: E402
 from .subscription_models import PostNewsletter, Subscriber  # noqa: E402
@@ -809,6 +817,7 @@ __all__ = [
     "CoAuthor",
     "CommentBody",
     "CommentReview",
+    "FollowerAddress",
     "HoldReason",
     "Page",
     "PageImage",

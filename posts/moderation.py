@@ -9,7 +9,7 @@ from django_comments_xtd.models import XtdComment
 
 from skolr_blog.page_cache import content_changed
 
-from . import notifications
+from . import followups, notifications
 from .comment_format import render_markdown
 from .comment_models import CommentBody, CommentReview, HoldReason, ReaderFlag, TrustedCommenter
 from .comments import account_name
@@ -19,7 +19,9 @@ from .policy import policy
 @transaction.atomic
 def record(comment: XtdComment, status: str, reasons=(), decided_by=None) -> XtdComment:
     """Store a new comment with its moderation record, and say so: to the
-    post's author and followers if it is public, to moderators if it waits.
+    post's author and followers if it is public (and, if it asks for
+    follow-ups from an unconfirmed address, to that address, asking it to
+    confirm), to moderators if it waits.
 
     One path for readers' comments (the comment view, after the policy
     judged them) and moderators' replies from the admin, so both are stored,
@@ -38,6 +40,7 @@ def record(comment: XtdComment, status: str, reasons=(), decided_by=None) -> Xtd
     )
     if comment.is_public:
         notifications.comment_published(comment)
+        followups.comment_published(comment)
     elif status == CommentReview.Status.PENDING:
         notifications.comment_held(comment)
     return comment
@@ -118,6 +121,7 @@ def decide(comment: XtdComment, status: str, user=None) -> bool:
         content_changed()
     if announce:
         notifications.comment_published(comment)
+        followups.comment_published(comment)
     return became_public
 
 

@@ -8,7 +8,8 @@ their transaction; they defer their work with ``transaction.on_commit``):
 - ``comment_held(comment)``: a comment waits in the queue → moderators.
 - ``comment_published(comment)``: a comment became public (directly or by
   approval) → the post's author (each / daily digest / off) and the
-  readers following the post.
+  readers following the post (``following``: signed in, or from an address
+  confirmed by ``posts.followups``, which the moderation also calls).
 
 Tasks come in two kinds. *Fan-out* tasks (``notify_*``) work out who should
 hear about a comment and enqueue one ``deliver`` task per recipient, so a
@@ -42,7 +43,7 @@ from authors.models import Author
 from authors.roles import MODERATORS
 
 from .comments import comment_link, public_comments
-from .models import CommentReview, Post
+from .models import CommentReview, FollowerAddress, Post
 
 logger = logging.getLogger(__name__)
 
@@ -110,12 +111,26 @@ def read_unsubscribe_token(token: str) -> tuple[str, int] | None:
         data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature:
         return None
+    return email_and_post(data)
+
+
+def email_and_post(data) -> tuple[str, int] | None:
+    """(email, post id) from a signed token's data; None if it holds no such pair."""
     if not isinstance(data, dict):
         return None
     email, post_id = data.get("email"), data.get("post")
     if not isinstance(email, str) or not email or type(post_id) is not int:
         return None
     return email, post_id
+
+
+def following(comments: models.QuerySet) -> models.QuerySet:
+    """The comments whose commenter gets emails about new comments on their
+    post: they asked (``followup``), signed in (their account's address is
+    theirs) or from an address whose owner confirmed it (``posts.followups``:
+    anyone can type anyone's address in the form)."""
+    confirmed = models.Exists(FollowerAddress.objects.confirmed().of_commenter())
+    return comments.filter(followup=True).filter(models.Q(user__isnull=False) | confirmed)
 
 
 def stop_following(email: str, post_id: int) -> int:
@@ -235,9 +250,9 @@ def _author_message(comment, post, recipient):
 def _follower_message(comment, post, recipient):
     if not (comment.is_public and not comment.is_removed):
         return None
-    still_following = _on_post(public_comments(), post.pk).filter(user_email__iexact=recipient, followup=True).exists()
+    still_following = following(_on_post(public_comments(), post.pk).filter(user_email__iexact=recipient)).exists()
     if not still_following:
-        return None  # Unsubscribed since the comment was published.
+        return None  # Unsubscribed since the comment was published (or erased).
     unsubscribe_url = absolute_url(reverse("mail:unsubscribe", args=[unsubscribe_token(recipient, post.pk)]))
     context = {
         "comment": comment,
@@ -365,7 +380,7 @@ def notify_author(comment_id: int) -> int:
 
 @task(queue_name=MAIL_QUEUE)
 def notify_followers(comment_id: int) -> int:
-    """Enqueue an email to each reader following the post, except the commenter."""
+    """Enqueue an email to each reader following the post (``following``), except the commenter."""
     comment, post = _load(comment_id)
     if comment is None or not post.is_published:
         return 0  # a draft or a post in the trash: the link would be a 404
@@ -375,8 +390,7 @@ def notify_followers(comment_id: int) -> int:
         if email and author.comment_notifications != Author.CommentNotifications.OFF:
             skip.add(email.lower())  # The post's authors hear about every comment already.
     followers = (
-        _on_post(public_comments(), post.pk)
-        .filter(followup=True)
+        following(_on_post(public_comments(), post.pk))
         .order_by("submit_date", "pk")
         .values_list("user_email", flat=True)
     )

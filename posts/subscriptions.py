@@ -57,13 +57,19 @@ def read_confirm_token(token: str) -> str | None:
     Raises ``signing.SignatureExpired`` for a genuine token older than
     ``CONFIRM_DAYS``: the page then says so instead of "not found".
     """
+    return _email_in(read_confirmation(token, CONFIRM_SALT))
+
+
+def read_confirmation(token: str, salt: str):
+    """What a confirmation link's token signed for ``salt`` holds, or None if
+    it was not; raises ``signing.SignatureExpired`` after ``CONFIRM_DAYS``
+    (also the comment follow-ups' links, ``posts.followups``)."""
     try:
-        data = signing.loads(token, salt=CONFIRM_SALT, max_age=timedelta(days=setting("CONFIRM_DAYS")))
+        return signing.loads(token, salt=salt, max_age=timedelta(days=setting("CONFIRM_DAYS")))
     except signing.SignatureExpired:
         raise
     except signing.BadSignature:
         return None
-    return _email_in(data)
 
 
 def unsubscribe_token(email: str) -> str:

@@ -14,7 +14,7 @@ from taggit.models import Tag
 
 from skolr_blog.page_cache import changes_at, content_cached
 
-from . import seo
+from . import followups, seo
 from .authoring_models import OldSlug
 from .comments import comment_link, comment_page, comment_tree, comments_for, comments_per_page
 from .embeds import ShowsVideoPlayers
@@ -183,6 +183,8 @@ def comment_section(request, post: Post, form: CommentForm | None = None, page: 
     size = comments_per_page()
     comments = comment_page(post, page, size)
     pages = max(1, -(-total // size))
+    if form is None and post.comments_open:
+        form = CommentForm(post, signed_in=request.user.is_authenticated)
     context = {
         "comment_tree": comment_tree(comments, continues_page=page > 1),
         "comment_count": total,
@@ -190,7 +192,7 @@ def comment_section(request, post: Post, form: CommentForm | None = None, page: 
         "comment_pages": pages,
         "comment_page_query": f"?cpage={page}" if page > 1 else "",
         "max_thread_level": settings.COMMENTS_XTD_MAX_THREAD_LEVEL,
-        "comment_form": form or (CommentForm(post) if post.comments_open else None),
+        "comment_form": form,
         "posted_comment": None,
         "flagged": request.GET.get("flagged", ""),
         "reported_hidden": request.GET.get("reported") == "hidden",
@@ -199,7 +201,12 @@ def comment_section(request, post: Post, form: CommentForm | None = None, page: 
     if token:
         try:
             pk = signing.loads(token, salt=POSTED_SALT, max_age=3600)
-            posted = comments_for(post, public_only=False).select_related("review", "body").get(pk=pk)
+            posted = (
+                comments_for(post, public_only=False)
+                .select_related("review", "body")
+                .annotate(awaits_confirmation=followups.awaits_confirmation())
+                .get(pk=pk)
+            )
             context["posted_comment"] = posted
             if posted.is_public:
                 context["posted_comment_link"] = comment_link(post, posted)

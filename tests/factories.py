@@ -20,7 +20,7 @@ from PIL import Image
 
 from authors.models import Author
 from posts.comment_format import render_markdown
-from posts.models import CommentBody, Page, Post
+from posts.models import CommentBody, FollowerAddress, Page, Post
 
 _sequence = itertools.count(1)
 
@@ -119,6 +119,12 @@ def make_comment(post: Post, *, parent: XtdComment | None = None, formatted: boo
     if formatted:
         CommentBody.objects.create(comment=comment, html=render_markdown(comment.comment))
     return comment
+
+
+def confirm_followers(*emails: str) -> None:
+    """Addresses whose owners confirmed them for emails about new comments
+    (``posts.followups``): their comments with ``followup=True`` are followed."""
+    FollowerAddress.objects.bulk_create(FollowerAddress(email=email, confirmed_at=timezone.now()) for email in emails)
 
 
 INLINE_PREFIXES = ("co_author_links", "images", "change_notes", "preview_links")

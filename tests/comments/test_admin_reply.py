@@ -10,7 +10,7 @@ from django_comments_xtd.models import XtdComment
 
 from authors.roles import AUTHORS, MODERATORS
 from posts.models import CommentReview, Post
-from tests.factories import make_author, make_comment, make_post, make_user
+from tests.factories import confirm_followers, make_author, make_comment, make_post, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +52,7 @@ def held(post, **fields):
 def test_a_moderator_replies_as_themselves_threaded_with_the_team_badge_and_followers_hear(
     client, post, moderator, mailoutbox, django_capture_on_commit_callbacks
 ):
+    confirm_followers("asha@example.com", "ben@example.com")
     question = make_comment(post, user_name="Asha", user_email="asha@example.com", followup=True, comment="Which day?")
     make_comment(post, user_name="Ben", user_email="ben@example.com", followup=True, comment="Also curious.")
     make_comment(post, user_name="Cy", user_email="cy@example.com", followup=False, comment="Not following.")

@@ -28,7 +28,7 @@ from authors.models import Author
 from authors.roles import MODERATORS
 from posts import notifications
 from posts.models import CommentReview
-from tests.factories import make_author, make_comment, make_post, make_user
+from tests.factories import confirm_followers, make_author, make_comment, make_post, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -419,6 +419,7 @@ def test_an_author_who_chooses_no_emails_drops_the_pending_digest(mailoutbox, pu
 
 def test_followers_are_told_and_can_stop_with_one_click(client, mailoutbox, published):
     post = make_post(title="Parent portals", author=make_author())
+    confirm_followers("fola@example.com", "waiting@example.com", "elsewhere@example.com", "asha@example.com")
     make_comment(post, user_email="fola@example.com", followup=True)
     make_comment(post, user_email="FOLA@example.com", followup=True)  # the same reader: one email
     make_comment(post, user_email="quiet@example.com", followup=False)
@@ -477,6 +478,7 @@ def test_a_head_on_the_unsubscribe_link_answers_and_unsubscribes_nobody(client):
 
 def test_follower_email_offers_one_click_unsubscribe_to_mail_clients(mailoutbox, published):
     post = make_post(author=make_author())
+    confirm_followers("fola@example.com")
     make_comment(post, user_email="fola@example.com", followup=True)
     published(make_comment(post))
 
@@ -508,6 +510,7 @@ def test_emailed_links_lead_to_the_configured_site_after_migrate(settings, mailo
 
     assert Site.objects.get_current().domain == "blog.skolr.example"
     post = make_post(author=make_author())
+    confirm_followers("fola@example.com")
     make_comment(post, user_email="fola@example.com", followup=True)
     new = make_comment(post)
     published(new)
