@@ -10,7 +10,8 @@ their words are theirs to keep. The erased person's own replies follow the
 same rule, so a thread keeps its shape and loses every word of theirs.
 
 Their trusted-commenter entry, their follow-up emails (the ``followup``
-flag of their comments), their email subscription and the task worker's
+flag of their comments, and their address's confirmation for them), their
+email subscription and the task worker's
 rows of emails to them go too, and the admin's history entries of their
 comments lose the excerpt Django keeps as their name.
 """
@@ -31,7 +32,7 @@ from django_tasks_db.models import DBTaskResult
 from skolr_blog.page_cache import content_changed
 
 from .comment_format import render_markdown
-from .comment_models import CommentBody, PendingComment, TrustedCommenter
+from .comment_models import CommentBody, FollowerAddress, PendingComment, TrustedCommenter
 from .subscription_models import Subscriber
 
 ERASED_TEXT = "[removed at the commenter's request]"
@@ -47,6 +48,7 @@ class Erasure:
     anonymized: list[int] = field(default_factory=list)  # comment ids
     replies_kept: int = 0  # others' public replies under the anonymized comments
     follows: int = 0  # articles whose new comments they were emailed about
+    follower_address: int = 0  # their address's row for follow-up emails (confirmed or asked)
     trusted: int = 0
     subscriptions: int = 0
     mail_tasks: int = 0  # the task worker's rows of emails to them, waiting or sent
@@ -57,7 +59,7 @@ class Erasure:
 
     @property
     def anything(self) -> bool:
-        return bool(self.comments or self.trusted or self.subscriptions or self.mail_tasks)
+        return bool(self.comments or self.follower_address or self.trusted or self.subscriptions or self.mail_tasks)
 
 
 def normalized(emails) -> list[str]:
@@ -91,6 +93,7 @@ def plan(emails) -> Erasure:
     erasure.anonymized = sorted(kept)
     erasure.deleted = sorted(mine - kept)
     erasure.follows = len({row["object_pk"] for row in theirs if row["followup"]})
+    erasure.follower_address = _their_follower_addresses(erasure.emails).count()
     erasure.trusted = TrustedCommenter.objects.filter(email__in=erasure.emails).count()
     erasure.subscriptions = _their_subscriptions(erasure.emails).count()
     erasure.mail_tasks = _their_mail_tasks(erasure.emails).count()
@@ -105,6 +108,10 @@ def _ancestors(pk: int, parents: dict[int, int]) -> set[int]:
         found.add(parent)
         pk = parent
     return found
+
+
+def _their_follower_addresses(emails: list[str]):
+    return FollowerAddress.objects.alias(email_lower=Lower("email")).filter(email_lower__in=emails)
 
 
 def _their_subscriptions(emails: list[str]):
@@ -143,6 +150,7 @@ def erase(emails) -> Erasure:
     # Their reviews and reader flags go with them (cascades).
     XtdComment.objects.filter(pk__in=erasure.deleted).delete()
     TrustedCommenter.objects.filter(email__in=erasure.emails).delete()
+    _their_follower_addresses(erasure.emails).delete()
     _their_subscriptions(erasure.emails).delete()
     _their_mail_tasks(erasure.emails).delete()
     # Django names a comment in its history as "<name>: <first 50 characters>...".

@@ -282,3 +282,15 @@ def test_the_page_after_posting_costs_no_query_more_for_a_follower(client, post)
     assert count_queries(client, url + posted_comment_token(quiet)) == count_queries(
         client, url + posted_comment_token(following)
     )
+
+
+def test_erasing_a_commenter_forgets_their_confirmation(post):
+    from posts import erasure
+
+    make_comment(post, user_email="asha@example.com", followup=True)
+    confirm_followers("Asha@Example.com", "ben@example.com")
+
+    done = erasure.erase(["asha@example.com"])
+
+    assert done.follower_address == 1
+    assert list(FollowerAddress.objects.values_list("email", flat=True)) == ["ben@example.com"]
