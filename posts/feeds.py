@@ -58,13 +58,15 @@ MEDIA_NS = "http://search.yahoo.com/mrss/"
 _ROOT_RELATIVE = re.compile(r'(\s(?:src|href)=")/(?!/)')
 
 
-# What XML 1.0 cannot hold, as Django's feed writer refuses it.
-_NOT_IN_XML = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F]")
+# What XML 1.0 cannot hold: the control characters Django's feed writer
+# refuses, and the two noncharacters U+FFFE and U+FFFF, which it writes and
+# every XML parser then refuses (XML 1.0, 2.2 Characters).
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]")
 
 
 def _xml_safe(value):
     """``value`` (a string, or strings in a list or a dict) without the
-    control characters XML 1.0 cannot hold."""
+    characters XML 1.0 cannot hold."""
     if isinstance(value, str):
         return _NOT_IN_XML.sub("", value)
     if isinstance(value, list | tuple):
@@ -81,11 +83,13 @@ def derived_id(base: str, name: str) -> str:
 
 
 class XmlSafe:
-    """A feed's texts without the control characters XML 1.0 cannot hold.
-    One pasted into a title, an excerpt, a body or an author's name (a
-    vertical tab from a word processor) made every feed that post is in a
-    500: Django's writer refuses the whole document. The pages show them
-    harmlessly; the feeds leave them out."""
+    """A feed's texts without the characters XML 1.0 cannot hold.
+    A control character pasted into a title, an excerpt, a body or an
+    author's name (a vertical tab from a word processor) made every feed
+    that post is in a 500: Django's writer refuses the whole document. A
+    U+FFFE (a byte-order mark read the wrong way round) it writes, and feed
+    readers then refuse the whole feed as not well-formed. The pages show
+    them harmlessly; the feeds leave them out."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*map(_xml_safe, args), **{key: _xml_safe(value) for key, value in kwargs.items()})

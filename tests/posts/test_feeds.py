@@ -15,7 +15,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from posts.models import Post
-from tests.factories import image_upload, make_author, make_post
+from tests.factories import image_upload, make_author, make_comment, make_post
 
 pytestmark = pytest.mark.django_db
 
@@ -326,4 +326,25 @@ def test_a_control_character_typed_anywhere_leaves_every_feed_valid(client):
         assert response.status_code == 200, url
         text = ElementTree.tostring(ElementTree.fromstring(response.content), encoding="unicode")
         assert "Widget guide withvtab" in text and "Excerpt escape" in text and "Skolr" in text, url
+    assert client.get(post.get_absolute_url()).status_code == 200
+
+
+def test_a_noncharacter_typed_anywhere_leaves_every_feed_well_formed(client):
+    """Found by QA: a U+FFFE (a byte-order mark read the wrong way round, from a
+    badly converted file) in a title, a body or a comment was written into the
+    feeds as it was, and XML 1.0 cannot hold it: feed readers refused the
+    whole feed, every other post with it, as not well-formed. The feeds leave
+    it and U+FFFF out; the article still shows its words."""
+    marked = {"title": "Widget guide\ufffe with a mark", "excerpt": "Excerpt\uffff here", "body": "<p>\ufffe</p>"}
+    post = make_post(author=make_author(name="Sk\ufffeolr", slug="skolr-x"), tags=["Widgets\ufffe"], **marked)
+    make_comment(post, comment="A comment\ufffe here")
+    tag = post.tags.get()
+    for url in ["/feed/", "/feed/atom/", f"/tags/{tag.slug}/feed/", f"/tags/{tag.slug}/feed/atom/",
+                "/authors/skolr-x/feed/", "/authors/skolr-x/feed/atom/", "/comments/feed/", "/comments/feed/atom/",
+                f"/posts/{post.slug}/comments/feed/", f"/posts/{post.slug}/comments/feed/atom/"]:  # fmt: skip
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = ElementTree.tostring(ElementTree.fromstring(response.content), encoding="unicode")
+        assert "Widget guide with a mark" in text and "Skolr" in text, url
+    assert "A comment here" in client.get("/comments/feed/").content.decode()
     assert client.get(post.get_absolute_url()).status_code == 200
