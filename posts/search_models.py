@@ -14,7 +14,9 @@ class SearchDocument(models.Model):
     The table is not an ordinary one, which is why migration
     ``0005_search_index`` creates it by hand for each database: on SQLite it is
     an FTS5 virtual table (its ``rowid`` is the post's id), on PostgreSQL a
-    table with a generated, GIN-indexed, weighted ``tsvector``. Django reads
+    table with a generated, GIN-indexed, weighted ``tsvector`` (of the text
+    with ``. / @ : < >`` read as spaces, migration 0033, so "Node.js" is
+    indexed as the words a reader types, as FTS5 does). Django reads
     and writes only the plain text columns below. Change them only together
     with a hand-written migration: an AlterField cannot alter a virtual table.
 
