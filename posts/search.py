@@ -9,7 +9,9 @@ title above one in the tags, the excerpt and then the body.
 A reader's query never reaches either parser as an expression: only its
 words are kept (quotes, brackets, ``AND``/``NEAR``, ``*``, column filters are
 dropped) and each word is quoted, so no input can raise a syntax error. Each
-word of three letters or more is searched as a prefix (``PREFIX_FROM``).
+word of three letters or more is searched as a prefix (``PREFIX_FROM``) of
+the stems and of the words as written (migration 0035): the stem of
+"university" is ``univers``, and "universit" must find it too.
 
 The index is written from Python (see ``posts.search_signals``): when a post
 is saved or its tags change, and when a tag is renamed or deleted. Status is
@@ -88,15 +90,73 @@ def search_terms(query: str) -> list[str]:
 PREFIX_FROM = 3
 
 
-def _fts5_match(words: list[str]) -> str:
-    """SQLite FTS5: every word, each quoted (words hold no quotes), as a prefix when long enough."""
-    return " ".join(f'"{word}"*' if len(word) >= PREFIX_FROM else f'"{word}"' for word in words)
+_INDEXED_WORD = re.compile(r"[^\W_]+")
 
 
-def _tsquery(words: list[str]) -> str:
-    """PostgreSQL ``to_tsquery``: every word, as a prefix when long enough.
-    Words are ``\\w+``, so none holds an operator of the query syntax."""
-    return " & ".join(f"{word}:*" if len(word) >= PREFIX_FROM else word for word in words)
+def fold(text: str) -> str:
+    """Lower case without accents, as FTS5's ``unicode61 remove_diacritics``
+    tokenizer reads text ("Café" is ``cafe``)."""
+    text = unicodedata.normalize("NFD", text.lower())
+    return "".join(char for char in text if not unicodedata.combining(char))
+
+
+def vocabulary(texts: Iterable[str]) -> set[str]:
+    """The words of these texts as SQLite's index of words holds them."""
+    return set(_INDEXED_WORD.findall(fold(" ".join(texts))))
+
+
+# SQLite: how many words of the vocabulary a typed beginning may stand for,
+# the shortest first (those are the ones a stem can be shorter than).
+MAX_EXPANSIONS = 50
+_EXPANSIONS = """
+    coalesce((SELECT group_concat(' OR "' || word || '"', '') FROM (
+        SELECT word FROM posts_search_words WHERE word > %s AND word < %s
+        ORDER BY length(word), word LIMIT %s
+    )), '')
+"""
+
+
+def _fts5_match(words: list[str]) -> tuple[str, list]:
+    """SQLite FTS5: an SQL expression giving the query for ``MATCH``, and its
+    parameters. Every word is required, each quoted (words hold no quotes).
+
+    The index holds stems ("university" is ``univers``), so ``"universit"*``
+    alone finds nothing. A word long enough to be a beginning is searched as
+    a prefix of stems or as any word of the vocabulary (``posts_search_words``)
+    it begins, each of those as a whole word: ``("universit"* OR
+    "universities" OR "university")``. Vocabulary words are letters and
+    digits only, so they hold no quotes either.
+    """
+    parts, params = [], []
+    for word in words:
+        if len(word) >= PREFIX_FROM:
+            parts.append(f"'(' || %s || {_EXPANSIONS} || ')'")
+            params += [f'"{word}"*', fold(word), fold(word) + "\U0010ffff", MAX_EXPANSIONS]
+        else:
+            parts.append("%s")
+            params.append(f'"{word}"')
+    return " || ' AND ' || ".join(parts), params  # SQL of placeholders only
+
+
+def _tsquery_terms(words: list[str]) -> list[str]:
+    """PostgreSQL ``to_tsquery`` terms: each word, as a prefix when long
+    enough. Words are ``\\w+``, so none holds an operator of the query syntax."""
+    return [f"{word}:*" if len(word) >= PREFIX_FROM else word for word in words]
+
+
+def _pg_match(words: list[str]) -> tuple[str, list[str]]:
+    """PostgreSQL: every word must match, as a prefix of a stem (``document``,
+    English) or of a word as written (``words``, ``simple``): the stems alone
+    miss "universit" ("university" is ``univers``)."""
+    terms = _tsquery_terms(words)
+    condition = """("posts_search"."document" @@ to_tsquery('english'::regconfig, %s)
+        OR "posts_search"."words" @@ to_tsquery('simple'::regconfig, %s))"""
+    return " AND ".join([condition] * len(terms)), [param for term in terms for param in (term, term)]
+
+
+def _pg_any(words: list[str]) -> str:
+    """PostgreSQL ``to_tsquery`` text matching any of the words (to rank and highlight)."""
+    return " | ".join(_tsquery_terms(words))
 
 
 @contextmanager
@@ -136,27 +196,23 @@ def ranked_post_ids(query: str) -> QuerySet:
         return documents.none().values_list("post_id", flat=True)
     vendor = connections[documents.db].vendor
     if vendor == "sqlite":
-        match = _fts5_match(words)
+        match, params = _fts5_match(words)
         ranked = (
-            documents.filter(RawSQL("posts_search MATCH %s", [match], output_field=BooleanField()))
+            documents.filter(RawSQL(f"posts_search MATCH {match}", params, output_field=BooleanField()))  # noqa: S611
             # Column weights in table order: title, excerpt, body, tags.
             .annotate(search_rank=RawSQL("bm25(posts_search, 10.0, 3.0, 1.0, 5.0)", [], output_field=FloatField()))
             .order_by("search_rank", "-published_at", "-post_id")  # bm25: lower is better
         )
     elif vendor == "postgresql":
-        text = _tsquery(words)
+        condition, params = _pg_match(words)
+        text = _pg_any(words)
         ranked = (
-            documents.filter(
-                RawSQL(
-                    """"posts_search"."document" @@ to_tsquery('english'::regconfig, %s)""",
-                    [text],
-                    output_field=BooleanField(),
-                )
-            )
+            documents.filter(RawSQL(condition, params, output_field=BooleanField()))  # noqa: S611
             .annotate(
                 search_rank=RawSQL(
-                    """ts_rank("posts_search"."document", to_tsquery('english'::regconfig, %s))""",
-                    [text],
+                    """ts_rank("posts_search"."document", to_tsquery('english'::regconfig, %s))
+                    + ts_rank("posts_search"."words", to_tsquery('simple'::regconfig, %s))""",
+                    [text, text],
                     output_field=FloatField(),
                 )
             )
@@ -201,15 +257,20 @@ def search_posts(query: str, queryset: QuerySet | None = None, limit: int = 20) 
 _SQLITE_HIGHLIGHTS = """
     SELECT rowid, highlight(posts_search, 0, %s, %s), highlight(posts_search, 1, %s, %s),
            snippet(posts_search, 2, %s, %s, '…', 24)
-    FROM posts_search WHERE posts_search MATCH %s AND rowid IN ({ids})
+    FROM posts_search WHERE posts_search MATCH {match} AND rowid IN ({ids})
 """
 _PG_WHOLE = f"HighlightAll=true, StartSel={START}, StopSel={STOP}"
 _PG_FRAGMENTS = f'StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
+# Words as written ('simple'), marked when they begin with a typed word or
+# with its stem (an English query's lexemes): "universit" marks University,
+# "schools" school, schools and schooling, as found.
 _PG_HIGHLIGHTS = """
-    SELECT rowid, ts_headline('english'::regconfig, title, query, %s),
-           ts_headline('english'::regconfig, excerpt, query, %s),
-           ts_headline('english'::regconfig, body, query, %s)
-    FROM posts_search, to_tsquery('english'::regconfig, %s) AS query WHERE rowid = ANY(%s)
+    SELECT rowid, ts_headline('simple'::regconfig, title, query, %s),
+           ts_headline('simple'::regconfig, excerpt, query, %s),
+           ts_headline('simple'::regconfig, body, query, %s)
+    FROM posts_search,
+         (SELECT to_tsquery('english'::regconfig, %s) || to_tsquery('simple'::regconfig, %s) AS query) AS typed
+    WHERE rowid = ANY(%s)
 """
 
 
@@ -224,11 +285,12 @@ def highlight(posts, query: str) -> list:
         ids = [post.pk for post in posts]
         connection = connections[posts[0]._state.db or "default"]
         if connection.vendor == "sqlite":
-            match = _fts5_match(words)
-            sql = _SQLITE_HIGHLIGHTS.format(ids=", ".join(["%s"] * len(ids)))  # only placeholders
-            params = [START, STOP] * 3 + [match, *ids]
+            match, match_params = _fts5_match(words)
+            sql = _SQLITE_HIGHLIGHTS.format(match=match, ids=", ".join(["%s"] * len(ids)))  # only placeholders
+            params = [START, STOP] * 3 + [*match_params, *ids]
         elif connection.vendor == "postgresql":
-            sql, params = _PG_HIGHLIGHTS, [_PG_WHOLE, _PG_WHOLE, _PG_FRAGMENTS, _tsquery(words), ids]
+            text = _pg_any(words)
+            sql, params = _PG_HIGHLIGHTS, [_PG_WHOLE, _PG_WHOLE, _PG_FRAGMENTS, text, text, ids]
         else:
             sql, params = "", []  # no highlighting on other databases
         if sql:
@@ -259,7 +321,26 @@ def _document(post: Post, tag_names: Iterable[str]) -> SearchDocument:
 
 def index_post(post: Post) -> None:
     """Write (or rewrite) a post's row in the search index."""
-    _document(post, post.tags.names()).save(using=post._state.db)
+    document = _document(post, post.tags.names())
+    document.save(using=post._state.db)
+    _add_words([document], using=post._state.db)
+
+
+def _add_words(documents: list[SearchDocument], using: str) -> None:
+    """SQLite: add the documents' words to the vocabulary of the index.
+
+    A word stays when the last post holding it changes or goes: it then
+    stands for nothing in a query, as the index has no stem for it, and
+    ``rebuild_search_index`` starts the vocabulary afresh.
+    """
+    connection = connections[using]
+    if connection.vendor != "sqlite" or not documents:
+        return
+    words = vocabulary(
+        text for document in documents for text in (document.title, document.excerpt, document.body, document.tags)
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany("INSERT OR IGNORE INTO posts_search_words (word) VALUES (%s)", [(word,) for word in words])
 
 
 def index_posts(posts: Iterable[Post]) -> int:
@@ -277,6 +358,10 @@ def rebuild_index(batch_size: int = 1000) -> int:
     (100,000 posts take seconds, not the minutes of one post at a time).
     """
     SearchDocument.objects.all().delete()
+    connection = connections[SearchDocument.objects.db]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM posts_search_words")
     count, batch = 0, []
     for post in Post.objects.only("title", "excerpt", "body").order_by("pk").iterator(chunk_size=batch_size):
         batch.append(post)
@@ -291,5 +376,6 @@ def _index_batch(posts: list[Post]) -> int:
     tagged = TaggedPost.objects.filter(content_object__in=posts).values_list("content_object_id", "tag__name")
     for post_id, name in tagged:
         tag_names[post_id].append(name)
-    SearchDocument.objects.bulk_create([_document(post, tag_names[post.pk]) for post in posts])
+    documents = SearchDocument.objects.bulk_create([_document(post, tag_names[post.pk]) for post in posts])
+    _add_words(documents, using=SearchDocument.objects.db)
     return len(posts)

@@ -16,7 +16,9 @@ class SearchDocument(models.Model):
     an FTS5 virtual table (its ``rowid`` is the post's id), on PostgreSQL a
     table with a generated, GIN-indexed, weighted ``tsvector`` (of the text
     with ``. / @ : < >`` read as spaces, migration 0033, so "Node.js" is
-    indexed as the words a reader types, as FTS5 does). Django reads
+    indexed as the words a reader types, as FTS5 does), and a second one,
+    ``words``, of the words unstemmed (migration 0035; SQLite keeps them in
+    its table ``posts_search_words``) for beginnings. Django reads
     and writes only the plain text columns below. Change them only together
     with a hand-written migration: an AlterField cannot alter a virtual table.
 
