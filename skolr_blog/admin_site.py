@@ -138,6 +138,20 @@ class AdminInputGuard:
             logger.warning("The admin list %s could not run its query string: %s", request.path, error)
             raise IncorrectLookupParameters(error) from error
 
+    def get_search_results(self, request, queryset, search_term):
+        """Nothing, for a search holding a NUL character: no text the blog
+        stores has one (its forms refuse it, PostgreSQL cannot store it).
+
+        PostgreSQL refuses the query itself (``DataError``): the admin's
+        autocomplete, which searches this way as someone types into a
+        post's author or tags, was a 500 there; SQLite ran it and found
+        nothing, and now both say so. (A list's search box refuses a NUL
+        before searching, with Django's "Null characters are not allowed.")
+        """
+        if "\x00" in search_term:
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
     def response_action(self, request, queryset, **kwargs):
         """Refuse (400) a list action whose selected ids cannot be ids.
 
