@@ -17,12 +17,13 @@ later.
 
 import logging
 from contextlib import nullcontext
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin import options as admin_options
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
@@ -30,7 +31,7 @@ from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import DataError, router, transaction
-from django.db.models import DateField, Field, TimeField
+from django.db.models import DateField, DateTimeField, Field, TimeField
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -55,6 +56,32 @@ def fits(field: Field, value) -> bool:
     except (ValidationError, TypeError, ValueError):
         return False
     return True
+
+
+class StorableSplitDateTimeField(forms.SplitDateTimeField):
+    """The admin's date and time field, refusing a moment no database can
+    hold: one that falls past the year 9999, or before the year 1, in UTC.
+
+    The form reads the date and time in the site's time zone, and the
+    database stores them in UTC: 31/12/9999 at 23:00, a preview link
+    "that never expires" on a site west of UTC, is in the year 10000 there.
+    SQLite's driver failed on saving it (``OverflowError``, a 500, what was
+    typed lost); PostgreSQL stored it, and then every read of the row
+    failed (``DataError``), the post's change page with it. The same with
+    a change note dated 01/01/0001 east of UTC, shown under the article.
+    """
+
+    def compress(self, data_list):
+        value = super().compress(data_list)
+        if value is not None:
+            try:
+                value.astimezone(UTC)
+            except OverflowError:
+                raise ValidationError(
+                    "Choose a date from the year 1 to 9999: in UTC, as the blog stores it, this one is outside them.",
+                    code="out_of_range",
+                ) from None
+        return value
 
 
 class ValidChoicesOnly:
@@ -262,3 +289,11 @@ class BlogAdminConfig(AdminConfig):
     """``django.contrib.admin`` with ``BlogAdminSite`` as ``admin.site``."""
 
     default_site = "skolr_blog.admin_site.BlogAdminSite"
+
+    def ready(self):
+        # Every admin form's date and time field, inlines' included (they
+        # are not registered, so AdminInputGuard never sees them): the
+        # defaults each admin copies when it is made, so before the
+        # admin modules are imported.
+        admin_options.FORMFIELD_FOR_DBFIELD_DEFAULTS[DateTimeField]["form_class"] = StorableSplitDateTimeField
+        super().ready()

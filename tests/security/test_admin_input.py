@@ -213,3 +213,34 @@ def test_an_autocomplete_search_holding_a_nul_finds_nothing(admin_client, post, 
     assert admin_client.get(
         "/admin/autocomplete/", {"app_label": "posts", "model_name": "post", "field_name": "tags", "term": "Dj"}
     ).json()["results"] == [{"id": str(post.tags.get().pk), "text": "Django"}]
+
+
+@pytest.mark.parametrize(
+    ("zone", "inline", "day", "time"),
+    [
+        ("America/New_York", "preview_links-0-expires_at", "9999-12-31", "23:00:00"),
+        ("Pacific/Auckland", "change_notes-0-created_at", "0001-01-01", "00:00:00"),
+    ],
+)
+def test_a_date_past_what_the_database_holds_in_utc_is_refused_with_the_form(
+    admin_client, settings, zone, inline, day, time
+):
+    """Found by QA: a preview link expiring 31/12/9999 at 23:00 on a site
+    west of UTC is in the year 10000 in UTC, a change note of 01/01/0001
+    east of it in the year 0. SQLite failed on saving (a 500, the post's
+    changes lost); PostgreSQL saved, and then the post's change page was
+    a 500 at every reading."""
+    settings.TIME_ZONE = zone
+    post = make_post(tags=["Django"])
+    prefix = inline.split("-")[0]
+    form = admin_post_form(title="Changed", slug=post.slug, author=post.author.pk)
+    form |= {f"{prefix}-TOTAL_FORMS": "1", f"{inline}_0": day, f"{inline}_1": time, "change_notes-0-note": "Fixed."}
+    response = admin_client.post(f"/admin/posts/post/{post.pk}/change/", form)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Choose a date from the year 1 to 9999: in UTC, as the blog stores it, this one is outside them." in page
+    assert 'value="Changed"' in page and f'value="{day}"' in page
+    post.refresh_from_db()
+    assert post.title != "Changed" and not post.preview_links.exists() and not post.change_notes.exists()
+    assert admin_client.get(f"/admin/posts/post/{post.pk}/change/").status_code == 200
+    assert admin_client.get(post.get_absolute_url()).status_code == 200
