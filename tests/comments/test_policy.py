@@ -239,6 +239,15 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_used(client, post, sett
     assert other.status_code == 302  # a different reader behind the same proxy
 
 
+def test_a_forwarded_entry_that_is_no_address_is_not_believed(client, post, settings):
+    """Found by QA: a deployment counting more proxies than it has believes
+    what the reader wrote there; "abc" reached the comment's address column,
+    which PostgreSQL refuses (a 500 on posting)."""
+    settings.TRUSTED_PROXY_COUNT = 2
+    assert submit(client, post, ip="10.0.0.1", forwarded="abc, 192.0.2.10").status_code == 302
+    assert XtdComment.objects.get().ip_address == "10.0.0.1"
+
+
 def test_exact_duplicate_is_refused(client, post):
     submit(client, post)
     cache.clear()  # past the rate limit
