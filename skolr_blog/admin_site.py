@@ -136,6 +136,10 @@ class SafeAutocompleteSelectMultiple(ValidChoicesOnly, AutocompleteSelectMultipl
     pass
 
 
+# Characters of an admin search (a list's box, an autocomplete) worth running.
+MAX_SEARCH = 1000
+
+
 class AdminInputGuard:
     """What every model admin on the site does with input it cannot use."""
 
@@ -174,8 +178,11 @@ class AdminInputGuard:
         post's author or tags, was a 500 there; SQLite ran it and found
         nothing, and now both say so. (A list's search box refuses a NUL
         before searching, with Django's "Null characters are not allowed.")
+        Nor for one longer than anything worth searching for: SQLite refuses
+        a LIKE pattern over 50,000 characters ("pattern too complex"), a 500
+        where a server lets such a request through (``runserver``).
         """
-        if "\x00" in search_term:
+        if "\x00" in search_term or len(search_term) > MAX_SEARCH:
             return queryset.none(), False
         return super().get_search_results(request, queryset, search_term)
 
