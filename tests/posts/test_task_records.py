@@ -11,6 +11,7 @@ from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from posts.models import Subscriber
 from posts.subscriptions import send_confirmation
 from posts.task_records import forget_finished_tasks, schedule_sweep
 from tests.comments.test_notifications import db_tasks, make_due, run_worker  # noqa: F401
@@ -79,3 +80,35 @@ def test_without_a_database_backend_nothing_is_scheduled():
     would schedule itself again without end."""
     assert schedule_sweep() is False
     assert forget_finished_tasks.call() == 0
+
+
+def started(address: str, hours_ago: float) -> str:
+    """The row of a confirmation email to ``address`` a worker started ``hours_ago`` and never finished."""
+    result = send_confirmation.enqueue(address)
+    when = timezone.now() - timedelta(hours=hours_ago)
+    DBTaskResult.objects.filter(pk=result.id).update(status=TaskResultStatus.RUNNING, started_at=when)
+    return str(result.id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_its_worker_abandoned_runs_again(db_tasks, mailoutbox, caplog):  # noqa: F811
+    """Found by QA: a worker killed outright (out of memory, a restarted
+    machine) left its task "running" for ever: a newsletter's or a comment's
+    emails were never sent. The sweep (daily, and at each migrate) puts a
+    task started over an hour ago back in the queue; a recent one is left
+    to the worker running it."""
+    Subscriber.objects.create(email="lost@example.com")
+    Subscriber.objects.create(email="busy@example.com")
+    lost = started("lost@example.com", hours_ago=3)
+    busy = started("busy@example.com", hours_ago=0.1)
+
+    call_command("migrate", verbosity=0, stdout=io.StringIO())
+    rows = {str(row.pk): row for row in DBTaskResult.objects.filter(pk__in=[lost, busy])}
+    assert rows[lost].status == TaskResultStatus.READY and rows[lost].started_at is None
+    assert rows[busy].status == TaskResultStatus.RUNNING
+    assert "Put 1 task(s) abandoned by a stopped worker back in the queue." in caplog.text
+
+    run_worker()
+    assert DBTaskResult.objects.get(pk=lost).status == TaskResultStatus.SUCCESSFUL
+    assert [message.to for message in mailoutbox] == [["lost@example.com"]]
+    assert DBTaskResult.objects.get(pk=busy).status == TaskResultStatus.RUNNING
