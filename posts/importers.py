@@ -450,6 +450,25 @@ def _wp_date(value: str, what: str) -> datetime | None:
         raise ImportProblem(f"{what}: {value!r} is not a date (YYYY-MM-DD HH:MM:SS).") from None
 
 
+def _undated_live_post(item: ET.Element, what: str, source: Source) -> datetime:
+    """The date of a published or scheduled post WordPress has no UTC date
+    for (``wp:post_date_gmt`` "0000-00-00 00:00:00", as some importers and
+    old clients left it): its ``pubDate``, unless that is how WordPress
+    writes no date ("Mon, 30 Nov -0001 …", which Python reads as a day of
+    the year 2000), else its ``wp:post_date``, the old blog's local time,
+    taken as UTC and said in a note (the file does not say the zone)."""
+    if (published := _text(item, "pubDate")) and "-0001" not in published:
+        with contextlib.suppress(TypeError, ValueError):
+            return _check_date(parsedate_to_datetime(published), what)
+    if local := _wp_date(_text(item, "wp:post_date"), what):
+        source.notes.append(
+            f"{what} has no UTC date in the file: its local date there, {local:%Y-%m-%d %H:%M}, was taken as UTC; "
+            "correct it if the old blog was in another time zone."
+        )
+        return local
+    raise ImportProblem(f"{what} is published but has no date (<wp:post_date_gmt>, <pubDate> or <wp:post_date>).")
+
+
 def read_wordpress(path: Path) -> Source:
     """A WordPress export (Tools → Export, WXR 1.0 to 1.2) as records."""
     root = _parse_xml(path)
@@ -524,11 +543,7 @@ def read_wordpress(path: Path) -> Source:
         # keeps it, as WordPress would); one never dated has none.
         published_at = _wp_date(_text(item, "wp:post_date_gmt"), what)
         if status == Post.Status.PUBLISHED and published_at is None:
-            if _text(item, "pubDate"):
-                with contextlib.suppress(TypeError, ValueError):
-                    published_at = _check_date(parsedate_to_datetime(_text(item, "pubDate")), what)
-            if published_at is None:
-                raise ImportProblem(f"{what} is published but has no date (<wp:post_date_gmt> or <pubDate>).")
+            published_at = _undated_live_post(item, what, source)
         if wp_status == "private":
             source.notes.append(f"{what} was private on WordPress: imported as a draft.")
         categories = [

@@ -269,6 +269,26 @@ def test_a_wordpress_post_taken_down_keeps_the_date_it_went_live(tmp_path, wp_st
     assert Post.objects.get(slug="python-in-the-year-9-classroom").published_at is None
 
 
+@pytest.mark.parametrize("pub_date", ["Mon, 30 Nov -0001 00:00:00 +0000", ""])
+def test_a_live_wordpress_post_with_no_utc_date_keeps_its_local_one(tmp_path, pub_date):
+    """A published post some old importer left without wp:post_date_gmt
+    ("0000-00-00 00:00:00") has WordPress's way of writing no date as its
+    pubDate (older versions), which Python reads as 30 November 2000, or
+    none: it keeps its local wp:post_date, taken as UTC, and the summary
+    says so, rather than dating it in 2000."""
+    before, post = WXR.read_text().split("<wp:post_id>12</wp:post_id>", 1)
+    post = post.replace("[2025-11-03 08:30:00]]></wp:post_date_gmt>", "[0000-00-00 00:00:00]]></wp:post_date_gmt>", 1)
+    before = re.sub(r"<pubDate>[^<]*</pubDate>(?!.*<pubDate>)", f"<pubDate>{pub_date}</pubDate>", before, flags=re.S)
+    export = tmp_path / "export.xml"
+    export.write_text(before + "<wp:post_id>12</wp:post_id>" + post)
+
+    out = run("import_wordpress", export)
+
+    imported = Post.objects.get(slug="marking-essays-with-rubrics")
+    assert imported.published_at == datetime(2025, 11, 3, 8, 30, tzinfo=UTC)
+    assert "has no UTC date in the file: its local date there, 2025-11-03 08:30, was taken as UTC" in out
+
+
 def test_a_draft_jetpack_sent_to_subscribers_is_recorded_as_sent(tmp_path):
     """Jetpack marks a post it sent to its subscribers (or that is not to be
     sent) with ``_jetpack_dont_email_post_to_subs``: taken back to draft
