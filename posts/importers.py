@@ -728,6 +728,34 @@ def _ghost_mailed(row: dict, emailed: set[str]) -> bool:
     return row.get("status") != "scheduled" and bool(row.get("newsletter_id"))
 
 
+def _text_only_in_editor_format(row: dict) -> bool:
+    """Whether a Ghost post has no ``html`` but text in its editor's own
+    format (``lexical``, or ``mobiledoc`` before Ghost 5), as exports some
+    tools write have: only the HTML is read here, so it would go live empty."""
+    if str(row.get("html") or "").strip():
+        return False
+    for name in ("lexical", "mobiledoc"):
+        with contextlib.suppress(TypeError, ValueError):
+            if _has_content(json.loads(row.get(name) or "null")):
+                return True
+    return False
+
+
+def _has_content(node) -> bool:
+    """Whether a lexical or mobiledoc document holds anything to read: a
+    node's text, a card's image, HTML or Markdown (lexical nodes and cards'
+    payloads), or a mobiledoc marker's text (``[0, [], 0, "text"]``)."""
+    if isinstance(node, dict):
+        if any(isinstance(node.get(key), str) and node[key].strip() for key in ("text", "src", "html", "markdown")):
+            return True
+        return any(_has_content(value) for value in node.values())
+    if isinstance(node, list):
+        if len(node) == 4 and node[0] in (0, 1) and isinstance(node[3], str) and node[3].strip():
+            return True
+        return any(_has_content(value) for value in node)
+    return False
+
+
 def _ghost_date(value, what: str) -> datetime | None:
     if not value:
         return None
@@ -824,6 +852,12 @@ def read_ghost(path: Path, *, site_url: str = "") -> Source:
         if status == Post.Status.PUBLISHED and row.get("visibility", "public") != "public":
             status = Post.Status.DRAFT
             source.notes.append(f"{what} was for members only: imported as a draft.")
+        if status == Post.Status.PUBLISHED and _text_only_in_editor_format(row):
+            status = Post.Status.DRAFT
+            source.notes.append(
+                f"{what} has its text only in Ghost's editor format (lexical or mobiledoc), not as HTML: "
+                "imported as an empty draft; paste its text in from the old site."
+            )
         if row["status"] == "sent":
             # Members had it by email; readers of the site never saw it there.
             source.notes.append(

@@ -679,6 +679,29 @@ def test_a_ghost_post_taken_down_keeps_the_date_it_went_live(tmp_path):
 
 
 @pytest.mark.parametrize(
+    "change",
+    [
+        {"lexical": json.dumps({"root": {"children": [{"children": [{"text": "Five questions"}]}]}})},
+        {"mobiledoc": json.dumps({"version": "0.3.1", "sections": [[1, "p", [[0, [], 0, "Five questions"]]]]})},
+    ],
+    ids=["lexical", "mobiledoc"],
+)
+def test_a_ghost_post_with_no_html_but_its_editors_text_is_an_empty_draft_named(tmp_path, change):
+    """Some tools write Ghost exports with a post's text only in its
+    editor's format (lexical, or mobiledoc before Ghost 5), its ``html``
+    null. Only the HTML is read here: published, the post would be live
+    and blank. It arrives as a draft, and the summary says why."""
+    posts = json.loads(GHOST.read_text())["db"][0]["data"]["posts"]
+    posts[0] |= {"html": None, **change}
+
+    out = run("import_ghost", ghost_export(tmp_path, {"posts": posts}))
+
+    imported = Post.objects.get(slug="retrieval-practice-in-five-minutes")
+    assert (imported.status, imported.is_published) == (Post.Status.DRAFT, False)
+    assert "has its text only in Ghost's editor format (lexical or mobiledoc), not as HTML" in out
+
+
+@pytest.mark.parametrize(
     ("change", "tables"),
     [
         # A full backup has the email Ghost sent of it.
