@@ -323,7 +323,7 @@ def index_post(post: Post) -> None:
     """Write (or rewrite) a post's row in the search index."""
     document = _document(post, post.tags.names())
     document.save(using=post._state.db)
-    _add_words([document], using=post._state.db)
+    _add_words([document], using=document._state.db)  # the post's may be None: a revision being restored
 
 
 def _add_words(documents: list[SearchDocument], using: str) -> None:
