@@ -52,6 +52,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django_comments_xtd.models import XtdComment
@@ -546,6 +547,14 @@ def read_wordpress(path: Path) -> Source:
             published_at = _undated_live_post(item, what, source)
         if wp_status == "private":
             source.notes.append(f"{what} was private on WordPress: imported as a draft.")
+        if wp_status == "future" and published_at is not None and published_at <= timezone.now():
+            # WordPress's "Missed schedule": its time passed and it never went
+            # live there; published here at once, readers would see it first.
+            source.notes.append(
+                f"{what} was scheduled on WordPress for {published_at:%Y-%m-%d %H:%M} UTC and never went live "
+                "(a missed schedule): imported as a draft."
+            )
+            status = Post.Status.DRAFT
         categories = [
             element.text or ""
             for element in item.iter("category")

@@ -269,6 +269,27 @@ def test_a_wordpress_post_taken_down_keeps_the_date_it_went_live(tmp_path, wp_st
     assert Post.objects.get(slug="python-in-the-year-9-classroom").published_at is None
 
 
+def test_a_wordpress_post_whose_schedule_was_missed_arrives_as_a_draft(tmp_path):
+    """Found by QA: a scheduled post whose time passed without WordPress
+    publishing it ("Missed schedule") was never public there; imported as
+    published, readers here saw it first. A scheduled post still ahead stays
+    scheduled (the fixture's spring timetable)."""
+    before, post = WXR.read_text().split("<wp:post_id>12</wp:post_id>", 1)
+    export = tmp_path / "export.xml"
+    export.write_text(before + "<wp:post_id>12</wp:post_id>" + post.replace("[publish]", "[future]", 1))
+
+    out = run("import_wordpress", export)
+
+    missed = Post.objects.get(slug="marking-essays-with-rubrics")
+    assert (missed.status, missed.published_at) == (Post.Status.DRAFT, datetime(2025, 11, 3, 8, 30, tzinfo=UTC))
+    assert (
+        "post “Marking essays with rubrics & comment banks” was scheduled on WordPress for 2025-11-03 08:30 UTC "
+        "and never went live (a missed schedule): imported as a draft." in out
+    )
+    ahead = Post.objects.get(title="Spring term timetable")
+    assert ahead.status == Post.Status.PUBLISHED and ahead.is_scheduled
+
+
 @pytest.mark.parametrize("pub_date", ["Mon, 30 Nov -0001 00:00:00 +0000", ""])
 def test_a_live_wordpress_post_with_no_utc_date_keeps_its_local_one(tmp_path, pub_date):
     """A published post some old importer left without wp:post_date_gmt
