@@ -66,15 +66,27 @@ _ANSWERED = _CHECKED | {
 _PAGE_OF = {"tag feed": "tag", "author feed": "author", "comment feed": "post"}
 
 
+def _resolved(path: str):
+    """The view readers reach at ``path``, or None: also once a slash is
+    added, as Django's ``APPEND_SLASH`` sends ``/about`` on to ``/about/``
+    when only that is an address here."""
+    tries = [path, f"{path}/"] if settings.APPEND_SLASH and not path.endswith("/") else [path]
+    for address in tries:
+        try:
+            return resolve(address)
+        except Resolver404:
+            continue
+    return None
+
+
 def _target(new_path: str, kinds: dict[str, str] = _CHECKED) -> tuple[str, str]:
     """(its kind, its slug) for an address here of one of ``kinds`` (by the
     view's name: "post" or "page", say), else ("", "")."""
     parts = urlsplit(new_path)
     if parts.scheme or parts.netloc:
         return "", ""
-    try:
-        match = resolve(parts.path)
-    except Resolver404:
+    match = _resolved(parts.path)
+    if match is None:
         return "", ""
     kind = kinds.get(match.view_name, "")
     return kind, match.kwargs.get("slug", "") if kind else ""
@@ -85,12 +97,22 @@ def answered_here(old_path: str) -> bool:
     home page, the list of tags, the feed, the admin): a redirect is used
     only where the address is a 404, so one from there never is. An address
     with a part that names something (a post, a tag, an author, a month) may
-    be a 404, once that is renamed or gone."""
-    try:
-        match = resolve(urlsplit(old_path).path)
-    except Resolver404:
+    be a 404, once that is renamed or gone. Without its slash (``/tags``)
+    too: readers asking for it are sent on to the address that answers."""
+    match = _resolved(urlsplit(old_path).path)
+    return match is not None and not (match.args or match.kwargs)
+
+
+def answered_once_slashed(path: str) -> bool:
+    """Whether readers asking for ``path``, which lacks its slash, get an
+    address that answers once Django adds it (``/about`` to the published
+    page ``/about/``, ``/tags`` to ``/tags/``): a redirect listed for
+    ``path`` or ``path/`` must not take them elsewhere instead (found by QA:
+    an old address ``/about/`` listed before the page was published sent
+    readers who typed ``/about`` away from it)."""
+    if not settings.APPEND_SLASH or path.endswith("/"):
         return False
-    return not (match.args or match.kwargs)
+    return answered_here(path) or bool(live_at([path]))
 
 
 def with_query(location: str, query: str) -> str:

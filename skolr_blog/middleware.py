@@ -12,7 +12,7 @@ from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse, HttpResponseGone
 from django.template import loader
 
-from posts.redirects import follow, matched, tried, with_query
+from posts.redirects import answered_once_slashed, follow, matched, tried, with_query
 
 logger = logging.getLogger(__name__)
 
@@ -135,8 +135,8 @@ class RedirectFallbackMiddleware(redirects.RedirectFallbackMiddleware):
         if response.status_code != 404:
             return response
         found = self.listed(request)
-        if found is None:
-            return response
+        if found is None or answered_once_slashed(request.path_info):
+            return response  # (then CommonMiddleware adds the slash that leads to what answers)
         listed, query = found
         outcome = follow(listed.new_path)
         if outcome.status == 301:

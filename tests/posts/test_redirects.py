@@ -52,6 +52,32 @@ def test_a_redirect_never_hides_a_live_page(client):
     assert response.status_code == 200 and "About us" in response.content.decode()
 
 
+def test_a_redirect_never_hides_a_live_page_from_readers_who_leave_out_the_slash(client):
+    """Found by QA: readers who typed ``/about`` were sent to what an old
+    redirect listed for ``/about/`` (or ``/about``) instead of on to the
+    published page, and ``/tags`` away from the blog's tags; the form took
+    such addresses, and the list said nothing of them."""
+    make_page(slug="about", title="About us")
+    redirect("/about/", "https://old.example.com/about")  # listed before the page was published
+    redirect("/tags", "https://old.example.com/tags")
+
+    assert gets(Client(), "/about") == (301, "/about/")
+    assert gets(Client(), "/about?utm_source=x") == (301, "/about/?utm_source=x")
+    assert gets(Client(), "/tags") == (301, "/tags/")
+    redirect("/old-permalink", "https://old.example.com/p")  # /old-permalink/ is no page: listed, it is used
+    assert gets(Client(), "/old-permalink") == (301, "https://old.example.com/p")
+
+    client.force_login(make_user(groups=[EDITORS]))
+    listed = unescape(client.get("/admin/redirects/redirect/").content.decode())
+    assert "Not used: the published page at this address" in listed
+    for old_path, said in [("/about", "Readers get a published page at “/about”"), ("/feed", "The blog answers")]:
+        response = client.post(
+            "/admin/redirects/redirect/add/", {"site": settings.SITE_ID, "old_path": old_path, "new_path": "/x/"}
+        )
+        assert said in unescape(response.content.decode()), old_path
+    assert Redirect.objects.count() == 3
+
+
 def test_an_address_listed_without_a_new_one_is_gone_with_the_blogs_page(client):
     redirect("/withdrawn-announcement/", "")
 
