@@ -79,6 +79,7 @@ from .models import (
     TagProfile,
 )
 from .page_models import reserved_slugs
+from .redirects import as_sent
 from .revisions import changed_since_revision, put_back
 from .tagging import tag_name_problem
 from .wp_shortcodes import MediaLibrary, expander
@@ -332,7 +333,7 @@ def _old_path(link: str) -> str:
     never reach the redirects: a query string (``/?p=12``, WordPress's plain
     links: our home answers those), the home itself, or too long to store."""
     parts = urlsplit(link)
-    path = parts.path or "/"
+    path = as_sent(parts.path or "/")  # WordPress writes /%c3%bcber-uns/; readers' requests come as /%C3%BCber-uns/
     if parts.query or path == "/" or len(path) > Redirect._meta.get_field("old_path").max_length:
         return ""
     return path

@@ -9,9 +9,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.redirects.admin import RedirectAdmin
 from django.contrib.redirects.models import Redirect
-from django.utils.encoding import iri_to_uri
 
-from .redirects import answered_here, follow, live_at, loop, outcomes, path_here
+from .redirects import answered_here, as_sent, follow, live_at, loop, outcomes, path_here
 
 admin.site.unregister(Redirect)
 
@@ -58,9 +57,9 @@ class RedirectForm(forms.ModelForm):
                 f"The blog answers “{old_path}” itself, and only addresses that would be a 404 are redirected: "
                 "this one would never be used."
             )
-        # Stored as browsers ask for it: /café/ arrives as /caf%C3%A9/, and
-        # the raw text never matched.
-        stored = iri_to_uri(old_path)
+        # Stored as browsers ask for it: /café/ arrives as /caf%C3%A9/ (and
+        # /%c3%a9/ as that too), and the raw text never matched.
+        stored = as_sent(old_path)
         kind = live_at([stored]).get(stored) if "old_path" in self.changed_data else None
         if kind:
             _, what, until = ANSWERED_BY[kind]

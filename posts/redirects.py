@@ -23,6 +23,7 @@ redirect) is sent as written.
 The admin's list of redirects shows what each one does, from the same rule.
 """
 
+import re
 from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
@@ -160,6 +161,23 @@ def tried(address: str) -> list[tuple[str, str]]:
     return found
 
 
+_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+
+
+def as_sent(address: str) -> str:
+    """``address`` as Django gives a request for it: any script percent-encoded
+    (``/café/`` as ``/caf%C3%A9/``), each escape in capitals. WordPress
+    writes its permalinks' in small letters (``/%c3%bcber-uns/``), the same
+    address (RFC 3986), which never matched a request."""
+    return _ESCAPE.sub(lambda escape: escape[0].upper(), iri_to_uri(address))
+
+
+def as_stored_before(address: str) -> str:
+    """``address`` (``as_sent``) with its escapes in small letters, as an
+    import could store it before old addresses were kept ``as_sent``."""
+    return _ESCAPE.sub(lambda escape: escape[0].lower(), address)
+
+
 def matched(address: str, listed: Container[str]) -> tuple[str, str] | None:
     """(old address, query to carry on) of the first of ``tried(address)``
     that is ``listed``; None if none is."""
@@ -189,19 +207,19 @@ def loop(site_id: int, old_path: str, new_path: str, pk: int | None = None) -> l
     site, old and new address only, to follow the chain in memory."""
     base = urlsplit(old_path).path
     ends = {base, base.rstrip("/") or "/", f"{base.rstrip('/')}/"}
-    ends |= {uri_to_iri(end) for end in ends}  # a new address may be stored as typed, /café/
+    ends |= {uri_to_iri(end) for end in ends} | {as_stored_before(end) for end in ends}  # stored as typed: /café/
     others = Redirect.objects.filter(site_id=site_id).exclude(pk=pk)
     into = Q(new_path__in=ends)
     for end in ends:
         into |= Q(new_path__startswith=f"{end}?") | Q(new_path__startswith=f"{end}#")
     if urlsplit(new_path).path not in ends and not others.filter(into).exists():
         return []
-    listed = dict(others.values_list("old_path", "new_path")) | {old_path: new_path}
+    listed = {as_sent(old): new for old, new in others.values_list("old_path", "new_path")} | {old_path: new_path}
     chain, address, query = [old_path], new_path, ""
     for _ in range(MAX_HOPS):
         if not path_here(address):
             return []  # gone (410), or another site
-        address = iri_to_uri(with_query(address, query))
+        address = as_sent(with_query(address, query))
         chain.append(address)
         found = matched(urlsplit(address)._replace(fragment="").geturl(), listed)  # "#…" is never sent
         if found is None:

@@ -12,7 +12,7 @@ from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse, HttpResponseGone
 from django.template import loader
 
-from posts.redirects import answered_once_slashed, follow, matched, tried, with_query
+from posts.redirects import answered_once_slashed, as_sent, as_stored_before, follow, matched, tried, with_query
 
 logger = logging.getLogger(__name__)
 
@@ -151,8 +151,11 @@ class RedirectFallbackMiddleware(redirects.RedirectFallbackMiddleware):
         with its query string, else without; also with a slash added, as
         Django's middleware finds it), and the query string to carry on to
         its new address, in one query."""
-        address = request.get_full_path()
+        address = as_sent(request.get_full_path())  # a query's escapes too, as the stored one's
         paths = [old_path for old_path, _ in tried(address)]
-        found = {r.old_path: r for r in Redirect.objects.filter(site=get_current_site(request), old_path__in=paths)}
+        # Also as an import stored a WordPress address before (/%c3%bcber-uns/).
+        paths += [as_stored_before(path) for path in paths]
+        listed = Redirect.objects.filter(site=get_current_site(request), old_path__in=paths)
+        found = {as_sent(r.old_path): r for r in listed}
         match = matched(address, found)
         return (found[match[0]], match[1]) if match else None

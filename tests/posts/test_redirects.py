@@ -149,6 +149,40 @@ def test_an_old_address_in_any_script_is_stored_as_browsers_ask_for_it(client):
     assert gets(client, "/café/") == (301, "/about/")
 
 
+def test_an_old_address_written_with_small_letter_escapes_is_the_one_browsers_ask_for(client, tmp_path):
+    """Found by QA: WordPress writes a permalink in another script with its
+    escapes in small letters (/%c3%a9valuer/), browsers and Django ask for
+    /%C3%A9valuer/, the same address: the import's redirects, and an
+    editor's typed so, were never used."""
+    wxr = tmp_path / "wordpress.xml"
+    wxr.write_text(
+        WXR.read_text().replace(
+            "/2025/11/marking-essays-with-rubrics/</link>", "/2025/11/%c3%a9valuer-les-r%c3%a9dactions/</link>"
+        )
+    )
+    call_command("import_wordpress", str(wxr), "--no-images", stdout=io.StringIO())
+    essay = Post.objects.get(slug="marking-essays-with-rubrics")
+    assert gets(Client(), "/2025/11/évaluer-les-rédactions/") == (301, essay.get_absolute_url())
+    assert gets(Client(), "/2025/11/%c3%a9valuer-les-r%c3%a9dactions/?utm_source=x") == (
+        301,
+        f"{essay.get_absolute_url()}?utm_source=x",
+    )
+
+    redirect("/%e6%97%a5/", "/loop-a/")  # stored so by an import before
+    redirect("/loop-a/", essay.get_absolute_url())
+    assert gets(Client(), "/日/") == (301, "/loop-a/")
+    client.force_login(make_user(groups=[EDITORS]))
+    form = {"site": settings.SITE_ID, "old_path": "/%e2%82%ac/", "new_path": essay.get_absolute_url()}
+    assert client.post("/admin/redirects/redirect/add/", form).status_code == 302
+    assert Redirect.objects.filter(old_path="/%E2%82%AC/").exists()
+    assert gets(Client(), "/€/") == (301, essay.get_absolute_url())
+    # The same address, either way written, closes a loop.
+    loop = Redirect.objects.get(old_path="/loop-a/")
+    form = {"site": settings.SITE_ID, "old_path": "/loop-a/", "new_path": "/%E6%97%A5/"}
+    response = client.post(f"/admin/redirects/redirect/{loop.pk}/change/", form)
+    assert "leads back to" in unescape(response.content.decode())
+
+
 @pytest.mark.parametrize(
     ("old_path", "new_path", "existing"),
     [("/self/", "/self/", None), ("/loop1/", "/loop2/", ("/loop2/", "/loop1/")), ("/q/", "/q/?from=x", None)],
