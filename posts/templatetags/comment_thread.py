@@ -38,7 +38,10 @@ def comment_thread(context, nodes) -> str:
     can_reply = bool(context.get("comment_form"))
     max_level = context.get("max_thread_level", settings.COMMENTS_XTD_MAX_THREAD_LEVEL)
     flagged = str(context.get("flagged") or "")
-    link = escape(context["post"].get_absolute_url() + context.get("comment_page_query", ""))
+    # A secret preview link's reader stays on it: the draft's own address is a 404 to them.
+    shared = context.get("shared_preview")
+    article = shared.get_preview_url() if shared else context["post"].get_absolute_url()
+    link = escape(article + context.get("comment_page_query", ""))
     reply_url, flag_url = _url_for_pk("comments-xtd-reply"), _url_for_pk("comments-flag")
     # The article read its co-authors already, when it has any (for_article).
     post_author_users = {author.user_id for author in getattr(context["post"], "all_authors", ())} - {None}

@@ -17,7 +17,7 @@ from taggit.models import Tag
 from authors.roles import AUTHORS, EDITORS
 from posts import trash
 from posts.models import ChangeNote, Post, PreviewLink, TagProfile
-from tests.factories import admin_post_form, image_upload, make_author, make_post, make_user
+from tests.factories import admin_post_form, image_upload, make_author, make_comment, make_post, make_user
 from tests.factories import complete_post_form as complete
 
 pytestmark = pytest.mark.django_db
@@ -317,6 +317,28 @@ class TestSharedPreview:
         link.revoked_at = timezone.now()
         link.save()
         assert client.get(link.get_preview_url()).status_code == 404
+
+    def test_the_links_of_the_page_keep_the_reader_on_the_secret_link(self, client, writer, settings):
+        """Found by QA: "3 comments" under the title, a comment's own link and
+        "Later comments →" led a reviewer reading a secret link to the draft's own address: "Page not found"."""
+        settings.BLOG = settings.BLOG | {"COMMENTS_PER_PAGE": 2}
+        post = make_post(author=writer, title="Back to draft")  # commented on while it was live
+        first = make_comment(post)
+        make_comment(post)
+        make_comment(post)
+        post.status = Post.Status.DRAFT
+        post.save()
+        link = PreviewLink.objects.create(post=post)
+        client.logout()
+        preview = link.get_preview_url()
+
+        page = client.get(preview).content.decode()
+
+        assert f'href="{preview}#comments">3 comments</a>' in page
+        assert f'href="{preview}?cpage=2#comments" rel="next"' in page
+        assert f'href="{preview}#c{first.pk}"' in page  # "Link to this comment"
+        assert f'href="{post.get_absolute_url()}#' not in page
+        assert client.get(f"{preview}?cpage=2").status_code == 200
 
     def test_the_post_form_names_each_link_by_when_it_expires(self, client, writer):
         """Found by QA: "Preview of 2 until …", the post's number."""
