@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.redirects.admin import RedirectAdmin
 from django.contrib.redirects.models import Redirect
+from django.db.models import Q
 
 from .redirects import answered_here, as_sent, follow, live_at, loop, outcomes, path_here
 
@@ -107,6 +108,15 @@ class CheckedRedirectAdmin(RedirectAdmin):
 
     class Media:
         css = {"all": ["css/admin_redirects.css"]}
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also as the addresses are stored: ``/café/`` typed in the form is
+        kept as ``/caf%C3%A9/`` (``as_sent``), and searching for what the
+        editor typed, or what the address bar shows, found nothing."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        if (term := search_term.strip()) and (stored := as_sent(term)) != term:
+            found |= queryset.filter(Q(old_path__icontains=stored) | Q(new_path__icontains=stored))
+        return found, duplicates
 
     def get_changelist_instance(self, request):
         """The list, each row knowing what it does: the same few queries

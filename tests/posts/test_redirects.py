@@ -183,6 +183,18 @@ def test_an_old_address_written_with_small_letter_escapes_is_the_one_browsers_as
     assert "leads back to" in unescape(response.content.decode())
 
 
+def test_the_list_finds_an_address_in_any_script_as_it_was_typed(client):
+    """Found by QA: /café/ is stored as /caf%C3%A9/, and searching the list
+    for "café", as typed in the form or shown in the address bar, found nothing."""
+    redirect("/caf%C3%A9/", "/about/")
+    redirect("/tea/", "/about/")
+    client.force_login(make_user(groups=[EDITORS]))
+
+    for term in ("café", "/café/", "caf%C3%A9", "%c3%a9"):
+        listed = client.get("/admin/redirects/redirect/", {"q": term}).content.decode()
+        assert "/caf%C3%A9/" in listed and "/tea/" not in listed, term
+
+
 @pytest.mark.parametrize(
     ("old_path", "new_path", "existing"),
     [("/self/", "/self/", None), ("/loop1/", "/loop2/", ("/loop2/", "/loop1/")), ("/q/", "/q/?from=x", None)],
