@@ -41,14 +41,20 @@ def _first_segments(patterns) -> set[str]:
     return found
 
 
+# nginx's own error pages (a 413, a 503 while the app is down), served from
+# /__errors__/ before any request reaches the app.
+NGINX_ERRORS = "__errors__"
+
+
 @cache
 def reserved_slugs() -> frozenset[str]:
     """First path segments the site already uses, which a page's address
     must not take: read from the URLconf, so a section added later is
     protected without a list to keep in step. Static files and uploads are
-    served before the URLconf (whitenoise, nginx): their prefixes too."""
+    served before the URLconf (whitenoise, nginx): their prefixes too, and
+    the error pages nginx serves itself (deploy/nginx.conf)."""
     served = {url.strip("/").split("/", 1)[0].casefold() for url in (settings.STATIC_URL, settings.MEDIA_URL)}
-    return frozenset(_first_segments(get_resolver().url_patterns) | served)
+    return frozenset(_first_segments(get_resolver().url_patterns) | served | {NGINX_ERRORS})
 
 
 def validate_page_slug(slug: str) -> None:

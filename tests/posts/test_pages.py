@@ -99,7 +99,7 @@ def test_an_unknown_or_malformed_address_is_a_404(client):
     "slug",
     [
         "posts", "tags", "admin", "feed", "search", "authors", "archive", "subscribe",
-        "comments", "mail", "preview", "static", "media", "Admin",
+        "comments", "mail", "preview", "static", "media", "Admin", "__errors__",
     ],
 )  # fmt: skip
 def test_a_slug_of_the_blogs_own_addresses_is_refused_with_a_clear_message(slug):
