@@ -11,8 +11,18 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse, HttpResponseGone
 from django.template import loader
+from django.utils.encoding import iri_to_uri
 
-from posts.redirects import answered_once_slashed, as_sent, as_stored_before, follow, matched, tried, with_query
+from posts.redirects import (
+    answered_once_slashed,
+    as_sent,
+    as_stored_before,
+    follow,
+    live_at,
+    matched,
+    tried,
+    with_query,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +145,9 @@ class RedirectFallbackMiddleware(redirects.RedirectFallbackMiddleware):
         if response.status_code != 404:
             return response
         found = self.listed(request)
-        if found is None or answered_once_slashed(request.path_info):
+        if found is None:
+            return self.in_lower_case(request) or response
+        if answered_once_slashed(request.path_info):
             return response  # (then CommonMiddleware adds the slash that leads to what answers)
         listed, query = found
         outcome = follow(listed.new_path)
@@ -144,6 +156,22 @@ class RedirectFallbackMiddleware(redirects.RedirectFallbackMiddleware):
         if outcome.status == 410:
             return HttpResponseGone(loader.render_to_string("410.html", request=request))
         return response
+
+    def in_lower_case(self, request):
+        """A 301 to the address in small letters, where readers get a
+        published post, page, tag or author (``live_at``), for an address
+        with capitals (``/About/``, ``/posts/Django-vs-Flask/``), or None.
+        Slugs are stored in small letters; WordPress answers any case, and
+        links written by hand, or moved from it, were 404s here (found by QA).
+        A draft's address stays a 404 that names nothing."""
+        path = request.path_info
+        lower = path.lower()
+        if lower == path or not live_at([lower]):
+            return None
+        prefix = request.path[: len(request.path) - len(path)]  # the site's own mount point, as it is
+        return self.response_redirect_class(
+            with_query(iri_to_uri(prefix + lower), request.META.get("QUERY_STRING", ""))
+        )
 
     @staticmethod
     def listed(request) -> tuple[Redirect, str] | None:

@@ -52,6 +52,26 @@ def test_a_redirect_never_hides_a_live_page(client):
     assert response.status_code == 200 and "About us" in response.content.decode()
 
 
+def test_an_address_typed_with_capitals_leads_to_what_answers_in_small_letters(client):
+    """Found by QA: ``/About/`` was a 404 where the page ``/about/`` answers
+    (slugs are stored in small letters; WordPress answers any case). A 301
+    to it, query kept, for published posts, pages, tags and authors; a
+    draft's address stays a 404 that names nothing, and a redirect an editor
+    listed for the address with capitals is used first."""
+    make_page(slug="about", title="About us")
+    make_page(slug="hidden", title="Not yet", published=False)
+    post = make_post(slug="django-vs-flask", tags=["Django"])
+
+    assert gets(Client(), "/About/") == (301, "/about/")
+    assert gets(Client(), "/Posts/Django-vs-Flask/?cpage=2") == (301, "/posts/django-vs-flask/?cpage=2")
+    assert gets(Client(), "/tags/DJANGO/") == (301, "/tags/django/")
+    assert gets(Client(), f"/authors/{post.author.slug.upper()}/") == (301, f"/authors/{post.author.slug}/")
+    assert Client().get("/Hidden/").status_code == 404
+    assert Client().get("/Nothing-Here/").status_code == 404
+    redirect("/About/", "/posts/django-vs-flask/")
+    assert gets(Client(), "/About/") == (301, "/posts/django-vs-flask/")
+
+
 def test_a_redirect_never_hides_a_live_page_from_readers_who_leave_out_the_slash(client):
     """Found by QA: readers who typed ``/about`` were sent to what an old
     redirect listed for ``/about/`` (or ``/about``) instead of on to the
