@@ -682,7 +682,7 @@ def _postmeta(item: ET.Element) -> dict[str, str]:
 
 
 def _wp_comments(item: ET.Element, what: str, logins_by_id: dict[str, str], source: Source) -> list[CommentRecord]:
-    comments = []
+    comments, local_dates = [], 0
     for element in item.iter("wp:comment"):
         approved, kind = _text(element, "wp:comment_approved"), _text(element, "wp:comment_type")
         if kind in ("pingback", "trackback"):
@@ -692,9 +692,9 @@ def _wp_comments(item: ET.Element, what: str, logins_by_id: dict[str, str], sour
             source.left_out[f"comment ({approved or 'no status'})"] += 1
             continue
         key, parent = _text(element, "wp:comment_id"), _text(element, "wp:comment_parent")
-        date = _wp_date(_text(element, "wp:comment_date_gmt"), f"a comment on {what}") or _wp_date(
-            _text(element, "wp:comment_date"), f"a comment on {what}"
-        )
+        date = _wp_date(_text(element, "wp:comment_date_gmt"), f"a comment on {what}")
+        if date is None and (date := _wp_date(_text(element, "wp:comment_date"), f"a comment on {what}")):
+            local_dates += 1  # the old blog's local time, its zone unknown
         if not key or date is None:
             raise ImportProblem(f"a comment on {what} has no <wp:comment_id> or date.")
         comments.append(
@@ -710,6 +710,11 @@ def _wp_comments(item: ET.Element, what: str, logins_by_id: dict[str, str], sour
                 is_public=approved == "1",
                 author_key=logins_by_id.get(_text(element, "wp:comment_user_id"), ""),
             )
+        )
+    if local_dates:
+        source.notes.append(
+            f"{local_dates} comment{'s' if local_dates > 1 else ''} on {what} "
+            f"{'have' if local_dates > 1 else 'has'} no UTC date in the file: the local time there was taken as UTC."
         )
     return comments
 

@@ -310,6 +310,23 @@ def test_a_live_wordpress_post_with_no_utc_date_keeps_its_local_one(tmp_path, pu
     assert "has no UTC date in the file: its local date there, 2025-11-03 08:30, was taken as UTC" in out
 
 
+def test_comments_with_no_utc_date_keep_their_local_one_and_the_summary_says_so(tmp_path):
+    """Found by QA: a comment without wp:comment_date_gmt took its local
+    wp:comment_date as UTC, off by the old blog's time zone, silently."""
+    text = WXR.read_text()
+    local = re.search(r"<wp:comment_date><!\[CDATA\[([^\]]*)\]\]>", text)[1]  # the first comment's
+    export = tmp_path / "export.xml"
+    no_utc = "<wp:comment_date_gmt><![CDATA[0000-00-00 00:00:00]]>"
+    export.write_text(re.sub(r"<wp:comment_date_gmt><!\[CDATA\[[^\]]*\]\]>", no_utc, text, count=1))
+
+    out = run("import_wordpress", export)
+
+    said = "has no UTC date in the file: the local time there was taken as UTC"
+    assert re.search(rf"1 comment on post “[^”]+” {said}", out)
+    taken = datetime.fromisoformat(local).replace(tzinfo=UTC)
+    assert XtdComment.objects.filter(submit_date=taken).exists()
+
+
 def test_a_draft_jetpack_sent_to_subscribers_is_recorded_as_sent(tmp_path):
     """Jetpack marks a post it sent to its subscribers (or that is not to be
     sent) with ``_jetpack_dont_email_post_to_subs``: taken back to draft
