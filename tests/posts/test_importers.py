@@ -517,13 +517,30 @@ def test_two_pages_of_one_slug_in_the_file_both_come_over(tmp_path):
     assert "Pages: 3 skipped." in run("import_wordpress", export)
 
 
-def test_an_existing_post_of_the_same_slug_is_left_alone():
+def test_an_existing_post_of_the_same_slug_is_left_alone_and_named():
+    """Found by QA: the summary counted it among the skipped, and named it
+    nowhere, where a page left alone is named."""
     mine = make_post(slug="marking-essays-with-rubrics", title="Our own post", author=make_author())
-    run("import_wordpress", WXR)
+    out = run("import_wordpress", WXR)
 
     mine.refresh_from_db()
     assert mine.title == "Our own post"
     assert not comments_for(mine, public_only=False).exists()
+    assert (
+        "Posts already here, left as they are (--update overwrites them from the file): "
+        "/posts/marking-essays-with-rubrics/."
+    ) in out
+
+
+def test_a_second_run_names_the_first_posts_it_left_and_counts_the_rest(monkeypatch):
+    monkeypatch.setattr("posts.importers.KEPT_NAMED", 2)
+    run("import_wordpress", WXR)
+
+    out = run("import_wordpress", WXR)
+
+    assert re.search(
+        r"left as they are \(--update overwrites them from the file\): /posts/[^,]+/, /posts/[^,]+/ and 2 more\.", out
+    )
 
 
 @pytest.mark.parametrize(
